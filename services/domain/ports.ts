@@ -1,0 +1,86 @@
+/**
+ * Ports: what the use cases need from the outside world, named by role. Adapters (by technology)
+ * live in services/adapters and each port has one conformance suite in test/contracts.
+ */
+import type { UserState, Watermark } from './types.js';
+
+/** A payload value the filter language can match. */
+export type PayloadScalar = string | number | boolean;
+
+/**
+ * The filter language over item payloads (documented in docs/filters.md). All conditions must hold.
+ * - `{ key, eq }`: payload[key] equals the value.
+ * - `{ key, in }`: payload[key] equals one of the values.
+ * - `{ key, range }`: payload[key] is a number within the bounds given.
+ */
+export type FilterCondition =
+  | { readonly key: string; readonly eq: PayloadScalar }
+  | { readonly key: string; readonly in: readonly PayloadScalar[] }
+  | { readonly key: string; readonly range: { readonly gt?: number; readonly gte?: number; readonly lt?: number; readonly lte?: number } };
+
+export interface Filter {
+  readonly must: readonly FilterCondition[];
+}
+
+export interface VectorPoint {
+  readonly id: string;
+  readonly vector: Float32Array;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export interface SearchHit {
+  readonly id: string;
+  /** Cosine similarity in [-1, 1]; higher is closer. */
+  readonly score: number;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export interface SearchRequest {
+  readonly vector: Float32Array;
+  readonly limit: number;
+  /** Ids never returned (already seen, disliked, the query item itself). */
+  readonly excludeIds?: readonly string[];
+  readonly filter?: Filter;
+}
+
+/** Durable vector storage with nearest-neighbour search (Qdrant in production, embedded LanceDB locally). */
+export interface VectorStore {
+  start(): Promise<void>;
+  /** Idempotent: returns the same promise when called again. */
+  close(): Promise<void>;
+  /** Creates the collection (cosine distance) if missing; fails with DIMENSION_MISMATCH if it exists with another size. */
+  ensureCollection(name: string, dimension: number): Promise<void>;
+  /** The collection's vector size, or undefined when it does not exist. */
+  collectionDimension(name: string): Promise<number | undefined>;
+  dropCollection(name: string): Promise<void>;
+  /** Inserts or replaces points by id, atomically per call where the engine allows. */
+  upsert(collection: string, points: readonly VectorPoint[]): Promise<void>;
+  /** The points found, by id; missing ids are absent from the map. */
+  get(collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>>;
+  delete(collection: string, ids: readonly string[]): Promise<void>;
+  /** Nearest neighbours by cosine similarity, best first, never more than `limit`. */
+  search(collection: string, request: SearchRequest): Promise<SearchHit[]>;
+  count(collection: string): Promise<number>;
+}
+
+/** Result of a compare-and-set write of one user's state. */
+export type CasOutcome = { readonly ok: true } | { readonly ok: false; readonly current: Watermark | null };
+
+export interface UserStateWrite {
+  readonly state: UserState;
+  /** The watermark the state was read at; the write succeeds only if the store still holds it. */
+  readonly expected: Watermark | null;
+}
+
+/** Hot per-user state (Redis). */
+export interface UserStateStore {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** States found, by user id; a missing user is absent (a miss, to rehydrate from the durable store). */
+  getMany(userIds: readonly string[]): Promise<Map<string, UserState>>;
+  /** Compare-and-set on the watermark, one outcome per write, in order. */
+  casMany(writes: readonly UserStateWrite[]): Promise<CasOutcome[]>;
+  /** Unconditional write (rehydration, erasure by the query service). */
+  putMany(states: readonly UserState[]): Promise<void>;
+  delete(userIds: readonly string[]): Promise<void>;
+}
