@@ -84,3 +84,20 @@ export interface UserStateStore {
   putMany(states: readonly UserState[]): Promise<void>;
   delete(userIds: readonly string[]): Promise<void>;
 }
+
+/** One view counted towards popularity (cold-start recommendations). */
+export interface PopularityIncrement {
+  readonly itemId: string;
+  readonly weight: number;
+  /** Epoch ms of the view; later views count more (exponential decay). */
+  readonly at: number;
+}
+
+/** Time-decayed view counts per item, kept by ingest and read by the query service for cold start. */
+export interface PopularityStore {
+  record(increments: readonly PopularityIncrement[]): Promise<void>;
+  /** Most popular items first, never returning an excluded id; scores are decayed counts as of `now`. */
+  top(limit: number, options?: { excludeIds?: readonly string[]; now?: number }): Promise<Array<{ itemId: string; score: number }>>;
+  /** Forgets every count (tests, generation drops). */
+  clear(): Promise<void>;
+}
