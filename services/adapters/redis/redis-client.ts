@@ -1,0 +1,39 @@
+import { Cluster, Redis } from 'ioredis';
+import { InterestStreamError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+
+export type RedisClient = Redis | Cluster;
+
+/**
+ * One Redis connection (or Cluster client) per process. Keys are hash-tagged per user, so the same
+ * code runs on a single node and on Redis Cluster (REDIS_CLUSTER=true, REDIS_URL names a seed node).
+ */
+export function createRedisClient(opts: { url: string; cluster: boolean; logger: Logger }): RedisClient {
+  const common = { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true } as const;
+  const client: RedisClient = opts.cluster
+    ? new Cluster([opts.url], { redisOptions: common, lazyConnect: true, enableAutoPipelining: true })
+    : new Redis(opts.url, common);
+  client.on('error', (e: Error) => opts.logger.warn({ err: e.message }, 'redis connection error'));
+  return client;
+}
+
+/** Connects and checks the server answers, translating failures into a retryable coded error. */
+export async function connectRedis(client: RedisClient, url: string): Promise<void> {
+  try {
+    if (client.status === 'wait') await client.connect();
+    await client.ping();
+  } catch (e) {
+    throw new InterestStreamError('STORE_UNAVAILABLE', `cannot reach Redis at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Redis URLs may carry a password; logs and errors get the URL without it. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

@@ -1,0 +1,117 @@
+import type { CasOutcome, UserStateStore, UserStateWrite } from '../../domain/ports.js';
+import type { UserState } from '../../domain/types.js';
+import { toInterestStreamError } from '../../core/errors.js';
+import type { RedisKeys } from '../../core/names.js';
+import { decodeState, encodeStateBody, encodeVector, formatWatermark, parseWatermark } from '../../core/user-state-codec.js';
+import type { RedisClient } from './redis-client.js';
+
+/**
+ * A user's state is one Redis hash `<prefix>:user:{userId}` with fields
+ *   w  watermark "partition:offset" of the last applied event
+ *   s  the state without the vector (user-state-codec)
+ *   v  the vector, raw little-endian float32 bytes (absent when the user has none)
+ * Writes are a compare-and-set on `w` in Lua, so a consumer that lost its partition in a rebalance
+ * (a zombie) can never overwrite a newer state.
+ */
+const CAS_SCRIPT = `
+local cur = redis.call('HGET', KEYS[1], 'w')
+if not cur then cur = '' end
+if cur ~= ARGV[1] then return {0, cur} end
+redis.call('HSET', KEYS[1], 'w', ARGV[2], 's', ARGV[3])
+if ARGV[4] == '' then redis.call('HDEL', KEYS[1], 'v') else redis.call('HSET', KEYS[1], 'v', ARGV[4]) end
+return {1, ARGV[2]}
+`;
+
+const PUT_SCRIPT = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'w', ARGV[1], 's', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'v', ARGV[3]) end
+return 1
+`;
+
+interface CasCommands {
+  isCasUserState(key: string, expected: string, next: string, body: Buffer, vector: Buffer | string): Promise<[number, string]>;
+  isPutUserState(key: string, watermark: string, body: Buffer, vector: Buffer | string): Promise<number>;
+}
+
+export class RedisUserStateStore implements UserStateStore {
+  private readonly redis: RedisClient & CasCommands;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    redis: RedisClient,
+    private readonly keys: RedisKeys,
+  ) {
+    if (!('isCasUserState' in redis)) {
+      redis.defineCommand('isCasUserState', { numberOfKeys: 1, lua: CAS_SCRIPT });
+      redis.defineCommand('isPutUserState', { numberOfKeys: 1, lua: PUT_SCRIPT });
+    }
+    this.redis = redis as RedisClient & CasCommands;
+  }
+
+  async start(): Promise<void> {
+    // The connection is owned by the composition root; nothing to open here.
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.resolve();
+    return this.closing;
+  }
+
+  async getMany(userIds: readonly string[]): Promise<Map<string, UserState>> {
+    const out = new Map<string, UserState>();
+    if (userIds.length === 0) return out;
+    try {
+      const rows = await Promise.all(userIds.map((id) => this.redis.hmgetBuffer(this.keys.user(id), 'w', 's', 'v')));
+      rows.forEach((row, i) => {
+        const [w, s, v] = row;
+        const userId = userIds[i]!;
+        if (s) out.set(userId, decodeState(userId, { body: s, vector: v ?? null, watermark: w ? w.toString() : null }));
+      });
+      return out;
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+
+  async casMany(writes: readonly UserStateWrite[]): Promise<CasOutcome[]> {
+    try {
+      const results = await Promise.all(
+        writes.map((w) =>
+          this.redis.isCasUserState(
+            this.keys.user(w.state.userId),
+            formatWatermark(w.expected),
+            formatWatermark(w.state.watermark),
+            encodeStateBody(w.state),
+            encodeVector(w.state.vector) ?? '',
+          ),
+        ),
+      );
+      return results.map(([ok, current]) => (ok === 1 ? { ok: true } : { ok: false, current: parseWatermark(current) }));
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+
+  async putMany(states: readonly UserState[]): Promise<void> {
+    try {
+      await Promise.all(
+        states.map((s) =>
+          this.redis.isPutUserState(this.keys.user(s.userId), formatWatermark(s.watermark), encodeStateBody(s), encodeVector(s.vector) ?? ''),
+        ),
+      );
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+
+  async delete(userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    try {
+      // One DEL per key: on Redis Cluster a multi-key DEL must stay within one slot.
+      await Promise.all(userIds.map((id) => this.redis.del(this.keys.user(id))));
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+}
