@@ -22,8 +22,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (process.env.KAFKA_BROKERS && process.env.REDIS_URL) {
     endpoints = await stackUp();
   } else if (existing?.KAFKA_BROKERS && existing.REDIS_URL) {
-    // Started earlier by `npm run stack:up` (or .ci/run): reuse it and leave it running.
-    endpoints = { kafkaBrokers: existing.KAFKA_BROKERS, redisUrl: existing.REDIS_URL };
+    // Started earlier by `npm run stack:up` (or .ci/run): `up` reuses (or revives) it; leave it running.
+    endpoints = await stackUp();
   } else {
     endpoints = await stackUp();
     startedHere = true;
