@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../core/config.js';
+import { isInterestStreamError } from '../core/errors.js';
+import { createRootLogger, type Logger } from '../core/logger.js';
+import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { InteractionPublisher, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
+import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import { startIngest } from '../ingest/ingest-service.js';
+import { publishEvents } from './events-publish.js';
+import { importItems } from './items-import.js';
+
+const USAGE = `interest-stream <command> [options]
+
+Commands:
+  ingest [--generation <name>] [--from earliest|<ISO time>]
+                                 fold interaction events into user interest vectors
+  items import <file.jsonl>      import a catalogue ({"id","vector":[...],"payload":{...}} per line)
+  events publish <file.jsonl>    publish interaction events ({"userId","itemId","type",...} per line)
+  help                           this text
+
+Configuration comes from environment variables, documented in services/core/config.ts.`;
+
+type Command = (args: string[], config: Config, logger: Logger) => Promise<number | 'serve'>;
+
+const commands: Record<string, Command> = {
+  ingest: async (args, config, logger) => {
+    const { values } = parseArgs({ args, options: { generation: { type: 'string' }, from: { type: 'string' } } });
+    const cfg = values.generation ? loadConfig({ ...process.env, GENERATION: values.generation }) : config;
+    const from = values.from === undefined || values.from === 'earliest' ? 'earliest' : parseTime(values.from);
+    const handle = await startIngest(cfg, logger, { from });
+    onShutdown(logger, cfg.shutdownGraceMs, () => handle.close());
+    return 'serve';
+  },
+  'items import': async (args, config, logger) => {
+    const file = onlyFile(args, 'items import');
+    const store = createVectorStore(config, logger);
+    await store.start();
+    try {
+      const r = await importItems({ file, store, logger });
+      console.log(`imported ${r.imported} items (dimension ${r.dimension})`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+  'events publish': async (args, config, logger) => {
+    const file = onlyFile(args, 'events publish');
+    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopic(admin, config.interactionsTopic, config.topicPartitions).finally(() => admin.disconnect());
+    const publisher = new InteractionPublisher({ kafka, topic: config.interactionsTopic, schemaRegistryId: config.schemaRegistryId, logger });
+    await publisher.start();
+    try {
+      const n = await publishEvents({ file, publisher, logger });
+      console.log(`published ${n} events to ${config.interactionsTopic}`);
+      return 0;
+    } finally {
+      await publisher.close();
+    }
+  },
+};
+
+function onlyFile(args: string[], command: string): string {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError(`${command} needs exactly one file argument`);
+  return positionals[0]!;
+}
+
+function parseTime(s: string): Date {
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--from ${JSON.stringify(s)}: use "earliest" or an ISO-8601 time`);
+  return d;
+}
+
+class UsageError extends Error {}
+
+/** SIGTERM/SIGINT: close in reverse start order within the grace period, then exit. */
+function onShutdown(logger: Logger, graceMs: number, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ graceMs }, 'shutdown grace period over; exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    close().then(
+      () => process.exit(0),
+      (e: Error) => {
+        logger.error({ err: e.message }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function findCommand(argv: string[]): [string, string[]] | undefined {
+  const two = argv.slice(0, 2).join(' ');
+  if (commands[two]) return [two, argv.slice(2)];
+  if (argv[0] && commands[argv[0]]) return [argv[0], argv.slice(1)];
+  return undefined;
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.length === 0 || ['help', '--help', '-h'].includes(argv[0]!)) {
+    console.log(USAGE);
+    return;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    console.error(`unknown command: ${argv.join(' ')}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const [name, args] = found;
+  const config = loadConfig(process.env);
+  const logger = createRootLogger({ level: config.logLevel, name: `interest-stream ${name}` });
+  const result = await commands[name]!(args, config, logger);
+  if (result !== 'serve') process.exit(result);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof UsageError) {
+    console.error(`${e.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error(isInterestStreamError(e) ? `error ${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exit(1);
+});

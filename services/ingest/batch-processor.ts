@@ -1,0 +1,211 @@
+import type { IHeaders } from 'kafkajs';
+import type { PopularityIncrement, PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
+import type { FoldParams, InteractionEvent, UserState, Watermark } from '../domain/types.js';
+import { emptyUserState, foldEvent } from '../domain/fold.js';
+import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../core/errors.js';
+import { decodeInteraction } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
+import { fromUserPoint, toUserPoint } from '../core/user-record.js';
+import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
+import type { ItemVectors } from './item-vectors.js';
+import type { IngestMetrics } from './metrics.js';
+
+/** One Kafka record as the processor needs it (the consumer adapter translates kafkajs' type). */
+export interface RawRecord {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: IHeaders;
+}
+
+export interface BatchDeps {
+  readonly states: UserStateStore;
+  readonly store: VectorStore;
+  readonly usersCollection: string;
+  readonly items: ItemVectors;
+  readonly popularity?: PopularityStore;
+  readonly params: FoldParams;
+  readonly metrics: IngestMetrics;
+  readonly logger: Logger;
+  /** Sends dead letters; must resolve before the batch's offsets are committed. */
+  readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
+  /** Attempts of the compare-and-set loop before the batch fails (and is redelivered). */
+  readonly casAttempts?: number;
+}
+
+interface Pending {
+  readonly event: InteractionEvent;
+  readonly record: RawRecord;
+  readonly watermark: Watermark;
+}
+
+interface UserFold {
+  readonly base: UserState;
+  state: UserState;
+  applied: number;
+  duplicates: number;
+  readonly outcomes: Array<{ type: string; outcome: string }>;
+  readonly dead: DeadLetter[];
+  readonly popularity: PopularityIncrement[];
+}
+
+export interface BatchResult {
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly deadLettered: number;
+  readonly users: number;
+}
+
+/**
+ * Folds one batch of interaction records into user state, effectively once:
+ * decode -> group by user -> load state (Redis, else the durable store) -> fold in offset order ->
+ * compare-and-set into Redis (refold on conflict) -> write the durable store -> dead letters.
+ * The caller commits the batch's offsets only after this resolves.
+ */
+export class BatchProcessor {
+  constructor(private readonly deps: BatchDeps) {}
+
+  async process(topic: string, records: readonly RawRecord[]): Promise<BatchResult> {
+    const started = performance.now();
+    const dead: DeadLetter[] = [];
+    const byUser = this.decodeAndGroup(records, (record, error) => dead.push(deadLetter(topic, record, error)));
+    const items = await this.deps.items.getMany(neededItems(byUser));
+    const { states, expected } = await this.loadStates([...byUser.keys()]);
+    const folds = new Map<string, UserFold>();
+    for (const [userId, base] of states) folds.set(userId, this.foldUser(topic, base, byUser.get(userId)!, items));
+    await this.writeStates(folds, states, expected, (userId, base) => this.foldUser(topic, base, byUser.get(userId)!, items));
+    await this.deps.store.upsert(
+      this.deps.usersCollection,
+      [...folds.values()].map((f) => toUserPoint(f.state, this.deps.params.dimension)),
+    );
+    const all = [...folds.values()];
+    const popularity = all.flatMap((f) => f.popularity);
+    if (this.deps.popularity && popularity.length > 0) await this.deps.popularity.record(popularity);
+    dead.push(...all.flatMap((f) => f.dead));
+    await this.deps.deadLetter(dead);
+    this.record(records.length, all, dead, performance.now() - started);
+    return {
+      applied: sum(all, (f) => f.applied),
+      duplicates: sum(all, (f) => f.duplicates),
+      deadLettered: dead.length,
+      users: folds.size,
+    };
+  }
+
+  private decodeAndGroup(records: readonly RawRecord[], fail: (r: RawRecord, e: InterestStreamError) => void): Map<string, Pending[]> {
+    const byUser = new Map<string, Pending[]>();
+    for (const record of records) {
+      try {
+        if (record.value === null) throw new InterestStreamError('DECODE_FAILED', 'message has no value (tombstone records are not events)');
+        const event = decodeInteraction(record.value);
+        const list = byUser.get(event.userId);
+        const p = { event, record, watermark: { partition: record.partition, offset: record.offset } };
+        if (list) list.push(p);
+        else byUser.set(event.userId, [p]);
+      } catch (e) {
+        fail(record, toInterestStreamError(e, 'DECODE_FAILED'));
+      }
+    }
+    return byUser;
+  }
+
+  /** Redis first; users Redis does not know are rehydrated from the durable users collection. */
+  private async loadStates(userIds: string[]): Promise<{ states: Map<string, UserState>; expected: Map<string, Watermark | null> }> {
+    const hot = await this.deps.states.getMany(userIds);
+    const expected = new Map<string, Watermark | null>();
+    for (const id of userIds) expected.set(id, hot.get(id)?.watermark ?? null);
+    const misses = userIds.filter((id) => !hot.has(id));
+    if (misses.length > 0) {
+      const durable = await this.deps.store.get(this.deps.usersCollection, misses);
+      for (const [id, point] of durable) hot.set(id, fromUserPoint(point));
+      this.deps.metrics.rehydrated.inc(durable.size);
+    }
+    const states = new Map<string, UserState>();
+    for (const id of userIds) states.set(id, hot.get(id) ?? emptyUserState(id));
+    return { states, expected };
+  }
+
+  /** Folds one user's events of this batch in offset order; a bad event becomes a dead letter and the rest go on. */
+  private foldUser(topic: string, base: UserState, pending: readonly Pending[], items: ReadonlyMap<string, Float32Array>): UserFold {
+    const fold: UserFold = { base, state: base, applied: 0, duplicates: 0, outcomes: [], dead: [], popularity: [] };
+    for (const p of pending) {
+      const needsItem = p.event.type === 'VIEW' || p.event.type === 'DISLIKE';
+      const item = needsItem ? items.get(p.event.itemId) : null;
+      if (needsItem && !item) {
+        const e = new InterestStreamError('UNKNOWN_ITEM', `item ${JSON.stringify(p.event.itemId)} is not in the catalogue`, { details: { itemId: p.event.itemId } });
+        fold.dead.push(deadLetter(topic, p.record, e));
+        continue;
+      }
+      try {
+        const step = foldEvent(fold.state, { event: p.event, item: item ?? null, watermark: p.watermark }, this.deps.params);
+        fold.state = step.state;
+        fold.outcomes.push({ type: p.event.type, outcome: step.outcome });
+        if (step.outcome === 'duplicate' || step.outcome === 'stale') fold.duplicates++;
+        else fold.applied++;
+        if (p.event.type === 'VIEW' && (step.outcome === 'applied' || step.outcome === 'degenerate')) {
+          fold.popularity.push({ itemId: p.event.itemId, weight: p.event.weight, at: p.event.occurredAt });
+        }
+      } catch (e) {
+        if (!isInterestStreamError(e) || e.retryable) throw e;
+        fold.dead.push(deadLetter(topic, p.record, e));
+      }
+    }
+    return fold;
+  }
+
+  /**
+   * Compare-and-set every changed user. A conflict means another consumer (a zombie after a
+   * rebalance, or a replay) wrote the user meanwhile: re-read it and fold this batch's events on top;
+   * the watermark makes the already-applied ones stale.
+   */
+  private async writeStates(
+    folds: Map<string, UserFold>,
+    bases: Map<string, UserState>,
+    expected: Map<string, Watermark | null>,
+    refold: (userId: string, base: UserState) => UserFold,
+  ): Promise<void> {
+    let todo = [...folds.keys()].filter((id) => folds.get(id)!.state !== folds.get(id)!.base);
+    const attempts = this.deps.casAttempts ?? 5;
+    for (let attempt = 1; todo.length > 0; attempt++) {
+      const outcomes = await this.deps.states.casMany(todo.map((id) => ({ state: folds.get(id)!.state, expected: expected.get(id) ?? null })));
+      const conflicts = todo.filter((_, i) => !outcomes[i]!.ok);
+      if (conflicts.length === 0) return;
+      this.deps.metrics.casConflicts.inc(conflicts.length);
+      if (attempt >= attempts) {
+        throw new InterestStreamError('CONFLICT', `compare-and-set kept failing for ${conflicts.length} users after ${attempts} attempts`);
+      }
+      const { states: fresh, expected: freshExpected } = await this.loadStates(conflicts);
+      for (const id of conflicts) {
+        bases.set(id, fresh.get(id)!);
+        expected.set(id, freshExpected.get(id) ?? null);
+        folds.set(id, refold(id, fresh.get(id)!));
+      }
+      todo = conflicts.filter((id) => folds.get(id)!.state !== folds.get(id)!.base);
+    }
+  }
+
+  private record(size: number, folds: readonly UserFold[], dead: readonly DeadLetter[], ms: number): void {
+    const m = this.deps.metrics;
+    m.batchSize.observe(size);
+    m.foldSeconds.observe(ms / 1000);
+    for (const f of folds) for (const o of f.outcomes) m.events.inc(o);
+    for (const d of dead) m.deadLetters.inc({ reason: d.error.code });
+    if (dead.length > 0) this.deps.logger.warn({ count: dead.length, reasons: [...new Set(dead.map((d) => d.error.code))] }, 'events sent to the dead-letter topic');
+  }
+}
+
+function deadLetter(topic: string, record: RawRecord, error: InterestStreamError): DeadLetter {
+  return { topic, partition: record.partition, offset: record.offset, key: record.key, value: record.value, headers: record.headers, error };
+}
+
+function sum<T>(xs: readonly T[], f: (x: T) => number): number {
+  return xs.reduce((acc, x) => acc + f(x), 0);
+}
+function neededItems(byUser: ReadonlyMap<string, readonly Pending[]>): Set<string> {
+  const ids = new Set<string>();
+  for (const list of byUser.values()) {
+    for (const p of list) if (p.event.type === 'VIEW' || p.event.type === 'DISLIKE') ids.add(p.event.itemId);
+  }
+  return ids;
+}

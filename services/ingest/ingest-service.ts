@@ -1,0 +1,198 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Server } from 'node:http';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { ITEMS_COLLECTION, RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
+import type { PopularityStore, VectorStore } from '../domain/ports.js';
+import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
+import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
+import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
+import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
+import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import { BatchProcessor, type RawRecord } from './batch-processor.js';
+import { ItemVectors } from './item-vectors.js';
+import { ItemsConsumer } from './items-consumer.js';
+import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
+
+export interface IngestHandle {
+  readonly metrics: IngestMetrics;
+  readonly metricsPort: number;
+  /** Finishes the batch in flight, commits, and closes everything in reverse start order. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface IngestOptions {
+  /** Where a new consumer group starts: the earliest offset (default; a new generation replays everything) or a time. */
+  readonly from?: 'earliest' | Date;
+}
+
+/**
+ * The ingest composition root: Kafka consumer group `<CONSUMER_GROUP>.<generation>` over the
+ * interactions topic, folding into Redis and the users collection, plus the live catalogue consumer.
+ */
+export async function startIngest(config: Config, logger: Logger, opts: IngestOptions = {}): Promise<IngestHandle> {
+  const log = logger.child({ component: 'ingest', generation: config.generation });
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch((e: Error) => log.warn({ err: e.message }, 'error while closing'));
+  };
+  try {
+    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+    await prepareTopics(kafka, config);
+    const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+    closers.push(() => redis.quit());
+    await connectRedis(redis, config.redisUrl);
+    const store = createVectorStore(config, logger);
+    await store.start();
+    closers.push(() => store.close());
+    const dimension = await waitForCatalogue(store, log);
+    const users = usersCollection(config.generation);
+    await store.ensureCollection(users, dimension);
+
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    const metrics = createIngestMetrics();
+    let running = true;
+    const { server, port } = await serveMetrics(metrics.registry, config.metricsPort, () => running);
+    closers.push(() => closeServer(server));
+
+    const items = new ItemVectors(store, {
+      cacheSize: config.itemCacheSize,
+      ttlMs: config.itemCacheTtlMs,
+      retries: config.unknownItemRetries,
+      retryDelayMs: config.unknownItemRetryMs,
+    });
+    const keys = new RedisKeys(config.redisPrefix, config.generation);
+    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs });
+    const deadLetters = new DeadLetterPublisher(producer);
+    const processor = new BatchProcessor({
+      states: new RedisUserStateStore(redis, keys),
+      store,
+      usersCollection: users,
+      items,
+      popularity,
+      params: { ...foldParams(config), dimension },
+      metrics,
+      logger: log,
+      deadLetter: (letters) => deadLetters.send(letters),
+    });
+
+    const itemsConsumer = new ItemsConsumer({ kafka, config, store, items, dimension, deadLetters, logger: log });
+    await itemsConsumer.start();
+    closers.push(() => itemsConsumer.close());
+
+    const consumer = kafka.consumer({ groupId: consumerGroupId(config.consumerGroup, config.generation), maxBytesPerPartition: 4 * 1024 * 1024 });
+    await consumer.connect();
+    closers.push(() => consumer.disconnect());
+    await subscribeFrom(kafka, consumer, config, opts.from ?? 'earliest');
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => handleBatch(payload, consumer, processor, metrics),
+    });
+    log.info({ topic: config.interactionsTopic, dimension, metricsPort: port }, 'ingest running');
+
+    let closing: Promise<void> | undefined;
+    return {
+      metrics,
+      metricsPort: port,
+      close: () => {
+        closing ??= (async () => {
+          running = false;
+          await closeAll();
+          log.info('ingest stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
+async function handleBatch(payload: EachBatchPayload, consumer: Consumer, processor: BatchProcessor, metrics: IngestMetrics): Promise<void> {
+  const { batch, isStale, resolveOffset, heartbeat } = payload;
+  if (batch.messages.length === 0 || isStale()) return;
+  metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+  const records: RawRecord[] = batch.messages.map((m) => ({
+    partition: batch.partition,
+    offset: m.offset,
+    key: m.key,
+    value: m.value,
+    headers: m.headers,
+  }));
+  await processor.process(batch.topic, records);
+  const last = batch.lastOffset();
+  // Committed only now: both stores and the DLQ hold everything up to `last`.
+  const next = (BigInt(last) + 1n).toString();
+  await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+  resolveOffset(last);
+  metrics.committedOffset.set({ topic: batch.topic, partition: String(batch.partition) }, Number(next));
+  await heartbeat();
+}
+
+export function foldParams(config: Config) {
+  return {
+    alpha: config.alpha,
+    beta: config.beta,
+    recentViews: config.recentViews,
+    seenCap: config.seenCap,
+    dislikedCap: config.dislikedCap,
+    dedupeWindow: config.dedupeWindow,
+  };
+}
+
+async function prepareTopics(kafka: Kafka, config: Config): Promise<void> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of [config.interactionsTopic, dlqTopic(config.interactionsTopic), config.itemsTopic, dlqTopic(config.itemsTopic)]) {
+      await ensureTopic(admin, topic, config.topicPartitions);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A new consumer group starts at the earliest offset, or at the first offset at/after a time (replays). */
+async function subscribeFrom(kafka: Kafka, consumer: Consumer, config: Config, from: 'earliest' | Date): Promise<void> {
+  if (from !== 'earliest') {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const groupId = consumerGroupId(config.consumerGroup, config.generation);
+      const committed = await admin.fetchOffsets({ groupId, topics: [config.interactionsTopic] });
+      const fresh = committed.every((t) => t.partitions.every((p) => p.offset === '-1'));
+      if (fresh) {
+        const offsets = await admin.fetchTopicOffsetsByTimestamp(config.interactionsTopic, from.getTime());
+        await admin.setOffsets({ groupId, topic: config.interactionsTopic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  await consumer.subscribe({ topic: config.interactionsTopic, fromBeginning: true });
+}
+
+/** Ingest needs the catalogue's dimension; until items are imported it waits and says so. */
+async function waitForCatalogue(store: VectorStore, log: Logger): Promise<number> {
+  let lastSaid = 0;
+  for (;;) {
+    const d = await store.collectionDimension(ITEMS_COLLECTION);
+    if (d !== undefined) return d;
+    if (Date.now() - lastSaid > 10_000) {
+      log.warn('no item catalogue yet: import items first (interest-stream items import <file.jsonl>); waiting');
+      lastSaid = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,101 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What operators watch on an ingest process (served on /metrics in Prometheus text format). */
+export interface IngestMetrics {
+  readonly registry: Registry;
+  readonly events: Counter<'type' | 'outcome'>;
+  readonly deadLetters: Counter<'reason'>;
+  readonly batchSize: Histogram;
+  readonly foldSeconds: Histogram;
+  readonly lag: Gauge<'topic' | 'partition'>;
+  readonly casConflicts: Counter;
+  readonly rehydrated: Counter;
+  readonly committedOffset: Gauge<'topic' | 'partition'>;
+}
+
+export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'interest_stream_' });
+  const registers = [registry];
+  return {
+    registry,
+    events: new Counter({
+      name: 'interest_stream_ingest_events_total',
+      help: 'Interaction events folded, by type and outcome (applied, duplicate, stale, degenerate)',
+      labelNames: ['type', 'outcome'] as const,
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'interest_stream_ingest_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic, by reason (error code)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'interest_stream_ingest_batch_size',
+      help: 'Messages per processed batch',
+      buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 50000],
+      registers,
+    }),
+    foldSeconds: new Histogram({
+      name: 'interest_stream_ingest_batch_seconds',
+      help: 'Time to fold and store one batch (decode, state load, fold, Redis, durable store, DLQ)',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'interest_stream_ingest_consumer_lag',
+      help: 'Messages behind the partition high watermark when the last batch was fetched',
+      labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+    casConflicts: new Counter({
+      name: 'interest_stream_ingest_cas_conflicts_total',
+      help: 'User states re-read because another writer changed them (rebalances, zombies)',
+      registers,
+    }),
+    rehydrated: new Counter({
+      name: 'interest_stream_ingest_rehydrated_total',
+      help: 'User states missing from Redis and loaded from the durable store',
+      registers,
+    }),
+    committedOffset: new Gauge({
+      name: 'interest_stream_ingest_committed_offset',
+      help: 'Last committed offset per partition',
+      labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+  };
+}
+
+/** A tiny HTTP server for /metrics and /healthz; port 0 picks a free one. */
+export async function serveMetrics(registry: Registry, port: number, healthy: () => boolean): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        (e: Error) => {
+          res.writeHead(500);
+          res.end(e.message);
+        },
+      );
+    } else if (req.url === '/healthz') {
+      const ok = healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok }));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}

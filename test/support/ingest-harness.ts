@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../services/core/config.js';
+import { silentLogger } from '../../services/core/logger.js';
+import { ITEMS_COLLECTION, RedisKeys, consumerGroupId, usersCollection } from '../../services/core/names.js';
+import { fromUserPoint } from '../../services/core/user-record.js';
+import type { UserState } from '../../services/domain/types.js';
+import type { VectorStore } from '../../services/domain/ports.js';
+import { InteractionPublisher, ensureTopic } from '../../services/adapters/kafka/interaction-publisher.js';
+import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
+import { createVectorStore } from '../../services/adapters/vector-store/create-vector-store.js';
+import { normalize } from '../../services/domain/vector.js';
+import { eventually } from './eventually.js';
+import { unique } from './names.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** A deterministic PRNG (mulberry32), so a failing run can be reproduced from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomVector(rand: () => number, d: number): Float32Array {
+  const v = new Float32Array(d);
+  for (let i = 0; i < d; i++) v[i] = rand() * 2 - 1;
+  return v;
+}
+
+/**
+ * An isolated ingest environment on the real broker and Redis: its own topics, consumer group,
+ * Redis prefix and embedded store directory, so tests never see each other's data.
+ */
+export class IngestHarness {
+  readonly env: Record<string, string>;
+  readonly config: Config;
+  readonly kafka: Kafka;
+  readonly redis: Redis;
+  readonly store: VectorStore;
+  readonly states: RedisUserStateStore;
+  readonly publisher: InteractionPublisher;
+  readonly admin: Admin;
+  private readonly dir: string;
+  private readonly children = new Set<ChildProcess>();
+
+  constructor(opts: { kafkaBrokers: string; redisUrl: string; partitions?: number; extraEnv?: Record<string, string> }) {
+    const id = unique('ingest');
+    this.dir = mkdtempSync(path.join(tmpdir(), 'is-test-'));
+    this.env = {
+      KAFKA_BROKERS: opts.kafkaBrokers,
+      REDIS_URL: opts.redisUrl,
+      INTERACTIONS_TOPIC: `${id}-interactions`,
+      ITEMS_TOPIC: `${id}-items`,
+      CONSUMER_GROUP: `${id}-group`,
+      REDIS_PREFIX: id,
+      GENERATION: 'g1',
+      VECTOR_STORE: 'embedded',
+      EMBEDDED_STORE_DIR: path.join(this.dir, 'vectors'),
+      TOPIC_PARTITIONS: String(opts.partitions ?? 3),
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      UNKNOWN_ITEM_RETRIES: '1',
+      UNKNOWN_ITEM_RETRY_MS: '50',
+      SHUTDOWN_GRACE_MS: '15000',
+      ...opts.extraEnv,
+    };
+    this.config = loadConfig(this.env);
+    this.kafka = new Kafka({ clientId: 'test', brokers: opts.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    this.redis = new Redis(opts.redisUrl);
+    this.store = createVectorStore(this.config, silentLogger());
+    this.states = new RedisUserStateStore(this.redis, new RedisKeys(this.config.redisPrefix, this.config.generation));
+    this.publisher = new InteractionPublisher({ kafka: this.kafka, topic: this.config.interactionsTopic });
+    this.admin = this.kafka.admin();
+  }
+
+  get groupId(): string {
+    return consumerGroupId(this.config.consumerGroup, this.config.generation);
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await ensureTopic(this.admin, this.config.interactionsTopic, this.config.topicPartitions);
+    await this.store.start();
+    await this.publisher.start();
+  }
+
+  /** Imports the catalogue straight into the items collection (unit-length, as the import does). */
+  async importItems(items: ReadonlyMap<string, Float32Array>, payload: (id: string) => Record<string, unknown> = () => ({})): Promise<void> {
+    const d = [...items.values()][0]!.length;
+    await this.store.ensureCollection(ITEMS_COLLECTION, d);
+    await this.store.upsert(ITEMS_COLLECTION, [...items].map(([id, v]) => ({ id, vector: normalize(v)!, payload: payload(id) })));
+  }
+
+  /** Runs `interest-stream ingest` as a child process, as an operator would. */
+  spawnIngest(extraArgs: string[] = []): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/cli/main.ts'), 'ingest', ...extraArgs], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    child.on('exit', (code, signal) => {
+      this.children.delete(child);
+      if (code !== 0 && code !== null && signal === null) process.stderr.write(`ingest child exited ${code}: ${stderr}\n`);
+    });
+    this.children.add(child);
+    return child;
+  }
+
+  async kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Waits until the group has committed every partition up to its end offset. */
+  async drained(timeoutMs = 60_000): Promise<void> {
+    const topic = this.config.interactionsTopic;
+    await eventually(
+      async () => {
+        const ends = await this.admin.fetchTopicOffsets(topic);
+        const [committed] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
+        const byPartition = new Map(committed!.partitions.map((p) => [p.partition, p.offset]));
+        for (const e of ends) {
+          if (e.high === '0') continue;
+          if (byPartition.get(e.partition) !== e.high) throw new Error(`partition ${e.partition}: committed ${byPartition.get(e.partition)} of ${e.high}`);
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
+  }
+
+  /** Users' states as Redis holds them. */
+  async hotStates(userIds: readonly string[]): Promise<Map<string, UserState>> {
+    return this.states.getMany(userIds);
+  }
+
+  /** Users' states as the durable users collection holds them. */
+  async durableStates(userIds: readonly string[]): Promise<Map<string, UserState>> {
+    const points = await this.store.get(usersCollection(this.config.generation), userIds);
+    return new Map([...points].map(([id, p]) => [id, fromUserPoint(p)]));
+  }
+
+  async close(): Promise<void> {
+    for (const c of [...this.children]) await this.kill(c);
+    await this.publisher.close();
+    const keys = await this.redis.keys(`${this.config.redisPrefix}:*`);
+    if (keys.length > 0) await Promise.all(keys.map((k) => this.redis.del(k)));
+    await this.admin
+      .deleteTopics({ topics: [this.config.interactionsTopic, `${this.config.interactionsTopic}.dlq`, this.config.itemsTopic, `${this.config.itemsTopic}.dlq`] })
+      .catch(() => {});
+    await this.admin.disconnect();
+    await this.redis.quit();
+    await this.store.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
