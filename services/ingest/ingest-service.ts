@@ -1,6 +1,8 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Server } from 'node:http';
 import type { Config } from '../core/config.js';
+import { loadSchema } from '../core/avro/schemas.js';
+import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { ITEMS_COLLECTION, RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
 import type { PopularityStore, VectorStore } from '../domain/ports.js';
@@ -39,6 +41,10 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     for (const c of closers.reverse()) await c().catch((e: Error) => log.warn({ err: e.message }, 'error while closing'));
   };
   try {
+    if (config.schemaRegistryId !== undefined) {
+      // Producers that use Confluent framing name the schema by id; this process knows it as ours.
+      interactionCodec().registerWriterSchema(loadSchema('InteractionEvent'), config.schemaRegistryId);
+    }
     const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
     await prepareTopics(kafka, config);
     const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });

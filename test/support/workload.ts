@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { randomVector, rng } from './ingest-harness.js';
+import { randomVector, rng } from './random.js';
 import type { RefEvent } from './reference-fold.js';
 
 /** A small catalogue and a stream of events over it: mostly views, some dislikes, a few erasures. */

@@ -1,0 +1,349 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect, type Connection, type Table } from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
+import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Filter, SearchHit, SearchRequest, VectorPoint, VectorStore } from '../../domain/ports.js';
+import {
+  checkPointDimensions,
+  checkQueryDimension,
+  matchesFilter,
+  preparePoints,
+  validateCollectionName,
+  validateDimension,
+  validateIds,
+  validateSearchRequest,
+} from './filter.js';
+
+export interface EmbeddedVectorStoreOptions {
+  /** Directory holding one LanceDB table per collection (created when missing). */
+  readonly directory: string;
+  readonly logger: Logger;
+  /** Compact a table after this many writes (upserts and deletes) from this process. Default 50. */
+  readonly compactEvery?: number;
+}
+
+type Row = { id: string; payload: string; vector?: { toArray(): Float32Array }; _distance?: number };
+type Opened = { readonly name: string; readonly table: Table; readonly dimension: number };
+
+const ID_CHUNK = 1000;
+// Compaction keeps versions this recent so that a reader in another process never loses the files
+// of the version it is scanning.
+const KEEP_VERSIONS_MS = 5 * 60_000;
+
+function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+function idIn(ids: readonly string[]): string {
+  return `id IN (${ids.map(sqlString).join(', ')})`;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function tableSchema(dimension: number): Schema {
+  return new Schema([
+    new Field('id', new Utf8(), false),
+    new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
+    new Field('payload', new Utf8(), false),
+  ]);
+}
+
+function isNotFound(e: unknown): boolean {
+  return e instanceof Error && /was not found|not found:/i.test(e.message);
+}
+
+/** Library errors become coded ones: commit conflicts retry, I/O failures mean the store is unavailable. */
+function translate(e: unknown, what: string): InterestStreamError {
+  if (isInterestStreamError(e)) return e;
+  const message = e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e);
+  const code = /conflict/i.test(message)
+    ? 'CONFLICT'
+    : /os error|i\/o|permission denied|no space|connection is closed/i.test(message)
+      ? 'STORE_UNAVAILABLE'
+      : 'INTERNAL';
+  return new InterestStreamError(code, `embedded vector store: ${what}: ${message}`, { cause: e });
+}
+
+/**
+ * Aliases live in one small JSON file beside the tables, replaced by rename so that a reader in
+ * another process sees the old or the new map, never half of one.
+ */
+class AliasFile {
+  private cache: { stamp: string; map: Record<string, string> } | undefined;
+  constructor(private readonly path: string) {}
+
+  async read(): Promise<Record<string, string>> {
+    const s = await stat(this.path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (s === undefined) return {};
+    const stamp = `${s.mtimeMs}:${s.size}:${s.ino}`;
+    if (this.cache?.stamp !== stamp) this.cache = { stamp, map: JSON.parse(await readFile(this.path, 'utf8')) as Record<string, string> };
+    return this.cache.map;
+  }
+
+  async update(change: (map: Record<string, string>) => void): Promise<void> {
+    const map = { ...(await this.read()) };
+    change(map);
+    const tmp = `${this.path}.${randomUUID()}.tmp`;
+    await writeFile(tmp, JSON.stringify(map));
+    await rename(tmp, this.path);
+  }
+}
+
+/**
+ * VectorStore on LanceDB in a local directory: one table per collection with columns id, vector
+ * (fixed-size float32 list) and payload (JSON text). Searches are exhaustive (no ANN index is built
+ * and any index is bypassed), so results are exact; filters run in JS because LanceDB's SQL JSON
+ * functions only read its binary JSON column type, not JSON text.
+ */
+export class EmbeddedVectorStore implements VectorStore {
+  private db: Connection | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly tables = new Map<string, Promise<Opened | undefined>>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly writeCounts = new Map<string, number>();
+  private readonly aliases: AliasFile;
+  private readonly log: Logger;
+  private readonly compactEvery: number;
+
+  constructor(private readonly options: EmbeddedVectorStoreOptions) {
+    this.aliases = new AliasFile(join(options.directory, '_aliases.json'));
+    this.log = options.logger.child({ component: 'embedded-vector-store' });
+    this.compactEvery = options.compactEvery ?? 50;
+  }
+
+  async start(): Promise<void> {
+    if (this.db) return;
+    try {
+      await mkdir(this.options.directory, { recursive: true });
+      // Interval 0: every read checks for versions written by other processes (ingest writes, query reads).
+      this.db = await connect(this.options.directory, { readConsistencyInterval: 0 });
+    } catch (e) {
+      throw new InterestStreamError('STORE_UNAVAILABLE', `embedded vector store: cannot open ${this.options.directory}`, { cause: e });
+    }
+    this.log.info({ directory: this.options.directory }, 'embedded vector store opened');
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.chains.values()]);
+      for (const opened of await Promise.allSettled([...this.tables.values()])) {
+        if (opened.status === 'fulfilled') opened.value?.table.close();
+      }
+      this.tables.clear();
+      this.db?.close();
+    })();
+    return this.closing;
+  }
+
+  async ensureCollection(name: string, dimension: number): Promise<void> {
+    validateCollectionName(name);
+    validateDimension(dimension);
+    // Serialised per name: concurrent callers in this process see the table the first one made;
+    // `existOk` covers another process creating it at the same moment.
+    await this.serialised(`ensure:${name}`, async () => {
+      let opened = await this.open(name);
+      if (opened === undefined) {
+        await this.guard(`create ${name}`, () => this.conn().createEmptyTable(name, tableSchema(dimension), { mode: 'create', existOk: true }));
+        this.tables.delete(name);
+        opened = await this.open(name);
+      }
+      if (opened !== undefined && opened.dimension !== dimension) {
+        throw new InterestStreamError('DIMENSION_MISMATCH', `collection "${name}" exists with dimension ${opened.dimension}, not ${dimension}`, {
+          details: { collection: name, expected: opened.dimension, actual: dimension },
+        });
+      }
+    });
+  }
+
+  async collectionDimension(name: string): Promise<number | undefined> {
+    validateCollectionName(name);
+    return (await this.open(await this.resolve(name)))?.dimension;
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    validateCollectionName(name);
+    await this.serialised(name, async () => {
+      this.tables.delete(name);
+      this.writeCounts.delete(name);
+      await this.guard(`drop ${name}`, () => this.conn().dropTable(name)).catch((e: InterestStreamError) => {
+        if (!isNotFound(e.cause)) throw e;
+      });
+    });
+    const aliases = await this.aliases.read();
+    if (Object.values(aliases).includes(name)) {
+      await this.aliases.update((map) => {
+        for (const [alias, target] of Object.entries(map)) if (target === name) delete map[alias];
+      });
+    }
+  }
+
+  async upsert(collection: string, points: readonly VectorPoint[]): Promise<void> {
+    const clean = preparePoints(points);
+    const { name, table, dimension } = await this.require(collection);
+    checkPointDimensions(collection, dimension, clean);
+    if (clean.length === 0) return;
+    const rows = clean.map((p) => ({ id: p.id, vector: p.vector, payload: JSON.stringify(p.payload) }));
+    await this.write(name, `upsert into ${name}`, () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows));
+  }
+
+  async get(collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
+    validateIds(ids);
+    const { name, table } = await this.require(collection);
+    const found = new Map<string, VectorPoint>();
+    for (const chunk of chunks([...new Set(ids)], ID_CHUNK)) {
+      const rows = (await this.guard(`get from ${name}`, () => table.query().where(idIn(chunk)).select(['id', 'vector', 'payload']).toArray())) as Row[];
+      for (const r of rows) {
+        // slice(): the Arrow view shares one buffer across rows; callers get their own copy.
+        found.set(r.id, { id: r.id, vector: r.vector?.toArray().slice() ?? new Float32Array(), payload: JSON.parse(r.payload) as Record<string, unknown> });
+      }
+    }
+    return found;
+  }
+
+  async delete(collection: string, ids: readonly string[]): Promise<void> {
+    validateIds(ids);
+    const { name, table } = await this.require(collection);
+    for (const chunk of chunks([...new Set(ids)], ID_CHUNK)) {
+      await this.write(name, `delete from ${name}`, () => table.delete(idIn(chunk)));
+    }
+  }
+
+  async search(collection: string, request: SearchRequest): Promise<SearchHit[]> {
+    const req = validateSearchRequest(request);
+    const { name, table, dimension } = await this.require(collection);
+    checkQueryDimension(collection, dimension, req.vector);
+    const where = req.excludeIds.length > 0 ? `NOT (${idIn(req.excludeIds)})` : undefined;
+    const nearest = (k: number) => this.guard(`search ${name}`, () => this.nearest(table, req.vector, k, where));
+    if (req.filter === undefined) return nearest(req.limit);
+    return this.filteredSearch(nearest, req.filter, req.limit);
+  }
+
+  async count(collection: string): Promise<number> {
+    const { name, table } = await this.require(collection);
+    return this.guard(`count ${name}`, () => table.countRows());
+  }
+
+  /** Points `alias` at `collection` (replacing any previous target); other processes see it on their next call. */
+  async setAlias(alias: string, collection: string): Promise<void> {
+    validateCollectionName(alias);
+    validateCollectionName(collection);
+    if ((await this.open(collection)) === undefined) throw new InterestStreamError('NOT_FOUND', `collection "${collection}" does not exist`);
+    await this.aliases.update((map) => {
+      map[alias] = collection;
+    });
+  }
+
+  /** The collection an alias points at, or undefined when there is no such alias. */
+  async resolveAlias(alias: string): Promise<string | undefined> {
+    return (await this.aliases.read())[alias];
+  }
+
+  /**
+   * The post-filter needs candidates beyond `limit`: ask for 4x more each round until enough match
+   * or the table has no more rows. The exclusion stays a prefilter, so excluded ids never use up k.
+   */
+  private async filteredSearch(nearest: (k: number) => Promise<SearchHit[]>, filter: Filter, limit: number): Promise<SearchHit[]> {
+    for (let k = Math.max(limit * 4, 64); ; k *= 4) {
+      const candidates = await nearest(k);
+      const hits = candidates.filter((h) => matchesFilter(h.payload, filter));
+      if (hits.length >= limit || candidates.length < k) return hits.slice(0, limit);
+    }
+  }
+
+  private async nearest(table: Table, vector: Float32Array, k: number, where: string | undefined): Promise<SearchHit[]> {
+    let query = table.vectorSearch(vector).distanceType('cosine').bypassVectorIndex().select(['id', 'payload', '_distance']).limit(k);
+    if (where !== undefined) query = query.where(where);
+    const rows = (await query.toArray()) as Row[];
+    // LanceDB's cosine distance is 1 - similarity.
+    return rows.map((r) => ({ id: r.id, score: 1 - (r._distance ?? 1), payload: JSON.parse(r.payload) as Record<string, unknown> }));
+  }
+
+  /**
+   * Writes to one table are serialised in this process, and every `compactEvery` writes the table
+   * is compacted: each small upsert adds a fragment, and scans slow down as fragments pile up.
+   */
+  private async write(name: string, what: string, op: () => Promise<unknown>): Promise<void> {
+    await this.serialised(name, async () => {
+      await this.guard(what, op);
+      const n = (this.writeCounts.get(name) ?? 0) + 1;
+      this.writeCounts.set(name, n % this.compactEvery);
+      if (n >= this.compactEvery) await this.compact(name);
+    });
+  }
+
+  private async compact(name: string): Promise<void> {
+    const opened = await this.open(name);
+    try {
+      const stats = await opened?.table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_VERSIONS_MS) });
+      this.log.debug({ collection: name, ...stats?.compaction }, 'compacted');
+    } catch (e) {
+      // A failed compaction loses nothing; the next one retries.
+      this.log.warn({ collection: name, err: e }, 'compaction failed');
+    }
+  }
+
+  private serialised<T>(key: string, op: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(key) ?? Promise.resolve()).then(op, op);
+    const settled = run.catch(() => undefined);
+    this.chains.set(key, settled);
+    void settled.then(() => this.chains.get(key) === settled && this.chains.delete(key));
+    return run;
+  }
+
+  private async resolve(name: string): Promise<string> {
+    return (await this.aliases.read())[name] ?? name;
+  }
+
+  private async require(collection: string): Promise<Opened> {
+    validateCollectionName(collection);
+    const opened = await this.open(await this.resolve(collection));
+    if (opened === undefined) throw new InterestStreamError('NOT_FOUND', `collection "${collection}" does not exist`, { details: { collection } });
+    return opened;
+  }
+
+  /** Table handles are cached; a missing table is not, so one created by another process is found. */
+  private open(name: string): Promise<Opened | undefined> {
+    let opened = this.tables.get(name);
+    if (opened === undefined) {
+      opened = this.openUncached(name);
+      this.tables.set(name, opened);
+      opened.then((o) => o === undefined && this.tables.delete(name), () => this.tables.delete(name));
+    }
+    return opened;
+  }
+
+  private async openUncached(name: string): Promise<Opened | undefined> {
+    try {
+      const table = await this.conn().openTable(name);
+      const field = (await table.schema()).fields.find((f) => f.name === 'vector');
+      return { name, table, dimension: (field?.type as FixedSizeList).listSize };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw translate(e, `open ${name}`);
+    }
+  }
+
+  private conn(): Connection {
+    if (this.closing) throw new InterestStreamError('STORE_UNAVAILABLE', 'embedded vector store is closed');
+    if (!this.db) throw new InterestStreamError('INTERNAL', 'embedded vector store: call start() first');
+    return this.db;
+  }
+
+  private async guard<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      throw translate(e, what);
+    }
+  }
+}

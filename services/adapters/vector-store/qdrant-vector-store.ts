@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
+import { InterestStreamError, isInterestStreamError, type ErrorCode } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { SearchHit, SearchRequest, VectorPoint, VectorStore } from '../../domain/ports.js';
+import {
+  RESERVED_PAYLOAD_KEY,
+  checkPointDimensions,
+  checkQueryDimension,
+  preparePoints,
+  toQdrantConditions,
+  validateCollectionName,
+  validateDimension,
+  validateIds,
+  validateSearchRequest,
+} from './filter.js';
+
+export interface QdrantVectorStoreOptions {
+  /** REST endpoint, e.g. http://qdrant:6333. */
+  readonly url: string;
+  readonly apiKey?: string;
+  readonly logger: Logger;
+  /** Per-request timeout. Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Namespace of the UUIDv5 point ids (fixed forever: changing it orphans every stored point). */
+export const POINT_ID_NAMESPACE = 'a4f6c1d2-5b3e-4f7a-9c8d-1e2f3a4b5c6d';
+
+/** RFC 4122 version-5 UUID (SHA-1 of namespace bytes + UTF-8 name, version and variant bits set). */
+export function uuidV5(name: string, namespace: string): string {
+  const ns = Buffer.from(namespace.replaceAll('-', ''), 'hex');
+  const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Qdrant accepts only unsigned integers and UUIDs as point ids; a string id maps to one UUID, always the same. */
+export function qdrantPointId(id: string): string {
+  return uuidV5(id, POINT_ID_NAMESPACE);
+}
+
+type QdrantFilter = Schemas['Filter'];
+
+/** The Qdrant filter for a validated request: payload conditions must hold, excluded ids must not. */
+export function toQdrantFilter(request: Pick<SearchRequest, 'filter' | 'excludeIds'>): QdrantFilter | undefined {
+  const must = request.filter ? toQdrantConditions(request.filter) : [];
+  const excluded = request.excludeIds ?? [];
+  const mustNot = excluded.length > 0 ? [{ has_id: excluded.map(qdrantPointId) }] : [];
+  if (must.length === 0 && mustNot.length === 0) return undefined;
+  return { ...(must.length > 0 ? { must } : {}), ...(mustNot.length > 0 ? { must_not: mustNot } : {}) };
+}
+
+type HttpFailure = { status: number; data?: { status?: { error?: string } } };
+
+function httpFailure(e: unknown): HttpFailure | undefined {
+  const status = (e as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? (e as HttpFailure) : undefined;
+}
+
+function codeFor(e: unknown, message: string): ErrorCode {
+  const http = httpFailure(e);
+  if (http === undefined) return 'STORE_UNAVAILABLE'; // fetch failed, refused, timed out
+  if (http.status === 404) return 'NOT_FOUND';
+  if (http.status === 409) return 'CONFLICT';
+  if (http.status === 429 || http.status >= 500) return 'STORE_UNAVAILABLE';
+  if (http.status === 400 || http.status === 422) return /dimension/i.test(message) ? 'DIMENSION_MISMATCH' : 'INVALID_INPUT';
+  return 'INTERNAL';
+}
+
+/** Library and HTTP errors become coded ones, keeping the original as `cause`. */
+export function translateQdrantError(e: unknown, what: string): InterestStreamError {
+  if (isInterestStreamError(e)) return e;
+  const detail = httpFailure(e)?.data?.status?.error ?? (e instanceof Error ? e.message : String(e));
+  return new InterestStreamError(codeFor(e, detail), `qdrant: ${what}: ${detail}`, { cause: e });
+}
+
+function stripReserved(payload: Record<string, unknown> | null | undefined): { id: unknown; payload: Record<string, unknown> } {
+  const { [RESERVED_PAYLOAD_KEY]: id, ...rest } = payload ?? {};
+  return { id, payload: rest };
+}
+
+/**
+ * VectorStore on a Qdrant server: cosine collections, string ids mapped to UUIDv5 point ids with
+ * the original id kept in the payload under RESERVED_PAYLOAD_KEY. Qdrant normalises vectors of
+ * cosine collections on write unless they are already unit length, which ours always are.
+ */
+export class QdrantVectorStore implements VectorStore {
+  private readonly client: QdrantClient;
+  private readonly log: Logger;
+  private readonly ensuring = new Map<string, Promise<void>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: QdrantVectorStoreOptions) {
+    // The compatibility check would print to the console from inside the client; start() asks instead.
+    this.client = new QdrantClient({ url: options.url, apiKey: options.apiKey, timeout: options.timeoutMs ?? 30_000, checkCompatibility: false });
+    this.log = options.logger.child({ component: 'qdrant-vector-store' });
+  }
+
+  async start(): Promise<void> {
+    const info = await this.call('connect', () => this.client.versionInfo());
+    this.log.info({ url: this.options.url, version: info.version }, 'qdrant reachable');
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.allSettled([...this.ensuring.values()]).then(() => undefined);
+    return this.closing;
+  }
+
+  ensureCollection(name: string, dimension: number): Promise<void> {
+    validateCollectionName(name);
+    validateDimension(dimension);
+    // Chained per name so that concurrent callers do not race each other into "already exists".
+    const run = (this.ensuring.get(name) ?? Promise.resolve()).then(() => this.ensureOnce(name, dimension));
+    const settled = run.catch(() => undefined);
+    this.ensuring.set(name, settled);
+    void settled.then(() => this.ensuring.get(name) === settled && this.ensuring.delete(name));
+    return run;
+  }
+
+  async collectionDimension(name: string): Promise<number | undefined> {
+    validateCollectionName(name);
+    try {
+      const info = await this.call(`describe ${name}`, () => this.client.getCollection(name));
+      const vectors = info.config.params.vectors as Schemas['VectorParams'] | undefined;
+      return vectors?.size;
+    } catch (e) {
+      if (isInterestStreamError(e) && e.code === 'NOT_FOUND') return undefined;
+      throw e;
+    }
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    validateCollectionName(name);
+    await this.call(`drop ${name}`, () => this.client.deleteCollection(name)).catch((e: InterestStreamError) => {
+      if (e.code !== 'NOT_FOUND') throw e;
+    });
+  }
+
+  async upsert(collection: string, points: readonly VectorPoint[]): Promise<void> {
+    const clean = preparePoints(points);
+    validateCollectionName(collection);
+    if (clean.length === 0) return void (await this.requireDimension(collection));
+    const body = clean.map((p) => ({ id: qdrantPointId(p.id), vector: Array.from(p.vector), payload: { ...p.payload, [RESERVED_PAYLOAD_KEY]: p.id } }));
+    try {
+      await this.call(`upsert into ${collection}`, () => this.client.upsert(collection, { wait: true, points: body }));
+    } catch (e) {
+      // Qdrant's message names no point: find the one of the wrong size ourselves.
+      if (isInterestStreamError(e) && e.code === 'DIMENSION_MISMATCH') checkPointDimensions(collection, await this.requireDimension(collection), clean);
+      throw e;
+    }
+  }
+
+  async get(collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
+    validateIds(ids);
+    validateCollectionName(collection);
+    const records = await this.call(`get from ${collection}`, () =>
+      this.client.retrieve(collection, { ids: [...new Set(ids)].map(qdrantPointId), with_payload: true, with_vector: true }),
+    );
+    const found = new Map<string, VectorPoint>();
+    for (const r of records) {
+      const { id, payload } = stripReserved(r.payload);
+      if (typeof id === 'string') found.set(id, { id, vector: Float32Array.from(r.vector as number[]), payload });
+    }
+    return found;
+  }
+
+  async delete(collection: string, ids: readonly string[]): Promise<void> {
+    validateIds(ids);
+    validateCollectionName(collection);
+    if (ids.length === 0) return void (await this.requireDimension(collection));
+    await this.call(`delete from ${collection}`, () => this.client.delete(collection, { wait: true, points: [...new Set(ids)].map(qdrantPointId) }));
+  }
+
+  async search(collection: string, request: SearchRequest): Promise<SearchHit[]> {
+    const req = validateSearchRequest(request);
+    validateCollectionName(collection);
+    try {
+      const result = await this.call(`search ${collection}`, () =>
+        this.client.query(collection, { query: Array.from(req.vector), limit: req.limit, filter: toQdrantFilter(req), with_payload: true, with_vector: false }),
+      );
+      return result.points.map((p) => {
+        const { id, payload } = stripReserved(p.payload);
+        return { id: String(id), score: p.score, payload };
+      });
+    } catch (e) {
+      if (isInterestStreamError(e) && e.code === 'DIMENSION_MISMATCH') checkQueryDimension(collection, await this.requireDimension(collection), req.vector);
+      throw e;
+    }
+  }
+
+  async count(collection: string): Promise<number> {
+    validateCollectionName(collection);
+    return (await this.call(`count ${collection}`, () => this.client.count(collection, { exact: true }))).count;
+  }
+
+  /** Points `alias` at `collection` in one atomic alias update (readers never see no alias). */
+  async setAlias(alias: string, collection: string): Promise<void> {
+    validateCollectionName(alias);
+    validateCollectionName(collection);
+    const exists = (await this.resolveAlias(alias)) !== undefined;
+    const actions: Schemas['AliasOperations'][] = [
+      ...(exists ? [{ delete_alias: { alias_name: alias } }] : []),
+      { create_alias: { alias_name: alias, collection_name: collection } },
+    ];
+    await this.call(`alias ${alias} -> ${collection}`, () => this.client.updateCollectionAliases({ actions }));
+  }
+
+  /** The collection an alias points at, or undefined when there is no such alias. */
+  async resolveAlias(alias: string): Promise<string | undefined> {
+    const { aliases } = await this.call('list aliases', () => this.client.getAliases());
+    return aliases.find((a) => a.alias_name === alias)?.collection_name;
+  }
+
+  private async ensureOnce(name: string, dimension: number): Promise<void> {
+    let existing = await this.collectionDimension(name);
+    if (existing === undefined) {
+      try {
+        await this.call(`create ${name}`, () => this.client.createCollection(name, { vectors: { size: dimension, distance: 'Cosine' } }));
+        return;
+      } catch (e) {
+        // Another process may have created it first; what matters is the dimension it has now.
+        existing = await this.collectionDimension(name);
+        if (existing === undefined) throw e;
+      }
+    }
+    if (existing !== dimension) {
+      throw new InterestStreamError('DIMENSION_MISMATCH', `collection "${name}" exists with dimension ${existing}, not ${dimension}`, {
+        details: { collection: name, expected: existing, actual: dimension },
+      });
+    }
+  }
+
+  private async requireDimension(collection: string): Promise<number> {
+    const dimension = await this.collectionDimension(collection);
+    if (dimension === undefined) throw new InterestStreamError('NOT_FOUND', `collection "${collection}" does not exist`, { details: { collection } });
+    return dimension;
+  }
+
+  private async call<T>(what: string, op: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new InterestStreamError('STORE_UNAVAILABLE', 'qdrant vector store is closed');
+    try {
+      return await op();
+    } catch (e) {
+      throw translateQdrantError(e, what);
+    }
+  }
+}
