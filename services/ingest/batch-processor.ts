@@ -1,7 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import type { PopularityIncrement, PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../domain/types.js';
-import { emptyUserState, foldEvent } from '../domain/fold.js';
+import { emptyUserState, foldEvents, type FoldBatch, type FoldInput } from '../domain/fold.js';
 import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../core/errors.js';
 import { decodeInteraction } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
@@ -42,9 +42,9 @@ interface Pending {
 
 interface UserFold {
   readonly base: UserState;
-  state: UserState;
-  applied: number;
-  duplicates: number;
+  readonly state: UserState;
+  readonly applied: number;
+  readonly duplicates: number;
   readonly outcomes: Array<{ type: string; outcome: string }>;
   readonly dead: DeadLetter[];
   readonly popularity: PopularityIncrement[];
@@ -126,32 +126,34 @@ export class BatchProcessor {
     return { states, expected };
   }
 
-  /** Folds one user's events of this batch in offset order; a bad event becomes a dead letter and the rest go on. */
+  /**
+   * Folds one user's events of this batch in offset order with one `foldEvents` call (the
+   * de-duplication index is built once per user, not per event). An event the fold rejects becomes a
+   * dead letter and the user's batch is folded again without it.
+   */
   private foldUser(topic: string, base: UserState, pending: readonly Pending[], items: ReadonlyMap<string, Float32Array>): UserFold {
-    const fold: UserFold = { base, state: base, applied: 0, duplicates: 0, outcomes: [], dead: [], popularity: [] };
+    const dead: DeadLetter[] = [];
+    let inputs: Array<FoldInput & { record: RawRecord }> = [];
     for (const p of pending) {
       const needsItem = p.event.type === 'VIEW' || p.event.type === 'DISLIKE';
       const item = needsItem ? items.get(p.event.itemId) : null;
       if (needsItem && !item) {
         const e = new InterestStreamError('UNKNOWN_ITEM', `item ${JSON.stringify(p.event.itemId)} is not in the catalogue`, { details: { itemId: p.event.itemId } });
-        fold.dead.push(deadLetter(topic, p.record, e));
-        continue;
-      }
-      try {
-        const step = foldEvent(fold.state, { event: p.event, item: item ?? null, watermark: p.watermark }, this.deps.params);
-        fold.state = step.state;
-        fold.outcomes.push({ type: p.event.type, outcome: step.outcome });
-        if (step.outcome === 'duplicate' || step.outcome === 'stale') fold.duplicates++;
-        else fold.applied++;
-        if (p.event.type === 'VIEW' && (step.outcome === 'applied' || step.outcome === 'degenerate')) {
-          fold.popularity.push({ itemId: p.event.itemId, weight: p.event.weight, at: p.event.occurredAt });
-        }
-      } catch (e) {
-        if (!isInterestStreamError(e) || e.retryable) throw e;
-        fold.dead.push(deadLetter(topic, p.record, e));
+        dead.push(deadLetter(topic, p.record, e));
+      } else {
+        inputs.push({ event: p.event, item: item ?? null, watermark: p.watermark, record: p.record });
       }
     }
-    return fold;
+    for (;;) {
+      try {
+        return { base, dead, ...summarise(inputs, foldEvents(base, inputs, this.deps.params)) };
+      } catch (e) {
+        const index = isInterestStreamError(e) && !e.retryable ? e.details.eventIndex : undefined;
+        if (typeof index !== 'number') throw e;
+        dead.push(deadLetter(topic, inputs[index]!.record, e as InterestStreamError));
+        inputs = inputs.filter((_, i) => i !== index);
+      }
+    }
   }
 
   /**
@@ -197,6 +199,20 @@ export class BatchProcessor {
 
 function deadLetter(topic: string, record: RawRecord, error: InterestStreamError): DeadLetter {
   return { topic, partition: record.partition, offset: record.offset, key: record.key, value: record.value, headers: record.headers, error };
+}
+
+function summarise(inputs: readonly FoldInput[], batch: FoldBatch): Omit<UserFold, 'base' | 'dead'> {
+  const fold = { state: batch.state, applied: 0, duplicates: 0, outcomes: [] as UserFold['outcomes'], popularity: [] as PopularityIncrement[] };
+  batch.outcomes.forEach((outcome, i) => {
+    const { event } = inputs[i]!;
+    fold.outcomes.push({ type: event.type, outcome });
+    if (outcome === 'duplicate' || outcome === 'stale') fold.duplicates++;
+    else fold.applied++;
+    if (event.type === 'VIEW' && (outcome === 'applied' || outcome === 'degenerate')) {
+      fold.popularity.push({ itemId: event.itemId, weight: event.weight, at: event.occurredAt });
+    }
+  });
+  return fold;
 }
 
 function sum<T>(xs: readonly T[], f: (x: T) => number): number {

@@ -18,6 +18,12 @@ import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
 
+/**
+ * How long the broker may hold an empty fetch. Data is returned as soon as it arrives whatever this
+ * is; it bounds how long a shutdown waits for the fetch in flight.
+ */
+export const FETCH_WAIT_MS = 500;
+
 export interface IngestHandle {
   readonly metrics: IngestMetrics;
   readonly metricsPort: number;
@@ -90,7 +96,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     await itemsConsumer.start();
     closers.push(() => itemsConsumer.close());
 
-    const consumer = kafka.consumer({ groupId: consumerGroupId(config.consumerGroup, config.generation), maxBytesPerPartition: 4 * 1024 * 1024 });
+    const consumer = kafka.consumer({ groupId: consumerGroupId(config.consumerGroup, config.generation), maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: FETCH_WAIT_MS });
     await consumer.connect();
     closers.push(() => consumer.disconnect());
     await subscribeFrom(kafka, consumer, config, opts.from ?? 'earliest');

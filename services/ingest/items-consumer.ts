@@ -33,7 +33,7 @@ export class ItemsConsumer {
 
   async start(): Promise<void> {
     const { kafka, config } = this.deps;
-    this.consumer = kafka.consumer({ groupId: consumerGroupId(`${config.consumerGroup}-items`, config.generation) });
+    this.consumer = kafka.consumer({ groupId: consumerGroupId(`${config.consumerGroup}-items`, config.generation), maxWaitTimeInMs: 500 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: config.itemsTopic, fromBeginning: true });
     await this.consumer.run({
