@@ -1,0 +1,266 @@
+/**
+ * The fold: how one user's interaction events become their interest state (architecture.md, "The fold").
+ * Pure functions; ingest and replay run exactly this code, so replaying a topic rebuilds the same state.
+ */
+import { InterestStreamError } from '../core/errors.js';
+import { eventIdHash } from './event-id.js';
+import type { FoldParams, InteractionEvent, UserState, Watermark } from './types.js';
+import { DedupeWindow, RecencySet, appendCapped } from './recent-ids.js';
+import { assertItemVector, l2Norm, MIN_NORM, normalize, normalizedCombination } from './vector.js';
+
+/** What happened to one event. `degenerate`: counted, but the vector update would have collapsed to ~0 and was skipped. */
+export type FoldOutcome = 'applied' | 'duplicate' | 'stale' | 'degenerate';
+
+/** One event with its item vector (null when the event names no item, e.g. ERASE) and its log position. */
+export interface FoldInput {
+  readonly event: InteractionEvent;
+  readonly item: Float32Array | null;
+  readonly watermark: Watermark;
+}
+
+/** The state after one event, and what the event did. */
+export interface FoldStep {
+  readonly state: UserState;
+  readonly outcome: FoldOutcome;
+}
+
+/** The state after a user's batch, and one outcome per input, in order. */
+export interface FoldBatch {
+  readonly state: UserState;
+  readonly outcomes: FoldOutcome[];
+}
+
+/** The state of a user never seen before. */
+export function emptyUserState(userId: string): UserState {
+  return {
+    userId,
+    vector: null,
+    recentViews: [],
+    seen: [],
+    disliked: [],
+    recentEventIds: [],
+    eventCount: 0,
+    lastEventAt: 0,
+    degenerateUpdates: 0,
+    erased: false,
+    watermark: null,
+  };
+}
+
+/**
+ * Orders an event position `a` against a state's watermark `b`: 1 when `a` is after `b` (or there is
+ * no `b`), 0 when equal, -1 when before, and null when they are on different partitions, where offsets
+ * say nothing and only event-id de-duplication can tell a redelivery.
+ */
+export function compareWatermark(a: Watermark, b: Watermark | null): -1 | 0 | 1 | null {
+  if (b === null) return 1;
+  if (a.partition !== b.partition) return null;
+  const x = parseOffset(a.offset);
+  const y = parseOffset(b.offset);
+  return x > y ? 1 : x < y ? -1 : 0;
+}
+
+/** True when an event at `event` must still be considered for a state at `state` (see compareWatermark). */
+export function isNewer(event: Watermark, state: Watermark | null): boolean {
+  const order = compareWatermark(event, state);
+  return order === null || order > 0;
+}
+
+/**
+ * Folds one event into a state. Never mutates `state`; returns it unchanged (same object) when the
+ * event is stale. Throws InterestStreamError — INVALID_EVENT, UNKNOWN_EVENT_TYPE, INVALID_VECTOR,
+ * DIMENSION_MISMATCH — for an event that must go to the DLQ; the state is then untouched.
+ */
+export function foldEvent(state: UserState, input: FoldInput, params: FoldParams): FoldStep {
+  const fold = new UserFold(state, params);
+  const outcome = fold.step(input);
+  return { state: fold.result(), outcome };
+}
+
+/**
+ * Folds a user's events in order; gives exactly the state that calling `foldEvent` once per event
+ * would, but builds the de-duplication index and exclusion lists once per batch instead of per event.
+ *
+ * On an invalid event it throws that event's InterestStreamError with `details.eventIndex` added, and
+ * returns nothing: the caller dead-letters `inputs[eventIndex]` and folds the batch again without it.
+ */
+export function foldEvents(state: UserState, inputs: readonly FoldInput[], params: FoldParams): FoldBatch {
+  const fold = new UserFold(state, params);
+  const outcomes: FoldOutcome[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    try {
+      outcomes.push(fold.step(inputs[i]!));
+    } catch (e) {
+      throw e instanceof InterestStreamError
+        ? new InterestStreamError(e.code, e.message, { cause: e, details: { ...e.details, eventIndex: i } })
+        : e;
+    }
+  }
+  return { state: fold.result(), outcomes };
+}
+
+/** Mutable working copy of one user's state for the length of a batch; `result()` freezes it back into a UserState. */
+class UserFold {
+  private vector: Float32Array | null;
+  private recentViews: readonly string[];
+  private readonly seen: RecencySet;
+  private readonly disliked: RecencySet;
+  private readonly eventIds: DedupeWindow;
+  private eventCount: number;
+  private lastEventAt: number;
+  private degenerateUpdates: number;
+  private erased: boolean;
+  private watermark: Watermark | null;
+  private changed = false;
+  /** False while `vector` is the caller's array, which must never be written. */
+  private ownsVector = false;
+
+  constructor(
+    private readonly initial: UserState,
+    private readonly params: FoldParams,
+  ) {
+    this.vector = initial.vector;
+    this.recentViews = initial.recentViews;
+    this.seen = new RecencySet(initial.seen, params.seenCap);
+    this.disliked = new RecencySet(initial.disliked, params.dislikedCap);
+    this.eventIds = new DedupeWindow(initial.recentEventIds, params.dedupeWindow);
+    this.eventCount = initial.eventCount;
+    this.lastEventAt = initial.lastEventAt;
+    this.degenerateUpdates = initial.degenerateUpdates;
+    this.erased = initial.erased;
+    this.watermark = initial.watermark;
+  }
+
+  step({ event, item, watermark }: FoldInput): FoldOutcome {
+    if (event.userId !== this.initial.userId) {
+      throw invalidEvent(event, `belongs to user "${event.userId}", not "${this.initial.userId}"`);
+    }
+    if (!isNewer(watermark, this.watermark)) return 'stale';
+    const hash = eventIdHash(event.eventId);
+    // A duplicate still moves the watermark so that the same position is not examined again.
+    const outcome = this.eventIds.has(hash) ? 'duplicate' : this.apply(event, item);
+    if (outcome !== 'duplicate') this.eventIds.add(hash);
+    this.watermark = watermark;
+    this.changed = true;
+    return outcome;
+  }
+
+  result(): UserState {
+    if (!this.changed) return this.initial;
+    return {
+      userId: this.initial.userId,
+      vector: this.vector,
+      recentViews: this.recentViews,
+      seen: this.seen.toArray(),
+      disliked: this.disliked.toArray(),
+      recentEventIds: this.eventIds.toArray(),
+      eventCount: this.eventCount,
+      lastEventAt: this.lastEventAt,
+      degenerateUpdates: this.degenerateUpdates,
+      erased: this.erased,
+      watermark: this.watermark,
+    };
+  }
+
+  /**
+   * Validates before changing anything, so a throw leaves this fold as it was. ERASE is taken before
+   * the weight check: an erasure must never be dead-lettered over a field it does not use.
+   */
+  private apply(event: InteractionEvent, item: Float32Array | null): FoldOutcome {
+    if (event.type === 'ERASE') return this.erase();
+    if (event.type !== 'VIEW' && event.type !== 'DISLIKE') {
+      throw new InterestStreamError('UNKNOWN_EVENT_TYPE', `event "${event.eventId}" has unknown type "${String(event.type)}"`, {
+        details: { eventId: event.eventId, type: String(event.type) },
+      });
+    }
+    if (!(Number.isFinite(event.weight) && event.weight > 0)) {
+      throw invalidEvent(event, `has weight ${event.weight}; it must be finite and > 0`);
+    }
+    if (item === null) throw invalidEvent(event, `has no vector for item "${event.itemId}"`);
+    assertItemVector(item, this.params.dimension, event.itemId);
+    this.assertStoredDimension();
+    this.erased = false;
+    const moved = event.type === 'VIEW' ? this.view(event, item) : this.dislike(event, item);
+    this.eventCount += 1;
+    this.lastEventAt = event.occurredAt;
+    if (moved) return 'applied';
+    this.degenerateUpdates += 1;
+    return 'degenerate';
+  }
+
+  /**
+   * Catalogue vectors need not be unit length, so the item is normalised first: an item's pull on
+   * the interest vector must depend on alpha and the event weight, not on its embedding's length.
+   */
+  private view(event: InteractionEvent, item: Float32Array): boolean {
+    this.recentViews = appendCapped(this.recentViews, event.itemId, this.params.recentViews);
+    this.seen.touch(event.itemId);
+    if (this.vector === null) return this.replaceVector(normalize(item, 0));
+    const a = Math.min(1, Math.max(0, this.params.alpha * event.weight));
+    return this.blend(item, a / l2Norm(item), this.vector, 1 - a);
+  }
+
+  /** With no vector yet there is nothing to push away from; the dislike still excludes the item. */
+  private dislike(event: InteractionEvent, item: Float32Array): boolean {
+    this.disliked.touch(event.itemId);
+    if (this.vector === null) return true;
+    const b = this.params.beta * event.weight;
+    return this.blend(this.vector, 1, item, -b / l2Norm(item));
+  }
+
+  /**
+   * vector = normalize(wx·x + wy·y), or false with the previous vector kept when that collapses to
+   * ~0 (seed-errata item 6). Once this fold has allocated a vector of its own, later events of the
+   * batch overwrite it in place: nobody else can see it until result().
+   */
+  private blend(x: Float32Array, wx: number, y: Float32Array, wy: number): boolean {
+    const out = this.ownsVector ? (this.vector ?? undefined) : undefined;
+    return this.replaceVector(normalizedCombination(x, wx, y, wy, MIN_NORM, out));
+  }
+
+  private replaceVector(next: Float32Array | null): boolean {
+    if (next === null) return false;
+    this.vector = next;
+    this.ownsVector = true;
+    return true;
+  }
+
+  /** Hashes survive the tombstone so that a redelivered pre-erase event cannot resurrect the user. */
+  private erase(): FoldOutcome {
+    this.vector = null;
+    this.recentViews = [];
+    this.seen.clear();
+    this.disliked.clear();
+    this.eventCount = 0;
+    this.lastEventAt = 0;
+    this.degenerateUpdates = 0;
+    this.erased = true;
+    return 'applied';
+  }
+
+  private assertStoredDimension(): void {
+    const stored = this.vector?.length ?? this.params.dimension;
+    if (stored !== this.params.dimension) {
+      throw new InterestStreamError(
+        'DIMENSION_MISMATCH',
+        `user "${this.initial.userId}" has a stored vector of dimension ${stored}, expected ${this.params.dimension}; replay into a new generation`,
+        { details: { userId: this.initial.userId, expected: this.params.dimension, actual: stored } },
+      );
+    }
+  }
+}
+
+function invalidEvent(event: InteractionEvent, problem: string): InterestStreamError {
+  return new InterestStreamError('INVALID_EVENT', `event "${event.eventId}" ${problem}`, {
+    details: { eventId: event.eventId, userId: event.userId, type: String(event.type) },
+  });
+}
+
+const OFFSET = /^\d+$/;
+
+function parseOffset(offset: string): bigint {
+  if (!OFFSET.test(offset)) {
+    throw new InterestStreamError('INVALID_INPUT', `watermark offset "${offset}" is not a non-negative integer`);
+  }
+  return BigInt(offset);
+}
