@@ -1,32 +1,21 @@
 import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeInteraction } from '../../services/core/events.js';
-import { silentLogger } from '../../services/core/logger.js';
 import { DLQ_HEADERS } from '../../services/adapters/kafka/dead-letters.js';
-import { startIngest, type IngestHandle } from '../../services/ingest/ingest-service.js';
 import { eventually } from '../support/eventually.js';
-import { IngestHarness } from '../support/ingest-harness.js';
+import { IngestHarness, ingestSuite } from '../support/ingest-harness.js';
 import { rng } from '../support/random.js';
 import { maxAbsDiff, referenceFold } from '../support/reference-fold.js';
 import { unique } from '../support/names.js';
 import { workload } from '../support/workload.js';
 
 describe('ingest: bad input goes to the dead-letter topic and the partition keeps flowing', () => {
-  const h = new IngestHarness({ kafkaBrokers: inject('kafkaBrokers'), redisUrl: inject('redisUrl') });
   const w = workload({ seed: 3, items: 20, users: 1, events: 0, dimension: 8 });
-  let ingest: IngestHandle | undefined;
-
-  beforeAll(async () => {
-    await h.start();
-    await h.importItems(w.items);
-    ingest = await startIngest(h.config, silentLogger());
-  });
-  afterAll(async () => {
-    await ingest?.close();
-    await h.close();
-  });
+  const suite = ingestSuite(w.items);
+  const { h } = suite;
 
   it('dead-letters a garbage message and an unknown item with their reasons, and folds the events after them', async () => {
+    const ingest = await suite.startIngest();
     const userId = 'user-dlq';
     const producer = h.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -65,7 +54,7 @@ describe('ingest: bad input goes to the dead-letter topic and the partition keep
       w.items,
     ).get(userId)!;
     expect(maxAbsDiff(state.vector!, ref.vector!)).toBeLessThanOrEqual(1e-6);
-    const reasons = (await ingest!.metrics.deadLetters.get()).values.map((v) => [v.labels.reason, v.value]);
+    const reasons = (await ingest.metrics.deadLetters.get()).values.map((v) => [v.labels.reason, v.value]);
     expect(Object.fromEntries(reasons)).toEqual({ DECODE_FAILED: 1, UNKNOWN_ITEM: 1 });
   });
 });

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { silentLogger } from '../../services/core/logger.js';
+import { describe, expect, it } from 'vitest';
 import type { UserState } from '../../services/domain/types.js';
-import { startIngest, type IngestHandle } from '../../services/ingest/ingest-service.js';
-import { IngestHarness } from '../support/ingest-harness.js';
+import { ingestSuite, type IngestHarness } from '../support/ingest-harness.js';
 import { maxAbsDiff, referenceFold, type RefEvent, type RefState } from '../support/reference-fold.js';
 import { workload } from '../support/workload.js';
 
@@ -28,22 +26,13 @@ async function publishAll(h: IngestHarness, events: readonly RefEvent[], chunk =
 }
 
 describe('ingest: a clean pass and a full re-run', () => {
-  const h = new IngestHarness({ kafkaBrokers: inject('kafkaBrokers'), redisUrl: inject('redisUrl') });
   const w = workload({ seed: 7, items: 150, users: 300, events: 3000, dimension: 16, erase: true });
   const expected = referenceFold(w.events, w.items);
-  let ingest: IngestHandle | undefined;
-
-  beforeAll(async () => {
-    await h.start();
-    await h.importItems(w.items);
-  });
-  afterAll(async () => {
-    await ingest?.close();
-    await h.close();
-  });
+  const suite = ingestSuite(w.items);
+  const { h } = suite;
 
   it('folds 3,000 events for 300 users into the vectors of a plain independent fold, in Redis and the durable store', async () => {
-    ingest = await startIngest(h.config, silentLogger());
+    const ingest = await suite.startIngest();
     await publishAll(h, w.events);
     await h.drained();
     expectStatesMatch(await h.hotStates(w.userIds), expected);
@@ -55,10 +44,9 @@ describe('ingest: a clean pass and a full re-run', () => {
 
   it('changes no user state when the group offsets are reset to earliest and everything is re-read', async () => {
     const before = await h.hotStates(w.userIds);
-    await ingest!.close();
-    ingest = undefined;
+    await suite.stopIngest();
     await h.admin.resetOffsets({ groupId: h.groupId, topic: h.config.interactionsTopic, earliest: true });
-    ingest = await startIngest(h.config, silentLogger());
+    const ingest = await suite.startIngest();
     await h.drained();
     const after = await h.hotStates(w.userIds);
     expect(after).toEqual(before);
@@ -70,21 +58,12 @@ describe('ingest: a clean pass and a full re-run', () => {
 });
 
 describe('ingest: Redis loses its data mid-run', () => {
-  const h = new IngestHarness({ kafkaBrokers: inject('kafkaBrokers'), redisUrl: inject('redisUrl') });
   const w = workload({ seed: 11, items: 100, users: 120, events: 2000, dimension: 12 });
-  let ingest: IngestHandle | undefined;
-
-  beforeAll(async () => {
-    await h.start();
-    await h.importItems(w.items);
-  });
-  afterAll(async () => {
-    await ingest?.close();
-    await h.close();
-  });
+  const suite = ingestSuite(w.items);
+  const { h } = suite;
 
   it('rehydrates from the durable store and ends with the correct vectors', async () => {
-    ingest = await startIngest(h.config, silentLogger());
+    const ingest = await suite.startIngest();
     const half = Math.floor(w.events.length / 2);
     await publishAll(h, w.events.slice(0, half));
     await h.drained();

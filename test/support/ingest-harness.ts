@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { startIngest, type IngestHandle } from '../../services/ingest/ingest-service.js';
 import { loadConfig, type Config } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { ITEMS_COLLECTION, RedisKeys, consumerGroupId, usersCollection } from '../../services/core/names.js';
@@ -151,4 +153,34 @@ export class IngestHarness {
     await this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Registers the usual suite hooks: an isolated harness with the catalogue imported before the
+ * tests, and the ingest (if a test started one) and the harness closed after them.
+ */
+export function ingestSuite(items: ReadonlyMap<string, Float32Array>, opts: { partitions?: number } = {}) {
+  const suite = {
+    h: new IngestHarness({ kafkaBrokers: inject('kafkaBrokers'), redisUrl: inject('redisUrl'), ...opts }),
+    ingest: undefined as IngestHandle | undefined,
+    /** Starts ingest in this process (closing one started before). */
+    async startIngest(): Promise<IngestHandle> {
+      await suite.ingest?.close();
+      suite.ingest = await startIngest(suite.h.config, silentLogger());
+      return suite.ingest;
+    },
+    async stopIngest(): Promise<void> {
+      await suite.ingest?.close();
+      suite.ingest = undefined;
+    },
+  };
+  beforeAll(async () => {
+    await suite.h.start();
+    await suite.h.importItems(items);
+  });
+  afterAll(async () => {
+    await suite.stopIngest();
+    await suite.h.close();
+  });
+  return suite;
 }
