@@ -65,6 +65,25 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** SCHEMA_REGISTRY_ID: when set, events are written with Confluent framing and this schema id. */
   readonly schemaRegistryId: number | undefined;
+  /** QUERY_HTTP_PORT: port of the query service's HTTP API; 0 picks a free port. Default 8080. */
+  readonly queryHttpPort: number;
+  /** QUERY_GRPC_PORT: port of the query service's gRPC API; 0 picks a free port. Default 50051. */
+  readonly queryGrpcPort: number;
+  /**
+   * API_KEYS: comma-separated keys; when any is set, every /v1 route and gRPC call needs
+   * `Authorization: Bearer <key>`. Empty (the default) means no authentication. Never logged.
+   */
+  readonly apiKeys: readonly string[];
+  /** RATE_LIMIT_PER_MINUTE: requests per minute per API key (per client address without keys). Default 600. */
+  readonly rateLimitPerMinute: number;
+  /** MAX_LIMIT: the largest `limit` a query may ask for. Default 200. */
+  readonly maxLimit: number;
+  /** POPULAR_HALF_LIFE_MS: half-life of a view in the cold-start popularity counts. Default 86400000 (one day). */
+  readonly popularHalfLifeMs: number;
+  /** TREND_WINDOW: snapshots per half (W) of the `trend` strategy; it reads the last 2W. Default 3. */
+  readonly trendWindow: number;
+  /** HISTORY_SIZE: interest snapshots kept per user (at least 2 × TREND_WINDOW). Default 20. */
+  readonly historySize: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -139,6 +158,9 @@ export function loadConfig(env: Env = process.env): Config {
     r.problems.push(`GENERATION=${JSON.stringify(generation)}: lowercase letters, digits, - and _ only (max 63)`);
   }
   const registryId = r.optional('SCHEMA_REGISTRY_ID');
+  const trendWindow = r.int('TREND_WINDOW', 3, 1, 1000);
+  const historySize = r.int('HISTORY_SIZE', 20, 2, 10_000);
+  if (historySize < 2 * trendWindow) r.problems.push(`HISTORY_SIZE=${historySize}: must be at least 2 × TREND_WINDOW (${2 * trendWindow})`);
 
   const config: Config = {
     kafkaBrokers: brokers,
@@ -170,6 +192,18 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0),
     schemaRegistryId: registryId === undefined ? undefined : r.int('SCHEMA_REGISTRY_ID', 0, 0, 2 ** 31 - 1),
+    queryHttpPort: r.int('QUERY_HTTP_PORT', 8080, 0, 65_535),
+    queryGrpcPort: r.int('QUERY_GRPC_PORT', 50051, 0, 65_535),
+    apiKeys: r
+      .str('API_KEYS', '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+    rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    maxLimit: r.int('MAX_LIMIT', 200, 1, 10_000),
+    popularHalfLifeMs: r.int('POPULAR_HALF_LIFE_MS', 86_400_000, 1),
+    trendWindow,
+    historySize,
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

@@ -1,0 +1,91 @@
+import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import { decodeSnapshot, encodeSnapshot } from '../../core/events.js';
+import type { RedisKeys } from '../../core/names.js';
+import type { HistoryStore, InterestSnapshot } from '../../query/ports.js';
+import type { RedisClient } from './redis-client.js';
+
+/**
+ * A user's last H interest snapshots in one Redis list `<prefix>:history:{userId}` (the user's hash
+ * tag, so it shares a Cluster slot with the user's state), oldest window first. Each entry is
+ * `<window> <Avro single-object snapshot>`: the window prefix lets the Lua script keep the list
+ * ordered and idempotent per window without decoding Avro, and the Avro body is the same
+ * self-describing record the `interest-history` topic carries, so older entries stay readable
+ * after the schema evolves.
+ */
+const APPEND_SCRIPT = `
+local key, w, entry, cap = KEYS[1], tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local entries = redis.call('LRANGE', key, 0, -1)
+local out, placed = {}, false
+for _, e in ipairs(entries) do
+  local ew = tonumber(string.match(e, '^(%d+) '))
+  if not placed and ew >= w then
+    out[#out + 1] = entry
+    placed = true
+    if ew ~= w then out[#out + 1] = e end
+  else
+    out[#out + 1] = e
+  end
+end
+if not placed then out[#out + 1] = entry end
+redis.call('DEL', key)
+for i = math.max(1, #out - cap + 1), #out do redis.call('RPUSH', key, out[i]) end
+return math.min(#out, cap)
+`;
+
+interface HistoryCommands {
+  isAppendHistory(key: string, window: string, entry: Buffer, cap: number): Promise<number>;
+}
+
+/** The list key of a user's history; carries the `{userId}` hash tag like every per-user key. */
+export function historyKey(keys: RedisKeys, userId: string): string {
+  return `${keys.prefix}:history:{${userId}}`;
+}
+
+export class RedisHistoryStore implements HistoryStore {
+  private readonly redis: RedisClient & HistoryCommands;
+
+  /** `size` is H, the snapshots kept per user (config HISTORY_SIZE). */
+  constructor(
+    redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly size: number,
+  ) {
+    if (!Number.isInteger(size) || size < 1) throw new InterestStreamError('INVALID_INPUT', `history size must be a positive integer, got ${size}`);
+    if (!('isAppendHistory' in redis)) redis.defineCommand('isAppendHistory', { numberOfKeys: 1, lua: APPEND_SCRIPT });
+    this.redis = redis as RedisClient & HistoryCommands;
+  }
+
+  async append(snapshot: InterestSnapshot): Promise<void> {
+    if (!Number.isSafeInteger(snapshot.window) || snapshot.window < 0) {
+      throw new InterestStreamError('INVALID_INPUT', `snapshot window must be a non-negative integer, got ${snapshot.window}`);
+    }
+    const entry = Buffer.concat([Buffer.from(`${snapshot.window} `), encodeSnapshot(snapshot)]);
+    try {
+      await this.redis.isAppendHistory(historyKey(this.keys, snapshot.userId), String(snapshot.window), entry, this.size);
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+
+  async recent(userId: string, n: number): Promise<InterestSnapshot[]> {
+    if (!Number.isInteger(n) || n < 0) throw new InterestStreamError('INVALID_INPUT', `n must be a non-negative integer, got ${n}`);
+    if (n === 0) return [];
+    let entries: Buffer[];
+    try {
+      entries = await this.redis.lrangeBuffer(historyKey(this.keys, userId), -n, -1);
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+    return entries.map((e) => decodeSnapshot(e.subarray(e.indexOf(0x20) + 1)));
+  }
+
+  async delete(userId: string): Promise<number> {
+    const key = historyKey(this.keys, userId);
+    try {
+      const res = await this.redis.multi().llen(key).del(key).exec();
+      return Number(res?.[0]?.[1] ?? 0);
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * One mapping from failures to what a client sees, used by HTTP and gRPC alike. Only client
+ * errors carry their own message; anything unexpected becomes a plain "internal error" so that
+ * messages and stack traces of libraries never leave the process (they go to the log instead).
+ */
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { isInterestStreamError } from '../core/errors.js';
+import { AccessError } from './access.js';
+import { errorField } from './validation.js';
+
+export type ApiErrorCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'INTERNAL';
+
+export interface ApiError {
+  readonly httpStatus: number;
+  readonly grpcStatus: GrpcStatus;
+  readonly code: ApiErrorCode;
+  readonly message: string;
+  readonly field?: string;
+  readonly retryAfterMs?: number;
+  /** True when the failure is ours (log it as an error), false for a client's mistake. */
+  readonly serverFault: boolean;
+}
+
+const TABLE: Record<ApiErrorCode, { http: number; grpc: GrpcStatus }> = {
+  INVALID_INPUT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT },
+  NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND },
+  UNAUTHENTICATED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED },
+  RATE_LIMITED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
+  UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
+  INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL },
+};
+
+/** Builds the client-facing error for a code; `field` names the bad input where there is one. */
+export function apiError(code: ApiErrorCode, message: string, extra: { field?: string; retryAfterMs?: number } = {}): ApiError {
+  const t = TABLE[code];
+  return { httpStatus: t.http, grpcStatus: t.grpc, code, message, ...extra, serverFault: code === 'UNAVAILABLE' || code === 'INTERNAL' };
+}
+
+/** Classifies anything thrown by a use case or a guard. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof AccessError) {
+    return e.failure === 'unauthenticated' ? apiError('UNAUTHENTICATED', e.message) : apiError('RATE_LIMITED', e.message, { retryAfterMs: e.retryAfterMs });
+  }
+  if (isInterestStreamError(e)) {
+    const field = errorField(e);
+    const extra = field === undefined ? {} : { field };
+    if (e.code === 'INVALID_INPUT') return apiError('INVALID_INPUT', e.message, extra);
+    if (e.code === 'NOT_FOUND') return apiError('NOT_FOUND', e.message, extra);
+    if (e.retryable) return apiError('UNAVAILABLE', 'a backing service is unavailable; retry later');
+  }
+  return apiError('INTERNAL', 'internal error');
+}
+
+/** The JSON body of an HTTP error response. */
+export function errorBody(err: ApiError): { error: { code: ApiErrorCode; message: string; field?: string } } {
+  return { error: { code: err.code, message: err.message, ...(err.field === undefined ? {} : { field: err.field }) } };
+}

@@ -1,0 +1,181 @@
+/**
+ * The gRPC transport (schemas/proto/recommendations.proto) over the same use cases, validation and
+ * error mapping as HTTP, so both answer the same request with the same result.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../core/logger.js';
+import type { AccessGuard } from './access.js';
+import { toApiError } from './api-errors.js';
+import { parseFilterSyntax } from './filter-syntax.js';
+import { GrpcHealth } from './grpc-health.js';
+import { loadProtos, RECOMMENDATIONS_SERVICE } from './grpc-protos.js';
+import type { QueryMetrics } from './metrics.js';
+import type { Readiness } from './readiness.js';
+import type { InterestSummary, QueryUseCases, Recommendations, ResultItem } from './use-cases.js';
+import { parseExclude, parseId, parseLimit, parseStrategy } from './validation.js';
+
+export interface GrpcDeps {
+  readonly useCases: QueryUseCases;
+  readonly guard: AccessGuard;
+  readonly metrics: QueryMetrics;
+  readonly readiness: Readiness;
+  readonly maxLimit: number;
+  readonly logger: Logger;
+}
+
+interface RecommendRequest {
+  user_id: string;
+  limit: number;
+  strategy: string;
+  exclude: string[];
+  filter: string;
+}
+interface GetInterestRequest {
+  user_id: string;
+  include_vector: boolean;
+}
+interface SimilarItemsRequest {
+  item_id: string;
+  limit: number;
+  filter: string;
+}
+
+/** The caller's address without its port, written like Fastify's `req.ip`, so both transports share one budget. */
+export function peerAddress(peer: string): string {
+  const hostPort = peer.replace(/^ipv[46]:/, '');
+  const bracketed = /^\[(.*)\]:\d+$/.exec(hostPort);
+  if (bracketed) return bracketed[1]!;
+  return hostPort.replace(/:\d+$/, '');
+}
+
+const optional = (s: string): string | undefined => (s === '' ? undefined : s);
+const limitOf = (n: number): number | undefined => (n === 0 ? undefined : n);
+
+function renderItems(items: readonly ResultItem[]): Array<{ id: string; score: number; payload_json: string }> {
+  return items.map((i) => ({ id: i.id, score: i.score, payload_json: JSON.stringify(i.payload) }));
+}
+
+function renderRecommendations(r: Recommendations): object {
+  return {
+    user_id: r.userId,
+    strategy: r.strategy,
+    fallback: r.fallback ?? '',
+    items: renderItems(r.items),
+    freshness: { event_count: r.freshness.eventCount, updated_at: r.freshness.updatedAt ?? 0 },
+  };
+}
+
+function renderInterest(s: InterestSummary): object {
+  return {
+    user_id: s.userId,
+    source: s.source,
+    has_vector: s.hasVector,
+    dimension: s.dimension ?? 0,
+    event_count: s.eventCount,
+    updated_at: s.updatedAt ?? 0,
+    recent_views: s.recentViews,
+    seen_count: s.seenCount,
+    disliked_count: s.dislikedCount,
+    degenerate_updates: s.degenerateUpdates,
+    vector: s.vector ?? [],
+  };
+}
+
+class GrpcTransport {
+  constructor(private readonly deps: GrpcDeps) {}
+
+  /** Wraps a handler with the access guard, error mapping and metrics. */
+  unary<Req>(method: string, handler: (req: Req) => Promise<object>): grpc.handleUnaryCall<Req, object> {
+    return (call, callback) => {
+      const start = process.hrtime.bigint();
+      const done = (code: grpc.status): void => {
+        const labels = { method, code: grpc.status[code] ?? String(code) };
+        this.deps.metrics.grpcRequests.inc(labels);
+        this.deps.metrics.grpcDuration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+      };
+      const auth = call.metadata.get('authorization')[0];
+      this.deps.guard
+        .admit(typeof auth === 'string' ? auth : undefined, peerAddress(call.getPeer()))
+        .then(() => handler(call.request))
+        .then(
+          (res) => {
+            done(grpc.status.OK);
+            callback(null, res);
+          },
+          (e: unknown) => {
+            const err = toApiError(e);
+            if (err.serverFault) this.deps.logger.error({ err: e, method }, 'gRPC call failed');
+            const trailers = new grpc.Metadata();
+            if (err.field !== undefined) trailers.set('error-field', err.field);
+            if (err.retryAfterMs !== undefined) trailers.set('retry-after-ms', String(err.retryAfterMs));
+            done(err.grpcStatus);
+            callback({ code: err.grpcStatus, details: err.message, metadata: trailers });
+          },
+        );
+    };
+  }
+
+  implementation(): grpc.UntypedServiceImplementation {
+    const { useCases, maxLimit } = this.deps;
+    return {
+      Recommend: this.unary<RecommendRequest>('Recommend', async (r) =>
+        renderRecommendations(
+          await useCases.recommend({
+            userId: parseId('userId', r.user_id),
+            limit: parseLimit(limitOf(r.limit), maxLimit),
+            strategy: parseStrategy(optional(r.strategy)),
+            exclude: parseExclude(r.exclude.length === 0 ? undefined : r.exclude),
+            filter: parseFilterSyntax(optional(r.filter)),
+          }),
+        ),
+      ),
+      GetInterest: this.unary<GetInterestRequest>('GetInterest', async (r) =>
+        renderInterest(await useCases.interest({ userId: parseId('userId', r.user_id), includeVector: r.include_vector })),
+      ),
+      SimilarItems: this.unary<SimilarItemsRequest>('SimilarItems', async (r) => {
+        const itemId = parseId('itemId', r.item_id);
+        const items = await useCases.similar({ itemId, limit: parseLimit(limitOf(r.limit), maxLimit), filter: parseFilterSyntax(optional(r.filter)) });
+        return { item_id: itemId, items: renderItems(items) };
+      }),
+    };
+  }
+}
+
+export interface GrpcServer {
+  readonly server: grpc.Server;
+  readonly health: GrpcHealth;
+}
+
+/** Builds the gRPC server with the Recommendations and grpc.health.v1 services (not yet bound). */
+export function buildGrpcServer(deps: GrpcDeps): GrpcServer {
+  const protos = loadProtos();
+  const server = new grpc.Server();
+  const health = new GrpcHealth(deps.readiness, [RECOMMENDATIONS_SERVICE]);
+  server.addService(protos.recommendations.service, new GrpcTransport(deps).implementation());
+  server.addService(protos.health.service, health.implementation);
+  return { server, health };
+}
+
+/**
+ * Binds on all interfaces without TLS (terminate TLS at the load balancer or mesh) and resolves to
+ * the port actually bound (port 0 picks a free one).
+ */
+export function bindGrpc(server: grpc.Server, port: number, host = '0.0.0.0'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+}
+
+/** Stops taking calls, waits up to `graceMs` for running ones, then cuts the rest. */
+export function shutdownGrpc(server: grpc.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,46 @@
+/** The /v1 routes: parse and validate, call the use case, render. Guards run in http.ts. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseFilterSyntax } from './filter-syntax.js';
+import type { QueryUseCases } from './use-cases.js';
+import { checkQueryParams, parseExclude, parseId, parseIncludeVector, parseLimit, parseStrategy } from './validation.js';
+
+type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
+
+export const RECOMMEND_PARAMS = ['limit', 'strategy', 'exclude', 'filter'] as const;
+export const SIMILAR_PARAMS = ['limit', 'filter'] as const;
+export const INTEREST_PARAMS = ['include'] as const;
+
+/** Registers the /v1 routes; `maxLimit` caps every `limit`. */
+export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, maxLimit: number): void {
+  app.get('/v1/users/:userId/recommendations', async (req: Req) => {
+    const userId = parseId('userId', req.params.userId);
+    const q = checkQueryParams(req.query, RECOMMEND_PARAMS);
+    return useCases.recommend({
+      userId,
+      limit: parseLimit(q.limit, maxLimit),
+      strategy: parseStrategy(q.strategy),
+      exclude: parseExclude(q.exclude === undefined ? undefined : [q.exclude]),
+      filter: parseFilterSyntax(q.filter),
+    });
+  });
+
+  app.get('/v1/users/:userId/interest', async (req: Req) => {
+    const userId = parseId('userId', req.params.userId);
+    const q = checkQueryParams(req.query, INTEREST_PARAMS);
+    return useCases.interest({ userId, includeVector: parseIncludeVector(q.include) });
+  });
+
+  app.get('/v1/items/:itemId/similar', async (req: Req) => {
+    const itemId = parseId('itemId', req.params.itemId);
+    const q = checkQueryParams(req.query, SIMILAR_PARAMS);
+    const items = await useCases.similar({ itemId, limit: parseLimit(q.limit, maxLimit), filter: parseFilterSyntax(q.filter) });
+    return { itemId, items };
+  });
+
+  app.delete('/v1/users/:userId', async (req: Req, reply) => {
+    const userId = parseId('userId', req.params.userId);
+    checkQueryParams(req.query, []);
+    const receipt = await useCases.erase(userId);
+    return reply.code(202).send(receipt);
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * The HTTP transport (Fastify): operational routes, the OpenAPI document, and the /v1 routes behind
+ * the access guard. Errors render as `{error: {code, message, field?}}` and never carry a stack.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from '../core/logger.js';
+import type { AccessGuard } from './access.js';
+import { apiError, errorBody, toApiError, type ApiError } from './api-errors.js';
+import { registerV1Routes } from './http-routes.js';
+import type { QueryMetrics } from './metrics.js';
+import type { Readiness } from './readiness.js';
+import type { QueryUseCases } from './use-cases.js';
+
+export interface HttpDeps {
+  readonly useCases: QueryUseCases;
+  readonly guard: AccessGuard;
+  readonly metrics: QueryMetrics;
+  readonly readiness: Readiness;
+  readonly openApi: object;
+  readonly maxLimit: number;
+  readonly logger: Logger;
+}
+
+const START = Symbol('startNs');
+type Timed = FastifyRequest & { [START]?: bigint };
+
+function send(reply: FastifyReply, err: ApiError): FastifyReply {
+  if (err.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
+  return reply.code(err.httpStatus).type('application/json').send(errorBody(err));
+}
+
+/** Fastify's own failures (bad JSON body, wrong content type, ...) are client errors with safe messages. */
+function classify(e: unknown): ApiError {
+  const status = (e as { statusCode?: unknown }).statusCode;
+  const api = toApiError(e);
+  if (api.code === 'INTERNAL' && typeof status === 'number' && status >= 400 && status < 500 && e instanceof Error) {
+    return apiError('INVALID_INPUT', e.message);
+  }
+  return api;
+}
+
+function instrument(app: FastifyInstance, metrics: QueryMetrics): void {
+  app.addHook('onRequest', async (req: Timed) => {
+    req[START] = process.hrtime.bigint();
+  });
+  app.addHook('onResponse', async (req: Timed, reply) => {
+    const labels = { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    const start = req[START];
+    if (start !== undefined) metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+  });
+}
+
+function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const report = await deps.readiness.check();
+    return reply.code(report.ready ? 200 : 503).send(report);
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
+  app.get('/openapi.json', async () => deps.openApi);
+}
+
+/** Builds the HTTP server (not yet listening). */
+export function buildHttpServer(deps: HttpDeps): FastifyInstance {
+  // pino's Logger and Fastify's logger type differ only in generics; the instance is the same pino.
+  const loggerInstance = deps.logger.child({ component: 'http' }) as FastifyBaseLogger;
+  const app: FastifyInstance = Fastify({ loggerInstance, disableRequestLogging: true, return503OnClosing: true });
+  instrument(app, deps.metrics);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/v1/')) return;
+    try {
+      await deps.guard.admit(req.headers.authorization, req.ip);
+    } catch (e) {
+      return send(reply, classify(e));
+    }
+  });
+  app.setErrorHandler((e, req, reply) => {
+    const err = classify(e);
+    if (err.serverFault) req.log.error({ err: e, route: req.routeOptions.url }, 'request failed');
+    return send(reply, err);
+  });
+  app.setNotFoundHandler((req, reply) => send(reply, apiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  registerOpsRoutes(app, deps);
+  registerV1Routes(app, deps.useCases, deps.maxLimit);
+  return app;
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish, then closes. Keep-alive connections that were
+ * busy when closing began would otherwise linger for the whole keep-alive timeout (72 s in Fastify),
+ * so idle ones are reaped as they go idle, and everything still open after `graceMs` is cut.
+ */
+export async function shutdownHttp(app: FastifyInstance, graceMs: number): Promise<void> {
+  const reap = setInterval(() => app.server.closeIdleConnections(), 50);
+  const force = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(reap);
+    clearTimeout(force);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Composition root of the query service: connects Redis, the vector store and the Kafka producer,
+ * wires the use cases into HTTP and gRPC, and shuts down in order — not-ready first, drain, close.
+ */
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { RedisKeys } from '../core/names.js';
+import { ITEMS_COLLECTION } from '../core/names.js';
+import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
+import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
+import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
+import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
+import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import { AccessGuard, TokenBucketLimiter } from './access.js';
+import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
+import { buildHttpServer, shutdownHttp } from './http.js';
+import { createQueryMetrics } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import { Readiness } from './readiness.js';
+import { QueryUseCases } from './use-cases.js';
+
+export interface RunningQueryService {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  /** Graceful and idempotent: readiness turns false, in-flight requests finish (bounded by SHUTDOWN_GRACE_MS), then connections close. */
+  close(): Promise<void>;
+}
+
+/** Starts the query service on config.queryHttpPort and config.queryGrpcPort (0 picks free ports). */
+export async function startQueryService(config: Config, logger: Logger): Promise<RunningQueryService> {
+  const log = logger.child({ component: 'query' });
+  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
+  const vectors = createVectorStore(config, log);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: log });
+  const publisher = new InteractionPublisher({ kafka, topic: config.interactionsTopic, schemaRegistryId: config.schemaRegistryId, logger: log });
+  const admin = kafka.admin();
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of [...closers].reverse()) await close().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'error while closing'));
+  };
+  try {
+    await connectRedis(redis, config.redisUrl);
+    closers.push(() => redis.quit());
+    await vectors.start();
+    closers.push(() => vectors.close());
+    await publisher.start();
+    closers.push(() => publisher.close());
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+
+  const keys = new RedisKeys(config.redisPrefix, config.generation);
+  const useCases = new QueryUseCases({
+    userStates: new RedisUserStateStore(redis, keys),
+    vectors,
+    popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs }),
+    history: new RedisHistoryStore(redis, keys, config.historySize),
+    publisher,
+    generation: config.generation,
+    trendWindow: config.trendWindow,
+    logger: log,
+  });
+  const readiness = new Readiness(
+    [
+      { name: 'producer', check: async () => void (await admin.describeCluster()) },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'vectorStore', check: async () => void (await vectors.collectionDimension(ITEMS_COLLECTION)) },
+    ],
+    log,
+  );
+  const metrics = createQueryMetrics();
+  const guard = new AccessGuard(config.apiKeys, new TokenBucketLimiter(config.rateLimitPerMinute));
+  const shared = { useCases, guard, metrics, readiness, maxLimit: config.maxLimit, logger: log };
+  const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit) });
+  const grpc = buildGrpcServer(shared);
+  let httpPort: number;
+  let grpcPort: number;
+  try {
+    await http.listen({ port: config.queryHttpPort, host: '0.0.0.0' });
+    closers.push(() => shutdownHttp(http, config.shutdownGraceMs));
+    httpPort = (http.server.address() as { port: number }).port;
+    grpcPort = await bindGrpc(grpc.server, config.queryGrpcPort);
+    closers.push(() => shutdownGrpc(grpc.server, config.shutdownGraceMs));
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+  log.info({ httpPort, grpcPort, auth: guard.authRequired, generation: config.generation }, 'query service listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      readiness.beginDrain();
+      grpc.health.close();
+      log.info('query service draining');
+      await closeAll();
+      log.info('query service stopped');
+    })();
+    return closing;
+  };
+  return { httpPort, grpcPort, close };
+}

@@ -1,0 +1,30 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** The query service's metrics, in a registry of its own (several services may share a process in tests). */
+export interface QueryMetrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly grpcRequests: Counter<'method' | 'code'>;
+  readonly grpcDuration: Histogram<'method' | 'code'>;
+}
+
+const BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export function createQueryMetrics(): QueryMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({ name: 'query_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    httpDuration: new Histogram({
+      name: 'query_http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: BUCKETS,
+      registers: [registry],
+    }),
+    grpcRequests: new Counter({ name: 'query_grpc_requests_total', help: 'gRPC calls by method and status code', labelNames: ['method', 'code'], registers: [registry] }),
+    grpcDuration: new Histogram({ name: 'query_grpc_request_duration_seconds', help: 'gRPC call latency by method and status code', labelNames: ['method', 'code'], buckets: BUCKETS, registers: [registry] }),
+  };
+}

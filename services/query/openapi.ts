@@ -1,0 +1,192 @@
+/**
+ * The OpenAPI 3.1 document served at /openapi.json, built from the same constants the validation
+ * uses so it cannot drift from the code. docs/openapi.json is a committed copy (a unit test keeps
+ * them equal; regenerate with `npx tsx -e` printing `buildOpenApi(200)` after a change).
+ */
+import { MAX_FILTER_LENGTH } from './filter-syntax.js';
+import { DEFAULT_LIMIT, EXCLUSIONS, MAX_ID_LENGTH, STRATEGIES } from './validation.js';
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json, description: string): Json => ({ description, content: { 'application/json': { schema } } });
+const errors = (...statuses: number[]): Json =>
+  Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/E${s}` }]));
+
+function pathId(name: string, description: string): Json {
+  return { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH } };
+}
+
+function limitParam(maxLimit: number): Json {
+  return { name: 'limit', in: 'query', description: `How many items (default ${Math.min(DEFAULT_LIMIT, maxLimit)}).`, schema: { type: 'integer', minimum: 1, maximum: maxLimit } };
+}
+
+const FILTER_PARAM: Json = {
+  name: 'filter',
+  in: 'query',
+  description: 'Conditions on item payloads, all of which must hold: `key:value`, `key:a|b`, `key:lo..hi`, `key>=n` (see docs/api.md).',
+  schema: { type: 'string', maxLength: MAX_FILTER_LENGTH },
+  example: 'category:scifi,year>=1990',
+};
+
+const ITEM: Json = {
+  type: 'object',
+  required: ['id', 'score', 'payload'],
+  properties: {
+    id: { type: 'string' },
+    score: { type: 'number', description: 'Cosine similarity; for cold-start results the decayed view count.' },
+    payload: { type: 'object', additionalProperties: true },
+  },
+};
+
+const RECOMMENDATIONS: Json = {
+  type: 'object',
+  required: ['userId', 'strategy', 'fallback', 'items', 'freshness'],
+  properties: {
+    userId: { type: 'string' },
+    strategy: { type: 'string', enum: [...STRATEGIES] },
+    fallback: { type: ['string', 'null'], enum: [null, 'cold_start', 'insufficient_history'] },
+    items: { type: 'array', items: ref('Item') },
+    freshness: {
+      type: 'object',
+      required: ['eventCount', 'updatedAt'],
+      properties: { eventCount: { type: 'integer' }, updatedAt: { type: ['integer', 'null'], description: 'Epoch ms of the last folded event.' } },
+    },
+  },
+};
+
+const INTEREST: Json = {
+  type: 'object',
+  required: ['userId', 'source', 'hasVector', 'dimension', 'eventCount', 'updatedAt', 'recentViews', 'seenCount', 'dislikedCount', 'degenerateUpdates'],
+  properties: {
+    userId: { type: 'string' },
+    source: { type: 'string', enum: ['redis', 'durable'] },
+    hasVector: { type: 'boolean' },
+    dimension: { type: ['integer', 'null'] },
+    eventCount: { type: 'integer' },
+    updatedAt: { type: ['integer', 'null'] },
+    recentViews: { type: 'array', items: { type: 'string' } },
+    seenCount: { type: 'integer' },
+    dislikedCount: { type: 'integer' },
+    degenerateUpdates: { type: 'integer' },
+    vector: { type: 'array', items: { type: 'number' }, description: 'Only with include=vector.' },
+  },
+};
+
+const ERASURE: Json = {
+  type: 'object',
+  required: ['userId', 'eventId', 'purged'],
+  properties: {
+    userId: { type: 'string' },
+    eventId: { type: 'string', description: 'Id of the ERASE event published to the interactions topic.' },
+    purged: {
+      type: 'object',
+      required: ['redis', 'durable', 'historySnapshots'],
+      properties: { redis: { type: 'boolean' }, durable: { type: 'boolean' }, historySnapshots: { type: 'integer' } },
+    },
+  },
+};
+
+const ERROR: Json = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: ['INVALID_INPUT', 'NOT_FOUND', 'UNAUTHENTICATED', 'RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL'] },
+        message: { type: 'string' },
+        field: { type: 'string', description: 'The offending input, for INVALID_INPUT.' },
+      },
+    },
+  },
+};
+
+const ERROR_RESPONSES: Record<number, string> = {
+  400: 'Invalid input; `error.field` names it.',
+  401: 'Missing or invalid API key (only when keys are configured).',
+  404: 'Not found.',
+  429: 'Rate limit exceeded; see Retry-After.',
+  503: 'A backing service is unavailable.',
+};
+
+function v1Paths(maxLimit: number): Json {
+  const common = errors(400, 401, 429, 503);
+  return {
+    '/v1/users/{userId}/recommendations': {
+      get: {
+        operationId: 'recommend',
+        summary: 'Recommendations for a user',
+        parameters: [
+          pathId('userId', 'The user.'),
+          limitParam(maxLimit),
+          { name: 'strategy', in: 'query', schema: { type: 'string', enum: [...STRATEGIES], default: 'ema' } },
+          {
+            name: 'exclude',
+            in: 'query',
+            description: `Comma list of ${EXCLUSIONS.join(', ')} to exclude (default both); \`none\` or empty excludes nothing.`,
+            schema: { type: 'string', default: EXCLUSIONS.join(',') },
+          },
+          FILTER_PARAM,
+        ],
+        responses: { 200: json(ref('Recommendations'), 'Recommendations (an unknown user gets cold_start).'), ...common },
+      },
+    },
+    '/v1/users/{userId}/interest': {
+      get: {
+        operationId: 'getInterest',
+        summary: "A summary of a user's interest state",
+        parameters: [pathId('userId', 'The user.'), { name: 'include', in: 'query', schema: { type: 'string', enum: ['vector'] } }],
+        responses: { 200: json(ref('Interest'), 'The state summary.'), ...common, ...errors(404) },
+      },
+    },
+    '/v1/items/{itemId}/similar': {
+      get: {
+        operationId: 'similarItems',
+        summary: 'Items nearest to a catalogue item',
+        parameters: [pathId('itemId', 'The item.'), limitParam(maxLimit), FILTER_PARAM],
+        responses: {
+          200: json({ type: 'object', required: ['itemId', 'items'], properties: { itemId: { type: 'string' }, items: { type: 'array', items: ref('Item') } } }, 'Nearest items.'),
+          ...common,
+          ...errors(404),
+        },
+      },
+    },
+    '/v1/users/{userId}': {
+      delete: {
+        operationId: 'eraseUser',
+        summary: 'Erase a user: publishes ERASE and purges cached, durable and historical state',
+        parameters: [pathId('userId', 'The user.')],
+        responses: { 202: json(ref('Erasure'), 'What was purged.'), ...common },
+      },
+    },
+  };
+}
+
+function opsPaths(): Json {
+  const text = (description: string): Json => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
+  return {
+    '/healthz': { get: { operationId: 'liveness', security: [], responses: { 200: json({ type: 'object' }, 'The process is alive.') } } },
+    '/readyz': {
+      get: { operationId: 'readiness', security: [], responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready or shutting down.') } },
+    },
+    '/metrics': { get: { operationId: 'metrics', security: [], responses: { 200: text('Prometheus metrics.') } } },
+    '/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: json({ type: 'object' }, 'This document.') } } },
+  };
+}
+
+/** The OpenAPI document for a service whose `limit` is capped at `maxLimit`. */
+export function buildOpenApi(maxLimit: number): Json {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'interest-stream query API', version: '1.0.0', description: 'Real-time recommendations from per-user interest vectors. See docs/api.md.' },
+    security: [{ apiKey: [] }],
+    paths: { ...v1Paths(maxLimit), ...opsPaths() },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Required only when the service has API_KEYS configured.' } },
+      schemas: { Item: ITEM, Recommendations: RECOMMENDATIONS, Interest: INTEREST, Erasure: ERASURE, Error: ERROR },
+      responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([s, d]) => [`E${s}`, json(ref('Error'), d)])),
+    },
+  };
+}

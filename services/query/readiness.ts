@@ -1,0 +1,53 @@
+import type { Logger } from '../core/logger.js';
+import type { ReadinessProbe } from './ports.js';
+
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly draining: boolean;
+  /** Per dependency: "ok", "unreachable" or "timeout" (details go to the log, not to callers). */
+  readonly checks: Record<string, string>;
+}
+
+/**
+ * Readiness = not shutting down and every dependency answering within `timeoutMs`. Shutdown flips
+ * `draining` first, so load balancers stop sending traffic before the servers stop accepting it.
+ */
+export class Readiness {
+  private drainingNow = false;
+
+  constructor(
+    private readonly probes: readonly ReadinessProbe[],
+    private readonly logger: Logger,
+    private readonly timeoutMs = 2000,
+  ) {}
+
+  get draining(): boolean {
+    return this.drainingNow;
+  }
+
+  beginDrain(): void {
+    this.drainingNow = true;
+  }
+
+  async check(): Promise<ReadinessReport> {
+    const results = await Promise.all(this.probes.map(async (p) => [p.name, await this.run(p)] as const));
+    const checks = Object.fromEntries(results);
+    const ready = !this.drainingNow && results.every(([, r]) => r === 'ok');
+    return { ready, draining: this.drainingNow, checks };
+  }
+
+  private async run(probe: ReadinessProbe): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([probe.check().then(() => 'ok'), timeout]);
+    } catch (e) {
+      this.logger.warn({ dependency: probe.name, err: e instanceof Error ? e.message : String(e) }, 'readiness probe failed');
+      return 'unreachable';
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

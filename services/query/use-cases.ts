@@ -1,0 +1,218 @@
+/**
+ * The query service's use cases, shared by HTTP and gRPC: inputs are already validated (see
+ * validation.ts), outputs are plain data each transport renders in its own way.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Filter, PopularityStore, SearchHit, UserStateStore, VectorPoint, VectorStore } from '../domain/ports.js';
+import type { UserState } from '../domain/types.js';
+import { averageStrategy, trendStrategy } from '../domain/strategies.js';
+import { InterestStreamError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { ITEMS_COLLECTION } from '../core/names.js';
+import { matchesFilter } from '../adapters/vector-store/filter.js';
+import type { ErasurePublisher, HistoryStore } from './ports.js';
+import { UserSource, type StateSource } from './user-source.js';
+import type { ExcludeSet, Strategy } from './validation.js';
+
+export type Fallback = null | 'cold_start' | 'insufficient_history';
+
+export interface RecommendQuery {
+  readonly userId: string;
+  readonly limit: number;
+  readonly strategy: Strategy;
+  readonly exclude: ExcludeSet;
+  readonly filter?: Filter;
+}
+
+export interface ResultItem {
+  readonly id: string;
+  readonly score: number;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export interface Recommendations {
+  readonly userId: string;
+  /** The strategy asked for; `fallback` says when another one answered. */
+  readonly strategy: Strategy;
+  readonly fallback: Fallback;
+  readonly items: ResultItem[];
+  /** How current the state behind the answer is: events folded, and the last one's time (epoch ms, null when none). */
+  readonly freshness: { readonly eventCount: number; readonly updatedAt: number | null };
+}
+
+export interface InterestSummary {
+  readonly userId: string;
+  readonly source: StateSource;
+  readonly hasVector: boolean;
+  readonly dimension: number | null;
+  readonly eventCount: number;
+  readonly updatedAt: number | null;
+  readonly recentViews: readonly string[];
+  readonly seenCount: number;
+  readonly dislikedCount: number;
+  readonly degenerateUpdates: number;
+  /** Only when asked for. */
+  readonly vector?: number[];
+}
+
+export interface ErasureReceipt {
+  readonly userId: string;
+  /** Id of the ERASE event published to the interactions topic. */
+  readonly eventId: string;
+  readonly purged: { readonly redis: boolean; readonly durable: boolean; readonly historySnapshots: number };
+}
+
+export interface QueryDeps {
+  readonly userStates: UserStateStore;
+  readonly vectors: VectorStore;
+  readonly popularity: PopularityStore;
+  readonly history: HistoryStore;
+  readonly publisher: ErasurePublisher;
+  readonly generation: string;
+  /** W of the trend strategy: it reads the last 2W snapshots. */
+  readonly trendWindow: number;
+  readonly logger: Logger;
+}
+
+/** How many popular candidates to read per wanted result when a filter may reject most of them. */
+const COLD_START_FILTER_FACTOR = 10;
+const COLD_START_MIN_SCAN = 500;
+
+export class QueryUseCases {
+  private readonly users: UserSource;
+
+  constructor(private readonly deps: QueryDeps) {
+    this.users = new UserSource(deps.userStates, deps.vectors, deps.generation, deps.logger);
+  }
+
+  /** Recommendations for a user; an unknown user gets popular items (`cold_start`), never an error. */
+  async recommend(q: RecommendQuery): Promise<Recommendations> {
+    const { state } = await this.users.load(q.userId);
+    const live = state !== null && !state.erased ? state : null;
+    const excludeIds = exclusions(live, q.exclude);
+    const freshness = { eventCount: live?.eventCount ?? 0, updatedAt: live && live.lastEventAt > 0 ? live.lastEventAt : null };
+    const base = { userId: q.userId, strategy: q.strategy, freshness };
+    if (live?.vector == null) {
+      return { ...base, fallback: 'cold_start', items: await this.popular(q.limit, excludeIds, q.filter) };
+    }
+    const { vector, fallback } = await this.queryVector(live, live.vector, q.strategy);
+    const hits = await this.deps.vectors.search(ITEMS_COLLECTION, { vector, limit: q.limit, excludeIds, filter: q.filter }).catch(noCatalogue([]));
+    return { ...base, fallback, items: hits.map(toItem) };
+  }
+
+  /** Items nearest to a catalogue item (never the item itself); NOT_FOUND when it is not in the catalogue. */
+  async similar(q: { itemId: string; limit: number; filter?: Filter }): Promise<ResultItem[]> {
+    const item = (await this.catalogue([q.itemId])).get(q.itemId);
+    if (item === undefined) {
+      throw new InterestStreamError('NOT_FOUND', `item "${q.itemId}" is not in the catalogue`, { details: { field: 'itemId' } });
+    }
+    const hits = await this.deps.vectors.search(ITEMS_COLLECTION, { vector: item.vector, limit: q.limit, excludeIds: [q.itemId], filter: q.filter });
+    return hits.map(toItem);
+  }
+
+  /** A summary of a user's state; NOT_FOUND for an unknown or erased user. */
+  async interest(q: { userId: string; includeVector: boolean }): Promise<InterestSummary> {
+    const { state, source } = await this.users.load(q.userId);
+    if (state === null || state.erased) {
+      throw new InterestStreamError('NOT_FOUND', `user "${q.userId}" has no interest state`, { details: { field: 'userId' } });
+    }
+    const summary: InterestSummary = {
+      userId: q.userId,
+      source,
+      hasVector: state.vector !== null,
+      dimension: state.vector?.length ?? null,
+      eventCount: state.eventCount,
+      updatedAt: state.lastEventAt > 0 ? state.lastEventAt : null,
+      recentViews: state.recentViews,
+      seenCount: state.seen.length,
+      dislikedCount: state.disliked.length,
+      degenerateUpdates: state.degenerateUpdates,
+    };
+    return q.includeVector && state.vector !== null ? { ...summary, vector: Array.from(state.vector) } : summary;
+  }
+
+  /**
+   * Publishes an ERASE event (so ingest tombstones the user and replays keep them erased), then
+   * purges Redis, the durable record and the history at once, so the user is gone before ingest
+   * gets to the event.
+   */
+  async erase(userId: string): Promise<ErasureReceipt> {
+    const eventId = randomUUID();
+    await this.deps.publisher.publish([{ eventId, userId, itemId: '', type: 'ERASE', occurredAt: Date.now(), weight: 1 }]);
+    const [hot, durable] = await Promise.all([this.deps.userStates.getMany([userId]), this.users.loadDurable(userId)]);
+    const [, , historySnapshots] = await Promise.all([
+      this.deps.userStates.delete([userId]),
+      this.deps.vectors.delete(this.users.collection, [userId]).catch(ignoreMissingCollection),
+      this.deps.history.delete(userId),
+    ]);
+    this.deps.logger.info({ userId, eventId }, 'user erased');
+    return { userId, eventId, purged: { redis: hot.has(userId), durable: durable !== null, historySnapshots } };
+  }
+
+  private async queryVector(state: UserState, ema: Float32Array, strategy: Strategy): Promise<{ vector: Float32Array; fallback: Fallback }> {
+    if (strategy === 'average') {
+      const items = await this.catalogue(state.recentViews);
+      const vectors = state.recentViews.flatMap((id) => {
+        const p = items.get(id);
+        return p === undefined ? [] : [p.vector];
+      });
+      const avg = averageStrategy(vectors);
+      return avg === null ? { vector: ema, fallback: 'insufficient_history' } : { vector: avg, fallback: null };
+    }
+    if (strategy === 'trend') {
+      const snapshots = await this.deps.history.recent(state.userId, 2 * this.deps.trendWindow);
+      const trend = snapshots.length < 2 ? null : trendStrategy(snapshots, this.deps.trendWindow);
+      return trend === null ? { vector: ema, fallback: 'insufficient_history' } : { vector: trend.vector, fallback: null };
+    }
+    return { vector: ema, fallback: null };
+  }
+
+  /** Catalogue items by id; before any import (no items collection yet) there are none. */
+  private catalogue(ids: readonly string[]): Promise<Map<string, VectorPoint>> {
+    return this.deps.vectors.get(ITEMS_COLLECTION, [...new Set(ids)]).catch(noCatalogue(new Map<string, VectorPoint>()));
+  }
+
+  /** Popular items (decayed view counts, most first) that are still in the catalogue and pass the filter. */
+  private async popular(limit: number, excludeIds: readonly string[], filter: Filter | undefined): Promise<ResultItem[]> {
+    const scan = filter ? Math.max(limit * COLD_START_FILTER_FACTOR, COLD_START_MIN_SCAN) : limit * 2;
+    const top = await this.deps.popularity.top(scan, { excludeIds });
+    if (top.length === 0) return [];
+    const points = await this.catalogue(top.map((t) => t.itemId));
+    const out: ResultItem[] = [];
+    for (const t of top) {
+      const p = points.get(t.itemId);
+      if (p === undefined || (filter !== undefined && !matchesFilter(p.payload, filter))) continue;
+      out.push({ id: t.itemId, score: t.score, payload: p.payload });
+      if (out.length === limit) break;
+    }
+    return out;
+  }
+}
+
+function exclusions(state: UserState | null, exclude: ExcludeSet): string[] {
+  if (state === null) return [];
+  const ids = new Set<string>();
+  if (exclude.seen) state.seen.forEach((id) => ids.add(id));
+  if (exclude.disliked) state.disliked.forEach((id) => ids.add(id));
+  return [...ids];
+}
+
+function toItem(h: SearchHit): ResultItem {
+  return { id: h.id, score: h.score, payload: h.payload };
+}
+
+function isMissingCollection(e: unknown): boolean {
+  return e instanceof InterestStreamError && e.code === 'NOT_FOUND';
+}
+
+function ignoreMissingCollection(e: unknown): void {
+  if (!isMissingCollection(e)) throw e;
+}
+
+/** A rejection handler answering `empty` when the items collection does not exist yet. */
+function noCatalogue<T>(empty: T): (e: unknown) => T {
+  return (e) => {
+    if (isMissingCollection(e)) return empty;
+    throw e;
+  };
+}

@@ -1,0 +1,61 @@
+import type { UserStateStore, VectorStore } from '../domain/ports.js';
+import type { UserState } from '../domain/types.js';
+import { isInterestStreamError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { usersCollection } from '../core/names.js';
+import { fromUserPoint } from '../core/user-record.js';
+
+/** Where a user's state was found. */
+export type StateSource = 'redis' | 'durable' | 'none';
+
+export interface LoadedUser {
+  /** Null for an unknown user. An erased user comes back as its tombstone (`erased: true`). */
+  readonly state: UserState | null;
+  readonly source: StateSource;
+}
+
+/**
+ * Reads a user's state from Redis first (fresh within milliseconds of ingest), else from the
+ * durable users collection of the generation. A durable hit is written back to Redis only when
+ * Redis still holds nothing for the user (compare-and-set against "no watermark"), so a slow read
+ * can never overwrite a newer state ingest wrote in the meantime.
+ */
+export class UserSource {
+  constructor(
+    private readonly redis: UserStateStore,
+    private readonly vectors: VectorStore,
+    private readonly generation: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get collection(): string {
+    return usersCollection(this.generation);
+  }
+
+  async load(userId: string): Promise<LoadedUser> {
+    const hot = (await this.redis.getMany([userId])).get(userId);
+    if (hot !== undefined) return { state: hot, source: 'redis' };
+    const durable = await this.loadDurable(userId);
+    if (durable === null) return { state: null, source: 'none' };
+    this.rehydrate(durable);
+    return { state: durable, source: 'durable' };
+  }
+
+  /** The durable record only (erasure reports whether one existed). */
+  async loadDurable(userId: string): Promise<UserState | null> {
+    try {
+      const point = (await this.vectors.get(this.collection, [userId])).get(userId);
+      return point === undefined ? null : fromUserPoint(point);
+    } catch (e) {
+      // Before ingest has written anything the collection may not exist: that is an unknown user.
+      if (isInterestStreamError(e) && e.code === 'NOT_FOUND') return null;
+      throw e;
+    }
+  }
+
+  private rehydrate(state: UserState): void {
+    this.redis.casMany([{ state, expected: null }]).catch((e: unknown) => {
+      this.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not cache a user state read from the durable store');
+    });
+  }
+}

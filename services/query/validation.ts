@@ -1,0 +1,109 @@
+/**
+ * Input checks shared by HTTP and gRPC, so that both answer the same bad request with the same
+ * message. Every failure is INVALID_INPUT with `details.field` naming the offending field.
+ */
+import { InterestStreamError } from '../core/errors.js';
+
+export const STRATEGIES = ['ema', 'average', 'trend'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export const EXCLUSIONS = ['seen', 'disliked'] as const;
+export type Exclusion = (typeof EXCLUSIONS)[number];
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_ID_LENGTH = 256;
+
+/** Which of the user's lists to exclude from results. */
+export interface ExcludeSet {
+  readonly seen: boolean;
+  readonly disliked: boolean;
+}
+
+export const DEFAULT_EXCLUDE: ExcludeSet = Object.freeze({ seen: true, disliked: true });
+
+/** An INVALID_INPUT error naming the field (the API answers 400 / INVALID_ARGUMENT). */
+export function invalidField(field: string, message: string): InterestStreamError {
+  return new InterestStreamError('INVALID_INPUT', message, { details: { field } });
+}
+
+/** The field an INVALID_INPUT error names, if any. */
+export function errorField(e: InterestStreamError): string | undefined {
+  const f = e.details.field;
+  return typeof f === 'string' ? f : undefined;
+}
+
+// Control characters would corrupt logs and Redis key layouts; braces would break the hash tag.
+function hasBadIdChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x7b || c === 0x7d) return true;
+  }
+  return false;
+}
+
+/** A user or item id: 1..256 characters, no control characters or braces. */
+export function parseId(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw invalidField(field, `${field} is required`);
+  if (value.length > MAX_ID_LENGTH) throw invalidField(field, `${field} is ${value.length} characters long, at most ${MAX_ID_LENGTH} allowed`);
+  if (hasBadIdChar(value)) throw invalidField(field, `${field} may not contain control characters or braces`);
+  return value;
+}
+
+/** `limit`: absent means DEFAULT_LIMIT (capped at maxLimit); otherwise an integer 1..maxLimit. */
+export function parseLimit(value: string | number | undefined, maxLimit: number): number {
+  if (value === undefined || value === '') return Math.min(DEFAULT_LIMIT, maxLimit);
+  const n = typeof value === 'number' ? value : /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > maxLimit) {
+    throw invalidField('limit', `limit must be an integer from 1 to ${maxLimit}, got ${JSON.stringify(String(value))}`);
+  }
+  return n;
+}
+
+/** `strategy`: absent means `ema`. */
+export function parseStrategy(value: string | undefined): Strategy {
+  if (value === undefined || value === '') return 'ema';
+  if (!(STRATEGIES as readonly string[]).includes(value)) {
+    throw invalidField('strategy', `strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as Strategy;
+}
+
+/**
+ * `exclude`: absent means seen and disliked. Otherwise the exact list to exclude; `none` excludes
+ * nothing. Leaving `disliked` out of an explicit list is the only way to get disliked items back.
+ */
+export function parseExclude(values: readonly string[] | undefined): ExcludeSet {
+  if (values === undefined) return DEFAULT_EXCLUDE;
+  const parts = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  if (parts.length === 1 && parts[0] === 'none') return { seen: false, disliked: false };
+  const bad = parts.find((p) => !(EXCLUSIONS as readonly string[]).includes(p));
+  if (bad !== undefined) {
+    throw invalidField('exclude', `exclude takes a comma list of ${EXCLUSIONS.join(', ')} (or none), got ${JSON.stringify(bad)}`);
+  }
+  return { seen: parts.includes('seen'), disliked: parts.includes('disliked') };
+}
+
+/** `include` of the interest route: only `vector` exists. */
+export function parseIncludeVector(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  const parts = value.split(',').map((v) => v.trim());
+  const bad = parts.find((p) => p !== 'vector');
+  if (bad !== undefined) throw invalidField('include', `include takes only "vector", got ${JSON.stringify(bad)}`);
+  return true;
+}
+
+/**
+ * Rejects query parameters a route does not know and parameters given twice, so that a typo
+ * (`limt=5`) is an error instead of silently using the default.
+ */
+export function checkQueryParams(query: Record<string, unknown>, known: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (!known.includes(name)) {
+      throw invalidField(name, `unknown query parameter "${name}"${known.length > 0 ? ` (this route takes ${known.join(', ')})` : ''}`);
+    }
+    if (typeof value !== 'string') throw invalidField(name, `query parameter "${name}" may be given only once`);
+    out[name] = value;
+  }
+  return out;
+}

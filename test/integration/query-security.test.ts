@@ -1,0 +1,95 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startFixture, type QueryFixture } from './query-fixture.js';
+
+async function grpcError(p: Promise<unknown>): Promise<{ code: number; details: string; field: unknown }> {
+  const e = (await p.then(() => undefined, (x: unknown) => x)) as { code: number; details: string; metadata: { get(k: string): unknown[] } } | undefined;
+  if (e === undefined) throw new Error('expected the call to fail');
+  return { code: e.code, details: e.details, field: e.metadata.get('error-field')[0] };
+}
+
+describe('query service: validation, authentication, rate limits', () => {
+  let f: QueryFixture;
+
+  beforeAll(async () => {
+    f = await startFixture({ redisUrl: inject('redisUrl'), kafkaBrokers: inject('kafkaBrokers') });
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it.each([
+    ['limit=-1', 'limit', 'limit must be an integer from 1 to 200, got "-1"'],
+    ['limit=100000', 'limit', 'limit must be an integer from 1 to 200, got "100000"'],
+    ['strategy=popular', 'strategy', 'strategy must be one of ema, average, trend, got "popular"'],
+    ['filter=year%3E%3Dabc', 'filter', 'filter: condition 1 ("year>=abc"): "abc" is not a number'],
+    ['exclude=liked', 'exclude', 'exclude takes a comma list of seen, disliked (or none), got "liked"'],
+    ['limt=5', 'limt', 'unknown query parameter "limt" (this route takes limit, strategy, exclude, filter)'],
+  ])('HTTP %s is a 400 naming the field %s', async (query, field, message) => {
+    const res = await f.http(`/v1/users/u/recommendations?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: { code: 'INVALID_INPUT', message, field } });
+  });
+
+  it('gRPC rejects the same input with INVALID_ARGUMENT, the same message and the field in trailers', async () => {
+    expect(await grpcError(f.grpcCall('Recommend', { user_id: 'u', limit: 100000 }))).toEqual({
+      code: GrpcStatus.INVALID_ARGUMENT,
+      details: 'limit must be an integer from 1 to 200, got "100000"',
+      field: 'limit',
+    });
+    expect((await grpcError(f.grpcCall('Recommend', { user_id: 'u', strategy: 'popular' }))).field).toBe('strategy');
+    expect((await grpcError(f.grpcCall('Recommend', { user_id: 'u', filter: 'a=' }))).field).toBe('filter');
+    expect((await grpcError(f.grpcCall('Recommend', { user_id: '' }))).details).toBe('userId is required');
+  });
+
+  it('needs a valid API key on /v1 routes and gRPC calls when keys are configured', async () => {
+    const missing = await f.http('/v1/users/u/recommendations', { key: null });
+    expect(missing.status).toBe(401);
+    expect(missing.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'missing API key: send "Authorization: Bearer <key>"' } });
+    const wrong = await f.http('/v1/users/u/recommendations', { key: 'guess' });
+    expect(wrong).toMatchObject({ status: 401, body: { error: { message: 'invalid API key' } } });
+    expect((await grpcError(f.grpcCall('Recommend', { user_id: 'u' }, null))).code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect((await grpcError(f.grpcCall('GetInterest', { user_id: 'u' }, 'guess'))).code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect((await f.http('/v1/users/u/recommendations')).status).toBe(200);
+  });
+
+  it('answers unknown routes and server-side failures without internals', async () => {
+    const res = await f.http('/v1/nothing-here');
+    expect(res).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'no route GET /v1/nothing-here' } } });
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts/);
+  });
+});
+
+describe('query service: per-key rate limit shared by HTTP and gRPC, graceful close', () => {
+  let f: QueryFixture;
+
+  beforeAll(async () => {
+    f = await startFixture({ redisUrl: inject('redisUrl'), kafkaBrokers: inject('kafkaBrokers'), env: { API_KEYS: 'k1,k2', RATE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('refuses the fourth request of a key within the minute (429 / RESOURCE_EXHAUSTED), not another key', async () => {
+    expect((await f.http('/v1/users/u/recommendations', { key: 'k1' })).status).toBe(200);
+    expect((await f.http('/v1/users/u/recommendations', { key: 'k1' })).status).toBe(200);
+    await f.grpcCall('Recommend', { user_id: 'u' }, 'k1');
+    const limited = await f.http('/v1/users/u/recommendations', { key: 'k1' });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBe(20);
+    expect((await grpcError(f.grpcCall('Recommend', { user_id: 'u' }, 'k1'))).code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect((await f.http('/v1/users/u/recommendations', { key: 'k2' })).status).toBe(200);
+    // Operational routes are never limited.
+    expect((await f.http('/healthz', { key: null })).status).toBe(200);
+  });
+
+  it('close() drains and stops both servers, and is idempotent', async () => {
+    const inFlight = f.http('/v1/users/u/recommendations', { key: 'k2' });
+    const closing = f.service.close();
+    expect(f.service.close()).toBe(closing);
+    await closing;
+    expect((await inFlight).status).toBe(200);
+    await expect(fetch(`http://127.0.0.1:${f.service.httpPort}/healthz`)).rejects.toThrow();
+  });
+});

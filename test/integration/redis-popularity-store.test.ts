@@ -1,0 +1,89 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RedisKeys } from '../../services/core/names.js';
+import { RedisPopularityStore } from '../../services/adapters/redis/redis-popularity-store.js';
+import { unique } from '../support/names.js';
+
+const HOUR = 3_600_000;
+const T0 = 1_700_000_000_000;
+
+describe('RedisPopularityStore', () => {
+  let redis: Redis;
+  const prefixes: string[] = [];
+
+  function storeWithKeys(rescaleExponent?: number): { s: RedisPopularityStore; keys: RedisKeys } {
+    const keys = new RedisKeys(unique('pop'), 'g1');
+    prefixes.push(keys.prefix);
+    return { s: new RedisPopularityStore(redis, keys, { halfLifeMs: HOUR, ...(rescaleExponent === undefined ? {} : { rescaleExponent }) }), keys };
+  }
+  const store = (): RedisPopularityStore => storeWithKeys().s;
+
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    for (const p of prefixes) {
+      const found = await redis.keys(`${p}:*`);
+      if (found.length > 0) await Promise.all(found.map((k) => redis.del(k)));
+    }
+    await redis.quit();
+  });
+
+  it('ranks by decayed counts: a view loses half its weight every half-life', async () => {
+    const s = store();
+    await s.record([
+      { itemId: 'old', weight: 4, at: T0 },
+      { itemId: 'new', weight: 1, at: T0 + 2 * HOUR },
+      { itemId: 'new', weight: 0.5, at: T0 + 2 * HOUR },
+      { itemId: 'mid', weight: 1, at: T0 + HOUR },
+    ]);
+    // As of T0 + 2h: old = 4 · ¼ = 1, new = 1.5, mid = ½.
+    const top = await s.top(10, { now: T0 + 2 * HOUR });
+    expect(top.map((t) => t.itemId)).toEqual(['new', 'old', 'mid']);
+    expect(top.map((t) => t.score)).toEqual([1.5, 1, 0.5]);
+    // Three half-lives later every count is an eighth of that, and the ranking is unchanged.
+    expect((await s.top(10, { now: T0 + 5 * HOUR })).map((t) => t.score)).toEqual([0.1875, 0.125, 0.0625]);
+  });
+
+  it('honours limit and excluded ids', async () => {
+    const s = store();
+    await s.record(['a', 'b', 'c', 'd'].map((itemId, i) => ({ itemId, weight: 4 - i, at: T0 })));
+    expect((await s.top(2, { now: T0, excludeIds: ['a', 'c'] })).map((t) => t.itemId)).toEqual(['b', 'd']);
+    expect(await s.top(0, { now: T0 })).toEqual([]);
+  });
+
+  it('rescales before the multiplier could overflow, keeping every count exact', async () => {
+    const { s, keys } = storeWithKeys(4);
+    await s.record([
+      { itemId: 'a', weight: 3, at: T0 },
+      { itemId: 'b', weight: 1, at: T0 + HOUR },
+    ]);
+    // 10 half-lives on: beyond the rescale threshold of 4, so scores are divided by 2^10 and epoch0 moves.
+    await s.record([{ itemId: 'c', weight: 1, at: T0 + 10 * HOUR }]);
+    const now = T0 + 10 * HOUR;
+    expect(await s.top(3, { now })).toEqual([
+      { itemId: 'c', score: 1 },
+      { itemId: 'a', score: 3 / 1024 },
+      { itemId: 'b', score: 1 / 512 },
+    ]);
+    // Without the rescale the largest score would be 2^10; with it, no stored score exceeds 2^1.
+    const key = keys.popular();
+    const scores = (await redis.zrange(key, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+    expect(Math.max(...scores)).toBeLessThanOrEqual(2);
+  });
+
+  it('survives years of half-lives with the default threshold (no Infinity, no NaN)', async () => {
+    const s = store();
+    const late = T0 + 3000 * HOUR; // 2^3000 would overflow a double
+    await s.record([{ itemId: 'early', weight: 1, at: T0 }]);
+    await s.record([{ itemId: 'late', weight: 2, at: late }]);
+    expect(await s.top(5, { now: late })).toEqual([{ itemId: 'late', score: 2 }]);
+  });
+
+  it('clear forgets everything', async () => {
+    const s = store();
+    await s.record([{ itemId: 'x', weight: 1, at: T0 }]);
+    await s.clear();
+    expect(await s.top(5, { now: T0 })).toEqual([]);
+  });
+});
