@@ -7,6 +7,7 @@ import { createKafka } from '../adapters/kafka/kafka-client.js';
 import { InteractionPublisher, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { startIngest } from '../ingest/ingest-service.js';
+import { startQueryService } from '../query/main.js';
 import { publishEvents } from './events-publish.js';
 import { importItems } from './items-import.js';
 
@@ -15,6 +16,8 @@ const USAGE = `interest-stream <command> [options]
 Commands:
   ingest [--generation <name>] [--from earliest|<ISO time>]
                                  fold interaction events into user interest vectors
+  query                          serve recommendations over HTTP (QUERY_HTTP_PORT, default 8080)
+                                 and gRPC (QUERY_GRPC_PORT, default 50051)
   items import <file.jsonl>      import a catalogue ({"id","vector":[...],"payload":{...}} per line)
   events publish <file.jsonl>    publish interaction events ({"userId","itemId","type",...} per line)
   help                           this text
@@ -30,6 +33,12 @@ const commands: Record<string, Command> = {
     const from = values.from === undefined || values.from === 'earliest' ? 'earliest' : parseTime(values.from);
     const handle = await startIngest(cfg, logger, { from });
     onShutdown(logger, cfg.shutdownGraceMs, () => handle.close());
+    return 'serve';
+  },
+  query: async (_args, config, logger) => {
+    const service = await startQueryService(config, logger);
+    logger.info({ http: service.httpPort, grpc: service.grpcPort }, 'query service listening');
+    onShutdown(logger, config.shutdownGraceMs + 5000, () => service.close());
     return 'serve';
   },
   'items import': async (args, config, logger) => {

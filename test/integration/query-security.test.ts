@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startFixture, type QueryFixture } from './query-fixture.js';
+import { startFixture, type QueryFixture } from '../support/query-fixture.js';
 
 async function grpcError(p: Promise<unknown>): Promise<{ code: number; details: string; field: unknown }> {
   const e = (await p.then(() => undefined, (x: unknown) => x)) as { code: number; details: string; metadata: { get(k: string): unknown[] } } | undefined;

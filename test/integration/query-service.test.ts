@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { trendStrategy } from '../../services/domain/strategies.js';
 import { usersCollection } from '../../services/core/names.js';
-import { bruteForce, GENERATION, startFixture, userState, type QueryFixture } from './query-fixture.js';
+import { bruteForce, GENERATION, startFixture, userState, type QueryFixture } from '../support/query-fixture.js';
 
 const Q = new Float32Array([0.5, -0.5, 0.5, 0.5]);
 

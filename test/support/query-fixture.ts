@@ -22,7 +22,7 @@ import { RedisPopularityStore } from '../../services/adapters/redis/redis-popula
 import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
 import { loadProtos } from '../../services/query/grpc-protos.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
-import { unique } from '../support/names.js';
+import { unique } from './names.js';
 
 export const DIM = 4;
 export const GENERATION = 'g1';
