@@ -3,13 +3,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../core/config.js';
 import { isInterestStreamError } from '../core/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
-import { InteractionPublisher, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
-import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { startIngest } from '../ingest/ingest-service.js';
 import { startQueryService } from '../query/main.js';
 import { publishEvents } from './events-publish.js';
-import { importItems } from './items-import.js';
+import { importCatalogueFile, openInteractionPublisher } from './connections.js';
+import { runGenerate } from './generate-command.js';
 
 const USAGE = `interest-stream <command> [options]
 
@@ -20,6 +18,7 @@ Commands:
                                  and gRPC (QUERY_GRPC_PORT, default 50051)
   items import <file.jsonl>      import a catalogue ({"id","vector":[...],"payload":{...}} per line)
   events publish <file.jsonl>    publish interaction events ({"userId","itemId","type",...} per line)
+  generate [options]             a synthetic catalogue and drifting user activity (generate --help)
   help                           this text
 
 Configuration comes from environment variables, documented in services/core/config.ts.`;
@@ -42,25 +41,13 @@ const commands: Record<string, Command> = {
     return 'serve';
   },
   'items import': async (args, config, logger) => {
-    const file = onlyFile(args, 'items import');
-    const store = createVectorStore(config, logger);
-    await store.start();
-    try {
-      const r = await importItems({ file, store, logger });
-      console.log(`imported ${r.imported} items (dimension ${r.dimension})`);
-      return 0;
-    } finally {
-      await store.close();
-    }
+    const r = await importCatalogueFile(onlyFile(args, 'items import'), config, logger);
+    console.log(`imported ${r.imported} items (dimension ${r.dimension})`);
+    return 0;
   },
   'events publish': async (args, config, logger) => {
     const file = onlyFile(args, 'events publish');
-    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopic(admin, config.interactionsTopic, config.topicPartitions).finally(() => admin.disconnect());
-    const publisher = new InteractionPublisher({ kafka, topic: config.interactionsTopic, schemaRegistryId: config.schemaRegistryId, logger });
-    await publisher.start();
+    const publisher = await openInteractionPublisher(config, logger);
     try {
       const n = await publishEvents({ file, publisher, logger });
       console.log(`published ${n} events to ${config.interactionsTopic}`);
@@ -69,6 +56,7 @@ const commands: Record<string, Command> = {
       await publisher.close();
     }
   },
+  generate: (args, config, logger) => runGenerate(args, config, logger),
 };
 
 function onlyFile(args: string[], command: string): string {

@@ -1,0 +1,28 @@
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { InteractionPublisher, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
+import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import { importItems, type ImportResult } from './items-import.js';
+
+/** Imports an items file into the configured vector store (opened and closed here). */
+export async function importCatalogueFile(file: string, config: Config, logger: Logger): Promise<ImportResult> {
+  const store = createVectorStore(config, logger);
+  await store.start();
+  try {
+    return await importItems({ file, store, logger });
+  } finally {
+    await store.close();
+  }
+}
+
+/** A started publisher to the interactions topic, which is created first (config.topicPartitions) when missing. */
+export async function openInteractionPublisher(config: Config, logger: Logger): Promise<InteractionPublisher> {
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopic(admin, config.interactionsTopic, config.topicPartitions).finally(() => admin.disconnect());
+  const publisher = new InteractionPublisher({ kafka, topic: config.interactionsTopic, schemaRegistryId: config.schemaRegistryId, logger });
+  await publisher.start();
+  return publisher;
+}
