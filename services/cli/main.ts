@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../core/config.js';
 import { isInterestStreamError } from '../core/errors.js';
@@ -7,6 +9,7 @@ import { startIngest } from '../ingest/ingest-service.js';
 import { startQueryService } from '../query/main.js';
 import { publishEvents } from './events-publish.js';
 import { importCatalogueFile, openInteractionPublisher } from './connections.js';
+import { runDemo } from './demo.js';
 import { runGenerate } from './generate-command.js';
 
 const USAGE = `interest-stream <command> [options]
@@ -19,6 +22,7 @@ Commands:
   items import <file.jsonl>      import a catalogue ({"id","vector":[...],"payload":{...}} per line)
   events publish <file.jsonl>    publish interaction events ({"userId","itemId","type",...} per line)
   generate [options]             a synthetic catalogue and drifting user activity (generate --help)
+  demo [--quick] [--no-serve]    a guided run: catalogue, simulated activity, recommendations per strategy
   help                           this text
 
 Configuration comes from environment variables, documented in services/core/config.ts.`;
@@ -57,6 +61,15 @@ const commands: Record<string, Command> = {
     }
   },
   generate: (args, config, logger) => runGenerate(args, config, logger),
+  demo: async (args, config, logger) => {
+    const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, 'no-serve': { type: 'boolean' } } });
+    const serve = values['no-serve'] !== true;
+    const stop = await runDemo(config, logger, { quick: values.quick === true, serve, out: (line) => console.log(line) });
+    if (!serve) return 0;
+    console.log('\nCtrl-C stops everything the demo started.');
+    onShutdown(logger, config.shutdownGraceMs + 5000, stop);
+    return 'serve';
+  },
 };
 
 function onlyFile(args: string[], command: string): string {
@@ -72,6 +85,16 @@ function parseTime(s: string): Date {
 }
 
 class UsageError extends Error {}
+
+function stackDefaults(file = path.join(process.cwd(), '.stack', 'env')): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^(KAFKA_BROKERS|REDIS_URL)=(.+)$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
 
 /** SIGTERM/SIGINT: close in reverse start order within the grace period, then exit. */
 function onShutdown(logger: Logger, graceMs: number, close: () => Promise<void>): void {
@@ -115,7 +138,9 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const [name, args] = found;
-  const config = loadConfig(process.env);
+  // The endpoints of `npm run stack:up` (.stack/env) are defaults; the environment wins. The demo
+  // talks to a person, so its logs stay quiet unless LOG_LEVEL says otherwise.
+  const config = loadConfig({ ...(name === 'demo' ? { LOG_LEVEL: 'warn' } : {}), ...stackDefaults(), ...process.env });
   const logger = createRootLogger({ level: config.logLevel, name: `interest-stream ${name}` });
   const result = await commands[name]!(args, config, logger);
   if (result !== 'serve') process.exit(result);

@@ -1,0 +1,184 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Config } from '../core/config.js';
+import { loadConfig } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { consumerGroupId, dlqTopic } from '../core/names.js';
+import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { waitForCatchUp } from '../adapters/kafka/consumer-lag.js';
+import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { startIngest } from '../ingest/ingest-service.js';
+import { startQueryService } from '../query/main.js';
+import { createActivity, type Activity, type GeneratedEvent } from '../workload/activity.js';
+import { createCatalogue, itemJson, type Catalogue } from '../workload/catalogue.js';
+import { importCatalogueFile, openInteractionPublisher } from './connections.js';
+import { formatPhase, type UserView } from './demo-report.js';
+
+/** The demo's own namespace (topics, consumer groups, Redis prefix, store directory): reruns start clean without touching anything else. */
+const DEFAULT_NAMESPACE = 'demo';
+
+export interface DemoOptions {
+  readonly quick: boolean;
+  /** Leave the query service running until Ctrl-C (the README demo), or stop after the report (tests). */
+  readonly serve: boolean;
+  readonly out: (line: string) => void;
+  /** Defaults to `demo`; tests use their own. */
+  readonly namespace?: string;
+  /** Called with what was printed for each phase (tests check it). */
+  readonly onPhase?: (phase: number, users: readonly UserView[]) => void;
+}
+
+type Stop = () => Promise<void>;
+
+/**
+ * `npm run demo`: imports a synthetic catalogue, runs ingest and the query service, streams
+ * simulated activity in phases and prints, for a few users, how their recommendations follow their
+ * drifting interests per strategy; then leaves the query service up with example calls.
+ */
+export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): Promise<Stop> {
+  const config = demoConfig(base, opts.namespace ?? DEFAULT_NAMESPACE);
+  const say = opts.out;
+  await resetDemoState(config, logger);
+  const sizes = opts.quick ? { items: 600, users: 30, events: 3_000, phases: 4 } : { items: 2_000, users: 60, events: 12_000, phases: 5 };
+  const catalogue = createCatalogue({ items: sizes.items, dimension: 64, clusters: 8, seed: 7 });
+  const activity = createActivity(catalogue, { users: sizes.users, events: sizes.events, seed: 7 });
+  say(`interest-stream demo — ${catalogue.size} items in ${catalogue.clusterCount} categories (d=${catalogue.dimension}), ${sizes.users} users whose interests drift`);
+  await importCatalogue(catalogue, config, logger);
+  say(`  catalogue imported into the ${config.vectorStore} vector store`);
+
+  const stops: Stop[] = [];
+  const stopAll: Stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+  };
+  try {
+    const ingest = await startIngest(config, logger);
+    stops.push(() => ingest.close());
+    const query = await startQueryService(config, logger);
+    stops.push(() => query.close());
+    const publisher = await openInteractionPublisher(config, logger);
+    stops.push(() => publisher.close());
+    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'demo', logger });
+    const admin = kafka.admin();
+    await admin.connect();
+    stops.push(() => admin.disconnect());
+
+    const watched = pickUsers(activity);
+    const api = `http://127.0.0.1:${query.httpPort}`;
+    const events = activity.events();
+    const perPhase = Math.ceil(activity.eventCount / sizes.phases);
+    for (let phase = 1; phase <= sizes.phases; phase++) {
+      const batch = take(events, perPhase);
+      const started = Date.now();
+      for (let i = 0; i < batch.length; i += 1000) await publisher.publish(batch.slice(i, i + 1000));
+      await waitForCatchUp(admin, consumerGroupId(config.consumerGroup, config.generation), config.interactionsTopic);
+      const views = await Promise.all(watched.map((u) => viewOf(api, u, catalogue)));
+      say(formatPhase({ phase, phases: sizes.phases, events: batch.length, ms: Date.now() - started, users: views }));
+      opts.onPhase?.(phase, views);
+    }
+    say(examples(api, query.grpcPort, watched[0]!.userId));
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+  if (!opts.serve) await stopAll();
+  return stopAll;
+}
+
+/** The demo namespace on top of the user's settings (brokers, Redis, vector store stay theirs). */
+function demoConfig(base: Config, ns: string): Config {
+  return loadConfig({
+    KAFKA_BROKERS: base.kafkaBrokers.join(','),
+    REDIS_URL: base.redisUrl,
+    REDIS_PREFIX: ns,
+    INTERACTIONS_TOPIC: `${ns}.interactions`,
+    ITEMS_TOPIC: `${ns}.items`,
+    HISTORY_TOPIC: `${ns}.interest-history`,
+    CONSUMER_GROUP: `${ns}-ingest`,
+    TOPIC_PARTITIONS: '3',
+    VECTOR_STORE: base.vectorStore,
+    ...(base.qdrantUrl ? { QDRANT_URL: base.qdrantUrl } : {}),
+    EMBEDDED_STORE_DIR: path.join(base.embeddedStoreDir, '..', ns),
+    QUERY_HTTP_PORT: String(base.queryHttpPort),
+    QUERY_GRPC_PORT: String(base.queryGrpcPort),
+    METRICS_PORT: '0',
+    LOG_LEVEL: base.logLevel,
+  });
+}
+
+async function resetDemoState(config: Config, logger: Logger): Promise<void> {
+  const admin = createKafka({ brokers: config.kafkaBrokers, clientId: 'demo', logger }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const topics = [config.interactionsTopic, dlqTopic(config.interactionsTopic), config.itemsTopic, dlqTopic(config.itemsTopic), config.historyTopic].filter((t) => existing.has(t));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    const groups = [consumerGroupId(config.consumerGroup, config.generation), consumerGroupId(`${config.consumerGroup}-items`, config.generation)];
+    await admin.deleteGroups(groups).catch(() => {});
+  } finally {
+    await admin.disconnect();
+  }
+  const redis = createRedisClient({ url: config.redisUrl, cluster: false, logger });
+  await connectRedis(redis, config.redisUrl);
+  const keys = await redis.keys(`${config.redisPrefix}:*`);
+  if (keys.length > 0) await Promise.all(keys.map((k) => redis.del(k)));
+  await redis.quit();
+  if (config.vectorStore === 'embedded') await rm(config.embeddedStoreDir, { recursive: true, force: true });
+}
+
+async function importCatalogue(catalogue: Catalogue, config: Config, logger: Logger): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'interest-stream-demo-'));
+  try {
+    const file = path.join(dir, 'items.jsonl');
+    await writeFile(file, [...catalogue.items()].map(itemJson).join('\n'));
+    await importCatalogueFile(file, config, logger);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Three typical users who really change category: activity near the median. The busiest users
+ * have seen most of their category, and recommendations rightly exclude what was seen.
+ */
+function pickUsers(activity: Activity) {
+  const movers = activity.users.filter((u) => u.startCluster !== u.endCluster);
+  const median = [...movers].sort((a, b) => a.events - b.events)[Math.floor(movers.length / 2)]?.events ?? 0;
+  return movers.sort((a, b) => Math.abs(a.events - median) - Math.abs(b.events - median) || a.userId.localeCompare(b.userId)).slice(0, 3);
+}
+
+function take(it: Iterator<GeneratedEvent>, n: number): GeneratedEvent[] {
+  const out: GeneratedEvent[] = [];
+  while (out.length < n) {
+    const r = it.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+async function viewOf(api: string, user: Activity['users'][number], catalogue: Catalogue): Promise<UserView> {
+  const strategies = ['ema', 'average', 'trend'] as const;
+  const results = await Promise.all(
+    strategies.map(async (strategy) => {
+      const res = await fetch(`${api}/v1/users/${user.userId}/recommendations?limit=10&strategy=${strategy}`);
+      const body = (await res.json()) as { fallback: string | null; items: Array<{ id: string; payload: { title?: string; category?: string } }> };
+      return { strategy, fallback: body.fallback, items: body.items.map((i) => ({ id: i.id, title: i.payload.title ?? i.id, category: i.payload.category ?? '?' })) };
+    }),
+  );
+  return { userId: user.userId, from: user.startCategory, to: user.endCategory, categories: catalogue.categories, results };
+}
+
+function examples(api: string, grpcPort: number, userId: string): string {
+  return [
+    '',
+    `The query service is running (HTTP ${api}, gRPC 127.0.0.1:${grpcPort}). Try:`,
+    `  curl '${api}/v1/users/${userId}/recommendations?limit=5&strategy=ema'`,
+    `  curl '${api}/v1/users/${userId}/recommendations?limit=5&filter=year>=2000'`,
+    `  curl '${api}/v1/users/${userId}/interest'`,
+    `  curl '${api}/v1/items/item-000001/similar?limit=5'`,
+    `  curl '${api}/openapi.json'`,
+    `  grpcurl -plaintext -import-path schemas/proto -proto recommendations.proto \\`,
+    `    -d '{"user_id":"${userId}","limit":5}' 127.0.0.1:${grpcPort} interest_stream.v1.Recommendations/Recommend`,
+  ].join('\n');
+}
