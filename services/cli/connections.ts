@@ -10,7 +10,7 @@ export async function importCatalogueFile(file: string, config: Config, logger: 
   const store = createVectorStore(config, logger);
   await store.start();
   try {
-    return await importItems({ file, store, logger });
+    return await importItems({ file, store, logger, collection: config.itemsCollection });
   } finally {
     await store.close();
   }

@@ -5,12 +5,13 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../core/config.js';
 import { isInterestStreamError } from '../core/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
-import { startIngest } from '../ingest/ingest-service.js';
 import { startQueryService } from '../query/main.js';
 import { publishEvents } from './events-publish.js';
 import { importCatalogueFile, openInteractionPublisher } from './connections.js';
 import { runDemo } from './demo.js';
 import { runGenerate } from './generate-command.js';
+import { GENERATION_USAGE, runGeneration } from './generation-command.js';
+import { runIngest } from './ingest-command.js';
 
 const USAGE = `interest-stream <command> [options]
 
@@ -21,6 +22,8 @@ Commands:
                                  and gRPC (QUERY_GRPC_PORT, default 50051)
   items import <file.jsonl>      import a catalogue ({"id","vector":[...],"payload":{...}} per line)
   events publish <file.jsonl>    publish interaction events ({"userId","itemId","type",...} per line)
+  generation list|activate|drop  manage generations (replays/backfills):
+${GENERATION_USAGE.replace(/^/gm, '    ')}
   generate [options]             a synthetic catalogue and drifting user activity (generate --help)
   demo [--quick] [--no-serve]    a guided run: catalogue, simulated activity, recommendations per strategy
   help                           this text
@@ -32,12 +35,13 @@ type Command = (args: string[], config: Config, logger: Logger) => Promise<numbe
 const commands: Record<string, Command> = {
   ingest: async (args, config, logger) => {
     const { values } = parseArgs({ args, options: { generation: { type: 'string' }, from: { type: 'string' } } });
-    const cfg = values.generation ? loadConfig({ ...process.env, GENERATION: values.generation }) : config;
+    const cfg = values.generation ? loadConfig({ ...envWithDefaults(), GENERATION: values.generation }) : config;
     const from = values.from === undefined || values.from === 'earliest' ? 'earliest' : parseTime(values.from);
-    const handle = await startIngest(cfg, logger, { from });
-    onShutdown(logger, cfg.shutdownGraceMs, () => handle.close());
+    const stop = await runIngest(cfg, logger, { from });
+    onShutdown(logger, cfg.shutdownGraceMs, stop);
     return 'serve';
   },
+  generation: (args, config, logger) => runGeneration(args, config, logger),
   query: async (_args, config, logger) => {
     const service = await startQueryService(config, logger);
     logger.info({ http: service.httpPort, grpc: service.grpcPort }, 'query service listening');
@@ -85,6 +89,10 @@ function parseTime(s: string): Date {
 }
 
 class UsageError extends Error {}
+
+function envWithDefaults(): Record<string, string | undefined> {
+  return { ...stackDefaults(), ...process.env };
+}
 
 function stackDefaults(file = path.join(process.cwd(), '.stack', 'env')): Record<string, string> {
   if (!existsSync(file)) return {};
@@ -140,7 +148,7 @@ async function main(argv: string[]): Promise<void> {
   const [name, args] = found;
   // The endpoints of `npm run stack:up` (.stack/env) are defaults; the environment wins. The demo
   // talks to a person, so its logs stay quiet unless LOG_LEVEL says otherwise.
-  const config = loadConfig({ ...(name === 'demo' ? { LOG_LEVEL: 'warn' } : {}), ...stackDefaults(), ...process.env });
+  const config = loadConfig({ ...(name === 'demo' ? { LOG_LEVEL: 'warn' } : {}), ...envWithDefaults() });
   const logger = createRootLogger({ level: config.logLevel, name: `interest-stream ${name}` });
   const result = await commands[name]!(args, config, logger);
   if (result !== 'serve') process.exit(result);

@@ -1,5 +1,5 @@
 import { InterestStreamError } from './errors.js';
-import { DEFAULT_TOPICS, isValidGeneration } from './names.js';
+import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
 
 /**
  * Configuration, read once from environment variables at start-up. Every variable is documented
@@ -15,6 +15,8 @@ export interface Config {
   readonly interactionsTopic: string;
   /** ITEMS_TOPIC: the topic of live catalogue updates. Default `items`. */
   readonly itemsTopic: string;
+  /** ITEMS_COLLECTION: the catalogue collection this generation reads (a new embedding model gets a new one). Default `items`. */
+  readonly itemsCollection: string;
   /** HISTORY_TOPIC: the topic of interest snapshots. Default `interest-history`. */
   readonly historyTopic: string;
   /** TOPIC_PARTITIONS: partitions used when the service creates a missing topic. Default 6. */
@@ -84,6 +86,18 @@ export interface Config {
   readonly trendWindow: number;
   /** HISTORY_SIZE: interest snapshots kept per user (at least 2 × TREND_WINDOW). Default 20. */
   readonly historySize: number;
+  /**
+   * SNAPSHOT_INTERVAL_MS: length of a snapshot window; each changed user gets at most one interest
+   * snapshot per window (window = floor(now / interval)). Default 3600000 (one hour); from 100 ms, for tests.
+   */
+  readonly snapshotIntervalMs: number;
+  /** DIRTY_SHARDS: shards of the changed-users sets the snapshotters split between them (increase only). Default 16. */
+  readonly dirtyShards: number;
+  /**
+   * SNAPSHOT_LEASE_MS: how long a snapshotter holds a shard without renewing it; after a crash the
+   * shard resumes on another instance this long after the last renewal. Default 30000.
+   */
+  readonly snapshotLeaseMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -168,6 +182,7 @@ export function loadConfig(env: Env = process.env): Config {
     interactionsTopic: r.str('INTERACTIONS_TOPIC', DEFAULT_TOPICS.interactions),
     itemsTopic: r.str('ITEMS_TOPIC', DEFAULT_TOPICS.items),
     historyTopic: r.str('HISTORY_TOPIC', DEFAULT_TOPICS.history),
+    itemsCollection: r.str('ITEMS_COLLECTION', ITEMS_COLLECTION),
     topicPartitions: r.int('TOPIC_PARTITIONS', 6, 1, 10_000),
     consumerGroup: r.str('CONSUMER_GROUP', 'interest-stream-ingest'),
     redisUrl,
@@ -204,6 +219,9 @@ export function loadConfig(env: Env = process.env): Config {
     popularHalfLifeMs: r.int('POPULAR_HALF_LIFE_MS', 86_400_000, 1),
     trendWindow,
     historySize,
+    snapshotIntervalMs: r.int('SNAPSHOT_INTERVAL_MS', 3_600_000, 100),
+    dirtyShards: r.int('DIRTY_SHARDS', 16, 1, 4096),
+    snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

@@ -17,6 +17,19 @@ export function consumerGroupId(base: string, generation: string): string {
   return `${base}.${generation}`;
 }
 
+/** The history fold's consumer group: one per generation, like ingest's. */
+export function historyFoldGroupId(base: string, generation: string): string {
+  return `${base}-history.${generation}`;
+}
+
+/**
+ * The Kafka transactional id of one snapshotter shard. Whoever takes the shard's lease opens a
+ * producer with it, which fences the previous holder (a crashed or paused instance).
+ */
+export function snapshotTransactionalId(root: string, generation: string, shard: number): string {
+  return `${root}.${generation}.snapshotter.shard-${shard}`;
+}
+
 export const ITEMS_COLLECTION = 'items';
 
 export function usersCollection(generation: string): string {
@@ -42,9 +55,37 @@ export class RedisKeys {
     return `${this.prefix}:popular`;
   }
 
+  /** The snapshotter's per-user claim (last snapshotted window, pending snapshot); in the user's slot. */
+  snapshotClaim(userId: string): string {
+    return `${this.prefix}:snapshot:{${userId}}`;
+  }
+
+  /**
+   * The three keys of one dirty-users shard share the hash tag `{shard-N}`, so a Lua script may touch
+   * them together on Redis Cluster; shards spread over slots.
+   */
+  dirtyUsers(shard: number): string {
+    return `${this.prefix}:dirty:{shard-${shard}}`;
+  }
+
+  /** Which snapshotter instance holds the shard (SET NX PX). */
+  snapshotLease(shard: number): string {
+    return `${this.prefix}:snapshot-lease:{shard-${shard}}`;
+  }
+
+  /** The last window whose snapshot run of the shard completed. */
+  snapshotDone(shard: number): string {
+    return `${this.prefix}:snapshot-done:{shard-${shard}}`;
+  }
+
   /** Points at the generation the query service reads; shared by all generations. */
   static activeGeneration(root: string): string {
     return `${root}:active-generation`;
+  }
+
+  /** Hash of every known generation (name -> JSON description); shared by all generations. */
+  static generations(root: string): string {
+    return `${root}:generations`;
   }
 }
 

@@ -7,6 +7,7 @@ import { decodeInteraction } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { fromUserPoint, toUserPoint } from '../core/user-record.js';
 import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
+import type { DirtyUsers } from '../snapshotter/ports.js';
 import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';
 
@@ -32,6 +33,8 @@ export interface BatchDeps {
   readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
   /** Attempts of the compare-and-set loop before the batch fails (and is redelivered). */
   readonly casAttempts?: number;
+  /** Where written users are marked for the snapshotter; absent, no interest snapshots are taken. */
+  readonly dirty?: Pick<DirtyUsers, 'mark'>;
 }
 
 interface Pending {
@@ -75,6 +78,9 @@ export class BatchProcessor {
     const folds = new Map<string, UserFold>();
     for (const [userId, base] of states) folds.set(userId, this.foldUser(topic, base, byUser.get(userId)!, items));
     await this.writeStates(folds, states, expected, (userId, base) => this.foldUser(topic, base, byUser.get(userId)!, items));
+    // Every user of the batch, not only the changed ones: a batch redelivered after a crash between
+    // the compare-and-set and this mark changes nothing the second time, yet must still mark.
+    await this.deps.dirty?.mark([...folds.values()].map((f) => f.state));
     await this.deps.store.upsert(
       this.deps.usersCollection,
       [...folds.values()].map((f) => toUserPoint(f.state, this.deps.params.dimension)),

@@ -4,12 +4,14 @@ import type { Config } from '../core/config.js';
 import { loadSchema } from '../core/avro/schemas.js';
 import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import { ITEMS_COLLECTION, RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
+import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
 import type { PopularityStore, VectorStore } from '../domain/ports.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { createKafka } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
+import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
@@ -59,9 +61,20 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const store = createVectorStore(config, logger);
     await store.start();
     closers.push(() => store.close());
-    const dimension = await waitForCatalogue(store, log);
+    const dimension = await waitForCatalogue(store, config.itemsCollection, log);
     const users = usersCollection(config.generation);
     await store.ensureCollection(users, dimension);
+    await new RedisGenerationRegistry(redis, config.redisPrefix).register({
+      name: config.generation,
+      createdAt: Date.now(),
+      from: opts.from === undefined || opts.from === 'earliest' ? 'earliest' : opts.from.toISOString(),
+      consumerGroup: consumerGroupId(config.consumerGroup, config.generation),
+      redisPrefix: new RedisKeys(config.redisPrefix, config.generation).prefix,
+      usersCollection: users,
+      itemsCollection: config.itemsCollection,
+      alpha: config.alpha,
+      beta: config.beta,
+    });
 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -72,6 +85,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     closers.push(() => closeServer(server));
 
     const items = new ItemVectors(store, {
+      collection: config.itemsCollection,
       cacheSize: config.itemCacheSize,
       ttlMs: config.itemCacheTtlMs,
       retries: config.unknownItemRetries,
@@ -90,6 +104,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       metrics,
       logger: log,
       deadLetter: (letters) => deadLetters.send(letters),
+      dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
     });
 
     const itemsConsumer = new ItemsConsumer({ kafka, config, store, items, dimension, deadLetters, logger: log });
@@ -192,13 +207,13 @@ async function subscribeFrom(kafka: Kafka, consumer: Consumer, config: Config, f
 }
 
 /** Ingest needs the catalogue's dimension; until items are imported it waits and says so. */
-async function waitForCatalogue(store: VectorStore, log: Logger): Promise<number> {
+async function waitForCatalogue(store: VectorStore, collection: string, log: Logger): Promise<number> {
   let lastSaid = 0;
   for (;;) {
-    const d = await store.collectionDimension(ITEMS_COLLECTION);
+    const d = await store.collectionDimension(collection);
     if (d !== undefined) return d;
     if (Date.now() - lastSaid > 10_000) {
-      log.warn('no item catalogue yet: import items first (interest-stream items import <file.jsonl>); waiting');
+      log.warn({ collection }, 'no item catalogue yet: import items first (interest-stream items import <file.jsonl>); waiting');
       lastSaid = Date.now();
     }
     await new Promise((r) => setTimeout(r, 500));

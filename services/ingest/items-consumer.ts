@@ -3,7 +3,7 @@ import type { Config } from '../core/config.js';
 import { toInterestStreamError } from '../core/errors.js';
 import { decodeItemUpsert } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import { ITEMS_COLLECTION, consumerGroupId } from '../core/names.js';
+import { consumerGroupId } from '../core/names.js';
 import type { VectorPoint, VectorStore } from '../domain/ports.js';
 import { normalize } from '../domain/vector.js';
 import type { DeadLetter, DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
@@ -55,8 +55,8 @@ export class ItemsConsumer {
         }
         const upserts = [...last.values()].filter((p): p is VectorPoint => p !== null);
         const toDelete = [...last].filter(([, p]) => p === null).map(([id]) => id);
-        if (upserts.length > 0) await this.deps.store.upsert(ITEMS_COLLECTION, upserts);
-        if (toDelete.length > 0) await this.deps.store.delete(ITEMS_COLLECTION, toDelete);
+        if (upserts.length > 0) await this.deps.store.upsert(this.deps.config.itemsCollection, upserts);
+        if (toDelete.length > 0) await this.deps.store.delete(this.deps.config.itemsCollection, toDelete);
         await this.deps.deadLetters.send(dead);
         if (upserts.length + toDelete.length > 0) this.deps.logger.info({ upserts: upserts.length, deletes: toDelete.length }, 'catalogue updated');
       },

@@ -5,10 +5,10 @@
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys } from '../core/names.js';
-import { ITEMS_COLLECTION } from '../core/names.js';
 import { createKafka } from '../adapters/kafka/kafka-client.js';
 import { InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
@@ -19,7 +19,9 @@ import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { Readiness } from './readiness.js';
+import { ActiveGenerationViews, type GenerationView } from './generation-views.js';
 import { QueryUseCases } from './use-cases.js';
+import { UserSource } from './user-source.js';
 
 export interface RunningQueryService {
   readonly httpPort: number;
@@ -54,14 +56,24 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     throw e;
   }
 
-  const keys = new RedisKeys(config.redisPrefix, config.generation);
+  const registry = new RedisGenerationRegistry(redis, config.redisPrefix);
+  const viewOf = async (name: string): Promise<GenerationView> => {
+    const keys = new RedisKeys(config.redisPrefix, name);
+    const userStates = new RedisUserStateStore(redis, keys);
+    const info = await registry.get(name);
+    return {
+      name,
+      itemsCollection: info?.itemsCollection ?? config.itemsCollection,
+      userStates,
+      users: new UserSource(userStates, vectors, name, log),
+      popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs }),
+      history: new RedisHistoryStore(redis, keys, config.historySize),
+    };
+  };
   const useCases = new QueryUseCases({
-    userStates: new RedisUserStateStore(redis, keys),
+    generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
     vectors,
-    popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs }),
-    history: new RedisHistoryStore(redis, keys, config.historySize),
     publisher,
-    generation: config.generation,
     trendWindow: config.trendWindow,
     logger: log,
   });
@@ -69,7 +81,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     [
       { name: 'producer', check: async () => void (await admin.describeCluster()) },
       { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'vectorStore', check: async () => void (await vectors.collectionDimension(ITEMS_COLLECTION)) },
+      { name: 'vectorStore', check: async () => void (await vectors.collectionDimension(config.itemsCollection)) },
     ],
     log,
   );

@@ -3,15 +3,15 @@
  * validation.ts), outputs are plain data each transport renders in its own way.
  */
 import { randomUUID } from 'node:crypto';
-import type { Filter, PopularityStore, SearchHit, UserStateStore, VectorPoint, VectorStore } from '../domain/ports.js';
+import type { Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports.js';
 import type { UserState } from '../domain/types.js';
 import { averageStrategy, trendStrategy } from '../domain/strategies.js';
 import { InterestStreamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { ITEMS_COLLECTION } from '../core/names.js';
 import { matchesFilter } from '../adapters/vector-store/filter.js';
-import type { ErasurePublisher, HistoryStore } from './ports.js';
-import { UserSource, type StateSource } from './user-source.js';
+import type { GenerationView, GenerationViews } from './generation-views.js';
+import type { ErasurePublisher } from './ports.js';
+import type { StateSource } from './user-source.js';
 import type { ExcludeSet, Strategy } from './validation.js';
 
 export type Fallback = null | 'cold_start' | 'insufficient_history';
@@ -63,12 +63,10 @@ export interface ErasureReceipt {
 }
 
 export interface QueryDeps {
-  readonly userStates: UserStateStore;
+  /** The generation each request reads (the active one, or a fixed one). */
+  readonly generations: GenerationViews;
   readonly vectors: VectorStore;
-  readonly popularity: PopularityStore;
-  readonly history: HistoryStore;
   readonly publisher: ErasurePublisher;
-  readonly generation: string;
   /** W of the trend strategy: it reads the last 2W snapshots. */
   readonly trendWindow: number;
   readonly logger: Logger;
@@ -79,40 +77,39 @@ const COLD_START_FILTER_FACTOR = 10;
 const COLD_START_MIN_SCAN = 500;
 
 export class QueryUseCases {
-  private readonly users: UserSource;
-
-  constructor(private readonly deps: QueryDeps) {
-    this.users = new UserSource(deps.userStates, deps.vectors, deps.generation, deps.logger);
-  }
+  constructor(private readonly deps: QueryDeps) {}
 
   /** Recommendations for a user; an unknown user gets popular items (`cold_start`), never an error. */
   async recommend(q: RecommendQuery): Promise<Recommendations> {
-    const { state } = await this.users.load(q.userId);
+    const g = await this.deps.generations.current();
+    const { state } = await g.users.load(q.userId);
     const live = state !== null && !state.erased ? state : null;
     const excludeIds = exclusions(live, q.exclude);
     const freshness = { eventCount: live?.eventCount ?? 0, updatedAt: live && live.lastEventAt > 0 ? live.lastEventAt : null };
     const base = { userId: q.userId, strategy: q.strategy, freshness };
     if (live?.vector == null) {
-      return { ...base, fallback: 'cold_start', items: await this.popular(q.limit, excludeIds, q.filter) };
+      return { ...base, fallback: 'cold_start', items: await this.popular(g, q.limit, excludeIds, q.filter) };
     }
-    const { vector, fallback } = await this.queryVector(live, live.vector, q.strategy);
-    const hits = await this.deps.vectors.search(ITEMS_COLLECTION, { vector, limit: q.limit, excludeIds, filter: q.filter }).catch(noCatalogue([]));
+    const { vector, fallback } = await this.queryVector(g, live, live.vector, q.strategy);
+    const hits = await this.deps.vectors.search(g.itemsCollection, { vector, limit: q.limit, excludeIds, filter: q.filter }).catch(noCatalogue([]));
     return { ...base, fallback, items: hits.map(toItem) };
   }
 
   /** Items nearest to a catalogue item (never the item itself); NOT_FOUND when it is not in the catalogue. */
   async similar(q: { itemId: string; limit: number; filter?: Filter }): Promise<ResultItem[]> {
-    const item = (await this.catalogue([q.itemId])).get(q.itemId);
+    const g = await this.deps.generations.current();
+    const item = (await this.catalogue(g, [q.itemId])).get(q.itemId);
     if (item === undefined) {
       throw new InterestStreamError('NOT_FOUND', `item "${q.itemId}" is not in the catalogue`, { details: { field: 'itemId' } });
     }
-    const hits = await this.deps.vectors.search(ITEMS_COLLECTION, { vector: item.vector, limit: q.limit, excludeIds: [q.itemId], filter: q.filter });
+    const hits = await this.deps.vectors.search(g.itemsCollection, { vector: item.vector, limit: q.limit, excludeIds: [q.itemId], filter: q.filter });
     return hits.map(toItem);
   }
 
   /** A summary of a user's state; NOT_FOUND for an unknown or erased user. */
   async interest(q: { userId: string; includeVector: boolean }): Promise<InterestSummary> {
-    const { state, source } = await this.users.load(q.userId);
+    const g = await this.deps.generations.current();
+    const { state, source } = await g.users.load(q.userId);
     if (state === null || state.erased) {
       throw new InterestStreamError('NOT_FOUND', `user "${q.userId}" has no interest state`, { details: { field: 'userId' } });
     }
@@ -139,19 +136,21 @@ export class QueryUseCases {
   async erase(userId: string): Promise<ErasureReceipt> {
     const eventId = randomUUID();
     await this.deps.publisher.publish([{ eventId, userId, itemId: '', type: 'ERASE', occurredAt: Date.now(), weight: 1 }]);
-    const [hot, durable] = await Promise.all([this.deps.userStates.getMany([userId]), this.users.loadDurable(userId)]);
+    // The active generation is purged now; every other generation folds the ERASE event itself.
+    const g = await this.deps.generations.current();
+    const [hot, durable] = await Promise.all([g.userStates.getMany([userId]), g.users.loadDurable(userId)]);
     const [, , historySnapshots] = await Promise.all([
-      this.deps.userStates.delete([userId]),
-      this.deps.vectors.delete(this.users.collection, [userId]).catch(ignoreMissingCollection),
-      this.deps.history.delete(userId),
+      g.userStates.delete([userId]),
+      this.deps.vectors.delete(g.users.collection, [userId]).catch(ignoreMissingCollection),
+      g.history.delete(userId),
     ]);
     this.deps.logger.info({ userId, eventId }, 'user erased');
     return { userId, eventId, purged: { redis: hot.has(userId), durable: durable !== null, historySnapshots } };
   }
 
-  private async queryVector(state: UserState, ema: Float32Array, strategy: Strategy): Promise<{ vector: Float32Array; fallback: Fallback }> {
+  private async queryVector(g: GenerationView, state: UserState, ema: Float32Array, strategy: Strategy): Promise<{ vector: Float32Array; fallback: Fallback }> {
     if (strategy === 'average') {
-      const items = await this.catalogue(state.recentViews);
+      const items = await this.catalogue(g, state.recentViews);
       const vectors = state.recentViews.flatMap((id) => {
         const p = items.get(id);
         return p === undefined ? [] : [p.vector];
@@ -160,7 +159,7 @@ export class QueryUseCases {
       return avg === null ? { vector: ema, fallback: 'insufficient_history' } : { vector: avg, fallback: null };
     }
     if (strategy === 'trend') {
-      const snapshots = await this.deps.history.recent(state.userId, 2 * this.deps.trendWindow);
+      const snapshots = await g.history.recent(state.userId, 2 * this.deps.trendWindow);
       const trend = snapshots.length < 2 ? null : trendStrategy(snapshots, this.deps.trendWindow);
       return trend === null ? { vector: ema, fallback: 'insufficient_history' } : { vector: trend.vector, fallback: null };
     }
@@ -168,16 +167,16 @@ export class QueryUseCases {
   }
 
   /** Catalogue items by id; before any import (no items collection yet) there are none. */
-  private catalogue(ids: readonly string[]): Promise<Map<string, VectorPoint>> {
-    return this.deps.vectors.get(ITEMS_COLLECTION, [...new Set(ids)]).catch(noCatalogue(new Map<string, VectorPoint>()));
+  private catalogue(g: GenerationView, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
+    return this.deps.vectors.get(g.itemsCollection, [...new Set(ids)]).catch(noCatalogue(new Map<string, VectorPoint>()));
   }
 
   /** Popular items (decayed view counts, most first) that are still in the catalogue and pass the filter. */
-  private async popular(limit: number, excludeIds: readonly string[], filter: Filter | undefined): Promise<ResultItem[]> {
+  private async popular(g: GenerationView, limit: number, excludeIds: readonly string[], filter: Filter | undefined): Promise<ResultItem[]> {
     const scan = filter ? Math.max(limit * COLD_START_FILTER_FACTOR, COLD_START_MIN_SCAN) : limit * 2;
-    const top = await this.deps.popularity.top(scan, { excludeIds });
+    const top = await g.popularity.top(scan, { excludeIds });
     if (top.length === 0) return [];
-    const points = await this.catalogue(top.map((t) => t.itemId));
+    const points = await this.catalogue(g, top.map((t) => t.itemId));
     const out: ResultItem[] = [];
     for (const t of top) {
       const p = points.get(t.itemId);
