@@ -1,0 +1,127 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { RedisKeys, dlqTopic, historyFoldGroupId, snapshotTransactionalId } from '../core/names.js';
+import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
+import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
+import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
+import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
+import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
+import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
+import { HistoryFold } from './history-fold.js';
+import { SnapshotClaims } from './snapshot-claims.js';
+import { ShardLeases } from './shard-leases.js';
+import { Snapshotter } from './snapshotter.js';
+
+/** Users per Kafka transaction in a snapshot run. */
+export const SNAPSHOT_BATCH_SIZE = 200;
+
+export interface SnapshotterHandle {
+  /** This instance's lease token (host:pid:random); it names the holder in shard lease keys. */
+  readonly instanceId: string;
+  /** Stops after the chunk in flight and closes everything in reverse start order. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface HistoryFoldHandle {
+  /** Finishes the batch in flight, commits, and closes everything. Idempotent. */
+  close(): Promise<void>;
+}
+
+type Closer = () => Promise<unknown>;
+
+/** Runs `start` with a list to register closers on; closes them in reverse order on failure or close(). */
+async function composed(log: Logger, start: (closers: Closer[]) => Promise<void>): Promise<() => Promise<void>> {
+  const closers: Closer[] = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch((e: Error) => log.warn({ err: e.message }, 'error while closing'));
+  };
+  try {
+    await start(closers);
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= closeAll());
+}
+
+async function connectAll(config: Config, logger: Logger, closers: Closer[]): Promise<{ kafka: Kafka; redis: RedisClient; keys: RedisKeys }> {
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopic(admin, config.historyTopic, config.topicPartitions);
+  } finally {
+    await admin.disconnect();
+  }
+  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  closers.push(() => redis.quit());
+  await connectRedis(redis, config.redisUrl);
+  return { kafka, redis, keys: new RedisKeys(config.redisPrefix, config.generation) };
+}
+
+/**
+ * The snapshotter composition root: every SNAPSHOT_INTERVAL_MS window, snapshots the users ingest
+ * marked dirty into the history topic (docs/history.md). Any number of instances may run.
+ */
+export async function startSnapshotter(config: Config, logger: Logger): Promise<SnapshotterHandle> {
+  const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const log = logger.child({ component: 'snapshotter', generation: config.generation, instanceId });
+  const close = await composed(log, async (closers) => {
+    const { kafka, redis, keys } = await connectAll(config, logger, closers);
+    const snapshotter = new Snapshotter({
+      kafka,
+      shards: config.dirtyShards,
+      intervalMs: config.snapshotIntervalMs,
+      transactionalId: (shard) => snapshotTransactionalId(config.redisPrefix, config.generation, shard),
+      logger: log,
+      run: {
+        dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
+        states: new RedisUserStateStore(redis, keys),
+        claims: new SnapshotClaims(redis, keys),
+        leases: new ShardLeases(redis, keys, instanceId, config.snapshotLeaseMs),
+        topic: config.historyTopic,
+        generation: config.generation,
+        batchSize: SNAPSHOT_BATCH_SIZE,
+        now: Date.now,
+        logger: log,
+      },
+    });
+    snapshotter.start();
+    closers.push(() => snapshotter.close());
+    log.info({ topic: config.historyTopic, intervalMs: config.snapshotIntervalMs, shards: config.dirtyShards }, 'snapshotter running');
+  });
+  return { instanceId, close };
+}
+
+/**
+ * The history fold composition root: consumer group `<CONSUMER_GROUP>-history.<generation>` over
+ * the history topic, keeping each user's last HISTORY_SIZE snapshots in Redis.
+ */
+export async function startHistoryFold(config: Config, logger: Logger): Promise<HistoryFoldHandle> {
+  const log = logger.child({ component: 'history-fold', generation: config.generation });
+  const close = await composed(log, async (closers) => {
+    const { kafka, redis, keys } = await connectAll(config, logger, closers);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    const deadLetters = new DeadLetterPublisher(producer);
+    const fold = new HistoryFold({
+      kafka,
+      topic: config.historyTopic,
+      groupId: historyFoldGroupId(config.consumerGroup, config.generation),
+      generation: config.generation,
+      history: new RedisHistoryStore(redis, keys, config.historySize),
+      deadLetter: (letters) => deadLetters.send(letters),
+      logger: log,
+    });
+    closers.push(() => fold.close());
+    await fold.start();
+    log.info({ topic: config.historyTopic, dlq: dlqTopic(config.historyTopic), historySize: config.historySize }, 'history fold running');
+  });
+  return { close };
+}

@@ -1,0 +1,62 @@
+import { InterestStreamError } from '../core/errors.js';
+import { encodeSnapshot } from '../core/events.js';
+import type { UserState } from '../domain/types.js';
+
+/**
+ * What a snapshot run sends to the history topic for one user: an `InterestSnapshot`, or an erase
+ * marker (a record with a null value) when the user was erased, which makes the history fold forget
+ * them — so a rebuild from the topic keeps erased users' old snapshots out too.
+ */
+export interface HistoryRecord {
+  readonly userId: string;
+  /** Avro single-object `InterestSnapshot`, or null for an erase marker. */
+  readonly value: Buffer | null;
+}
+
+/** What a user's state gives in window `window`: a snapshot, an erase marker, or nothing (no vector yet). */
+export function recordFor(state: UserState, window: number, generation: string, now: number): HistoryRecord | null {
+  if (state.erased) return { userId: state.userId, value: null };
+  if (state.vector === null || state.watermark === null) return null;
+  const value = encodeSnapshot({
+    userId: state.userId,
+    vector: state.vector,
+    takenAt: now,
+    eventCount: state.eventCount,
+    watermarkPartition: state.watermark.partition,
+    watermarkOffset: state.watermark.offset,
+    generation,
+    window,
+  });
+  return { userId: state.userId, value };
+}
+
+/**
+ * Records as kept in a pending claim in Redis: frames of [1 byte kind][4 bytes length BE][bytes],
+ * so Lua can append a user's new record to one left over by a crashed run without decoding either.
+ */
+const SNAPSHOT = 1;
+const ERASE = 0;
+
+export function frameRecord(r: HistoryRecord): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt8(r.value === null ? ERASE : SNAPSHOT, 0);
+  head.writeUInt32BE(r.value?.length ?? 0, 1);
+  return r.value === null ? head : Buffer.concat([head, r.value]);
+}
+
+export function unframeRecords(userId: string, frames: Buffer): HistoryRecord[] {
+  const out: HistoryRecord[] = [];
+  let at = 0;
+  while (at < frames.length) {
+    if (at + 5 > frames.length) throw new InterestStreamError('DECODE_FAILED', `pending snapshot of ${userId}: truncated frame at byte ${at}`);
+    const kind = frames.readUInt8(at);
+    const length = frames.readUInt32BE(at + 1);
+    const end = at + 5 + length;
+    if (end > frames.length || (kind !== SNAPSHOT && kind !== ERASE)) {
+      throw new InterestStreamError('DECODE_FAILED', `pending snapshot of ${userId}: bad frame at byte ${at}`);
+    }
+    out.push({ userId, value: kind === ERASE ? null : frames.subarray(at + 5, end) });
+    at = end;
+  }
+  return out;
+}

@@ -1,0 +1,124 @@
+import type { Producer } from 'kafkajs';
+import { toInterestStreamError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { formatWatermark } from '../core/user-state-codec.js';
+import type { UserStateStore } from '../domain/ports.js';
+import type { DirtyEntry, DirtyUsers } from './ports.js';
+import { frameRecord, recordFor, unframeRecords, type HistoryRecord } from './records.js';
+import type { Claim, SnapshotClaims } from './snapshot-claims.js';
+import type { ShardLeases } from './shard-leases.js';
+
+export interface ShardRunDeps {
+  readonly dirty: DirtyUsers;
+  readonly states: UserStateStore;
+  readonly claims: SnapshotClaims;
+  readonly leases: ShardLeases;
+  readonly topic: string;
+  readonly generation: string;
+  /** Users read, claimed and sent per Kafka transaction. */
+  readonly batchSize: number;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+export interface ShardRunTally {
+  /** Records committed to the topic (snapshots, erase markers and resent pending ones). */
+  sent: number;
+  /** Dirty users whose state had not changed since their last snapshot. */
+  unchanged: number;
+  /** Users already snapshotted this window whose newer change waits for the next window. */
+  deferred: number;
+}
+
+/** How a shard run ended: covered every dirty user, was asked to stop, or lost its lease. */
+export type ShardRunEnd = 'complete' | 'stopped' | 'lease-lost';
+
+/** A state that moved between read and claim is read again this many times within one chunk. */
+const MOVED_RETRIES = 3;
+
+/**
+ * Snapshots one shard's dirty users for `window`, one chunk at a time: read states -> claim each user
+ * (Lua, atomic with the user's watermark) -> send the claimed records in one Kafka transaction ->
+ * confirm the claims -> clear the dirty marks the snapshot covered. A crash anywhere leaves either
+ * the dirty mark (not yet claimed) or a pending claim (resent as is by whoever resumes).
+ */
+export async function runShard(
+  deps: ShardRunDeps,
+  producer: Producer,
+  shard: number,
+  window: number,
+  shouldStop: () => boolean,
+): Promise<{ end: ShardRunEnd; tally: ShardRunTally }> {
+  const tally: ShardRunTally = { sent: 0, unchanged: 0, deferred: 0 };
+  let cursor = '0';
+  do {
+    if (shouldStop()) return { end: 'stopped', tally };
+    const page = await deps.dirty.scan(shard, cursor, deps.batchSize);
+    cursor = page.cursor;
+    await snapshotChunk(deps, producer, shard, window, page.entries, tally);
+    if (!(await deps.leases.renew(shard))) return { end: 'lease-lost', tally };
+  } while (cursor !== '0');
+  return { end: 'complete', tally };
+}
+
+interface Outcome {
+  readonly entry: DirtyEntry;
+  /** The state's watermark as read, '' when there is no state. */
+  readonly read: string;
+  readonly claim: Claim | { readonly status: 'skip' };
+}
+
+async function snapshotChunk(deps: ShardRunDeps, producer: Producer, shard: number, window: number, entries: readonly DirtyEntry[], tally: ShardRunTally): Promise<void> {
+  let todo = entries;
+  for (let attempt = 0; attempt < MOVED_RETRIES && todo.length > 0; attempt++) {
+    const outcomes = await claimAll(deps, window, todo);
+    const sends = outcomes.flatMap((o) => (o.claim.status === 'send' ? [{ userId: o.entry.userId, claim: o.claim }] : []));
+    const records = sends.flatMap((s) => unframeRecords(s.userId, s.claim.records));
+    await sendTransaction(producer, deps.topic, records);
+    await Promise.all(sends.map((s) => deps.claims.confirm(s.userId, deps.leases.token, s.claim.window)));
+    tally.sent += records.length;
+    tally.unchanged += outcomes.filter((o) => o.claim.status === 'unchanged').length;
+    tally.deferred += outcomes.filter((o) => o.claim.status === 'done').length;
+    await deps.dirty.clear(shard, outcomes.filter(covered).map((o) => o.entry));
+    todo = outcomes.filter((o) => o.claim.status === 'moved').map((o) => o.entry);
+  }
+  if (todo.length > 0) deps.logger.warn({ shard, users: todo.length }, 'user states kept moving during the snapshot; they stay dirty');
+}
+
+/**
+ * True when the user's dirty mark may go: nothing to snapshot, or the records sent carry the state
+ * as read (a resent pending snapshot of an older state leaves the newer change marked).
+ */
+function covered(o: Outcome): boolean {
+  if (o.claim.status === 'skip' || o.claim.status === 'unchanged') return true;
+  return o.claim.status === 'send' && o.claim.watermark === o.read;
+}
+
+async function claimAll(deps: ShardRunDeps, window: number, entries: readonly DirtyEntry[]): Promise<Outcome[]> {
+  const states = await deps.states.getMany(entries.map((e) => e.userId));
+  const now = deps.now();
+  return Promise.all(
+    entries.map(async (entry): Promise<Outcome> => {
+      const state = states.get(entry.userId);
+      // No state: the user was deleted (their ERASE, when ingested, marks them again). No vector: nothing to snapshot yet.
+      const record = state ? recordFor(state, window, deps.generation, now) : null;
+      if (!state || !record) return { entry, read: '', claim: { status: 'skip' } };
+      const read = formatWatermark(state.watermark);
+      const claim = await deps.claims.claim(entry.userId, window, read, deps.leases.token, frameRecord(record));
+      return { entry, read, claim };
+    }),
+  );
+}
+
+/** All of a chunk's records in one transaction: readers (read_committed) see all of them or none. */
+async function sendTransaction(producer: Producer, topic: string, records: readonly HistoryRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const tx = await producer.transaction();
+  try {
+    await tx.send({ topic, messages: records.map((r) => ({ key: r.userId, value: r.value })) });
+    await tx.commit();
+  } catch (e) {
+    await tx.abort().catch(() => undefined);
+    throw toInterestStreamError(e, 'BROKER_UNAVAILABLE');
+  }
+}

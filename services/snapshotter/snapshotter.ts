@@ -1,0 +1,126 @@
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Logger } from '../core/logger.js';
+import { runShard, type ShardRunDeps, type ShardRunEnd, type ShardRunTally } from './shard-run.js';
+
+export interface SnapshotterOptions {
+  readonly kafka: Kafka;
+  readonly run: ShardRunDeps;
+  readonly shards: number;
+  readonly intervalMs: number;
+  /** Kafka transactional id of a shard (services/core/names.ts snapshotTransactionalId). */
+  readonly transactionalId: (shard: number) => string;
+  readonly logger: Logger;
+}
+
+/** What one pass over the shards did. */
+export interface PassSummary extends ShardRunTally {
+  readonly window: number;
+  /** Shards this instance completed for the window. */
+  readonly shards: number;
+}
+
+/**
+ * The scheduler: every tick it computes the current window (floor(now / interval)) and, for each
+ * shard not yet completed for that window, tries to lease it and snapshot its dirty users. Shards
+ * are visited from a random offset so that instances started together spread over them.
+ */
+export class Snapshotter {
+  private closing = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private closed: Promise<void> | undefined;
+
+  constructor(private readonly opts: SnapshotterOptions) {}
+
+  /** How often the scheduler looks for work: a quarter window, at most a second. */
+  get tickMs(): number {
+    return Math.min(1000, Math.max(25, Math.floor(this.opts.intervalMs / 4)));
+  }
+
+  start(): void {
+    this.loop ??= this.runLoop();
+  }
+
+  /** Stops after the chunk in flight (its transaction commits and its claims are confirmed). Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      this.wake?.();
+      await this.loop;
+    })();
+    return this.closed;
+  }
+
+  /** One pass over every shard for the current window. */
+  async pass(): Promise<PassSummary> {
+    const { run, shards, intervalMs } = this.opts;
+    const window = Math.floor(run.now() / intervalMs);
+    const done = await run.leases.doneWindows(shards);
+    const summary = { window, shards: 0, sent: 0, unchanged: 0, deferred: 0 };
+    const offset = Math.floor(Math.random() * shards);
+    for (let i = 0; i < shards && !this.closing; i++) {
+      const shard = (offset + i) % shards;
+      if (done[shard]! >= window || !(await run.leases.acquire(shard))) continue;
+      try {
+        const { end, tally } = await this.runLeased(shard, window);
+        summary.sent += tally.sent;
+        summary.unchanged += tally.unchanged;
+        summary.deferred += tally.deferred;
+        if (end === 'complete') summary.shards++;
+      } finally {
+        await run.leases.release(shard).catch((e: Error) => this.opts.logger.warn({ shard, err: e.message }, 'could not release a shard lease; it expires'));
+      }
+    }
+    return summary;
+  }
+
+  private async runLoop(): Promise<void> {
+    const log = this.opts.logger;
+    while (!this.closing) {
+      try {
+        const s = await this.pass();
+        if (s.sent > 0 || s.shards > 0) log.debug(s, 'snapshot pass');
+        if (s.sent > 0) log.info({ window: s.window, sent: s.sent, shards: s.shards }, 'interest snapshots sent');
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'snapshot pass failed; retrying next tick');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.tickMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /**
+   * A fresh producer with the shard's transactional id per lease: initialising it bumps the epoch,
+   * which aborts a crashed holder's open transaction (unblocking read_committed readers) and fences
+   * a paused one, so only the current holder can commit snapshots for the shard.
+   */
+  private async runLeased(shard: number, window: number): Promise<{ end: ShardRunEnd; tally: ShardRunTally }> {
+    const producer = this.opts.kafka.producer({
+      transactionalId: this.opts.transactionalId(shard),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    try {
+      await fence(producer);
+      const result = await runShard(this.opts.run, producer, shard, window, () => this.closing);
+      if (result.end === 'complete' && !(await this.opts.run.leases.finish(shard, window))) return { ...result, end: 'lease-lost' };
+      if (result.end === 'lease-lost') this.opts.logger.warn({ shard, window }, 'shard lease lost mid-run; its holder resumes it');
+      return result;
+    } finally {
+      await producer.disconnect();
+    }
+  }
+}
+
+/** kafkajs initialises the transactional producer id with the first transaction; an empty one does it now. */
+async function fence(producer: Producer): Promise<void> {
+  const tx = await producer.transaction();
+  await tx.abort();
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { decodeSnapshot } from '../../../services/core/events.js';
+import { emptyUserState } from '../../../services/domain/fold.js';
+import type { UserState } from '../../../services/domain/types.js';
+import { shardOfUser } from '../../../services/adapters/redis/redis-dirty-users.js';
+import { toHistoryChange } from '../../../services/snapshotter/history-fold.js';
+import { frameRecord, recordFor, unframeRecords } from '../../../services/snapshotter/records.js';
+
+const state: UserState = {
+  ...emptyUserState('u1'),
+  vector: Float32Array.of(0.6, 0.8),
+  eventCount: 7,
+  watermark: { partition: 2, offset: '41' },
+};
+
+describe('recordFor', () => {
+  it('snapshots a user with a vector: their vector, event count and watermark, in the given window', () => {
+    const r = recordFor(state, 12, 'g1', 12_345)!;
+    expect(r.userId).toBe('u1');
+    expect(decodeSnapshot(r.value!)).toEqual({
+      userId: 'u1',
+      vector: Float32Array.of(0.6, 0.8),
+      takenAt: 12_345,
+      eventCount: 7,
+      watermarkPartition: 2,
+      watermarkOffset: '41',
+      generation: 'g1',
+      window: 12,
+    });
+  });
+
+  it('gives an erase marker (no vector, null value) for an erased user, never a snapshot', () => {
+    expect(recordFor({ ...state, vector: null, erased: true }, 3, 'g1', 0)).toEqual({ userId: 'u1', value: null });
+  });
+
+  it('gives nothing for a user with no vector yet (only dislikes)', () => {
+    expect(recordFor({ ...state, vector: null }, 3, 'g1', 0)).toBeNull();
+  });
+});
+
+describe('pending record frames', () => {
+  it('round-trips a snapshot followed by an erase marker, concatenated as Lua appends them', () => {
+    const snapshot = recordFor(state, 5, 'g1', 99)!;
+    const frames = Buffer.concat([frameRecord(snapshot), frameRecord({ userId: 'u1', value: null })]);
+    const back = unframeRecords('u1', frames);
+    expect(back).toHaveLength(2);
+    expect(Buffer.compare(back[0]!.value!, snapshot.value!)).toBe(0);
+    expect(back[1]).toEqual({ userId: 'u1', value: null });
+  });
+
+  it('rejects a truncated frame instead of sending half a record', () => {
+    const frame = frameRecord(recordFor(state, 5, 'g1', 99)!);
+    expect(() => unframeRecords('u1', frame.subarray(0, frame.length - 1))).toThrow(/bad frame/);
+    expect(() => unframeRecords('u1', frame.subarray(0, 3))).toThrow(/truncated/);
+  });
+});
+
+describe('history records as the fold reads them', () => {
+  it('reads a null value as the erasure of the key\'s user and rejects one without a key', () => {
+    expect(toHistoryChange(Buffer.from('u9'), null)).toEqual({ kind: 'erase', userId: 'u9' });
+    expect(() => toHistoryChange(null, null)).toThrow(/without a user key/);
+  });
+});
+
+describe('shardOfUser', () => {
+  it('is FNV-1a of the UTF-8 id modulo the shard count (stable across processes)', () => {
+    // FNV-1a 32-bit of "a" is 0xe40c292c.
+    expect(shardOfUser('a', 1 << 16)).toBe(0xe40c292c % (1 << 16));
+    expect(shardOfUser('a', 16)).toBe(0xe40c292c % 16);
+  });
+
+  it('spreads users over every shard', () => {
+    const counts = new Array<number>(16).fill(0);
+    for (let i = 0; i < 1600; i++) counts[shardOfUser(`user-${i}`, 16)]!++;
+    expect(Math.min(...counts)).toBeGreaterThan(50);
+  });
+});
