@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../core/config.js';
 import { isInterestStreamError } from '../core/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
 import { startQueryService } from '../query/main.js';
+import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
 import { publishEvents } from './events-publish.js';
 import { importCatalogueFile, openInteractionPublisher } from './connections.js';
 import { runDemo } from './demo.js';
@@ -18,6 +19,8 @@ const USAGE = `interest-stream <command> [options]
 Commands:
   ingest [--generation <name>] [--from earliest|<ISO time>]
                                  fold interaction events into user interest vectors
+  snapshotter                    snapshot changed users' interest every SNAPSHOT_INTERVAL_MS and
+                                 fold the history topic (trend strategy)
   query                          serve recommendations over HTTP (QUERY_HTTP_PORT, default 8080)
                                  and gRPC (QUERY_GRPC_PORT, default 50051)
   items import <file.jsonl>      import a catalogue ({"id","vector":[...],"payload":{...}} per line)
@@ -30,22 +33,35 @@ ${GENERATION_USAGE.replace(/^/gm, '    ')}
 
 Configuration comes from environment variables, documented in services/core/config.ts.`;
 
-type Command = (args: string[], config: Config, logger: Logger) => Promise<number | 'serve'>;
+type Command = (args: string[], config: Config, logger: Logger, shutdown: Shutdown) => Promise<number | 'serve'>;
 
 const commands: Record<string, Command> = {
-  ingest: async (args, config, logger) => {
+  ingest: async (args, config, logger, shutdown) => {
     const { values } = parseArgs({ args, options: { generation: { type: 'string' }, from: { type: 'string' } } });
     const cfg = values.generation ? loadConfig({ ...envWithDefaults(), GENERATION: values.generation }) : config;
     const from = values.from === undefined || values.from === 'earliest' ? 'earliest' : parseTime(values.from);
     const stop = await runIngest(cfg, logger, { from });
-    onShutdown(logger, cfg.shutdownGraceMs, stop);
+    shutdown.serve(stop, cfg.shutdownGraceMs);
     return 'serve';
   },
   generation: (args, config, logger) => runGeneration(args, config, logger),
-  query: async (_args, config, logger) => {
+  snapshotter: async (_args, config, logger, shutdown) => {
+    // One process takes its share of snapshot shards and folds the history topic.
+    const fold = await startHistoryFold(config, logger);
+    const snapshotter = await startSnapshotter(config, logger).catch(async (e: unknown) => {
+      await fold.close();
+      throw e;
+    });
+    shutdown.serve(async () => {
+      await snapshotter.close();
+      await fold.close();
+    }, config.shutdownGraceMs);
+    return 'serve';
+  },
+  query: async (_args, config, logger, shutdown) => {
     const service = await startQueryService(config, logger);
     logger.info({ http: service.httpPort, grpc: service.grpcPort }, 'query service listening');
-    onShutdown(logger, config.shutdownGraceMs + 5000, () => service.close());
+    shutdown.serve(() => service.close(), config.shutdownGraceMs + 5000);
     return 'serve';
   },
   'items import': async (args, config, logger) => {
@@ -65,13 +81,13 @@ const commands: Record<string, Command> = {
     }
   },
   generate: (args, config, logger) => runGenerate(args, config, logger),
-  demo: async (args, config, logger) => {
+  demo: async (args, config, logger, shutdown) => {
     const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, 'no-serve': { type: 'boolean' } } });
     const serve = values['no-serve'] !== true;
     const stop = await runDemo(config, logger, { quick: values.quick === true, serve, out: (line) => console.log(line) });
     if (!serve) return 0;
     console.log('\nCtrl-C stops everything the demo started.');
-    onShutdown(logger, config.shutdownGraceMs + 5000, stop);
+    shutdown.serve(stop, config.shutdownGraceMs + 5000);
     return 'serve';
   },
 };
@@ -90,6 +106,9 @@ function parseTime(s: string): Date {
 
 class UsageError extends Error {}
 
+/** Commands that keep running until a signal; the others are one-shot and die on Ctrl-C as usual. */
+const SERVICES = new Set(['ingest', 'query', 'snapshotter', 'demo']);
+
 function envWithDefaults(): Record<string, string | undefined> {
   return { ...stackDefaults(), ...process.env };
 }
@@ -104,28 +123,49 @@ function stackDefaults(file = path.join(process.cwd(), '.stack', 'env')): Record
   return out;
 }
 
-/** SIGTERM/SIGINT: close in reverse start order within the grace period, then exit. */
-function onShutdown(logger: Logger, graceMs: number, close: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
+/**
+ * SIGTERM/SIGINT for long-running commands, installed before the service starts: a signal that
+ * arrives during start-up is acted on as soon as the service can be closed (the consumer may
+ * already be folding then), and a start-up that never finishes is abandoned after the grace period.
+ */
+class Shutdown {
+  private close: (() => Promise<void>) | undefined;
+  private signal: string | undefined;
+  private graceMs = 10_000;
+
+  constructor(private readonly logger: Logger) {
+    process.on('SIGTERM', () => this.onSignal('SIGTERM'));
+    process.on('SIGINT', () => this.onSignal('SIGINT'));
+  }
+
+  /** The service is up: this closes it, in reverse start order, within `graceMs`. */
+  serve(close: () => Promise<void>, graceMs: number): void {
+    this.close = close;
+    this.graceMs = graceMs;
+    if (this.signal !== undefined) this.stop();
+  }
+
+  private onSignal(signal: string): void {
+    if (this.signal !== undefined) return;
+    this.signal = signal;
+    this.logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
-      logger.error({ graceMs }, 'shutdown grace period over; exiting');
+      this.logger.error({ graceMs: this.graceMs }, 'shutdown grace period over; exiting');
       process.exit(1);
-    }, graceMs);
+    }, this.graceMs);
     timer.unref();
-    close().then(
+    if (this.close) this.stop();
+  }
+
+  private stop(): void {
+    this.close!().then(
       () => process.exit(0),
       (e: Error) => {
-        logger.error({ err: e.message }, 'error during shutdown');
+        this.logger.error({ err: e.message }, 'error during shutdown');
         process.exit(1);
       },
     );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  }
 }
 
 function findCommand(argv: string[]): [string, string[]] | undefined {
@@ -150,7 +190,8 @@ async function main(argv: string[]): Promise<void> {
   // talks to a person, so its logs stay quiet unless LOG_LEVEL says otherwise.
   const config = loadConfig({ ...(name === 'demo' ? { LOG_LEVEL: 'warn' } : {}), ...envWithDefaults() });
   const logger = createRootLogger({ level: config.logLevel, name: `interest-stream ${name}` });
-  const result = await commands[name]!(args, config, logger);
+  const shutdown = SERVICES.has(name) ? new Shutdown(logger) : undefined;
+  const result = await commands[name]!(args, config, logger, shutdown!);
   if (result !== 'serve') process.exit(result);
 }
 

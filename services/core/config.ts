@@ -87,10 +87,17 @@ export interface Config {
   /** HISTORY_SIZE: interest snapshots kept per user (at least 2 × TREND_WINDOW). Default 20. */
   readonly historySize: number;
   /**
-   * SNAPSHOT_INTERVAL_MS: length of a snapshot window; each changed user gets at most one interest
-   * snapshot per window (window = floor(now / interval)). Default 3600000 (one hour); from 100 ms, for tests.
+   * SNAPSHOT_INTERVAL_MS: length of a snapshot window, in event time: a user's snapshot of window w
+   * is their state after their last event stamped (occurredAt) inside w, so a replay rebuilds the same
+   * history. Default 3600000 (one hour); from 100 ms, for tests.
    */
   readonly snapshotIntervalMs: number;
+  /**
+   * SNAPSHOT_LATENESS_MS: how long after a window ends events stamped inside it may still arrive;
+   * a window is snapshotted only once it is this far in the past. Default 60000 (capped below the
+   * interval).
+   */
+  readonly snapshotLatenessMs: number;
   /** DIRTY_SHARDS: shards of the changed-users sets the snapshotters split between them (increase only). Default 16. */
   readonly dirtyShards: number;
   /**
@@ -172,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     r.problems.push(`GENERATION=${JSON.stringify(generation)}: lowercase letters, digits, - and _ only (max 63)`);
   }
   const registryId = r.optional('SCHEMA_REGISTRY_ID');
+  const snapshotIntervalMs = r.int('SNAPSHOT_INTERVAL_MS', 3_600_000, 100);
   const trendWindow = r.int('TREND_WINDOW', 3, 1, 1000);
   const historySize = r.int('HISTORY_SIZE', 20, 2, 10_000);
   if (historySize < 2 * trendWindow) r.problems.push(`HISTORY_SIZE=${historySize}: must be at least 2 × TREND_WINDOW (${2 * trendWindow})`);
@@ -219,7 +227,8 @@ export function loadConfig(env: Env = process.env): Config {
     popularHalfLifeMs: r.int('POPULAR_HALF_LIFE_MS', 86_400_000, 1),
     trendWindow,
     historySize,
-    snapshotIntervalMs: r.int('SNAPSHOT_INTERVAL_MS', 3_600_000, 100),
+    snapshotIntervalMs,
+    snapshotLatenessMs: Math.min(r.int('SNAPSHOT_LATENESS_MS', 60_000, 0), snapshotIntervalMs - 1),
     dirtyShards: r.int('DIRTY_SHARDS', 16, 1, 4096),
     snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
   };

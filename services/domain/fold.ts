@@ -167,7 +167,7 @@ class UserFold {
    * the weight check: an erasure must never be dead-lettered over a field it does not use.
    */
   private apply(event: InteractionEvent, item: Float32Array | null): FoldOutcome {
-    if (event.type === 'ERASE') return this.erase();
+    if (event.type === 'ERASE') return this.erase(event.occurredAt);
     if (event.type !== 'VIEW' && event.type !== 'DISLIKE') {
       throw new InterestStreamError('UNKNOWN_EVENT_TYPE', `event "${event.eventId}" has unknown type "${String(event.type)}"`, {
         details: { eventId: event.eventId, type: String(event.type) },
@@ -182,7 +182,9 @@ class UserFold {
     this.erased = false;
     const moved = event.type === 'VIEW' ? this.view(event, item) : this.dislike(event, item);
     this.eventCount += 1;
-    this.lastEventAt = event.occurredAt;
+    // The latest event time, not the last one folded: an event that arrives late must not move the
+    // user's snapshot window (event time) backwards.
+    this.lastEventAt = Math.max(this.lastEventAt, event.occurredAt);
     if (moved) return 'applied';
     this.degenerateUpdates += 1;
     return 'degenerate';
@@ -225,14 +227,17 @@ class UserFold {
     return true;
   }
 
-  /** Hashes survive the tombstone so that a redelivered pre-erase event cannot resurrect the user. */
-  private erase(): FoldOutcome {
+  /**
+   * Hashes survive the tombstone so that a redelivered pre-erase event cannot resurrect the user.
+   * The tombstone keeps the erasure's time: it places the history's erase marker in event time.
+   */
+  private erase(at: number): FoldOutcome {
     this.vector = null;
     this.recentViews = [];
     this.seen.clear();
     this.disliked.clear();
     this.eventCount = 0;
-    this.lastEventAt = 0;
+    this.lastEventAt = at;
     this.degenerateUpdates = 0;
     this.erased = true;
     return 'applied';

@@ -1,13 +1,15 @@
 import type { IHeaders } from 'kafkajs';
 import type { PopularityIncrement, PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../domain/types.js';
-import { emptyUserState, foldEvents, type FoldBatch, type FoldInput } from '../domain/fold.js';
+import { emptyUserState, foldEvents, type FoldInput } from '../domain/fold.js';
 import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../core/errors.js';
 import { decodeInteraction } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { fromUserPoint, toUserPoint } from '../core/user-record.js';
 import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
 import type { DirtyUsers } from '../snapshotter/ports.js';
+import { recordFor } from '../snapshotter/records.js';
+import { splitAtWindows, type Boundary, type HistoryEmitter } from './history-boundaries.js';
 import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';
 
@@ -31,6 +33,8 @@ export interface BatchDeps {
   readonly logger: Logger;
   /** Sends dead letters; must resolve before the batch's offsets are committed. */
   readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
+  /** Snapshots of event-time windows that close inside a batch (history); none when absent. */
+  readonly history?: HistoryEmitter;
   /** Attempts of the compare-and-set loop before the batch fails (and is redelivered). */
   readonly casAttempts?: number;
   /** Where written users are marked for the snapshotter; absent, no interest snapshots are taken. */
@@ -43,11 +47,15 @@ interface Pending {
   readonly watermark: Watermark;
 }
 
+type FoldItem = FoldInput & { readonly record: RawRecord };
+
 interface UserFold {
   readonly base: UserState;
-  readonly state: UserState;
-  readonly applied: number;
-  readonly duplicates: number;
+  state: UserState;
+  applied: number;
+  duplicates: number;
+  /** States that closed an event-time window inside the batch, as history records. */
+  readonly boundaries: Boundary[];
   readonly outcomes: Array<{ type: string; outcome: string }>;
   readonly dead: DeadLetter[];
   readonly popularity: PopularityIncrement[];
@@ -77,6 +85,7 @@ export class BatchProcessor {
     const { states, expected } = await this.loadStates([...byUser.keys()]);
     const folds = new Map<string, UserFold>();
     for (const [userId, base] of states) folds.set(userId, this.foldUser(topic, base, byUser.get(userId)!, items));
+    await this.emitBoundaries([...folds.values()]);
     await this.writeStates(folds, states, expected, (userId, base) => this.foldUser(topic, base, byUser.get(userId)!, items));
     // Every user of the batch, not only the changed ones: a batch redelivered after a crash between
     // the compare-and-set and this mark changes nothing the second time, yet must still mark.
@@ -133,33 +142,74 @@ export class BatchProcessor {
   }
 
   /**
-   * Folds one user's events of this batch in offset order with one `foldEvents` call (the
-   * de-duplication index is built once per user, not per event). An event the fold rejects becomes a
-   * dead letter and the user's batch is folded again without it.
+   * Folds one user's events of this batch in offset order, one `foldEvents` call per event-time
+   * window they fall in (the de-duplication index is built once per call, not per event). The
+   * state reached at each window boundary becomes that window's history record. An event the fold
+   * rejects becomes a dead letter and its window's events are folded again without it.
    */
   private foldUser(topic: string, base: UserState, pending: readonly Pending[], items: ReadonlyMap<string, Float32Array>): UserFold {
-    const dead: DeadLetter[] = [];
-    let inputs: Array<FoldInput & { record: RawRecord }> = [];
+    const fold: UserFold = { base, state: base, applied: 0, duplicates: 0, outcomes: [], dead: [], popularity: [], boundaries: [] };
+    const inputs: FoldItem[] = [];
     for (const p of pending) {
       const needsItem = p.event.type === 'VIEW' || p.event.type === 'DISLIKE';
       const item = needsItem ? items.get(p.event.itemId) : null;
       if (needsItem && !item) {
         const e = new InterestStreamError('UNKNOWN_ITEM', `item ${JSON.stringify(p.event.itemId)} is not in the catalogue`, { details: { itemId: p.event.itemId } });
-        dead.push(deadLetter(topic, p.record, e));
+        fold.dead.push(deadLetter(topic, p.record, e));
       } else {
         inputs.push({ event: p.event, item: item ?? null, watermark: p.watermark, record: p.record });
       }
     }
+    const history = this.deps.history;
+    const segments = history ? splitAtWindows(base.lastEventAt, inputs, history.intervalMs) : [{ inputs }];
+    for (const segment of segments) {
+      this.foldSegment(topic, fold, segment.inputs);
+      if (history && segment.closes !== undefined) {
+        const record = recordFor(fold.state, segment.closes, history.generation, history.intervalMs);
+        if (record) fold.boundaries.push({ window: segment.closes, record, watermark: fold.state.watermark });
+      }
+    }
+    return fold;
+  }
+
+  private foldSegment(topic: string, fold: UserFold, segment: FoldItem[]): void {
+    let inputs = segment;
     for (;;) {
       try {
-        return { base, dead, ...summarise(inputs, foldEvents(base, inputs, this.deps.params)) };
+        const batch = foldEvents(fold.state, inputs, this.deps.params);
+        fold.state = batch.state;
+        batch.outcomes.forEach((outcome, i) => {
+          const { event } = inputs[i]!;
+          fold.outcomes.push({ type: event.type, outcome });
+          if (outcome === 'duplicate' || outcome === 'stale') fold.duplicates++;
+          else fold.applied++;
+          if (event.type === 'VIEW' && (outcome === 'applied' || outcome === 'degenerate')) {
+            fold.popularity.push({ itemId: event.itemId, weight: event.weight, at: event.occurredAt });
+          }
+        });
+        return;
       } catch (e) {
         const index = isInterestStreamError(e) && !e.retryable ? e.details.eventIndex : undefined;
         if (typeof index !== 'number') throw e;
-        dead.push(deadLetter(topic, inputs[index]!.record, e as InterestStreamError));
+        fold.dead.push(deadLetter(topic, inputs[index]!.record, e as InterestStreamError));
         inputs = inputs.filter((_, i) => i !== index);
       }
     }
+  }
+
+  /**
+   * Sends the window-boundary snapshots of these folds, except windows the snapshotter already has
+   * (an idle user's closed window). Sent before the state is written: a crash in between replays
+   * the batch, which folds to the same states and sends byte-identical records again.
+   */
+  private async emitBoundaries(folds: readonly UserFold[]): Promise<void> {
+    const history = this.deps.history;
+    const withBoundaries = folds.filter((f) => f.boundaries.length > 0);
+    if (!history || withBoundaries.length === 0) return;
+    const emitted = await history.emitted(withBoundaries.map((f) => f.state.userId));
+    const records = withBoundaries.flatMap((f) => f.boundaries.filter((b) => b.window > (emitted.get(f.state.userId) ?? -1)).map((b) => b.record));
+    await history.send(records);
+    this.deps.metrics.historyRecords.inc(records.length);
   }
 
   /**
@@ -189,6 +239,7 @@ export class BatchProcessor {
         expected.set(id, freshExpected.get(id) ?? null);
         folds.set(id, refold(id, fresh.get(id)!));
       }
+      await this.emitBoundaries(conflicts.map((id) => folds.get(id)!));
       todo = conflicts.filter((id) => folds.get(id)!.state !== folds.get(id)!.base);
     }
   }
@@ -205,20 +256,6 @@ export class BatchProcessor {
 
 function deadLetter(topic: string, record: RawRecord, error: InterestStreamError): DeadLetter {
   return { topic, partition: record.partition, offset: record.offset, key: record.key, value: record.value, headers: record.headers, error };
-}
-
-function summarise(inputs: readonly FoldInput[], batch: FoldBatch): Omit<UserFold, 'base' | 'dead'> {
-  const fold = { state: batch.state, applied: 0, duplicates: 0, outcomes: [] as UserFold['outcomes'], popularity: [] as PopularityIncrement[] };
-  batch.outcomes.forEach((outcome, i) => {
-    const { event } = inputs[i]!;
-    fold.outcomes.push({ type: event.type, outcome });
-    if (outcome === 'duplicate' || outcome === 'stale') fold.duplicates++;
-    else fold.applied++;
-    if (event.type === 'VIEW' && (outcome === 'applied' || outcome === 'degenerate')) {
-      fold.popularity.push({ itemId: event.itemId, weight: event.weight, at: event.occurredAt });
-    }
-  });
-  return fold;
 }
 
 function sum<T>(xs: readonly T[], f: (x: T) => number): number {

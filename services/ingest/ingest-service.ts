@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Server } from 'node:http';
 import type { Config } from '../core/config.js';
 import { loadSchema } from '../core/avro/schemas.js';
@@ -15,7 +15,9 @@ import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-regi
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import { SnapshotClaims } from '../snapshotter/snapshot-claims.js';
 import { BatchProcessor, type RawRecord } from './batch-processor.js';
+import type { HistoryEmitter } from './history-boundaries.js';
 import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
@@ -104,6 +106,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       metrics,
       logger: log,
       deadLetter: (letters) => deadLetters.send(letters),
+      history: historyEmitter(config, producer, new SnapshotClaims(redis, keys)),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
     });
 
@@ -163,6 +166,19 @@ async function handleBatch(payload: EachBatchPayload, consumer: Consumer, proces
   await heartbeat();
 }
 
+/** Window-boundary snapshots go to the history topic through the (idempotent) DLQ producer. */
+function historyEmitter(config: Config, producer: Producer, claims: SnapshotClaims): HistoryEmitter {
+  return {
+    intervalMs: config.snapshotIntervalMs,
+    generation: config.generation,
+    emitted: (userIds) => claims.snapshotted(userIds),
+    send: async (records) => {
+      if (records.length === 0) return;
+      await producer.send({ topic: config.historyTopic, messages: records.map((r) => ({ key: r.userId, value: r.value })) });
+    },
+  };
+}
+
 export function foldParams(config: Config) {
   return {
     alpha: config.alpha,
@@ -178,7 +194,7 @@ async function prepareTopics(kafka: Kafka, config: Config): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
-    for (const topic of [config.interactionsTopic, dlqTopic(config.interactionsTopic), config.itemsTopic, dlqTopic(config.itemsTopic)]) {
+    for (const topic of [config.interactionsTopic, dlqTopic(config.interactionsTopic), config.itemsTopic, dlqTopic(config.itemsTopic), config.historyTopic]) {
       await ensureTopic(admin, topic, config.topicPartitions);
     }
   } finally {

@@ -13,6 +13,7 @@ export interface IngestMetrics {
   readonly casConflicts: Counter;
   readonly rehydrated: Counter;
   readonly committedOffset: Gauge<'topic' | 'partition'>;
+  readonly historyRecords: Counter;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -59,6 +60,11 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     rehydrated: new Counter({
       name: 'interest_stream_ingest_rehydrated_total',
       help: 'User states missing from Redis and loaded from the durable store',
+      registers,
+    }),
+    historyRecords: new Counter({
+      name: 'interest_stream_ingest_history_records_total',
+      help: 'Interest snapshots ingest sent for event-time windows that closed inside a batch',
       registers,
     }),
     committedOffset: new Gauge({

@@ -77,6 +77,7 @@ export async function startSnapshotter(config: Config, logger: Logger): Promise<
       kafka,
       shards: config.dirtyShards,
       intervalMs: config.snapshotIntervalMs,
+      latenessMs: config.snapshotLatenessMs,
       transactionalId: (shard) => snapshotTransactionalId(config.redisPrefix, config.generation, shard),
       logger: log,
       run: {
@@ -86,6 +87,7 @@ export async function startSnapshotter(config: Config, logger: Logger): Promise<
         leases: new ShardLeases(redis, keys, instanceId, config.snapshotLeaseMs),
         topic: config.historyTopic,
         generation: config.generation,
+        intervalMs: config.snapshotIntervalMs,
         batchSize: SNAPSHOT_BATCH_SIZE,
         now: Date.now,
         logger: log,

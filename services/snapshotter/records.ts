@@ -13,14 +13,24 @@ export interface HistoryRecord {
   readonly value: Buffer | null;
 }
 
-/** What a user's state gives in window `window`: a snapshot, an erase marker, or nothing (no vector yet). */
-export function recordFor(state: UserState, window: number, generation: string, now: number): HistoryRecord | null {
+/** The event-time window of a moment. */
+export function windowOf(at: number, intervalMs: number): number {
+  return Math.floor(at / intervalMs);
+}
+
+/**
+ * What a user's state gives for its event-time window: a snapshot, an erase marker, or nothing (no
+ * vector yet). Everything in a snapshot follows from the state and the window — `takenAt` is the
+ * window's last millisecond — so whoever emits it (ingest at a window boundary, a snapshotter for
+ * an idle user, a replay in another generation) emits the same bytes.
+ */
+export function recordFor(state: UserState, window: number, generation: string, intervalMs: number): HistoryRecord | null {
   if (state.erased) return { userId: state.userId, value: null };
   if (state.vector === null || state.watermark === null) return null;
   const value = encodeSnapshot({
     userId: state.userId,
     vector: state.vector,
-    takenAt: now,
+    takenAt: (window + 1) * intervalMs - 1,
     eventCount: state.eventCount,
     watermarkPartition: state.watermark.partition,
     watermarkOffset: state.watermark.offset,

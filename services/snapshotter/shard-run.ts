@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
 import type { UserStateStore } from '../domain/ports.js';
 import type { DirtyEntry, DirtyUsers } from './ports.js';
-import { frameRecord, recordFor, unframeRecords, type HistoryRecord } from './records.js';
+import { frameRecord, recordFor, unframeRecords, windowOf, type HistoryRecord } from './records.js';
 import type { Claim, SnapshotClaims } from './snapshot-claims.js';
 import type { ShardLeases } from './shard-leases.js';
 
@@ -15,6 +15,8 @@ export interface ShardRunDeps {
   readonly leases: ShardLeases;
   readonly topic: string;
   readonly generation: string;
+  /** Length of an event-time window. */
+  readonly intervalMs: number;
   /** Users read, claimed and sent per Kafka transaction. */
   readonly batchSize: number;
   readonly now: () => number;
@@ -26,7 +28,7 @@ export interface ShardRunTally {
   sent: number;
   /** Dirty users whose state had not changed since their last snapshot. */
   unchanged: number;
-  /** Users already snapshotted this window whose newer change waits for the next window. */
+  /** Users whose window is still open, or already snapshotted: they wait (and stay marked). */
   deferred: number;
 }
 
@@ -37,7 +39,8 @@ export type ShardRunEnd = 'complete' | 'stopped' | 'lease-lost';
 const MOVED_RETRIES = 3;
 
 /**
- * Snapshots one shard's dirty users for `window`, one chunk at a time: read states -> claim each user
+ * Snapshots one shard's dirty users whose event-time window is closed (before `window`, the pass's
+ * window), one chunk at a time: read states -> claim each user
  * (Lua, atomic with the user's watermark) -> send the claimed records in one Kafka transaction ->
  * confirm the claims -> clear the dirty marks the snapshot covered. A crash anywhere leaves either
  * the dirty mark (not yet claimed) or a pending claim (resent as is by whoever resumes).
@@ -65,7 +68,7 @@ interface Outcome {
   readonly entry: DirtyEntry;
   /** The state's watermark as read, '' when there is no state. */
   readonly read: string;
-  readonly claim: Claim | { readonly status: 'skip' };
+  readonly claim: Claim | { readonly status: 'skip' } | { readonly status: 'open' };
 }
 
 async function snapshotChunk(deps: ShardRunDeps, producer: Producer, shard: number, window: number, entries: readonly DirtyEntry[], tally: ShardRunTally): Promise<void> {
@@ -78,7 +81,7 @@ async function snapshotChunk(deps: ShardRunDeps, producer: Producer, shard: numb
     await Promise.all(sends.map((s) => deps.claims.confirm(s.userId, deps.leases.token, s.claim.window)));
     tally.sent += records.length;
     tally.unchanged += outcomes.filter((o) => o.claim.status === 'unchanged').length;
-    tally.deferred += outcomes.filter((o) => o.claim.status === 'done').length;
+    tally.deferred += outcomes.filter((o) => o.claim.status === 'done' || o.claim.status === 'open').length;
     await deps.dirty.clear(shard, outcomes.filter(covered).map((o) => o.entry));
     todo = outcomes.filter((o) => o.claim.status === 'moved').map((o) => o.entry);
   }
@@ -94,16 +97,18 @@ function covered(o: Outcome): boolean {
   return o.claim.status === 'send' && o.claim.watermark === o.read;
 }
 
-async function claimAll(deps: ShardRunDeps, window: number, entries: readonly DirtyEntry[]): Promise<Outcome[]> {
+async function claimAll(deps: ShardRunDeps, passWindow: number, entries: readonly DirtyEntry[]): Promise<Outcome[]> {
   const states = await deps.states.getMany(entries.map((e) => e.userId));
-  const now = deps.now();
   return Promise.all(
     entries.map(async (entry): Promise<Outcome> => {
       const state = states.get(entry.userId);
+      const read = formatWatermark(state?.watermark ?? null);
+      const window = state ? windowOf(state.lastEventAt, deps.intervalMs) : 0;
+      // Events stamped in an open window may still come: its snapshot waits, and the mark stays.
+      if (state && window >= passWindow) return { entry, read, claim: { status: 'open' } };
       // No state: the user was deleted (their ERASE, when ingested, marks them again). No vector: nothing to snapshot yet.
-      const record = state ? recordFor(state, window, deps.generation, now) : null;
+      const record = state ? recordFor(state, window, deps.generation, deps.intervalMs) : null;
       if (!state || !record) return { entry, read: '', claim: { status: 'skip' } };
-      const read = formatWatermark(state.watermark);
       const claim = await deps.claims.claim(entry.userId, window, read, deps.leases.token, frameRecord(record));
       return { entry, read, claim };
     }),

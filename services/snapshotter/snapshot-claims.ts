@@ -105,6 +105,19 @@ export class SnapshotClaims {
     }
   }
 
+  /**
+   * The latest window each user has a snapshot for, sent or pending (-1 when none): ingest skips
+   * the window boundaries a snapshotter already covered.
+   */
+  async snapshotted(userIds: readonly string[]): Promise<Map<string, number>> {
+    try {
+      const rows = await Promise.all(userIds.map((id) => this.redis.hmget(this.keys.snapshotClaim(id), 'lw', 'pw')));
+      return new Map(userIds.map((id, i) => [id, Math.max(...rows[i]!.map((v) => (v === null ? -1 : Number(v))))]));
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+
   /** The last window snapshotted for a user, -1 when none (operators and tests). */
   async lastWindow(userId: string): Promise<number> {
     const v = await this.redis.hget(this.keys.snapshotClaim(userId), 'lw');

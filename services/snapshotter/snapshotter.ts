@@ -7,6 +7,8 @@ export interface SnapshotterOptions {
   readonly run: ShardRunDeps;
   readonly shards: number;
   readonly intervalMs: number;
+  /** How long after a window ends its events may still arrive (SNAPSHOT_LATENESS_MS). */
+  readonly latenessMs: number;
   /** Kafka transactional id of a shard (services/core/names.ts snapshotTransactionalId). */
   readonly transactionalId: (shard: number) => string;
   readonly logger: Logger;
@@ -20,8 +22,9 @@ export interface PassSummary extends ShardRunTally {
 }
 
 /**
- * The scheduler: every tick it computes the current window (floor(now / interval)) and, for each
- * shard not yet completed for that window, tries to lease it and snapshot its dirty users. Shards
+ * The scheduler: every tick it computes the pass window (floor((now - lateness) / interval): every
+ * user window before it is closed) and, for each shard not yet completed for that window, tries to
+ * lease it and snapshot its dirty users whose window has closed. Shards
  * are visited from a random offset so that instances started together spread over them.
  */
 export class Snapshotter {
@@ -53,8 +56,8 @@ export class Snapshotter {
 
   /** One pass over every shard for the current window. */
   async pass(): Promise<PassSummary> {
-    const { run, shards, intervalMs } = this.opts;
-    const window = Math.floor(run.now() / intervalMs);
+    const { run, shards, intervalMs, latenessMs } = this.opts;
+    const window = Math.floor((run.now() - latenessMs) / intervalMs);
     const done = await run.leases.doneWindows(shards);
     const summary = { window, shards: 0, sent: 0, unchanged: 0, deferred: 0 };
     const offset = Math.floor(Math.random() * shards);

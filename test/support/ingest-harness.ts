@@ -44,6 +44,7 @@ export class IngestHarness {
       REDIS_URL: opts.redisUrl,
       INTERACTIONS_TOPIC: `${id}-interactions`,
       ITEMS_TOPIC: `${id}-items`,
+      HISTORY_TOPIC: `${id}-history`,
       CONSUMER_GROUP: `${id}-group`,
       REDIS_PREFIX: id,
       GENERATION: 'g1',
@@ -145,7 +146,7 @@ export class IngestHarness {
     const keys = await this.redis.keys(`${this.config.redisPrefix}:*`);
     if (keys.length > 0) await Promise.all(keys.map((k) => this.redis.del(k)));
     await this.admin
-      .deleteTopics({ topics: [this.config.interactionsTopic, `${this.config.interactionsTopic}.dlq`, this.config.itemsTopic, `${this.config.itemsTopic}.dlq`] })
+      .deleteTopics({ topics: [this.config.interactionsTopic, `${this.config.interactionsTopic}.dlq`, this.config.itemsTopic, `${this.config.itemsTopic}.dlq`, this.config.historyTopic] })
       .catch(() => {});
     await this.admin.disconnect();
     await this.redis.quit();
@@ -158,7 +159,7 @@ export class IngestHarness {
  * Registers the usual suite hooks: an isolated harness with the catalogue imported before the
  * tests, and the ingest (if a test started one) and the harness closed after them.
  */
-export function ingestSuite(items: ReadonlyMap<string, Float32Array>, opts: { partitions?: number } = {}) {
+export function ingestSuite(items: ReadonlyMap<string, Float32Array>, opts: { partitions?: number; extraEnv?: Record<string, string> } = {}) {
   const suite = {
     h: new IngestHarness({ kafkaBrokers: inject('kafkaBrokers'), redisUrl: inject('redisUrl'), ...opts }),
     ingest: undefined as IngestHandle | undefined,

@@ -227,7 +227,7 @@ describe('foldEvent: ERASE', () => {
       disliked: [],
       recentEventIds: [...before, erase].map((i) => eventIdHash(i.event.eventId)),
       eventCount: 0,
-      lastEventAt: 0,
+      lastEventAt: erase.event.occurredAt,
       degenerateUpdates: 0,
       erased: true,
       watermark: erase.watermark,
@@ -241,6 +241,12 @@ describe('foldEvent: ERASE', () => {
     const step = foldEvent(erased, { ...view, watermark: { partition: 9, offset: '0' } }, PARAMS);
     expect(step.outcome).toBe('duplicate');
     expect(step.state).toMatchObject({ vector: null, erased: true, eventCount: 0 });
+  });
+
+  it('keeps the latest event time when an event arrives late, so the snapshot window never moves back', () => {
+    const next = eventStream();
+    const state = run([next({ itemId: 'a', item: f32(1, 0, 0), occurredAt: 9_000 }), next({ itemId: 'b', item: f32(0, 1, 0), occurredAt: 4_000 })]);
+    expect(state).toMatchObject({ eventCount: 2, lastEventAt: 9_000 });
   });
 
   it('lets a later event start the user afresh', () => {

@@ -5,6 +5,7 @@ import type { UserState } from '../../../services/domain/types.js';
 import { shardOfUser } from '../../../services/adapters/redis/redis-dirty-users.js';
 import { toHistoryChange } from '../../../services/snapshotter/history-fold.js';
 import { frameRecord, recordFor, unframeRecords } from '../../../services/snapshotter/records.js';
+import { splitAtWindows } from '../../../services/ingest/history-boundaries.js';
 
 const state: UserState = {
   ...emptyUserState('u1'),
@@ -14,19 +15,23 @@ const state: UserState = {
 };
 
 describe('recordFor', () => {
-  it('snapshots a user with a vector: their vector, event count and watermark, in the given window', () => {
-    const r = recordFor(state, 12, 'g1', 12_345)!;
+  it('snapshots a user with a vector: their vector, event count and watermark, stamped at the end of the window', () => {
+    const r = recordFor(state, 12, 'g1', 1_000)!;
     expect(r.userId).toBe('u1');
     expect(decodeSnapshot(r.value!)).toEqual({
       userId: 'u1',
       vector: Float32Array.of(0.6, 0.8),
-      takenAt: 12_345,
+      takenAt: 12_999,
       eventCount: 7,
       watermarkPartition: 2,
       watermarkOffset: '41',
       generation: 'g1',
       window: 12,
     });
+  });
+
+  it('gives the same bytes whoever emits it: nothing but the state and the window goes in', () => {
+    expect(recordFor({ ...state }, 4, 'g1', 1_000)!.value!.equals(recordFor(state, 4, 'g1', 1_000)!.value!)).toBe(true);
   });
 
   it('gives an erase marker (no vector, null value) for an erased user, never a snapshot', () => {
@@ -73,5 +78,25 @@ describe('shardOfUser', () => {
     const counts = new Array<number>(16).fill(0);
     for (let i = 0; i < 1600; i++) counts[shardOfUser(`user-${i}`, 16)]!++;
     expect(Math.min(...counts)).toBeGreaterThan(50);
+  });
+});
+
+describe('splitAtWindows', () => {
+  const at = (occurredAt: number) => ({ event: { occurredAt } });
+
+  it('closes the current window before the first event stamped in a later one, and never for a late event', () => {
+    const segments = splitAtWindows(1_500, [at(1_600), at(2_100), at(1_900), at(2_200), at(5_000)], 1_000);
+    expect(segments.map((s) => ({ closes: s.closes, times: s.inputs.map((i) => i.event.occurredAt) }))).toEqual([
+      { closes: 1, times: [1_600] },
+      { closes: 2, times: [2_100, 1_900, 2_200] },
+      { closes: undefined, times: [5_000] },
+    ]);
+  });
+
+  it('closes the stored state’s window when the batch’s first event is already later', () => {
+    expect(splitAtWindows(999, [at(1_000)], 1_000).map((s) => [s.closes, s.inputs.length])).toEqual([
+      [0, 0],
+      [undefined, 1],
+    ]);
   });
 });
