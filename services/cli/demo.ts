@@ -4,12 +4,13 @@ import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { loadConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
-import { consumerGroupId, dlqTopic } from '../core/names.js';
+import { consumerGroupId, dlqTopic, historyFoldGroupId } from '../core/names.js';
 import { createKafka } from '../adapters/kafka/kafka-client.js';
 import { waitForCatchUp } from '../adapters/kafka/consumer-lag.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { startIngest } from '../ingest/ingest-service.js';
 import { startQueryService } from '../query/main.js';
+import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
 import { createActivity, type Activity, type GeneratedEvent } from '../workload/activity.js';
 import { createCatalogue, itemJson, type Catalogue } from '../workload/catalogue.js';
 import { importCatalogueFile, openInteractionPublisher } from './connections.js';
@@ -17,6 +18,7 @@ import { formatPhase, type UserView } from './demo-report.js';
 
 /** The demo's own namespace (topics, consumer groups, Redis prefix, store directory): reruns start clean without touching anything else. */
 const DEFAULT_NAMESPACE = 'demo';
+const EVENTS_PER_SECOND = 10;
 
 export interface DemoOptions {
   readonly quick: boolean;
@@ -37,12 +39,15 @@ type Stop = () => Promise<void>;
  * drifting interests per strategy; then leaves the query service up with example calls.
  */
 export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): Promise<Stop> {
-  const config = demoConfig(base, opts.namespace ?? DEFAULT_NAMESPACE);
+  const sizes = opts.quick ? { items: 600, users: 30, events: 3_000, phases: 4 } : { items: 2_000, users: 60, events: 12_000, phases: 5 };
+  // Two event-time snapshot windows per phase (the activity runs at 10 events/s of event time),
+  // so `trend` has history to follow from the second phase on.
+  const windowMs = Math.round((sizes.events / EVENTS_PER_SECOND) * 1000 / (2 * sizes.phases));
+  const config = demoConfig(base, opts.namespace ?? DEFAULT_NAMESPACE, windowMs);
   const say = opts.out;
   await resetDemoState(config, logger);
-  const sizes = opts.quick ? { items: 600, users: 30, events: 3_000, phases: 4 } : { items: 2_000, users: 60, events: 12_000, phases: 5 };
   const catalogue = createCatalogue({ items: sizes.items, dimension: 64, clusters: 8, seed: 7 });
-  const activity = createActivity(catalogue, { users: sizes.users, events: sizes.events, seed: 7 });
+  const activity = createActivity(catalogue, { users: sizes.users, events: sizes.events, seed: 7, eventsPerSecond: EVENTS_PER_SECOND });
   say(`interest-stream demo — ${catalogue.size} items in ${catalogue.clusterCount} categories (d=${catalogue.dimension}), ${sizes.users} users whose interests drift`);
   await importCatalogue(catalogue, config, logger);
   say(`  catalogue imported into the ${config.vectorStore} vector store`);
@@ -54,6 +59,10 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
   try {
     const ingest = await startIngest(config, logger);
     stops.push(() => ingest.close());
+    const fold = await startHistoryFold(config, logger);
+    stops.push(() => fold.close());
+    const snapshotter = await startSnapshotter(config, logger);
+    stops.push(() => snapshotter.close());
     const query = await startQueryService(config, logger);
     stops.push(() => query.close());
     const publisher = await openInteractionPublisher(config, logger);
@@ -72,6 +81,7 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
       const started = Date.now();
       for (let i = 0; i < batch.length; i += 1000) await publisher.publish(batch.slice(i, i + 1000));
       await waitForCatchUp(admin, consumerGroupId(config.consumerGroup, config.generation), config.interactionsTopic);
+      await waitForCatchUp(admin, historyFoldGroupId(config.consumerGroup, config.generation), config.historyTopic);
       const views = await Promise.all(watched.map((u) => viewOf(api, u, catalogue)));
       say(formatPhase({ phase, phases: sizes.phases, events: batch.length, ms: Date.now() - started, users: views }));
       opts.onPhase?.(phase, views);
@@ -86,7 +96,7 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
 }
 
 /** The demo namespace on top of the user's settings (brokers, Redis, vector store stay theirs). */
-function demoConfig(base: Config, ns: string): Config {
+function demoConfig(base: Config, ns: string, windowMs: number): Config {
   return loadConfig({
     KAFKA_BROKERS: base.kafkaBrokers.join(','),
     REDIS_URL: base.redisUrl,
@@ -95,6 +105,9 @@ function demoConfig(base: Config, ns: string): Config {
     ITEMS_TOPIC: `${ns}.items`,
     HISTORY_TOPIC: `${ns}.interest-history`,
     CONSUMER_GROUP: `${ns}-ingest`,
+    SNAPSHOT_INTERVAL_MS: String(windowMs),
+    SNAPSHOT_LATENESS_MS: '0',
+    DIRTY_SHARDS: '4',
     TOPIC_PARTITIONS: '3',
     VECTOR_STORE: base.vectorStore,
     ...(base.qdrantUrl ? { QDRANT_URL: base.qdrantUrl } : {}),
@@ -113,7 +126,11 @@ async function resetDemoState(config: Config, logger: Logger): Promise<void> {
     const existing = new Set(await admin.listTopics());
     const topics = [config.interactionsTopic, dlqTopic(config.interactionsTopic), config.itemsTopic, dlqTopic(config.itemsTopic), config.historyTopic].filter((t) => existing.has(t));
     if (topics.length > 0) await admin.deleteTopics({ topics });
-    const groups = [consumerGroupId(config.consumerGroup, config.generation), consumerGroupId(`${config.consumerGroup}-items`, config.generation)];
+    const groups = [
+      consumerGroupId(config.consumerGroup, config.generation),
+      consumerGroupId(`${config.consumerGroup}-items`, config.generation),
+      historyFoldGroupId(config.consumerGroup, config.generation),
+    ];
     await admin.deleteGroups(groups).catch(() => {});
   } finally {
     await admin.disconnect();
