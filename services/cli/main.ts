@@ -13,6 +13,7 @@ import { runDemo } from './demo.js';
 import { runGenerate } from './generate-command.js';
 import { GENERATION_USAGE, runGeneration } from './generation-command.js';
 import { runIngest } from './ingest-command.js';
+import { runUserShow } from './user-show.js';
 
 const USAGE = `interest-stream <command> [options]
 
@@ -27,6 +28,8 @@ Commands:
   events publish <file.jsonl>    publish interaction events ({"userId","itemId","type",...} per line)
   generation list|activate|drop  manage generations (replays/backfills):
 ${GENERATION_USAGE.replace(/^/gm, '    ')}
+  user show <userId> [--json]    an operator's view of one user: state, recent items, dislikes,
+                                 history and drift
   generate [options]             a synthetic catalogue and drifting user activity (generate --help)
   demo [--quick] [--no-serve]    a guided run: catalogue, simulated activity, recommendations per strategy
   help                           this text
@@ -45,6 +48,7 @@ const commands: Record<string, Command> = {
     return 'serve';
   },
   generation: (args, config, logger) => runGeneration(args, config, logger),
+  'user show': (args, config, logger) => runUserShow(args, config, logger),
   snapshotter: async (_args, config, logger, shutdown) => {
     // One process takes its share of snapshot shards and folds the history topic.
     const fold = await startHistoryFold(config, logger);

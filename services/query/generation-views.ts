@@ -1,6 +1,14 @@
-import type { PopularityStore, UserStateStore } from '../domain/ports.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { RedisKeys } from '../core/names.js';
+import type { PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
+import type { RedisClient } from '../adapters/redis/redis-client.js';
+import type { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
+import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
+import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
+import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import type { HistoryStore } from './ports.js';
-import type { UserSource } from './user-source.js';
+import { UserSource } from './user-source.js';
 
 /** Everything the use cases read for one generation. */
 export interface GenerationView {
@@ -41,4 +49,34 @@ export class ActiveGenerationViews implements GenerationViews {
     }
     return view;
   }
+}
+
+export interface ViewSources {
+  readonly redis: RedisClient;
+  readonly vectors: VectorStore;
+  readonly registry: RedisGenerationRegistry;
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+/**
+ * Builds the view of a named generation over shared connections: its Redis prefix, its users
+ * collection, and the items collection it was registered with (config.itemsCollection before ingest
+ * has registered it).
+ */
+export function generationViewFactory(src: ViewSources): (name: string) => Promise<GenerationView> {
+  const { redis, vectors, registry, config, logger } = src;
+  return async (name) => {
+    const keys = new RedisKeys(config.redisPrefix, name);
+    const userStates = new RedisUserStateStore(redis, keys);
+    const info = await registry.get(name);
+    return {
+      name,
+      itemsCollection: info?.itemsCollection ?? config.itemsCollection,
+      userStates,
+      users: new UserSource(userStates, vectors, name, logger),
+      popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs }),
+      history: new RedisHistoryStore(redis, keys, config.historySize),
+    };
+  };
 }

@@ -11,15 +11,16 @@ import { GrpcHealth } from './grpc-health.js';
 import { loadProtos, RECOMMENDATIONS_SERVICE } from './grpc-protos.js';
 import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
+import type { UserHistory } from './history.js';
 import type { InterestSummary, QueryUseCases, Recommendations, ResultItem } from './use-cases.js';
-import { parseExclude, parseId, parseLimit, parseStrategy } from './validation.js';
+import { parseExclude, parseHistoryLimit, parseId, parseLimit, parseStrategy, type Limits } from './validation.js';
 
 export interface GrpcDeps {
   readonly useCases: QueryUseCases;
   readonly guard: AccessGuard;
   readonly metrics: QueryMetrics;
   readonly readiness: Readiness;
-  readonly maxLimit: number;
+  readonly limits: Limits;
   readonly logger: Logger;
 }
 
@@ -32,6 +33,11 @@ interface RecommendRequest {
 }
 interface GetInterestRequest {
   user_id: string;
+  include_vector: boolean;
+}
+interface GetHistoryRequest {
+  user_id: string;
+  limit: number;
   include_vector: boolean;
 }
 interface SimilarItemsRequest {
@@ -81,6 +87,17 @@ function renderInterest(s: InterestSummary): object {
   };
 }
 
+// proto3 `optional` fields are left unset for null, so a drift of 0 stays distinguishable from none.
+function renderHistory(h: UserHistory): object {
+  return {
+    user_id: h.userId,
+    generation: h.generation,
+    snapshots: h.snapshots.map((s) => ({ window: s.window, taken_at: s.takenAt, event_count: s.eventCount, watermark: s.watermark, vector: s.vector ?? [] })),
+    ...(h.drift === null ? {} : { drift: h.drift }),
+    trend: h.trend === null ? null : { windows_used: h.trend.windowsUsed, drift: h.trend.drift },
+  };
+}
+
 class GrpcTransport {
   constructor(private readonly deps: GrpcDeps) {}
 
@@ -116,7 +133,8 @@ class GrpcTransport {
   }
 
   implementation(): grpc.UntypedServiceImplementation {
-    const { useCases, maxLimit } = this.deps;
+    const { useCases } = this.deps;
+    const { maxLimit, historySize } = this.deps.limits;
     return {
       Recommend: this.unary<RecommendRequest>('Recommend', async (r) =>
         renderRecommendations(
@@ -131,6 +149,11 @@ class GrpcTransport {
       ),
       GetInterest: this.unary<GetInterestRequest>('GetInterest', async (r) =>
         renderInterest(await useCases.interest({ userId: parseId('userId', r.user_id), includeVector: r.include_vector })),
+      ),
+      GetHistory: this.unary<GetHistoryRequest>('GetHistory', async (r) =>
+        renderHistory(
+          await useCases.history({ userId: parseId('userId', r.user_id), limit: parseHistoryLimit(limitOf(r.limit), historySize), includeVector: r.include_vector }),
+        ),
       ),
       SimilarItems: this.unary<SimilarItemsRequest>('SimilarItems', async (r) => {
         const itemId = parseId('itemId', r.item_id);

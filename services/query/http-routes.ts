@@ -2,16 +2,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseFilterSyntax } from './filter-syntax.js';
 import type { QueryUseCases } from './use-cases.js';
-import { checkQueryParams, parseExclude, parseId, parseIncludeVector, parseLimit, parseStrategy } from './validation.js';
+import { checkQueryParams, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, parseStrategy, type Limits } from './validation.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
 
 export const RECOMMEND_PARAMS = ['limit', 'strategy', 'exclude', 'filter'] as const;
 export const SIMILAR_PARAMS = ['limit', 'filter'] as const;
 export const INTEREST_PARAMS = ['include'] as const;
+export const HISTORY_PARAMS = ['include', 'limit'] as const;
 
-/** Registers the /v1 routes; `maxLimit` caps every `limit`. */
-export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, maxLimit: number): void {
+/** Registers the /v1 routes; `limits` caps every `limit`. */
+export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, limits: Limits): void {
+  const { maxLimit, historySize } = limits;
   app.get('/v1/users/:userId/recommendations', async (req: Req) => {
     const userId = parseId('userId', req.params.userId);
     const q = checkQueryParams(req.query, RECOMMEND_PARAMS);
@@ -28,6 +30,12 @@ export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, 
     const userId = parseId('userId', req.params.userId);
     const q = checkQueryParams(req.query, INTEREST_PARAMS);
     return useCases.interest({ userId, includeVector: parseIncludeVector(q.include) });
+  });
+
+  app.get('/v1/users/:userId/history', async (req: Req) => {
+    const userId = parseId('userId', req.params.userId);
+    const q = checkQueryParams(req.query, HISTORY_PARAMS);
+    return useCases.history({ userId, limit: parseHistoryLimit(q.limit, historySize), includeVector: parseIncludeVector(q.include) });
   });
 
   app.get('/v1/items/:itemId/similar', async (req: Req) => {

@@ -10,6 +10,7 @@ import { registerV1Routes } from './http-routes.js';
 import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import type { QueryUseCases } from './use-cases.js';
+import type { Limits } from './validation.js';
 
 export interface HttpDeps {
   readonly useCases: QueryUseCases;
@@ -17,7 +18,7 @@ export interface HttpDeps {
   readonly metrics: QueryMetrics;
   readonly readiness: Readiness;
   readonly openApi: object;
-  readonly maxLimit: number;
+  readonly limits: Limits;
   readonly logger: Logger;
 }
 
@@ -82,7 +83,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   });
   app.setNotFoundHandler((req, reply) => send(reply, apiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
   registerOpsRoutes(app, deps);
-  registerV1Routes(app, deps.useCases, deps.maxLimit);
+  registerV1Routes(app, deps.useCases, deps.limits);
   return app;
 }
 

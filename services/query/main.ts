@@ -4,14 +4,10 @@
  */
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
-import { RedisKeys } from '../core/names.js';
 import { createKafka } from '../adapters/kafka/kafka-client.js';
 import { InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
-import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
-import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
-import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { AccessGuard, TokenBucketLimiter } from './access.js';
 import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
@@ -19,9 +15,8 @@ import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { Readiness } from './readiness.js';
-import { ActiveGenerationViews, type GenerationView } from './generation-views.js';
+import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
 import { QueryUseCases } from './use-cases.js';
-import { UserSource } from './user-source.js';
 
 export interface RunningQueryService {
   readonly httpPort: number;
@@ -57,19 +52,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   }
 
   const registry = new RedisGenerationRegistry(redis, config.redisPrefix);
-  const viewOf = async (name: string): Promise<GenerationView> => {
-    const keys = new RedisKeys(config.redisPrefix, name);
-    const userStates = new RedisUserStateStore(redis, keys);
-    const info = await registry.get(name);
-    return {
-      name,
-      itemsCollection: info?.itemsCollection ?? config.itemsCollection,
-      userStates,
-      users: new UserSource(userStates, vectors, name, log),
-      popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs }),
-      history: new RedisHistoryStore(redis, keys, config.historySize),
-    };
-  };
+  const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
   const useCases = new QueryUseCases({
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
     vectors,
@@ -87,8 +70,8 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   );
   const metrics = createQueryMetrics();
   const guard = new AccessGuard(config.apiKeys, new TokenBucketLimiter(config.rateLimitPerMinute));
-  const shared = { useCases, guard, metrics, readiness, maxLimit: config.maxLimit, logger: log };
-  const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit) });
+  const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
+  const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit, config.historySize) });
   const grpc = buildGrpcServer(shared);
   let httpPort: number;
   let grpcPort: number;

@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 document served at /openapi.json, built from the same constants the validation
  * uses so it cannot drift from the code. docs/openapi.json is a committed copy (a unit test keeps
- * them equal; regenerate with `npx tsx -e` printing `buildOpenApi(200)` after a change).
+ * them equal; regenerate with `npx tsx -e` printing `buildOpenApi(200, 20)` after a change).
  */
 import { MAX_FILTER_LENGTH } from './filter-syntax.js';
 import { DEFAULT_LIMIT, EXCLUSIONS, MAX_ID_LENGTH, STRATEGIES } from './validation.js';
@@ -73,6 +73,35 @@ const INTEREST: Json = {
   },
 };
 
+const SNAPSHOT: Json = {
+  type: 'object',
+  required: ['window', 'takenAt', 'eventCount', 'watermark'],
+  properties: {
+    window: { type: 'integer', description: 'Event-time window: floor(occurredAt / SNAPSHOT_INTERVAL_MS).' },
+    takenAt: { type: 'integer', description: "Epoch ms: the window's last millisecond." },
+    eventCount: { type: 'integer' },
+    watermark: { type: 'string', description: '`partition:offset` of the last event folded into the snapshot.' },
+    vector: { type: 'array', items: { type: 'number' }, description: 'Only with include=vector.' },
+  },
+};
+
+const HISTORY: Json = {
+  type: 'object',
+  required: ['userId', 'generation', 'snapshots', 'drift', 'trend'],
+  properties: {
+    userId: { type: 'string' },
+    generation: { type: 'string', description: 'The generation the history was read from.' },
+    snapshots: { type: 'array', items: ref('Snapshot'), description: 'Oldest first.' },
+    drift: { type: ['number', 'null'], description: '1 − cos(older half, newer half) of `snapshots`; null with fewer than 2.' },
+    trend: {
+      type: ['object', 'null'],
+      description: 'What strategy=trend uses now, whatever `limit` is; null when it falls back to ema.',
+      required: ['windowsUsed', 'drift'],
+      properties: { windowsUsed: { type: 'integer' }, drift: { type: 'number' } },
+    },
+  },
+};
+
 const ERASURE: Json = {
   type: 'object',
   required: ['userId', 'eventId', 'purged'],
@@ -111,7 +140,22 @@ const ERROR_RESPONSES: Record<number, string> = {
   503: 'A backing service is unavailable.',
 };
 
-function v1Paths(maxLimit: number): Json {
+function historyPath(historySize: number): Json {
+  return {
+    get: {
+      operationId: 'getHistory',
+      summary: "A user's interest snapshots, with drift and trend",
+      parameters: [
+        pathId('userId', 'The user.'),
+        { name: 'limit', in: 'query', description: `How many of the newest snapshots (default all ${historySize} kept).`, schema: { type: 'integer', minimum: 1, maximum: historySize } },
+        { name: 'include', in: 'query', schema: { type: 'string', enum: ['vector'] } },
+      ],
+      responses: { 200: json(ref('History'), 'Snapshots oldest first (none before the first window closes).'), ...errors(400, 401, 429, 503), ...errors(404) },
+    },
+  };
+}
+
+function v1Paths(maxLimit: number, historySize: number): Json {
   const common = errors(400, 401, 429, 503);
   return {
     '/v1/users/{userId}/recommendations': {
@@ -141,6 +185,7 @@ function v1Paths(maxLimit: number): Json {
         responses: { 200: json(ref('Interest'), 'The state summary.'), ...common, ...errors(404) },
       },
     },
+    '/v1/users/{userId}/history': historyPath(historySize),
     '/v1/items/{itemId}/similar': {
       get: {
         operationId: 'similarItems',
@@ -176,16 +221,16 @@ function opsPaths(): Json {
   };
 }
 
-/** The OpenAPI document for a service whose `limit` is capped at `maxLimit`. */
-export function buildOpenApi(maxLimit: number): Json {
+/** The OpenAPI document for a service whose `limit` is capped at `maxLimit` (at `historySize` for history). */
+export function buildOpenApi(maxLimit: number, historySize: number): Json {
   return {
     openapi: '3.1.0',
     info: { title: 'interest-stream query API', version: '1.0.0', description: 'Real-time recommendations from per-user interest vectors. See docs/api.md.' },
     security: [{ apiKey: [] }],
-    paths: { ...v1Paths(maxLimit), ...opsPaths() },
+    paths: { ...v1Paths(maxLimit, historySize), ...opsPaths() },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Required only when the service has API_KEYS configured.' } },
-      schemas: { Item: ITEM, Recommendations: RECOMMENDATIONS, Interest: INTEREST, Erasure: ERASURE, Error: ERROR },
+      schemas: { Item: ITEM, Recommendations: RECOMMENDATIONS, Interest: INTEREST, Snapshot: SNAPSHOT, History: HISTORY, Erasure: ERASURE, Error: ERROR },
       responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([s, d]) => [`E${s}`, json(ref('Error'), d)])),
     },
   };

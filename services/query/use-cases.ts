@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports.js';
 import type { UserState } from '../domain/types.js';
-import { averageStrategy, trendStrategy } from '../domain/strategies.js';
+import { averageStrategy } from '../domain/strategies.js';
 import { InterestStreamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { matchesFilter } from '../adapters/vector-store/filter.js';
 import type { GenerationView, GenerationViews } from './generation-views.js';
+import { currentTrend, readHistory, type HistoryQuery, type UserHistory } from './history.js';
 import type { ErasurePublisher } from './ports.js';
-import type { StateSource } from './user-source.js';
+import type { LoadedUser, StateSource } from './user-source.js';
 import type { ExcludeSet, Strategy } from './validation.js';
 
 export type Fallback = null | 'cold_start' | 'insufficient_history';
@@ -109,10 +110,7 @@ export class QueryUseCases {
   /** A summary of a user's state; NOT_FOUND for an unknown or erased user. */
   async interest(q: { userId: string; includeVector: boolean }): Promise<InterestSummary> {
     const g = await this.deps.generations.current();
-    const { state, source } = await g.users.load(q.userId);
-    if (state === null || state.erased) {
-      throw new InterestStreamError('NOT_FOUND', `user "${q.userId}" has no interest state`, { details: { field: 'userId' } });
-    }
+    const { state, source } = await knownUser(g, q.userId);
     const summary: InterestSummary = {
       userId: q.userId,
       source,
@@ -126,6 +124,17 @@ export class QueryUseCases {
       degenerateUpdates: state.degenerateUpdates,
     };
     return q.includeVector && state.vector !== null ? { ...summary, vector: Array.from(state.vector) } : summary;
+  }
+
+  /**
+   * The user's interest snapshots, oldest first, with the drift between their halves and the current
+   * trend; NOT_FOUND for an unknown or erased user, like `interest`. A known user whose first window
+   * has not closed yet has no snapshots.
+   */
+  async history(q: HistoryQuery): Promise<UserHistory> {
+    const g = await this.deps.generations.current();
+    await knownUser(g, q.userId);
+    return readHistory(g, q, this.deps.trendWindow);
   }
 
   /**
@@ -160,15 +169,14 @@ export class QueryUseCases {
     }
     if (strategy === 'trend') {
       const snapshots = await g.history.recent(state.userId, 2 * this.deps.trendWindow);
-      const trend = snapshots.length < 2 ? null : trendStrategy(snapshots, this.deps.trendWindow);
+      const trend = currentTrend(snapshots, this.deps.trendWindow);
       return trend === null ? { vector: ema, fallback: 'insufficient_history' } : { vector: trend.vector, fallback: null };
     }
     return { vector: ema, fallback: null };
   }
 
-  /** Catalogue items by id; before any import (no items collection yet) there are none. */
   private catalogue(g: GenerationView, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
-    return this.deps.vectors.get(g.itemsCollection, [...new Set(ids)]).catch(noCatalogue(new Map<string, VectorPoint>()));
+    return catalogueItems(this.deps.vectors, g.itemsCollection, ids);
   }
 
   /** Popular items (decayed view counts, most first) that are still in the catalogue and pass the filter. */
@@ -186,6 +194,21 @@ export class QueryUseCases {
     }
     return out;
   }
+}
+
+/** Catalogue items by id; before any import (no items collection yet) there are none. */
+export function catalogueItems(vectors: VectorStore, collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
+  return vectors.get(collection, [...new Set(ids)]).catch(noCatalogue(new Map<string, VectorPoint>()));
+}
+
+/** The user's live state; NOT_FOUND when the user is unknown or erased. */
+async function knownUser(g: GenerationView, userId: string): Promise<LoadedUser & { state: UserState }> {
+  const loaded = await g.users.load(userId);
+  const { state } = loaded;
+  if (state === null || state.erased) {
+    throw new InterestStreamError('NOT_FOUND', `user "${userId}" has no interest state`, { details: { field: 'userId' } });
+  }
+  return { ...loaded, state };
 }
 
 function exclusions(state: UserState | null, exclude: ExcludeSet): string[] {

@@ -49,14 +49,25 @@ export function parseId(field: string, value: unknown): string {
   return value;
 }
 
-/** `limit`: absent means DEFAULT_LIMIT (capped at maxLimit); otherwise an integer 1..maxLimit. */
-export function parseLimit(value: string | number | undefined, maxLimit: number): number {
-  if (value === undefined || value === '') return Math.min(DEFAULT_LIMIT, maxLimit);
+/** `limit`: absent means `fallback` (DEFAULT_LIMIT capped at maxLimit); otherwise an integer 1..maxLimit. */
+export function parseLimit(value: string | number | undefined, maxLimit: number, fallback: number = Math.min(DEFAULT_LIMIT, maxLimit)): number {
+  if (value === undefined || value === '') return fallback;
   const n = typeof value === 'number' ? value : /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > maxLimit) {
     throw invalidField('limit', `limit must be an integer from 1 to ${maxLimit}, got ${JSON.stringify(String(value))}`);
   }
   return n;
+}
+
+/** The caps on `limit`: MAX_LIMIT for items, HISTORY_SIZE for snapshots. */
+export interface Limits {
+  readonly maxLimit: number;
+  readonly historySize: number;
+}
+
+/** `limit` of the history: absent means all HISTORY_SIZE snapshots kept; otherwise an integer 1..HISTORY_SIZE. */
+export function parseHistoryLimit(value: string | number | undefined, historySize: number): number {
+  return parseLimit(value, historySize, historySize);
 }
 
 /** `strategy`: absent means `ema`. */

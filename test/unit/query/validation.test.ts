@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InterestStreamError } from '../../../services/core/errors.js';
-import { checkQueryParams, parseExclude, parseId, parseIncludeVector, parseLimit, parseStrategy } from '../../../services/query/validation.js';
+import { checkQueryParams, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, parseStrategy } from '../../../services/query/validation.js';
 
 function fieldOf(f: () => unknown): { field: unknown; message: string } {
   try {
@@ -20,6 +20,16 @@ describe('query validation', () => {
     expect(parseLimit('200', 200)).toBe(200);
     for (const bad of ['0', '-1', '201', '1e3', '2.5', 'ten', '99999999999999999999']) {
       expect(fieldOf(() => parseLimit(bad, 200))).toEqual({ field: 'limit', message: `limit must be an integer from 1 to 200, got ${JSON.stringify(bad)}` });
+    }
+  });
+
+  it('defaults the history limit to HISTORY_SIZE and accepts 1..HISTORY_SIZE only', () => {
+    expect(parseHistoryLimit(undefined, 20)).toBe(20);
+    expect(parseHistoryLimit('', 7)).toBe(7);
+    expect(parseHistoryLimit('3', 20)).toBe(3);
+    expect(parseHistoryLimit(20, 20)).toBe(20);
+    for (const bad of ['0', '21', 'all']) {
+      expect(fieldOf(() => parseHistoryLimit(bad, 20))).toEqual({ field: 'limit', message: `limit must be an integer from 1 to 20, got ${JSON.stringify(bad)}` });
     }
   });
 
