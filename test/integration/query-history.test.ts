@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { InterestSnapshot } from '../../services/query/ports.js';
-import { bruteForce, GENERATION, startFixture, userState, type QueryFixture } from '../support/query-fixture.js';
+import { bruteForce, GENERATION, startFixture, userState, type QueryFixture, grpcError } from '../support/query-fixture.js';
 
 const HOUR = 3_600_000;
 const A = [1, 0, 0, 0];
@@ -74,12 +74,6 @@ function fromGrpc(r: GrpcHistory): object {
     drift: r.drift ?? null,
     trend: r.trend === null ? null : { windowsUsed: r.trend.windows_used, drift: r.trend.drift },
   };
-}
-
-async function grpcError(p: Promise<unknown>): Promise<{ code: number; details: string; field: unknown }> {
-  const e = (await p.then(() => undefined, (x: unknown) => x)) as { code: number; details: string; metadata: { get(k: string): unknown[] } } | undefined;
-  if (e === undefined) throw new Error('expected the call to fail');
-  return { code: e.code, details: e.details, field: e.metadata.get('error-field')[0] };
 }
 
 const ids = (items: Array<{ id: string }>): string[] => items.map((i) => i.id);

@@ -1,12 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startFixture, type QueryFixture } from '../support/query-fixture.js';
-
-async function grpcError(p: Promise<unknown>): Promise<{ code: number; details: string; field: unknown }> {
-  const e = (await p.then(() => undefined, (x: unknown) => x)) as { code: number; details: string; metadata: { get(k: string): unknown[] } } | undefined;
-  if (e === undefined) throw new Error('expected the call to fail');
-  return { code: e.code, details: e.details, field: e.metadata.get('error-field')[0] };
-}
+import { startFixture, type QueryFixture, grpcError } from '../support/query-fixture.js';
 
 describe('query service: validation, authentication, rate limits', () => {
   let f: QueryFixture;

@@ -151,3 +151,10 @@ export async function startFixture(opts: { redisUrl: string; kafkaBrokers: strin
     },
   };
 }
+
+/** The status, message and `error-field` trailer of a gRPC call that must fail. */
+export async function grpcError(p: Promise<unknown>): Promise<{ code: number; details: string; field: unknown }> {
+  const e = (await p.then(() => undefined, (x: unknown) => x)) as { code: number; details: string; metadata: { get(k: string): unknown[] } } | undefined;
+  if (e === undefined) throw new Error('expected the call to fail');
+  return { code: e.code, details: e.details, field: e.metadata.get('error-field')[0] };
+}
