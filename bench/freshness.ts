@@ -1,0 +1,123 @@
+/**
+ * Measurement 3: event -> fresh recommendation. Events are published at a steady rate; now and then
+ * one goes to a probe user, and the time from just before its publish until the query service's
+ * HTTP recommendations answer counts it (freshness.eventCount) is that event's latency.
+ */
+import type { InteractionInput } from '../services/adapters/kafka/interaction-publisher.js';
+import { createActivity } from '../services/workload/activity.js';
+import { createCatalogue } from '../services/workload/catalogue.js';
+import { BenchEnv, freePort, sleep, type Stack } from './env.js';
+import { describeProfile, monotonicUs, summariseProfiles } from './profile.js';
+import { latencySummary, round, type Row } from './report.js';
+
+export interface FreshnessOptions {
+  /** Events per second over all users. */
+  readonly rate: number;
+  readonly seconds: number;
+  readonly profile: boolean;
+}
+
+const TICK_MS = 10;
+const PROBE_EVERY_TICKS = 5;
+const PROBE_USERS = 20;
+const POLL_TIMEOUT_MS = 5_000;
+
+/** Waits for the query service to answer /readyz with 200. */
+export async function waitReady(httpPort: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`query service on ${httpPort} not ready within ${timeoutMs} ms`);
+}
+
+/** Polls the user's recommendations until they reflect `expected` events; the ms since `sentAt`, or NaN on timeout. */
+async function pollUntil(httpPort: number, userId: string, expected: number, sentAt: number): Promise<number> {
+  const url = `http://127.0.0.1:${httpPort}/v1/users/${userId}/recommendations?limit=10`;
+  while (performance.now() - sentAt < POLL_TIMEOUT_MS) {
+    const body = (await (await fetch(url)).json()) as { freshness: { eventCount: number } };
+    if (body.freshness.eventCount >= expected) return performance.now() - sentAt;
+    await sleep(1);
+  }
+  return Number.NaN;
+}
+
+export async function freshness(stack: Stack, o: FreshnessOptions): Promise<{ rows: Row[]; log: string[] }> {
+  const httpPort = await freePort();
+  const env = new BenchEnv(stack, 'fresh', { QUERY_HTTP_PORT: String(httpPort), QUERY_GRPC_PORT: String(await freePort()) });
+  const log: string[] = [];
+  try {
+    await env.start();
+    const catalogue = createCatalogue({ items: 2_000, dimension: 256, clusters: 20, seed: 21 });
+    await env.importCatalogue(catalogue);
+    const profileDir = o.profile ? env.newProfileDir() : undefined;
+    const ingest = env.spawnCli('ingest', { profileDir });
+    const query = env.spawnCli('query');
+    await Promise.all([env.groupStable(), waitReady(httpPort)]);
+
+    const probes = Array.from({ length: PROBE_USERS }, (_, i) => `probe-${i}`);
+    const counts = new Map(probes.map((u) => [u, 1]));
+    const itemId = (n: number) => catalogue.itemId(n % catalogue.size);
+    // Warm-up: every probe user exists, and every connection on the way is open.
+    const warmAt = performance.now();
+    await env.publisher.publish(probes.map((userId, i) => ({ userId, itemId: itemId(i), type: 'VIEW' })));
+    await Promise.all(probes.map((u) => pollUntil(httpPort, u, 1, warmAt)));
+
+    const background = createActivity(catalogue, { users: 2_000, events: Math.ceil(o.rate * o.seconds) + 100, seed: 22 }).events();
+    const pending: Array<Promise<number>> = [];
+    const fromUs = monotonicUs();
+    const started = performance.now();
+    let sent = 0;
+    for (let tick = 0; performance.now() - started < o.seconds * 1000; tick++) {
+      const due = Math.floor(((performance.now() - started) / 1000) * o.rate) - sent;
+      const batch: InteractionInput[] = [];
+      for (let i = 0; i < due; i++) {
+        const next = background.next();
+        if (!next.done) batch.push(next.value);
+      }
+      let probe: { userId: string; expected: number } | undefined;
+      if (tick % PROBE_EVERY_TICKS === 0 && batch.length > 0) {
+        const userId = probes[(tick / PROBE_EVERY_TICKS) % PROBE_USERS]!;
+        probe = { userId, expected: counts.get(userId)! + 1 };
+        counts.set(userId, probe.expected);
+        batch[batch.length - 1] = { userId, itemId: itemId(tick), type: 'VIEW' };
+      }
+      const sentAt = performance.now();
+      if (batch.length > 0) await env.publisher.publish(batch);
+      sent += batch.length;
+      if (probe) pending.push(pollUntil(httpPort, probe.userId, probe.expected, sentAt));
+      await sleep(Math.max(0, started + (tick + 1) * TICK_MS - performance.now()));
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    const latencies = await Promise.all(pending);
+    const window = { fromUs, toUs: monotonicUs() };
+    await Promise.all([env.stop(ingest), env.stop(query)]);
+    const summary = profileDir ? summariseProfiles(profileDir, window) : undefined;
+    if (summary) log.push(describeProfile('ingest during the freshness run', summary));
+
+    const ok = latencies.filter((x) => !Number.isNaN(x));
+    const s = latencySummary(ok);
+    const note = `${ok.length} probes (${latencies.length - ok.length} timed out) at ${Math.round(sent / elapsed)} events/s achieved`;
+    const variant = `${o.rate.toLocaleString('en-US')} events/s, HTTP`;
+    return {
+      rows: [
+        { measurement: 'event -> fresh recommendation', variant: `${variant}, p50`, value: round(s.p50, 1), unit: 'ms', notes: note },
+        {
+          measurement: 'event -> fresh recommendation',
+          variant: `${variant}, p99`,
+          value: round(s.p99, 1),
+          unit: 'ms',
+          target: '<= 50',
+          met: s.p99 <= 50 && ok.length === latencies.length,
+          notes: `max ${round(s.max, 1)} ms`,
+          details: { ...s, sent, seconds: elapsed, timedOut: latencies.length - ok.length, profile: summary },
+        },
+      ],
+      log,
+    };
+  } finally {
+    await env.close();
+  }
+}
