@@ -88,7 +88,9 @@ describe('ingest: killed with SIGKILL while events flow', () => {
     }
     await published;
     expect(kills).toBeGreaterThanOrEqual(5);
-    const last = h.spawnIngest();
+    const last = h.spawnIngest([], { KAFKA_CLIENT_ID: 'last-ingest' });
+    // The killed ones may have drained the topic already: wait for this one to be up.
+    await h.joined('last-ingest');
     await h.drained(90_000);
     const expected = referenceFold(w.events, w.items);
     const states = await h.hotStates(w.userIds);

@@ -86,10 +86,10 @@ export class IngestHarness {
   }
 
   /** Runs `interest-stream ingest` as a child process, as an operator would. */
-  spawnIngest(extraArgs: string[] = []): ChildProcess {
+  spawnIngest(extraArgs: string[] = [], extraEnv: Record<string, string> = {}): ChildProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/cli/main.ts'), 'ingest', ...extraArgs], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env },
+      env: { ...process.env, ...this.env, ...extraEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -109,6 +109,17 @@ export class IngestHarness {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill(signal);
     await exited;
+  }
+
+  /** Waits until a consumer with this Kafka client id is a member of the ingest group (that ingest is up). */
+  async joined(clientId: string, timeoutMs = 60_000): Promise<void> {
+    await eventually(
+      async () => {
+        const { groups } = await this.admin.describeGroups([this.groupId]);
+        return (groups[0]?.members ?? []).some((m) => m.clientId === clientId);
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
   }
 
   /** Waits until the group has committed every partition up to its end offset. */

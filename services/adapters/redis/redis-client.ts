@@ -9,10 +9,10 @@ export type RedisClient = Redis | Cluster;
  * code runs on a single node and on Redis Cluster (REDIS_CLUSTER=true, REDIS_URL names a seed node).
  */
 export function createRedisClient(opts: { url: string; cluster: boolean; logger: Logger }): RedisClient {
-  const common = { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true } as const;
-  const client: RedisClient = opts.cluster
-    ? new Cluster([opts.url], { redisOptions: common, lazyConnect: true, enableAutoPipelining: true })
-    : new Redis(opts.url, common);
+  // No auto-pipelining: commands issued together are pipelined on the socket anyway, and ioredis'
+  // auto-pipelining crashed the process on very large batches of script calls (ioredis#1931).
+  const common = { lazyConnect: true, maxRetriesPerRequest: 3 } as const;
+  const client: RedisClient = opts.cluster ? new Cluster([opts.url], { redisOptions: common, lazyConnect: true }) : new Redis(opts.url, common);
   client.on('error', (e: Error) => opts.logger.warn({ err: e.message }, 'redis connection error'));
   return client;
 }
