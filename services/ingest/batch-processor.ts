@@ -5,7 +5,7 @@ import { emptyUserState, foldEvents, type FoldInput } from '../domain/fold.js';
 import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../core/errors.js';
 import { decodeInteraction } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import { fromUserPoint, toUserPoint } from '../core/user-record.js';
+import { fromUserPoint } from '../core/user-record.js';
 import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
 import type { DirtyUsers } from '../snapshotter/ports.js';
 import { recordFor } from '../snapshotter/records.js';
@@ -33,6 +33,8 @@ export interface BatchDeps {
   readonly logger: Logger;
   /** Sends dead letters; must resolve before the batch's offsets are committed. */
   readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
+  /** States folded by this process but not yet durable (DurableWriter.get), for rehydration. */
+  readonly unflushed?: (userIds: readonly string[]) => Map<string, UserState>;
   /** Snapshots of event-time windows that close inside a batch (history); none when absent. */
   readonly history?: HistoryEmitter;
   /** Attempts of the compare-and-set loop before the batch fails (and is redelivered). */
@@ -62,6 +64,11 @@ interface UserFold {
 }
 
 export interface BatchResult {
+  /**
+   * The final state of every user of the batch — changed or not: after a crash between the Redis
+   * write and the durable write, the redelivered batch changes nothing, yet must still be written.
+   */
+  readonly states: readonly UserState[];
   readonly applied: number;
   readonly duplicates: number;
   readonly deadLettered: number;
@@ -71,8 +78,9 @@ export interface BatchResult {
 /**
  * Folds one batch of interaction records into user state, effectively once:
  * decode -> group by user -> load state (Redis, else the durable store) -> fold in offset order ->
- * compare-and-set into Redis (refold on conflict) -> write the durable store -> dead letters.
- * The caller commits the batch's offsets only after this resolves.
+ * history records of closed windows -> compare-and-set into Redis (refold on conflict) -> dead
+ * letters. The caller hands the returned states to the DurableWriter, which commits the batch's
+ * offsets once they are durable.
  */
 export class BatchProcessor {
   constructor(private readonly deps: BatchDeps) {}
@@ -90,10 +98,6 @@ export class BatchProcessor {
     // Every user of the batch, not only the changed ones: a batch redelivered after a crash between
     // the compare-and-set and this mark changes nothing the second time, yet must still mark.
     await this.deps.dirty?.mark([...folds.values()].map((f) => f.state));
-    await this.deps.store.upsert(
-      this.deps.usersCollection,
-      [...folds.values()].map((f) => toUserPoint(f.state, this.deps.params.dimension)),
-    );
     const all = [...folds.values()];
     const popularity = all.flatMap((f) => f.popularity);
     if (this.deps.popularity && popularity.length > 0) await this.deps.popularity.record(popularity);
@@ -101,6 +105,7 @@ export class BatchProcessor {
     await this.deps.deadLetter(dead);
     this.record(records.length, all, dead, performance.now() - started);
     return {
+      states: all.map((f) => f.state),
       applied: sum(all, (f) => f.applied),
       duplicates: sum(all, (f) => f.duplicates),
       deadLettered: dead.length,
@@ -125,11 +130,16 @@ export class BatchProcessor {
     return byUser;
   }
 
-  /** Redis first; users Redis does not know are rehydrated from the durable users collection. */
+  /**
+   * Redis first; users Redis does not know are rehydrated from states still waiting for their
+   * durable write, else from the durable users collection.
+   */
   private async loadStates(userIds: string[]): Promise<{ states: Map<string, UserState>; expected: Map<string, Watermark | null> }> {
     const hot = await this.deps.states.getMany(userIds);
     const expected = new Map<string, Watermark | null>();
     for (const id of userIds) expected.set(id, hot.get(id)?.watermark ?? null);
+    const unflushed = this.deps.unflushed?.(userIds.filter((id) => !hot.has(id))) ?? new Map<string, UserState>();
+    for (const [id, s] of unflushed) hot.set(id, s);
     const misses = userIds.filter((id) => !hot.has(id));
     if (misses.length > 0) {
       const durable = await this.deps.store.get(this.deps.usersCollection, misses);

@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Server } from 'node:http';
 import type { Config } from '../core/config.js';
 import { loadSchema } from '../core/avro/schemas.js';
@@ -16,17 +16,13 @@ import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.j
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { SnapshotClaims } from '../snapshotter/snapshot-claims.js';
-import { BatchProcessor, type RawRecord } from './batch-processor.js';
+import { BatchProcessor } from './batch-processor.js';
 import type { HistoryEmitter } from './history-boundaries.js';
 import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
+import { InteractionsConsumer } from './interactions-consumer.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
-
-/**
- * How long the broker may hold an empty fetch. Data is returned as soon as it arrives whatever this
- * is; it bounds how long a shutdown waits for the fetch in flight.
- */
-export const FETCH_WAIT_MS = 500;
+import type { UserState } from '../domain/types.js';
 
 export interface IngestHandle {
   readonly metrics: IngestMetrics;
@@ -96,7 +92,8 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const keys = new RedisKeys(config.redisPrefix, config.generation);
     const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs });
     const deadLetters = new DeadLetterPublisher(producer);
-    const processor = new BatchProcessor({
+    const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
+      unflushed,
       states: new RedisUserStateStore(redis, keys),
       store,
       usersCollection: users,
@@ -114,16 +111,9 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     await itemsConsumer.start();
     closers.push(() => itemsConsumer.close());
 
-    const consumer = kafka.consumer({ groupId: consumerGroupId(config.consumerGroup, config.generation), maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: FETCH_WAIT_MS });
-    await consumer.connect();
-    closers.push(() => consumer.disconnect());
-    await subscribeFrom(kafka, consumer, config, opts.from ?? 'earliest');
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => handleBatch(payload, consumer, processor, metrics),
-    });
+    const interactions = new InteractionsConsumer({ kafka, config, processor, store, usersCollection: users, dimension, metrics, logger: log });
+    closers.push(() => interactions.close());
+    await interactions.start(opts.from ?? 'earliest');
     log.info({ topic: config.interactionsTopic, dimension, metricsPort: port }, 'ingest running');
 
     let closing: Promise<void> | undefined;
@@ -143,27 +133,6 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     await closeAll();
     throw e;
   }
-}
-
-async function handleBatch(payload: EachBatchPayload, consumer: Consumer, processor: BatchProcessor, metrics: IngestMetrics): Promise<void> {
-  const { batch, isStale, resolveOffset, heartbeat } = payload;
-  if (batch.messages.length === 0 || isStale()) return;
-  metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-  const records: RawRecord[] = batch.messages.map((m) => ({
-    partition: batch.partition,
-    offset: m.offset,
-    key: m.key,
-    value: m.value,
-    headers: m.headers,
-  }));
-  await processor.process(batch.topic, records);
-  const last = batch.lastOffset();
-  // Committed only now: both stores and the DLQ hold everything up to `last`.
-  const next = (BigInt(last) + 1n).toString();
-  await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-  resolveOffset(last);
-  metrics.committedOffset.set({ topic: batch.topic, partition: String(batch.partition) }, Number(next));
-  await heartbeat();
 }
 
 /** Window-boundary snapshots go to the history topic through the (idempotent) DLQ producer. */
@@ -200,26 +169,6 @@ async function prepareTopics(kafka: Kafka, config: Config): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-}
-
-/** A new consumer group starts at the earliest offset, or at the first offset at/after a time (replays). */
-async function subscribeFrom(kafka: Kafka, consumer: Consumer, config: Config, from: 'earliest' | Date): Promise<void> {
-  if (from !== 'earliest') {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const groupId = consumerGroupId(config.consumerGroup, config.generation);
-      const committed = await admin.fetchOffsets({ groupId, topics: [config.interactionsTopic] });
-      const fresh = committed.every((t) => t.partitions.every((p) => p.offset === '-1'));
-      if (fresh) {
-        const offsets = await admin.fetchTopicOffsetsByTimestamp(config.interactionsTopic, from.getTime());
-        await admin.setOffsets({ groupId, topic: config.interactionsTopic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  }
-  await consumer.subscribe({ topic: config.interactionsTopic, fromBeginning: true });
 }
 
 /** Ingest needs the catalogue's dimension; until items are imported it waits and says so. */

@@ -14,6 +14,7 @@ export interface IngestMetrics {
   readonly rehydrated: Counter;
   readonly committedOffset: Gauge<'topic' | 'partition'>;
   readonly historyRecords: Counter;
+  readonly durableWrites: Histogram;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -60,6 +61,12 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     rehydrated: new Counter({
       name: 'interest_stream_ingest_rehydrated_total',
       help: 'User states missing from Redis and loaded from the durable store',
+      registers,
+    }),
+    durableWrites: new Histogram({
+      name: 'interest_stream_ingest_durable_write_seconds',
+      help: 'Time of one coalesced write of user states to the durable users collection',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     historyRecords: new Counter({
