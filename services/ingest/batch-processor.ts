@@ -93,14 +93,19 @@ export class BatchProcessor {
     const { states, expected } = await this.loadStates([...byUser.keys()]);
     const folds = new Map<string, UserFold>();
     for (const [userId, base] of states) folds.set(userId, this.foldUser(topic, base, byUser.get(userId)!, items));
-    await this.emitBoundaries([...folds.values()]);
-    await this.writeStates(folds, states, expected, (userId, base) => this.foldUser(topic, base, byUser.get(userId)!, items));
-    // Every user of the batch, not only the changed ones: a batch redelivered after a crash between
-    // the compare-and-set and this mark changes nothing the second time, yet must still mark.
-    await this.deps.dirty?.mark([...folds.values()].map((f) => f.state));
+    // Popularity is independent of the user states: it goes to Redis while they are written.
+    const popularity = [...folds.values()].flatMap((f) => f.popularity);
+    await Promise.all([
+      (async () => {
+        await this.emitBoundaries([...folds.values()]);
+        await this.writeStates(folds, states, expected, (userId, base) => this.foldUser(topic, base, byUser.get(userId)!, items));
+        // Every user of the batch, not only the changed ones: a batch redelivered after a crash between
+        // the compare-and-set and this mark changes nothing the second time, yet must still mark.
+        await this.deps.dirty?.mark([...folds.values()].map((f) => f.state));
+      })(),
+      this.deps.popularity && popularity.length > 0 ? this.deps.popularity.record(popularity) : undefined,
+    ]);
     const all = [...folds.values()];
-    const popularity = all.flatMap((f) => f.popularity);
-    if (this.deps.popularity && popularity.length > 0) await this.deps.popularity.record(popularity);
     dead.push(...all.flatMap((f) => f.dead));
     await this.deps.deadLetter(dead);
     this.record(records.length, all, dead, performance.now() - started);

@@ -6,8 +6,11 @@ import { promisify } from 'node:util';
 import { connect } from '@lancedb/lancedb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../services/core/logger.js';
+import type { Filter, SearchHit, VectorPoint } from '../../services/domain/ports.js';
 import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
+import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';
+import { randomVector, rng } from '../support/random.js';
 import { describeVectorStoreContract } from './vector-store.contract.js';
 
 const run = promisify(execFile);
@@ -82,5 +85,125 @@ describe('EmbeddedVectorStore across processes and writes', () => {
     expect(store.close()).toBe(first);
     await first;
     await expect(store.collectionDimension('anything')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+});
+
+const ANN_DIM = 32;
+const GENRES = ['rock', 'jazz', 'pop', 'folk'];
+
+type AnnItem = VectorPoint & { payload: { genre: string; rank: number } };
+
+function annItems(count: number): AnnItem[] {
+  const rand = rng(2024);
+  return Array.from({ length: count }, (_, i) => ({ id: `i${i}`, vector: randomVector(rand, ANN_DIM), payload: { genre: GENRES[i % 4]!, rank: i } }));
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+function exactIds(items: readonly AnnItem[], q: Float32Array, limit: number, keep: (i: AnnItem) => boolean): string[] {
+  return items
+    .filter(keep)
+    .map((i) => ({ id: i.id, s: cosine(i.vector, q) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, limit)
+    .map((h) => h.id);
+}
+
+const ids = (hits: SearchHit[]) => hits.map((h) => h.id);
+
+describe('EmbeddedVectorStore with the ANN index (threshold 500, 2,000 points)', () => {
+  const items = annItems(2_000);
+  const queries = Array.from({ length: 40 }, (_, i) => randomVector(rng(900 + i), ANN_DIM));
+
+  async function indexedStore(dir: string, col: string) {
+    const store = new EmbeddedVectorStore({ directory: dir, logger: silentLogger(), ann: { threshold: 500, checkEveryMs: 200 } });
+    await store.start();
+    await store.ensureCollection(col, ANN_DIM);
+    await store.upsert(col, items);
+    // The first search is exact and starts the build; later ones use the index once it is loaded.
+    await store.search(col, { vector: queries[0]!, limit: 1 });
+    await eventually(() => store.annIndexStatus(col)?.rows === items.length, { timeoutMs: 15_000 });
+    return store;
+  }
+
+  it('answers with recall@10 >= 0.9, never returning an excluded id or an item the filter rejects', async () => {
+    const col = unique('ann');
+    const store = await indexedStore(await tempDir(), col);
+    const filter: Filter = { must: [{ key: 'genre', in: ['rock', 'jazz'] }] };
+    let found = 0;
+    let foundFiltered = 0;
+    for (const q of queries) {
+      const excluded = exactIds(items, q, 15, () => true).filter((_, i) => i % 2 === 0);
+      const plain = await store.search(col, { vector: q, limit: 10 });
+      found += exactIds(items, q, 10, () => true).filter((id) => ids(plain).includes(id)).length;
+
+      const hits = await store.search(col, { vector: q, limit: 10, excludeIds: excluded, filter });
+      expect(hits).toHaveLength(10);
+      for (const h of hits) {
+        expect(excluded).not.toContain(h.id);
+        expect(['rock', 'jazz']).toContain(h.payload.genre);
+        expect(h.score).toBeCloseTo(cosine(items[Number(h.id.slice(1))]!.vector, q), 5);
+      }
+      const keep = (i: AnnItem) => !excluded.includes(i.id) && ['rock', 'jazz'].includes(i.payload.genre);
+      foundFiltered += exactIds(items, q, 10, keep).filter((id) => ids(hits).includes(id)).length;
+    }
+    expect(found / (queries.length * 10)).toBeGreaterThanOrEqual(0.9);
+    expect(foundFiltered / (queries.length * 10)).toBeGreaterThanOrEqual(0.9);
+    await store.close();
+  });
+
+  it('falls back to the exact ranking when the filter keeps too few items to over-fetch for', async () => {
+    const col = unique('ann-selective');
+    const store = await indexedStore(await tempDir(), col);
+    // 12 of 2,000 items pass: the index would need most of the collection as candidates.
+    const filter: Filter = { must: [{ key: 'rank', range: { lt: 12 } }] };
+    for (const q of queries.slice(0, 5)) {
+      const hits = await store.search(col, { vector: q, limit: 5, filter, excludeIds: ['i0'] });
+      expect(ids(hits)).toEqual(exactIds(items, q, 5, (i) => i.payload.rank < 12 && i.id !== 'i0'));
+    }
+    await store.close();
+  });
+
+  it("sees its own writes at once and another instance's writes within the refresh bound (1.5 s here)", async () => {
+    const dir = await tempDir();
+    const col = unique('ann-shared');
+    const reader = await indexedStore(dir, col);
+    const q = queries[1]!;
+    const top = exactIds(items, q, 1, () => true)[0]!;
+
+    await reader.upsert(col, [{ id: 'own', vector: q, payload: { genre: 'own', rank: -1 } }]);
+    expect(ids(await reader.search(col, { vector: q, limit: 1 }))).toEqual(['own']);
+
+    const writer = new EmbeddedVectorStore({ directory: dir, logger: silentLogger(), ann: false });
+    await writer.start();
+    const opposite = q.map((x) => -x);
+    await writer.upsert(col, [{ id: 'other', vector: opposite, payload: { genre: 'other', rank: -2 } }]);
+    await writer.delete(col, ['own', top]);
+    const written = Date.now();
+    await writer.close();
+
+    // Version check at most every 200 ms, then a read of the table and a patch of the index.
+    await eventually(
+      async () => {
+        expect(ids(await reader.search(col, { vector: opposite, limit: 1 }))).toEqual(['other']);
+        expect(ids(await reader.search(col, { vector: q, limit: 10 }))).not.toContain(top);
+        expect(ids(await reader.search(col, { vector: q, limit: 10 }))).not.toContain('own');
+        return true;
+      },
+      { timeoutMs: 1_500, intervalMs: 20 },
+    );
+    expect(Date.now() - written).toBeLessThan(1_500);
+    expect(reader.annIndexStatus(col)?.rows).toBe(items.length);
+    await reader.close();
   });
 });

@@ -89,10 +89,7 @@ export class RedisPopularityStore implements PopularityStore {
   async record(increments: readonly PopularityIncrement[]): Promise<void> {
     if (increments.length === 0) return;
     const args: Array<string | number> = [EPOCH_MEMBER, this.halfLifeMs, this.rescaleExponent, FORGET_BELOW];
-    for (const inc of increments) {
-      checkIncrement(inc);
-      args.push(inc.itemId, inc.weight, inc.at);
-    }
+    for (const inc of coalesce(increments, this.halfLifeMs)) args.push(inc.itemId, inc.weight, inc.at);
     try {
       await this.redis.isRecordPopularity(this.keys.popular(), ...args);
     } catch (e) {
@@ -133,6 +130,25 @@ export class RedisPopularityStore implements PopularityStore {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
   }
+}
+
+/**
+ * One increment per item: views of an item at times t_i with weights w_i add
+ * Σ w_i·2^((t_i − T)/halfLife) as of T = max t_i, exactly what they add one by one. A batch's
+ * thousands of views of a few hundred items become a few hundred script arguments.
+ */
+export function coalesce(increments: readonly PopularityIncrement[], halfLifeMs: number): PopularityIncrement[] {
+  const latest = new Map<string, number>();
+  for (const inc of increments) {
+    checkIncrement(inc);
+    latest.set(inc.itemId, Math.max(latest.get(inc.itemId) ?? -Infinity, inc.at));
+  }
+  const weight = new Map<string, number>();
+  for (const inc of increments) {
+    const w = inc.weight * 2 ** ((inc.at - latest.get(inc.itemId)!) / halfLifeMs);
+    weight.set(inc.itemId, (weight.get(inc.itemId) ?? 0) + w);
+  }
+  return [...latest].map(([itemId, at]) => ({ itemId, weight: weight.get(itemId)!, at }));
 }
 
 function checkIncrement(inc: PopularityIncrement): void {

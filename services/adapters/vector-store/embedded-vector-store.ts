@@ -6,6 +6,7 @@ import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
 import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Filter, SearchHit, SearchRequest, VectorPoint, VectorStore } from '../../domain/ports.js';
+import { AnnIndexes, type AnnOptions } from './ann-indexes.js';
 import {
   checkPointDimensions,
   checkQueryDimension,
@@ -23,6 +24,11 @@ export interface EmbeddedVectorStoreOptions {
   readonly logger: Logger;
   /** Compact a table after this many writes (upserts and deletes) from this process. Default 50. */
   readonly compactEvery?: number;
+  /**
+   * Collections of at least `ann.threshold` rows (default 20,000) are searched through an in-memory
+   * HNSW index kept by the searching process; smaller ones exactly. `false` always searches exactly.
+   */
+  readonly ann?: AnnOptions | false;
 }
 
 type Row = { id: string; payload: string; vector?: { toArray(): Float32Array }; _distance?: number };
@@ -101,8 +107,9 @@ class AliasFile {
 
 /**
  * VectorStore on LanceDB in a local directory: one table per collection with columns id, vector
- * (fixed-size float32 list) and payload (JSON text). Searches are exhaustive (no ANN index is built
- * and any index is bypassed), so results are exact; filters run in JS because LanceDB's SQL JSON
+ * (fixed-size float32 list) and payload (JSON text). Small collections are searched exhaustively
+ * (any LanceDB index is bypassed), so results are exact; large ones through an in-memory HNSW index
+ * (ann-indexes.ts) that follows the table's versions. Filters run in JS because LanceDB's SQL JSON
  * functions only read its binary JSON column type, not JSON text.
  */
 export class EmbeddedVectorStore implements VectorStore {
@@ -114,11 +121,13 @@ export class EmbeddedVectorStore implements VectorStore {
   private readonly aliases: AliasFile;
   private readonly log: Logger;
   private readonly compactEvery: number;
+  private readonly ann: AnnIndexes | undefined;
 
   constructor(private readonly options: EmbeddedVectorStoreOptions) {
     this.aliases = new AliasFile(join(options.directory, '_aliases.json'));
     this.log = options.logger.child({ component: 'embedded-vector-store' });
     this.compactEvery = options.compactEvery ?? 50;
+    this.ann = options.ann === false ? undefined : new AnnIndexes(options.ann ?? {}, this.log);
   }
 
   async start(): Promise<void> {
@@ -175,6 +184,7 @@ export class EmbeddedVectorStore implements VectorStore {
     await this.serialised(name, async () => {
       this.tables.delete(name);
       this.writeCounts.delete(name);
+      this.ann?.forget(name);
       await this.guard(`drop ${name}`, () => this.conn().dropTable(name)).catch((e: InterestStreamError) => {
         if (!isNotFound(e.cause)) throw e;
       });
@@ -194,6 +204,7 @@ export class EmbeddedVectorStore implements VectorStore {
     if (clean.length === 0) return;
     const rows = clean.map((p) => ({ id: p.id, vector: p.vector, payload: JSON.stringify(p.payload) }));
     await this.write(name, `upsert into ${name}`, () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows));
+    this.ann?.written(name, rows, []);
   }
 
   async get(collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
@@ -215,6 +226,7 @@ export class EmbeddedVectorStore implements VectorStore {
     const { name, table } = await this.require(collection);
     for (const chunk of chunks([...new Set(ids)], ID_CHUNK)) {
       await this.write(name, `delete from ${name}`, () => table.delete(idIn(chunk)));
+      this.ann?.written(name, [], chunk);
     }
   }
 
@@ -222,6 +234,8 @@ export class EmbeddedVectorStore implements VectorStore {
     const req = validateSearchRequest(request);
     const { name, table, dimension } = await this.require(collection);
     checkQueryDimension(collection, dimension, req.vector);
+    const approximate = this.ann?.search(name, table, dimension, req);
+    if (approximate !== undefined) return approximate;
     const where = req.excludeIds.length > 0 ? `NOT (${idIn(req.excludeIds)})` : undefined;
     const nearest = (k: number) => this.guard(`search ${name}`, () => this.nearest(table, req.vector, k, where));
     if (req.filter === undefined) return nearest(req.limit);
@@ -246,6 +260,14 @@ export class EmbeddedVectorStore implements VectorStore {
   /** The collection an alias points at, or undefined when there is no such alias. */
   async resolveAlias(alias: string): Promise<string | undefined> {
     return (await this.aliases.read())[alias];
+  }
+
+  /**
+   * The in-memory ANN index answering searches of `collection` (rows, table version it reflects),
+   * or undefined while they are exact. An index is built in the background after the first search.
+   */
+  annIndexStatus(collection: string): { rows: number; version: number } | undefined {
+    return this.ann?.status(collection);
   }
 
   /**
