@@ -11,7 +11,10 @@ import type { Filter, SearchHit } from '../../domain/ports.js';
 import { DEFAULT_HNSW, ItemIndex, type HnswParams, type IndexedRow } from './item-index.js';
 
 export interface AnnOptions {
-  /** Collections with fewer rows are searched exactly (LanceDB, brute force). Default 20,000. */
+  /**
+   * Collections with fewer rows are searched exactly (LanceDB, brute force). Default 5,000: an exact
+   * search of 10k x 256 already takes ~40 ms here, and the 300-point contract suite stays exact.
+   */
   readonly threshold?: number;
   readonly hnsw?: HnswParams;
   /** How often a search may trigger a version check of the table. Default 1,000 ms. */
@@ -87,7 +90,7 @@ export class AnnIndexes {
     options: AnnOptions,
     private readonly log: Logger,
   ) {
-    this.threshold = options.threshold ?? 20_000;
+    this.threshold = options.threshold ?? 5_000;
     this.hnsw = options.hnsw ?? DEFAULT_HNSW;
     this.checkEveryMs = options.checkEveryMs ?? 1_000;
     this.maxCandidateShare = options.maxCandidateShare ?? 0.1;

@@ -25,7 +25,7 @@ export interface EmbeddedVectorStoreOptions {
   /** Compact a table after this many writes (upserts and deletes) from this process. Default 50. */
   readonly compactEvery?: number;
   /**
-   * Collections of at least `ann.threshold` rows (default 20,000) are searched through an in-memory
+   * Collections of at least `ann.threshold` rows (default 5,000) are searched through an in-memory
    * HNSW index kept by the searching process; smaller ones exactly. `false` always searches exactly.
    */
   readonly ann?: AnnOptions | false;

@@ -159,11 +159,13 @@ export class ItemIndex {
   /**
    * Nearest rows that are neither excluded nor filtered out, best first; undefined when so many
    * candidates would be needed that an exact search is the better plan. The candidate list starts at
-   * (limit + excluded) x 2 and grows 4x until enough rows pass.
+   * limit + excluded (x 2 with a filter) and grows 4x until enough rows pass.
    */
   search(q: AnnQuery): SearchHit[] | undefined {
     const size = this.byId.size;
-    for (let k = (q.limit + q.exclude.size) * OVERFETCH; ; k *= GROWTH) {
+    // Exclusions alone need exactly `excluded` extra candidates; a filter's pass rate is unknown.
+    const first = (q.limit + q.exclude.size) * (q.filter === undefined ? 1 : OVERFETCH);
+    for (let k = first; ; k *= GROWTH) {
       const wanted = Math.min(k, size);
       if (wanted > q.maxCandidates && wanted > q.limit + q.exclude.size) return undefined;
       const found = this.index.search(q.vector, wanted, 1);
