@@ -177,10 +177,10 @@ class UserFold {
       throw invalidEvent(event, `has weight ${event.weight}; it must be finite and > 0`);
     }
     if (item === null) throw invalidEvent(event, `has no vector for item "${event.itemId}"`);
-    assertItemVector(item, this.params.dimension, event.itemId);
+    const itemNorm = checkedItemNorm(item, this.params.dimension, event.itemId);
     this.assertStoredDimension();
     this.erased = false;
-    const moved = event.type === 'VIEW' ? this.view(event, item) : this.dislike(event, item);
+    const moved = event.type === 'VIEW' ? this.view(event, item, itemNorm) : this.dislike(event, item, itemNorm);
     this.eventCount += 1;
     // The latest event time, not the last one folded: an event that arrives late must not move the
     // user's snapshot window (event time) backwards.
@@ -194,20 +194,20 @@ class UserFold {
    * Catalogue vectors need not be unit length, so the item is normalised first: an item's pull on
    * the interest vector must depend on alpha and the event weight, not on its embedding's length.
    */
-  private view(event: InteractionEvent, item: Float32Array): boolean {
+  private view(event: InteractionEvent, item: Float32Array, itemNorm: number): boolean {
     this.recentViews = appendCapped(this.recentViews, event.itemId, this.params.recentViews);
     this.seen.touch(event.itemId);
     if (this.vector === null) return this.replaceVector(normalize(item, 0));
     const a = Math.min(1, Math.max(0, this.params.alpha * event.weight));
-    return this.blend(item, a / l2Norm(item), this.vector, 1 - a);
+    return this.blend(item, a / itemNorm, this.vector, 1 - a);
   }
 
   /** With no vector yet there is nothing to push away from; the dislike still excludes the item. */
-  private dislike(event: InteractionEvent, item: Float32Array): boolean {
+  private dislike(event: InteractionEvent, item: Float32Array, itemNorm: number): boolean {
     this.disliked.touch(event.itemId);
     if (this.vector === null) return true;
     const b = this.params.beta * event.weight;
-    return this.blend(this.vector, 1, item, -b / l2Norm(item));
+    return this.blend(this.vector, 1, item, -b / itemNorm);
   }
 
   /**
@@ -253,6 +253,22 @@ class UserFold {
       );
     }
   }
+}
+
+/**
+ * Item vectors are shared and read-only (ingest's item cache hands the same array to every event of
+ * an item, and the fold never writes an input), so each array is validated and measured once, not
+ * once per event: two passes over d floats saved per event.
+ */
+const checkedItems = new WeakMap<Float32Array, { readonly dimension: number; readonly norm: number }>();
+
+function checkedItemNorm(item: Float32Array, dimension: number, itemId: string): number {
+  const known = checkedItems.get(item);
+  if (known !== undefined && known.dimension === dimension) return known.norm;
+  assertItemVector(item, dimension, itemId);
+  const norm = l2Norm(item);
+  checkedItems.set(item, { dimension, norm });
+  return norm;
 }
 
 function invalidEvent(event: InteractionEvent, problem: string): InterestStreamError {
