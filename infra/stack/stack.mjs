@@ -218,7 +218,7 @@ async function upKafkaNative() {
     `-Dlog4j2.configurationFile=${path.join(KAFKA_DIR, 'log4j2.yaml')}`];
   if (!existsSync(path.join(dataDir, 'meta.properties'))) {
     log('formatting KRaft storage (once)');
-    const r = spawnSync('java', [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', randomClusterId(), '-c', propsFile], { stdio: 'pipe' });
+    const r = spawnSync('java', [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', `--cluster-id=${randomClusterId()}`, '-c', propsFile], { stdio: 'pipe' });
     if (r.status !== 0) throw new Error(`kafka storage format failed:\n${r.stderr.toString()}${r.stdout.toString()}`);
   }
   const logFile = startDetached('kafka', 'java', [...jvm, '-cp', cp, 'kafka.Kafka', propsFile]);
@@ -230,11 +230,18 @@ async function upKafkaNative() {
   return brokers;
 }
 
-/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what StorageTool random-uuid prints). */
+/**
+ * A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what StorageTool random-uuid
+ * prints). Never one starting with '-': the tool's argument parser would take it for an option
+ * (about one id in 64 did, and the stack failed to start).
+ */
 function randomClusterId() {
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
-  return Buffer.from(bytes).toString('base64url');
+  for (;;) {
+    const bytes = new Uint8Array(16);
+    globalThis.crypto.getRandomValues(bytes);
+    const id = Buffer.from(bytes).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 async function upRedisNative() {

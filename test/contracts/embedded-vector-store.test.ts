@@ -12,6 +12,7 @@ import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';
 import { randomVector, rng } from '../support/random.js';
 import { describeVectorStoreContract } from './vector-store.contract.js';
+import { cosine } from '../support/math.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -96,18 +97,6 @@ type AnnItem = VectorPoint & { payload: { genre: string; rank: number } };
 function annItems(count: number): AnnItem[] {
   const rand = rng(2024);
   return Array.from({ length: count }, (_, i) => ({ id: `i${i}`, vector: randomVector(rand, ANN_DIM), payload: { genre: GENRES[i % 4]!, rank: i } }));
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 function exactIds(items: readonly AnnItem[], q: Float32Array, limit: number, keep: (i: AnnItem) => boolean): string[] {

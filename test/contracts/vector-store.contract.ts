@@ -7,6 +7,7 @@ import type { Filter, SearchHit, VectorPoint, VectorStore } from '../../services
 import type { VectorStoreAliases } from '../../services/adapters/vector-store/create-vector-store.js';
 import { unique } from '../support/names.js';
 import { rng } from '../support/random.js';
+import { cosine } from '../support/math.js';
 
 export type ContractStore = VectorStore & Partial<VectorStoreAliases>;
 
@@ -16,18 +17,6 @@ function unitVector(rand: () => number, dim: number): Float32Array {
   const v = Array.from({ length: dim }, () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()));
   const norm = Math.hypot(...v);
   return Float32Array.from(v, (x) => x / norm);
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 type Item = VectorPoint & { payload: { genre: string; year: number; rating: number; premium: boolean; tags: string[] } };
