@@ -78,6 +78,8 @@ export interface Config {
   readonly apiKeys: readonly string[];
   /** RATE_LIMIT_PER_MINUTE: requests per minute per API key (per client address without keys). Default 600. */
   readonly rateLimitPerMinute: number;
+  /** QUERY_MAX_IN_FLIGHT: requests in progress (HTTP and gRPC together) beyond which the query service answers 503 / UNAVAILABLE at once. Default 64. */
+  readonly queryMaxInFlight: number;
   /** MAX_LIMIT: the largest `limit` a query may ask for. Default 200. */
   readonly maxLimit: number;
   /** POPULAR_HALF_LIFE_MS: half-life of a view in the cold-start popularity counts. Default 86400000 (one day). */
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
     rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    queryMaxInFlight: r.int('QUERY_MAX_IN_FLIGHT', 64, 1, 100_000),
     maxLimit: r.int('MAX_LIMIT', 200, 1, 10_000),
     popularHalfLifeMs: r.int('POPULAR_HALF_LIFE_MS', 86_400_000, 1),
     trendWindow,

@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { RateDecision, RateLimiter } from './ports.js';
 
-export type AccessFailure = 'unauthenticated' | 'rate_limited';
+export type AccessFailure = 'unauthenticated' | 'rate_limited' | 'overloaded';
 
 /** A refused request: 401 / UNAUTHENTICATED or 429 / RESOURCE_EXHAUSTED. Messages never echo the key. */
 export class AccessError extends Error {
@@ -35,8 +35,14 @@ export class AccessGuard {
   constructor(
     apiKeys: readonly string[],
     private readonly limiter: RateLimiter,
+    private readonly inFlight?: InFlightLimit,
   ) {
     this.keyHashes = apiKeys.map(sha256);
+  }
+
+  /** Takes a place among the requests in progress (throws AccessError 'overloaded'); call the result when done. */
+  enter(): () => void {
+    return this.inFlight ? this.inFlight.enter() : () => {};
   }
 
   get authRequired(): boolean {
@@ -107,5 +113,34 @@ export class TokenBucketLimiter implements RateLimiter {
       return { allowed: true, remaining: Math.floor(b.tokens), retryAfterMs: 0 };
     }
     return { allowed: false, remaining: 0, retryAfterMs: Math.ceil((1 - b.tokens) / this.perMs) };
+  }
+}
+
+/**
+ * A cap on requests in progress (QUERY_MAX_IN_FLIGHT), shared by HTTP and gRPC: beyond it a request
+ * is refused at once (503 / UNAVAILABLE, retry after a second) instead of queueing until the
+ * process runs out of memory under a load it cannot serve.
+ */
+export class InFlightLimit {
+  private inFlight = 0;
+
+  constructor(readonly max: number) {}
+
+  get current(): number {
+    return this.inFlight;
+  }
+
+  /** Takes a place, or throws AccessError('overloaded'); the returned function gives it back (once). */
+  enter(): () => void {
+    if (this.inFlight >= this.max) {
+      throw new AccessError('overloaded', `the query service is at capacity (${this.max} requests in progress); retry shortly`, 1000);
+    }
+    this.inFlight++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.inFlight--;
+    };
   }
 }

@@ -8,7 +8,7 @@ import { isInterestStreamError } from '../core/errors.js';
 import { AccessError } from './access.js';
 import { errorField } from './validation.js';
 
-export type ApiErrorCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'INTERNAL';
+export type ApiErrorCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'RATE_LIMITED' | 'OVERLOADED' | 'UNAVAILABLE' | 'INTERNAL';
 
 export interface ApiError {
   readonly httpStatus: number;
@@ -26,6 +26,7 @@ const TABLE: Record<ApiErrorCode, { http: number; grpc: GrpcStatus }> = {
   NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND },
   UNAUTHENTICATED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED },
   RATE_LIMITED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
+  OVERLOADED: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
   UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL },
 };
@@ -39,7 +40,8 @@ export function apiError(code: ApiErrorCode, message: string, extra: { field?: s
 /** Classifies anything thrown by a use case or a guard. */
 export function toApiError(e: unknown): ApiError {
   if (e instanceof AccessError) {
-    return e.failure === 'unauthenticated' ? apiError('UNAUTHENTICATED', e.message) : apiError('RATE_LIMITED', e.message, { retryAfterMs: e.retryAfterMs });
+    if (e.failure === 'unauthenticated') return apiError('UNAUTHENTICATED', e.message);
+    return apiError(e.failure === 'overloaded' ? 'OVERLOADED' : 'RATE_LIMITED', e.message, { retryAfterMs: e.retryAfterMs });
   }
   if (isInterestStreamError(e)) {
     const field = errorField(e);

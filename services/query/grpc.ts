@@ -111,9 +111,14 @@ class GrpcTransport {
         this.deps.metrics.grpcDuration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
       };
       const auth = call.metadata.get('authorization')[0];
+      let leave = (): void => {};
       this.deps.guard
         .admit(typeof auth === 'string' ? auth : undefined, peerAddress(call.getPeer()))
-        .then(() => handler(call.request))
+        .then(() => {
+          leave = this.deps.guard.enter();
+          return handler(call.request);
+        })
+        .finally(() => leave())
         .then(
           (res) => {
             done(grpc.status.OK);

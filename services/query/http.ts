@@ -72,6 +72,8 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     if (!req.url.startsWith('/v1/')) return;
     try {
       await deps.guard.admit(req.headers.authorization, req.ip);
+      // The place is given back when the response is finished or the connection dropped.
+      reply.raw.once('close', deps.guard.enter());
     } catch (e) {
       return send(reply, classify(e));
     }

@@ -9,7 +9,7 @@ import { InteractionPublisher } from '../adapters/kafka/interaction-publisher.js
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
-import { AccessGuard, TokenBucketLimiter } from './access.js';
+import { AccessGuard, InFlightLimit, TokenBucketLimiter } from './access.js';
 import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
 import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics } from './metrics.js';
@@ -69,7 +69,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     log,
   );
   const metrics = createQueryMetrics();
-  const guard = new AccessGuard(config.apiKeys, new TokenBucketLimiter(config.rateLimitPerMinute));
+  const guard = new AccessGuard(config.apiKeys, new TokenBucketLimiter(config.rateLimitPerMinute), new InFlightLimit(config.queryMaxInFlight));
   const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
   const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit, config.historySize) });
   const grpc = buildGrpcServer(shared);

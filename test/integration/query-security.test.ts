@@ -87,3 +87,27 @@ describe('query service: per-key rate limit shared by HTTP and gRPC, graceful cl
     await expect(fetch(`http://127.0.0.1:${f.service.httpPort}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('query service: a cap on requests in progress', () => {
+  let f: QueryFixture;
+
+  beforeAll(async () => {
+    f = await startFixture({ redisUrl: inject('redisUrl'), kafkaBrokers: inject('kafkaBrokers'), env: { QUERY_MAX_IN_FLIGHT: '1', RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('answers a burst beyond the cap with 503 OVERLOADED and Retry-After at once, the rest normally', async () => {
+    const burst = await Promise.all(Array.from({ length: 30 }, () => f.http('/v1/users/u/recommendations?limit=5')));
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+    const refused = burst.filter((r) => r.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    expect(refused[0]!.body).toEqual({ error: { code: 'OVERLOADED', message: 'the query service is at capacity (1 requests in progress); retry shortly' } });
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    // Places are given back: once the burst is over, a request goes through.
+    expect((await f.http('/v1/users/u/recommendations?limit=5')).status).toBe(200);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AccessError, AccessGuard, TokenBucketLimiter } from '../../../services/query/access.js';
+import { AccessError, AccessGuard, TokenBucketLimiter, InFlightLimit } from '../../../services/query/access.js';
 import { peerAddress } from '../../../services/query/grpc.js';
 
 async function failure(p: Promise<unknown>): Promise<AccessError> {
@@ -54,5 +54,22 @@ describe('peerAddress', () => {
   it('strips the scheme and port so gRPC and HTTP callers share one budget', () => {
     expect(peerAddress('ipv4:127.0.0.1:53422')).toBe('127.0.0.1');
     expect(peerAddress('ipv6:[::1]:53422')).toBe('::1');
+  });
+});
+
+describe('InFlightLimit', () => {
+  it('refuses beyond its cap with a retry hint, and a place given back (once) is free again', () => {
+    const limit = new InFlightLimit(2);
+    const a = limit.enter();
+    const b = limit.enter();
+    expect(() => limit.enter()).toThrow('the query service is at capacity (2 requests in progress); retry shortly');
+    a();
+    a();
+    expect(limit.current).toBe(1);
+    const c = limit.enter();
+    expect(limit.current).toBe(2);
+    b();
+    c();
+    expect(limit.current).toBe(0);
   });
 });
