@@ -38,7 +38,7 @@ const QUICK: Plan = {
   ],
   baselineMs: 3_000,
   freshness: { rate: 1000, seconds: 4 },
-  query: { items: [10_000, 100_000], latencySeconds: 5, closedLoopSeconds: 3 },
+  query: { items: [10_000, 50_000], latencySeconds: 5, closedLoopSeconds: 3 },
 };
 
 type Section = (stack: Stack, plan: Plan, profile: boolean) => Promise<{ rows: Row[]; log: string[] }>;
