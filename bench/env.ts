@@ -16,6 +16,7 @@ import { ITEMS_COLLECTION, RedisKeys, consumerGroupId } from '../services/core/n
 import { InteractionPublisher, ensureTopic, type InteractionInput } from '../services/adapters/kafka/interaction-publisher.js';
 import { createVectorStore, type AliasingVectorStore } from '../services/adapters/vector-store/create-vector-store.js';
 import type { Catalogue } from '../services/workload/catalogue.js';
+import { consumerLag } from '../services/adapters/kafka/consumer-lag.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -165,15 +166,6 @@ export class BenchEnv {
     clearTimeout(timer);
   }
 
-  /** Committed and end offsets of the interactions topic, summed over partitions. */
-  async progress(groupId = this.groupId): Promise<{ committed: number; end: number }> {
-    const topic = this.config.interactionsTopic;
-    const [ends, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
-    const end = ends.reduce((s, e) => s + Number(e.high), 0);
-    const done = committed!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
-    return { committed: done, end };
-  }
-
   /** Resolves (with performance.now()) once the group has joined and holds its partitions. */
   async groupStable(groupId = this.groupId, timeoutMs = 60_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
@@ -189,8 +181,8 @@ export class BenchEnv {
   async drained(groupId = this.groupId, timeoutMs = 600_000, intervalMs = 20): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const p = await this.progress(groupId);
-      if (p.end > 0 && p.committed >= p.end) return performance.now();
+      const lag = await consumerLag(this.admin, groupId, this.config.interactionsTopic);
+      if (lag.end > 0 && lag.total === 0) return performance.now();
       await sleep(intervalMs);
     }
     throw new Error(`group ${groupId} did not drain within ${timeoutMs} ms`);

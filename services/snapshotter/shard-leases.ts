@@ -1,6 +1,6 @@
 import { toInterestStreamError } from '../core/errors.js';
 import type { RedisKeys } from '../core/names.js';
-import type { RedisClient } from '../adapters/redis/redis-client.js';
+import { type RedisClient, defineScripts } from '../adapters/redis/redis-client.js';
 
 /**
  * Shard leases: `SET lease token NX PX` gives one instance a shard; it renews while it works and
@@ -42,12 +42,11 @@ export class ShardLeases {
     readonly token: string,
     private readonly leaseMs: number,
   ) {
-    if (!('isRenewLease' in redis)) {
-      redis.defineCommand('isRenewLease', { numberOfKeys: 1, lua: RENEW_SCRIPT });
-      redis.defineCommand('isReleaseLease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-      redis.defineCommand('isFinishShard', { numberOfKeys: 2, lua: FINISH_SCRIPT });
-    }
-    this.redis = redis as RedisClient & LeaseCommands;
+    this.redis = defineScripts<LeaseCommands>(redis, {
+      isRenewLease: { keys: 1, lua: RENEW_SCRIPT },
+      isReleaseLease: { keys: 1, lua: RELEASE_SCRIPT },
+      isFinishShard: { keys: 2, lua: FINISH_SCRIPT },
+    });
   }
 
   /** The last completed window of every shard (-1 when none yet). */

@@ -1,6 +1,6 @@
 import { toInterestStreamError } from '../core/errors.js';
 import type { RedisKeys } from '../core/names.js';
-import type { RedisClient } from '../adapters/redis/redis-client.js';
+import { type RedisClient, defineScripts } from '../adapters/redis/redis-client.js';
 
 /**
  * Per-user snapshot claims, `<prefix>:snapshot:{userId}` (the user's hash tag, so the script may also
@@ -73,11 +73,10 @@ export class SnapshotClaims {
     redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
-    if (!('isClaimSnapshot' in redis)) {
-      redis.defineCommand('isClaimSnapshot', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
-      redis.defineCommand('isConfirmSnapshot', { numberOfKeys: 1, lua: CONFIRM_SCRIPT });
-    }
-    this.redis = redis as RedisClient & ClaimCommands;
+    this.redis = defineScripts<ClaimCommands>(redis, {
+      isClaimSnapshot: { keys: 2, lua: CLAIM_SCRIPT },
+      isConfirmSnapshot: { keys: 1, lua: CONFIRM_SCRIPT },
+    });
   }
 
   /**

@@ -11,6 +11,7 @@ import { silentLogger } from '../../services/core/logger.js';
 import { ITEMS_COLLECTION, RedisKeys, consumerGroupId, usersCollection } from '../../services/core/names.js';
 import { fromUserPoint } from '../../services/core/user-record.js';
 import type { UserState } from '../../services/domain/types.js';
+import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
 import { InteractionPublisher, ensureTopic } from '../../services/adapters/kafka/interaction-publisher.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { createVectorStore, type AliasingVectorStore } from '../../services/adapters/vector-store/create-vector-store.js';
@@ -124,20 +125,7 @@ export class IngestHarness {
 
   /** Waits until the group has committed every partition up to its end offset. */
   async drained(timeoutMs = 60_000): Promise<void> {
-    const topic = this.config.interactionsTopic;
-    await eventually(
-      async () => {
-        const ends = await this.admin.fetchTopicOffsets(topic);
-        const [committed] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
-        const byPartition = new Map(committed!.partitions.map((p) => [p.partition, p.offset]));
-        for (const e of ends) {
-          if (e.high === '0') continue;
-          if (byPartition.get(e.partition) !== e.high) throw new Error(`partition ${e.partition}: committed ${byPartition.get(e.partition)} of ${e.high}`);
-        }
-        return true;
-      },
-      { timeoutMs, intervalMs: 200 },
-    );
+    await waitForCatchUp(this.admin, this.groupId, this.config.interactionsTopic, { timeoutMs, intervalMs: 200 });
   }
 
   /** Users' states as Redis holds them. */

@@ -37,3 +37,15 @@ export function redactUrl(url: string): string {
     return '<unparseable url>';
   }
 }
+
+/**
+ * Registers Lua scripts as commands on a client (ioredis sends EVALSHA and falls back to EVAL) and
+ * returns the client typed with them. Several adapters share one client, so a script already
+ * registered is left as it is.
+ */
+export function defineScripts<Commands>(redis: RedisClient, scripts: Record<string, { readonly keys: number; readonly lua: string }>): RedisClient & Commands {
+  for (const [name, s] of Object.entries(scripts)) {
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: s.keys, lua: s.lua });
+  }
+  return redis as RedisClient & Commands;
+}

@@ -2,7 +2,7 @@ import { InterestStreamError, toInterestStreamError } from '../../core/errors.js
 import type { RedisKeys } from '../../core/names.js';
 import { formatWatermark } from '../../core/user-state-codec.js';
 import type { DirtyEntry, DirtyMark, DirtyUsers } from '../../snapshotter/ports.js';
-import type { RedisClient } from './redis-client.js';
+import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**
  * Dirty users as one Redis hash per shard, `<prefix>:dirty:{shard-N}`: field = userId, value = the
@@ -43,8 +43,7 @@ export class RedisDirtyUsers implements DirtyUsers {
     readonly shards: number,
   ) {
     if (!Number.isInteger(shards) || shards < 1) throw new InterestStreamError('INVALID_INPUT', `dirty shards must be a positive integer, got ${shards}`);
-    if (!('isClearDirty' in redis)) redis.defineCommand('isClearDirty', { numberOfKeys: 1, lua: CLEAR_SCRIPT });
-    this.redis = redis as RedisClient & DirtyCommands;
+    this.redis = defineScripts<DirtyCommands>(redis, { isClearDirty: { keys: 1, lua: CLEAR_SCRIPT } });
   }
 
   shardOf(userId: string): number {

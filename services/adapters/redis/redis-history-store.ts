@@ -2,7 +2,7 @@ import { InterestStreamError, toInterestStreamError } from '../../core/errors.js
 import { decodeSnapshot, encodeSnapshot } from '../../core/events.js';
 import type { RedisKeys } from '../../core/names.js';
 import type { HistoryStore, InterestSnapshot } from '../../query/ports.js';
-import type { RedisClient } from './redis-client.js';
+import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**
  * A user's last H interest snapshots in one Redis list `<prefix>:history:{userId}` (the user's hash
@@ -51,8 +51,7 @@ export class RedisHistoryStore implements HistoryStore {
     private readonly size: number,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new InterestStreamError('INVALID_INPUT', `history size must be a positive integer, got ${size}`);
-    if (!('isAppendHistory' in redis)) redis.defineCommand('isAppendHistory', { numberOfKeys: 1, lua: APPEND_SCRIPT });
-    this.redis = redis as RedisClient & HistoryCommands;
+    this.redis = defineScripts<HistoryCommands>(redis, { isAppendHistory: { keys: 1, lua: APPEND_SCRIPT } });
   }
 
   async append(snapshot: InterestSnapshot): Promise<void> {

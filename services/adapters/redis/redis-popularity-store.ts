@@ -1,7 +1,7 @@
 import type { PopularityIncrement, PopularityStore } from '../../domain/ports.js';
 import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import type { RedisKeys } from '../../core/names.js';
-import type { RedisClient } from './redis-client.js';
+import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**
  * Time-decayed view counts in one sorted set per generation (`RedisKeys.popular()`).
@@ -82,8 +82,7 @@ export class RedisPopularityStore implements PopularityStore {
     if (!(options.halfLifeMs > 0)) throw new InterestStreamError('INVALID_INPUT', `halfLifeMs must be above 0, got ${options.halfLifeMs}`);
     this.halfLifeMs = options.halfLifeMs;
     this.rescaleExponent = options.rescaleExponent ?? 512;
-    if (!('isRecordPopularity' in redis)) redis.defineCommand('isRecordPopularity', { numberOfKeys: 1, lua: RECORD_SCRIPT });
-    this.redis = redis as RedisClient & PopularityCommands;
+    this.redis = defineScripts<PopularityCommands>(redis, { isRecordPopularity: { keys: 1, lua: RECORD_SCRIPT } });
   }
 
   async record(increments: readonly PopularityIncrement[]): Promise<void> {

@@ -3,7 +3,7 @@ import type { UserState } from '../../domain/types.js';
 import { toInterestStreamError } from '../../core/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { decodeState, encodeStateBody, encodeVector, formatWatermark, parseWatermark } from '../../core/user-state-codec.js';
-import type { RedisClient } from './redis-client.js';
+import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**
  * A user's state is one Redis hash `<prefix>:user:{userId}` with fields
@@ -42,11 +42,10 @@ export class RedisUserStateStore implements UserStateStore {
     redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
-    if (!('isCasUserState' in redis)) {
-      redis.defineCommand('isCasUserState', { numberOfKeys: 1, lua: CAS_SCRIPT });
-      redis.defineCommand('isPutUserState', { numberOfKeys: 1, lua: PUT_SCRIPT });
-    }
-    this.redis = redis as RedisClient & CasCommands;
+    this.redis = defineScripts<CasCommands>(redis, {
+      isCasUserState: { keys: 1, lua: CAS_SCRIPT },
+      isPutUserState: { keys: 1, lua: PUT_SCRIPT },
+    });
   }
 
   async start(): Promise<void> {
