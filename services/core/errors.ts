@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   DECODE_FAILED: false,
   UNKNOWN_EVENT_TYPE: false,
   INVALID_EVENT: false,
+  INVALID_USER_ID: false,
+  INVALID_ITEM_ID: false,
   UNKNOWN_ITEM: false,
   INVALID_VECTOR: false,
   DIMENSION_MISMATCH: false,

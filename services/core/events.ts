@@ -1,3 +1,4 @@
+import { idProblem } from '../domain/ids.js';
 import type { InteractionEvent } from '../domain/types.js';
 import { AvroCodec, type EncodeOptions } from './avro/codec.js';
 import { loadSchema } from './avro/schemas.js';
@@ -73,8 +74,19 @@ export function interactionProblem(e: InteractionEvent): Problem | undefined {
   if (e.eventId.length === 0) return invalid('eventId', 'is empty');
   if (e.userId.length === 0) return invalid('userId', 'is empty');
   if (e.type !== 'ERASE' && e.itemId.length === 0) return invalid('itemId', `is required for ${e.type}`);
+  const ids = idsProblem(e);
+  if (ids !== undefined) return ids;
   if (!Number.isFinite(e.weight) || e.weight <= 0) return invalid('weight', `must be a finite number above 0, got ${e.weight}`);
   if (!Number.isSafeInteger(e.occurredAt) || e.occurredAt < 0) return invalid('occurredAt', `must be epoch milliseconds >= 0, got ${e.occurredAt}`);
+  return undefined;
+}
+
+// Ids that break the id rule get their own DLQ reasons, so an operator can tell them from other bad events.
+function idsProblem(e: InteractionEvent): Problem | undefined {
+  const user = idProblem(e.userId);
+  if (user !== undefined) return { code: 'INVALID_USER_ID', field: 'userId', reason: user };
+  const item = e.itemId === '' ? undefined : idProblem(e.itemId);
+  if (item !== undefined) return { code: 'INVALID_ITEM_ID', field: 'itemId', reason: item };
   return undefined;
 }
 
@@ -135,6 +147,8 @@ function parsePayload(text: string): Record<string, unknown> {
 
 function checkItem(itemId: string, vector: ArrayLike<number> | null, expectedDimension?: number): void {
   if (itemId.length === 0) fail(invalid('itemId', 'is empty'), 'ItemUpsert');
+  const bad = idProblem(itemId);
+  if (bad !== undefined) fail({ code: 'INVALID_ITEM_ID', field: 'itemId', reason: bad }, 'ItemUpsert');
   const p = vector === null ? undefined : vectorProblem(vector, expectedDimension);
   if (p !== undefined) fail(p, 'ItemUpsert');
 }

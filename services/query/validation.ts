@@ -3,6 +3,7 @@
  * message. Every failure is INVALID_INPUT with `details.field` naming the offending field.
  */
 import { InterestStreamError } from '../core/errors.js';
+import { idProblem } from '../domain/ids.js';
 
 export const STRATEGIES = ['ema', 'average', 'trend'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -11,7 +12,7 @@ export const EXCLUSIONS = ['seen', 'disliked'] as const;
 export type Exclusion = (typeof EXCLUSIONS)[number];
 
 export const DEFAULT_LIMIT = 20;
-export const MAX_ID_LENGTH = 256;
+export { MAX_ID_LENGTH } from '../domain/ids.js';
 
 /** Which of the user's lists to exclude from results. */
 export interface ExcludeSet {
@@ -32,20 +33,11 @@ export function errorField(e: InterestStreamError): string | undefined {
   return typeof f === 'string' ? f : undefined;
 }
 
-// Control characters would corrupt logs and Redis key layouts; braces would break the hash tag.
-function hasBadIdChar(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || c === 0x7b || c === 0x7d) return true;
-  }
-  return false;
-}
-
-/** A user or item id: 1..256 characters, no control characters or braces. */
+/** A user or item id under the one id rule (services/domain/ids.ts); the error names `field`. */
 export function parseId(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw invalidField(field, `${field} is required`);
-  if (value.length > MAX_ID_LENGTH) throw invalidField(field, `${field} is ${value.length} characters long, at most ${MAX_ID_LENGTH} allowed`);
-  if (hasBadIdChar(value)) throw invalidField(field, `${field} may not contain control characters or braces`);
+  const problem = idProblem(value);
+  if (problem !== undefined) throw invalidField(field, `${field} ${problem}`);
   return value;
 }
 

@@ -80,6 +80,17 @@ describe('InteractionEvent', () => {
     expectError(() => encodeInteraction({ ...view, ...overrides }), 'INVALID_EVENT', message, field);
   });
 
+  it.each([
+    [{ userId: 'u'.repeat(300) }, 'INVALID_USER_ID', 'userId', /userId is 300 characters long, at most 256 allowed/],
+    [{ userId: 'a{b}' }, 'INVALID_USER_ID', 'userId', /userId may not contain control characters or braces/],
+    [{ userId: 'a\tb' }, 'INVALID_USER_ID', 'userId', /userId may not contain/],
+    [{ itemId: 'i'.repeat(257) }, 'INVALID_ITEM_ID', 'itemId', /itemId is 257 characters long/],
+    [{ itemId: '}' }, 'INVALID_ITEM_ID', 'itemId', /itemId may not contain/],
+  ] as const)('rejects %o as %s (the id rule), on decode and before encoding', (overrides, code, field, message) => {
+    expectError(() => decodeInteraction(rawInteraction(overrides)), code, message, field);
+    expectError(() => encodeInteraction({ ...view, ...overrides }), code, message, field);
+  });
+
   it('reports bytes that are not an InteractionEvent as DECODE_FAILED', () => {
     expectError(() => decodeInteraction(Buffer.from('hello')), 'DECODE_FAILED', /bad magic/);
     const item = encodeItemUpsert({ itemId: 'i', vector: null, payload: {} });
@@ -120,6 +131,8 @@ describe('ItemUpsert', () => {
     expectError(() => decodeItemUpsert(wire('', '{}')), 'INVALID_EVENT', /itemId is empty/, 'itemId');
     expectError(() => decodeItemUpsert(wire('x', '[1]')), 'INVALID_EVENT', /payload is not a JSON object/, 'payload');
     expectError(() => decodeItemUpsert(wire('x', '{oops')), 'INVALID_EVENT', /payload is not JSON text/, 'payload');
+    expectError(() => decodeItemUpsert(wire('a{1}', '{}')), 'INVALID_ITEM_ID', /itemId may not contain control characters or braces/, 'itemId');
+    expectError(() => encodeItemUpsert({ itemId: 'x'.repeat(257), vector: null, payload: {} }), 'INVALID_ITEM_ID', /itemId is 257 characters long/, 'itemId');
   });
 });
 

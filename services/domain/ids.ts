@@ -1,0 +1,28 @@
+/**
+ * The one rule for user and item ids, shared by the HTTP and gRPC APIs, the typed publisher and
+ * ingest, so that any id ingest accepts can also be read and erased through the API.
+ *
+ * An id is 1–256 characters (Unicode code points, as JSON Schema's maxLength counts them), without
+ * control characters (they corrupt logs and key layouts) and without `{` or `}` (a brace would
+ * break the `{userId}` hash tag that keeps a user's Redis keys in one Redis Cluster slot).
+ */
+export const MAX_ID_LENGTH = 256;
+
+/** The same rule as a regular expression (ECMA-262 with the `u` flag), for the OpenAPI document. */
+export const ID_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f{}]+$';
+
+function isBadChar(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x7b || code === 0x7d;
+}
+
+/** Why `id` breaks the rule ("is empty", "is 300 characters long…"), or undefined when it is valid. */
+export function idProblem(id: string): string | undefined {
+  if (id.length === 0) return 'is empty';
+  let length = 0;
+  for (const ch of id) {
+    length++;
+    if (isBadChar(ch.codePointAt(0)!)) return 'may not contain control characters or braces';
+  }
+  if (length > MAX_ID_LENGTH) return `is ${length} characters long, at most ${MAX_ID_LENGTH} allowed`;
+  return undefined;
+}
