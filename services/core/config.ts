@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseApiKeys, type ApiKeySpec } from './api-keys.js';
 import { InterestStreamError } from './errors.js';
 import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
 
@@ -72,11 +74,15 @@ export interface Config {
   /** QUERY_GRPC_PORT: port of the query service's gRPC API; 0 picks a free port. Default 50051. */
   readonly queryGrpcPort: number;
   /**
-   * API_KEYS: comma-separated keys; when any is set, every /v1 route and gRPC call needs
-   * `Authorization: Bearer <key>`. Empty (the default) means no authentication. Never logged.
+   * API_KEYS (comma-separated) and API_KEYS_FILE (a file, one entry a line, `#` comments; e.g. a
+   * mounted Kubernetes secret): the keys, together. Entries are `<id>:<read|erase>:<secret>`,
+   * `<id>:<read|erase>:sha256:<hex digest>` or a bare `<secret>` (scope erase); see core/api-keys.ts.
+   * When any is set, every route but /healthz, /readyz, /metrics and /openapi.json, and every gRPC
+   * call but health, needs `Authorization: Bearer <secret>`. None (the default) means no
+   * authentication. Only digests are kept; secrets are never logged.
    */
-  readonly apiKeys: readonly string[];
-  /** RATE_LIMIT_PER_MINUTE: requests per minute per API key (per client address without keys). Default 600. */
+  readonly apiKeys: readonly ApiKeySpec[];
+  /** RATE_LIMIT_PER_MINUTE: requests per minute per API key, shared by all replicas through Redis. Default 60000. */
   readonly rateLimitPerMinute: number;
   /** QUERY_MAX_IN_FLIGHT: requests in progress (HTTP and gRPC together) beyond which the query service answers 503 / UNAVAILABLE at once. Default 64. */
   readonly queryMaxInFlight: number;
@@ -107,6 +113,26 @@ export interface Config {
    * shard resumes on another instance this long after the last renewal. Default 30000.
    */
   readonly snapshotLeaseMs: number;
+
+  // --- query access and bounds (issue 9) ---
+  /**
+   * RATE_LIMIT_PER_ADDRESS_PER_MINUTE: requests per minute per client address when no API keys are
+   * configured, shared by all replicas. Default 0: no per-address limit (a product backend calls
+   * from few addresses at a high rate).
+   */
+  readonly rateLimitPerAddressPerMinute: number;
+  /** AUTH_FAILURES_PER_MINUTE: failed authentications per client address per minute before it gets 429. Default 30. */
+  readonly authFailuresPerMinute: number;
+  /**
+   * TRUST_PROXY: Fastify's `trustProxy`, for a query service behind a load balancer: `false` (the
+   * default: the client is the peer address), `true` (trust X-Forwarded-For entirely), a number of
+   * proxy hops, or a comma list of proxy addresses / CIDRs. Decides the address rate limits key on.
+   */
+  readonly trustProxy: boolean | number | string;
+  /** PUBLISH_TIMEOUT_MS: how long the query service waits for Kafka to take an erasure before answering 503. Default 2000. */
+  readonly publishTimeoutMs: number;
+  /** HEALTH_MAX_WATCHERS: open gRPC Health/Watch streams beyond which new ones are refused (RESOURCE_EXHAUSTED). Default 100. */
+  readonly healthMaxWatchers: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -157,6 +183,29 @@ class Reader {
     }
     return raw as T;
   }
+}
+
+/** API_KEYS and the entries of API_KEYS_FILE, parsed together (see core/api-keys.ts). */
+function readApiKeys(r: Reader, env: Env): ApiKeySpec[] {
+  const entries = r.str('API_KEYS', '').split(',');
+  const file = r.optional('API_KEYS_FILE');
+  if (file !== undefined) {
+    try {
+      entries.push(...readFileSync(file, 'utf8').split(/\r?\n/));
+    } catch (e) {
+      r.problems.push(`API_KEYS_FILE=${JSON.stringify(file)}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const { keys, problems } = parseApiKeys(entries);
+  r.problems.push(...problems.map((p) => `API_KEYS${env.API_KEYS_FILE ? ' / API_KEYS_FILE' : ''}: ${p}`));
+  return keys;
+}
+
+/** TRUST_PROXY as Fastify takes it: a boolean, a hop count, or the proxies' addresses. */
+function readTrustProxy(raw: string): boolean | number | string {
+  if (/^(true|false)$/i.test(raw)) return raw.toLowerCase() === 'true';
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -219,12 +268,8 @@ export function loadConfig(env: Env = process.env): Config {
     schemaRegistryId: registryId === undefined ? undefined : r.int('SCHEMA_REGISTRY_ID', 0, 0, 2 ** 31 - 1),
     queryHttpPort: r.int('QUERY_HTTP_PORT', 8080, 0, 65_535),
     queryGrpcPort: r.int('QUERY_GRPC_PORT', 50051, 0, 65_535),
-    apiKeys: r
-      .str('API_KEYS', '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-    rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    apiKeys: readApiKeys(r, env),
+    rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 60_000, 1, 100_000_000),
     queryMaxInFlight: r.int('QUERY_MAX_IN_FLIGHT', 64, 1, 100_000),
     maxLimit: r.int('MAX_LIMIT', 200, 1, 10_000),
     popularHalfLifeMs: r.int('POPULAR_HALF_LIFE_MS', 86_400_000, 1),
@@ -234,6 +279,11 @@ export function loadConfig(env: Env = process.env): Config {
     snapshotLatenessMs: Math.min(r.int('SNAPSHOT_LATENESS_MS', 60_000, 0), snapshotIntervalMs - 1),
     dirtyShards: r.int('DIRTY_SHARDS', 16, 1, 4096),
     snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
+    rateLimitPerAddressPerMinute: r.int('RATE_LIMIT_PER_ADDRESS_PER_MINUTE', 0, 0, 100_000_000),
+    authFailuresPerMinute: r.int('AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+    trustProxy: readTrustProxy(r.str('TRUST_PROXY', 'false')),
+    publishTimeoutMs: r.int('PUBLISH_TIMEOUT_MS', 2000, 1, 600_000),
+    healthMaxWatchers: r.int('HEALTH_MAX_WATCHERS', 100, 0, 100_000),
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

@@ -94,3 +94,12 @@ const GENERATION_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export function isValidGeneration(name: string): boolean {
   return GENERATION_RE.test(name);
 }
+
+/**
+ * The Redis key of one rate-limit bucket (`key:<id>`, `addr:<address>`, `authfail:<address>`).
+ * Not per generation: a client's budget is the same whichever generation it reads. The hash tag
+ * keeps each bucket in one Redis Cluster slot.
+ */
+export function rateLimitKey(redisPrefix: string, bucket: string): string {
+  return `${redisPrefix}:ratelimit:{${bucket}}`;
+}

@@ -1,14 +1,15 @@
 /**
- * API keys and per-client rate limits, applied the same way to every /v1 HTTP route and every
- * gRPC call (health checks excepted), so a client cannot double its budget by switching transport.
+ * API keys, scopes and rate limits, applied the same way to every non-public HTTP route and every
+ * gRPC call (health excepted), so a client cannot double its budget by switching transport.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { keyDigest, scopeAllows, type ApiKeySpec, type ApiScope } from '../core/api-keys.js';
 import type { RateDecision, RateLimiter } from './ports.js';
 
-export type AccessFailure = 'unauthenticated' | 'rate_limited' | 'overloaded';
+export type AccessFailure = 'unauthenticated' | 'forbidden' | 'rate_limited' | 'overloaded';
 
-/** A refused request: 401 / UNAUTHENTICATED or 429 / RESOURCE_EXHAUSTED. Messages never echo the key. */
+/** A refused request: 401 / UNAUTHENTICATED, 403 / PERMISSION_DENIED, 429 / RESOURCE_EXHAUSTED or 503. Messages never echo the key. */
 export class AccessError extends Error {
   constructor(
     readonly failure: AccessFailure,
@@ -20,24 +21,40 @@ export class AccessError extends Error {
   }
 }
 
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+/** Who is calling: the key's id (undefined without keys) and the client address. */
+export interface Caller {
+  readonly keyId: string | undefined;
+  readonly address: string;
+}
+
+/** The budgets, per minute; `perAddress` 0 means no limit per address. */
+export interface RatePolicy {
+  readonly perKey: number;
+  readonly perAddress: number;
+  readonly authFailures: number;
+}
+
+interface StoredKey {
+  readonly spec: ApiKeySpec;
+  readonly digest: Buffer;
 }
 
 /**
- * Checks `Authorization: Bearer <key>` against the configured keys (none configured = open) and
- * charges the caller's rate limit. Clients are identified by a short hash of their key (never the
- * key itself, which must not reach logs or metrics), or by their address when keys are off.
+ * Checks `Authorization: Bearer <key>` against the configured keys (none configured = open), the
+ * key's scope against what the call needs, and charges the caller's budget: per key with keys, per
+ * address without (when configured); a failed authentication is charged to the address, so
+ * guessing keys is throttled.
  */
 export class AccessGuard {
-  private readonly keyHashes: Buffer[];
+  private readonly keys: StoredKey[];
 
   constructor(
-    apiKeys: readonly string[],
+    keys: readonly ApiKeySpec[],
     private readonly limiter: RateLimiter,
+    private readonly policy: RatePolicy,
     private readonly inFlight?: InFlightLimit,
   ) {
-    this.keyHashes = apiKeys.map(sha256);
+    this.keys = keys.map((spec) => ({ spec, digest: Buffer.from(spec.digest, 'hex') }));
   }
 
   /** Takes a place among the requests in progress (throws AccessError 'overloaded'); call the result when done. */
@@ -46,32 +63,48 @@ export class AccessGuard {
   }
 
   get authRequired(): boolean {
-    return this.keyHashes.length > 0;
+    return this.keys.length > 0;
   }
 
-  /** Resolves to the client id when the request may proceed; throws AccessError otherwise. */
-  async admit(authorization: string | undefined, address: string): Promise<string> {
-    const client = this.authenticate(authorization) ?? `addr:${address}`;
-    const decision = await this.limiter.take(client);
-    if (!decision.allowed) {
-      throw new AccessError('rate_limited', `rate limit exceeded; retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`, decision.retryAfterMs);
+  /** Resolves to the caller when the request may proceed; throws AccessError otherwise. */
+  async admit(authorization: string | undefined, address: string, needed: ApiScope): Promise<Caller> {
+    if (!this.authRequired) {
+      if (this.policy.perAddress > 0) await this.charge(`addr:${address}`, this.policy.perAddress, 'this client address');
+      return { keyId: undefined, address };
     }
-    return client;
+    let key: ApiKeySpec;
+    try {
+      key = this.authenticate(authorization);
+    } catch (e) {
+      await this.charge(`authfail:${address}`, this.policy.authFailures, 'failed authentications from this client address');
+      throw e;
+    }
+    await this.charge(`key:${key.id}`, this.policy.perKey, `API key "${key.id}"`);
+    if (!scopeAllows(key.scope, needed)) {
+      throw new AccessError('forbidden', `API key "${key.id}" has the ${key.scope} scope; this call needs ${needed}`);
+    }
+    return { keyId: key.id, address };
   }
 
-  private authenticate(authorization: string | undefined): string | undefined {
-    if (!this.authRequired) return undefined;
+  private async charge(bucket: string, perMinute: number, who: string): Promise<void> {
+    const decision = await this.limiter.take(bucket, perMinute);
+    if (decision.allowed) return;
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    throw new AccessError('rate_limited', `rate limit of ${perMinute} requests per minute for ${who} exceeded; retry in ${seconds} s`, decision.retryAfterMs);
+  }
+
+  private authenticate(authorization: string | undefined): ApiKeySpec {
     if (authorization === undefined || authorization === '') {
       throw new AccessError('unauthenticated', 'missing API key: send "Authorization: Bearer <key>"');
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match === null) throw new AccessError('unauthenticated', 'malformed Authorization header: expected "Bearer <key>"');
-    const presented = sha256(match[1]!);
+    const presented = Buffer.from(keyDigest(match[1]!), 'hex');
     // Compare fixed-length digests in constant time, against every key, so timing reveals nothing.
-    let found = false;
-    for (const h of this.keyHashes) found = timingSafeEqual(h, presented) || found;
-    if (!found) throw new AccessError('unauthenticated', 'invalid API key');
-    return `key:${presented.toString('hex', 0, 6)}`;
+    let found: ApiKeySpec | undefined;
+    for (const k of this.keys) if (timingSafeEqual(k.digest, presented)) found ??= k.spec;
+    if (found === undefined) throw new AccessError('unauthenticated', 'invalid API key');
+    return found;
   }
 }
 
@@ -81,38 +114,32 @@ interface Bucket {
 }
 
 /**
- * A token bucket per client: `perMinute` tokens, refilled continuously, so a client may burst up to
- * a minute's budget and then gets a steady `perMinute / 60` per second.
- *
- * In-process by design: it costs no network round trip per request, and with N query replicas
- * behind a load balancer a client's effective budget is at most N × perMinute, which the
- * RATE_LIMIT_PER_MINUTE value accounts for. Buckets live in an LRU; a bucket evicted under
- * pressure comes back full, which can only make the limiter more lenient, never wrongly refuse.
+ * In-process token buckets: the fake of the RateLimiter port for unit tests (the service uses
+ * RedisRateLimiter, shared by replicas); both pass test/unit/query/rate-limiter.contract.ts.
+ * Buckets live in an LRU; one evicted under pressure comes back full (more lenient, never wrong).
  */
 export class TokenBucketLimiter implements RateLimiter {
   private readonly buckets: LRUCache<string, Bucket>;
-  private readonly perMs: number;
 
   constructor(
-    private readonly perMinute: number,
     private readonly now: () => number = Date.now,
     maxClients = 100_000,
   ) {
-    this.perMs = perMinute / 60_000;
     this.buckets = new LRUCache({ max: maxClients });
   }
 
-  async take(client: string): Promise<RateDecision> {
+  async take(bucket: string, perMinute: number): Promise<RateDecision> {
+    const perMs = perMinute / 60_000;
     const now = this.now();
-    const b = this.buckets.get(client) ?? { tokens: this.perMinute, at: now };
-    b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * this.perMs);
+    const b = this.buckets.get(bucket) ?? { tokens: perMinute, at: now };
+    b.tokens = Math.min(perMinute, b.tokens + (now - b.at) * perMs);
     b.at = now;
-    this.buckets.set(client, b);
+    this.buckets.set(bucket, b);
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return { allowed: true, remaining: Math.floor(b.tokens), retryAfterMs: 0 };
     }
-    return { allowed: false, remaining: 0, retryAfterMs: Math.ceil((1 - b.tokens) / this.perMs) };
+    return { allowed: false, remaining: 0, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) };
   }
 }
 

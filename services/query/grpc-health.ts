@@ -9,20 +9,40 @@ interface CheckRequest {
 interface CheckResponse {
   status: ServingStatus;
 }
+type Watcher = grpc.ServerWritableStream<CheckRequest, CheckResponse>;
+
+export interface GrpcHealthOptions {
+  /** How often the one shared loop re-checks readiness while any Watch stream is open. */
+  readonly watchIntervalMs?: number;
+  /** Open Watch streams beyond which new ones are refused with RESOURCE_EXHAUSTED. */
+  readonly maxWatchers?: number | undefined;
+}
 
 /**
  * The standard grpc.health.v1 service. SERVING means ready (dependencies reachable, not draining),
- * the same answer as HTTP /readyz. Watch streams re-check every `watchIntervalMs` and send changes;
- * `close()` ends them, because the server's graceful shutdown waits for every open call.
+ * the same answer as HTTP /readyz, from the same cached probe. All Watch streams share one loop
+ * (not one timer per stream, which would let clients multiply the probes) and their number is
+ * capped; `close()` ends them, because the server's graceful shutdown waits for every open call.
  */
 export class GrpcHealth {
-  private readonly watchers = new Set<grpc.ServerWritableStream<CheckRequest, CheckResponse>>();
+  private readonly watchers = new Map<Watcher, ServingStatus | undefined>();
+  private readonly intervalMs: number;
+  private readonly maxWatchers: number;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly readiness: Readiness,
     private readonly services: readonly string[],
-    private readonly watchIntervalMs = 5000,
-  ) {}
+    options: GrpcHealthOptions = {},
+  ) {
+    this.intervalMs = options.watchIntervalMs ?? 5000;
+    this.maxWatchers = options.maxWatchers ?? 100;
+  }
+
+  /** Streams open now (tests, metrics). */
+  get watching(): number {
+    return this.watchers.size;
+  }
 
   private async status(): Promise<ServingStatus> {
     return (await this.readiness.check()).ready ? 'SERVING' : 'NOT_SERVING';
@@ -30,6 +50,38 @@ export class GrpcHealth {
 
   private known(service: string): boolean {
     return service === '' || this.services.includes(service);
+  }
+
+  // One readiness check for all streams; each stream hears only changes.
+  private tick(): void {
+    void this.status()
+      .catch((): ServingStatus => 'NOT_SERVING')
+      .then((s) => {
+        for (const [call, last] of this.watchers) {
+          if (s === last || call.cancelled) continue;
+          call.write({ status: s });
+          this.watchers.set(call, s);
+        }
+      });
+  }
+
+  private watch(call: Watcher): void {
+    if (this.watchers.size >= this.maxWatchers) {
+      call.emit('error', { code: GrpcStatus.RESOURCE_EXHAUSTED, details: `too many health Watch streams (at most ${this.maxWatchers})` });
+      return;
+    }
+    this.watchers.set(call, undefined);
+    const forget = (): void => {
+      this.watchers.delete(call);
+      if (this.watchers.size === 0 && this.timer !== undefined) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+    call.on('cancelled', forget);
+    call.on('finish', forget);
+    this.timer ??= setInterval(() => this.tick(), this.intervalMs);
+    this.tick();
   }
 
   readonly implementation: grpc.UntypedServiceImplementation = {
@@ -40,32 +92,20 @@ export class GrpcHealth {
       }
       this.status().then((status) => callback(null, { status }), () => callback(null, { status: 'NOT_SERVING' }));
     },
-    Watch: (call: grpc.ServerWritableStream<CheckRequest, CheckResponse>) => {
+    Watch: (call: Watcher) => {
       if (!this.known(call.request.service)) {
         call.write({ status: 'SERVICE_UNKNOWN' });
         return;
       }
-      this.watchers.add(call);
-      let last: ServingStatus | undefined;
-      const tick = (): void => {
-        void this.status().then((s) => {
-          if (s !== last && !call.cancelled) call.write({ status: s });
-          last = s;
-        });
-      };
-      tick();
-      const timer = setInterval(tick, this.watchIntervalMs);
-      call.on('cancelled', () => {
-        clearInterval(timer);
-        this.watchers.delete(call);
-      });
-      call.on('finish', () => clearInterval(timer));
+      this.watch(call);
     },
   };
 
   /** Tells watchers the service is going away and ends their streams. */
   close(): void {
-    for (const call of this.watchers) {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const call of [...this.watchers.keys()]) {
       call.write({ status: 'NOT_SERVING' });
       call.end();
     }

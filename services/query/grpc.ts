@@ -2,7 +2,9 @@
  * The gRPC transport (schemas/proto/recommendations.proto) over the same use cases, validation and
  * error mapping as HTTP, so both answer the same request with the same result.
  */
+import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type { ApiScope } from '../core/api-keys.js';
 import type { Logger } from '../core/logger.js';
 import type { AccessGuard } from './access.js';
 import { toApiError } from './api-errors.js';
@@ -12,7 +14,7 @@ import { loadProtos, RECOMMENDATIONS_SERVICE } from './grpc-protos.js';
 import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import type { UserHistory } from './history.js';
-import type { InterestSummary, QueryUseCases, Recommendations, ResultItem } from './use-cases.js';
+import type { ErasureReceipt, InterestSummary, QueryUseCases, Recommendations, Requester, ResultItem } from './use-cases.js';
 import { parseExclude, parseHistoryLimit, parseId, parseLimit, parseStrategy, type Limits } from './validation.js';
 
 export interface GrpcDeps {
@@ -22,8 +24,13 @@ export interface GrpcDeps {
   readonly readiness: Readiness;
   readonly limits: Limits;
   readonly logger: Logger;
+  /** Open grpc.health.v1 Watch streams beyond which new ones are refused. */
+  readonly healthMaxWatchers?: number;
 }
 
+interface EraseRequest {
+  user_id: string;
+}
 interface RecommendRequest {
   user_id: string;
   limit: number;
@@ -98,12 +105,20 @@ function renderHistory(h: UserHistory): object {
   };
 }
 
+function renderErasure(r: ErasureReceipt): object {
+  return { user_id: r.userId, event_id: r.eventId, purged: { redis: r.purged.redis, durable: r.purged.durable, history_snapshots: r.purged.historySnapshots } };
+}
+
 class GrpcTransport {
   constructor(private readonly deps: GrpcDeps) {}
 
-  /** Wraps a handler with the access guard, error mapping and metrics. */
-  unary<Req>(method: string, handler: (req: Req) => Promise<object>): grpc.handleUnaryCall<Req, object> {
+  /**
+   * Wraps a handler with the access guard (the call needs a key of `scope`), error mapping and
+   * metrics. Every call gets a request id: in the `request-id` trailer and in the log of a failure.
+   */
+  unary<Req>(method: string, scope: ApiScope, handler: (req: Req, requester: Requester) => Promise<object>): grpc.handleUnaryCall<Req, object> {
     return (call, callback) => {
+      const requestId = randomUUID();
       const start = process.hrtime.bigint();
       const done = (code: grpc.status): void => {
         const labels = { method, code: grpc.status[code] ?? String(code) };
@@ -113,10 +128,10 @@ class GrpcTransport {
       const auth = call.metadata.get('authorization')[0];
       let leave = (): void => {};
       this.deps.guard
-        .admit(typeof auth === 'string' ? auth : undefined, peerAddress(call.getPeer()))
-        .then(() => {
+        .admit(typeof auth === 'string' ? auth : undefined, peerAddress(call.getPeer()), scope)
+        .then((caller) => {
           leave = this.deps.guard.enter();
-          return handler(call.request);
+          return handler(call.request, { keyId: caller.keyId, requestId });
         })
         .finally(() => leave())
         .then(
@@ -126,8 +141,9 @@ class GrpcTransport {
           },
           (e: unknown) => {
             const err = toApiError(e);
-            if (err.serverFault) this.deps.logger.error({ err: e, method }, 'gRPC call failed');
+            if (err.serverFault) this.deps.logger.error({ err: e, method, requestId }, 'gRPC call failed');
             const trailers = new grpc.Metadata();
+            trailers.set('request-id', requestId);
             if (err.field !== undefined) trailers.set('error-field', err.field);
             if (err.retryAfterMs !== undefined) trailers.set('retry-after-ms', String(err.retryAfterMs));
             done(err.grpcStatus);
@@ -141,7 +157,7 @@ class GrpcTransport {
     const { useCases } = this.deps;
     const { maxLimit, historySize } = this.deps.limits;
     return {
-      Recommend: this.unary<RecommendRequest>('Recommend', async (r) =>
+      Recommend: this.unary<RecommendRequest>('Recommend', 'read', async (r) =>
         renderRecommendations(
           await useCases.recommend({
             userId: parseId('userId', r.user_id),
@@ -152,19 +168,20 @@ class GrpcTransport {
           }),
         ),
       ),
-      GetInterest: this.unary<GetInterestRequest>('GetInterest', async (r) =>
+      GetInterest: this.unary<GetInterestRequest>('GetInterest', 'read', async (r) =>
         renderInterest(await useCases.interest({ userId: parseId('userId', r.user_id), includeVector: r.include_vector })),
       ),
-      GetHistory: this.unary<GetHistoryRequest>('GetHistory', async (r) =>
+      GetHistory: this.unary<GetHistoryRequest>('GetHistory', 'read', async (r) =>
         renderHistory(
           await useCases.history({ userId: parseId('userId', r.user_id), limit: parseHistoryLimit(limitOf(r.limit), historySize), includeVector: r.include_vector }),
         ),
       ),
-      SimilarItems: this.unary<SimilarItemsRequest>('SimilarItems', async (r) => {
+      SimilarItems: this.unary<SimilarItemsRequest>('SimilarItems', 'read', async (r) => {
         const itemId = parseId('itemId', r.item_id);
         const items = await useCases.similar({ itemId, limit: parseLimit(limitOf(r.limit), maxLimit), filter: parseFilterSyntax(optional(r.filter)) });
         return { item_id: itemId, items: renderItems(items) };
       }),
+      Erase: this.unary<EraseRequest>('Erase', 'erase', async (r, requester) => renderErasure(await useCases.erase(parseId('userId', r.user_id), requester))),
     };
   }
 }
@@ -178,7 +195,7 @@ export interface GrpcServer {
 export function buildGrpcServer(deps: GrpcDeps): GrpcServer {
   const protos = loadProtos();
   const server = new grpc.Server();
-  const health = new GrpcHealth(deps.readiness, [RECOMMENDATIONS_SERVICE]);
+  const health = new GrpcHealth(deps.readiness, [RECOMMENDATIONS_SERVICE], { maxWatchers: deps.healthMaxWatchers });
   server.addService(protos.recommendations.service, new GrpcTransport(deps).implementation());
   server.addService(protos.health.service, health.implementation);
   return { server, health };

@@ -1,7 +1,9 @@
 /** The /v1 routes: parse and validate, call the use case, render. Guards run in http.ts. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseFilterSyntax } from './filter-syntax.js';
-import type { QueryUseCases } from './use-cases.js';
+import type { RouteAccess } from './http.js';
+import { rejectOtherMethods } from './method-not-allowed.js';
+import type { QueryUseCases, Requester } from './use-cases.js';
 import { checkQueryParams, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, parseStrategy, type Limits } from './validation.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
@@ -11,8 +13,10 @@ export const SIMILAR_PARAMS = ['limit', 'filter'] as const;
 export const INTEREST_PARAMS = ['include'] as const;
 export const HISTORY_PARAMS = ['include', 'limit'] as const;
 
-/** Registers the /v1 routes; `limits` caps every `limit`. */
-export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, limits: Limits): void {
+const ERASE: { config: RouteAccess } = { config: { scope: 'erase' } };
+
+/** Registers the /v1 routes; `limits` caps every `limit`; `requester` says who asked (for the erasure log). */
+export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, limits: Limits, requester: (req: FastifyRequest) => Requester): void {
   const { maxLimit, historySize } = limits;
   app.get('/v1/users/:userId/recommendations', async (req: Req) => {
     const userId = parseId('userId', req.params.userId);
@@ -45,10 +49,15 @@ export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, 
     return { itemId, items };
   });
 
-  app.delete('/v1/users/:userId', async (req: Req, reply) => {
+  app.delete('/v1/users/:userId', ERASE, async (req: Req, reply) => {
     const userId = parseId('userId', req.params.userId);
     checkQueryParams(req.query, []);
-    const receipt = await useCases.erase(userId);
+    const receipt = await useCases.erase(userId, requester(req));
     return reply.code(202).send(receipt);
   });
+
+  for (const url of ['/v1/users/:userId/recommendations', '/v1/users/:userId/interest', '/v1/users/:userId/history', '/v1/items/:itemId/similar']) {
+    rejectOtherMethods(app, url, ['GET', 'HEAD']);
+  }
+  rejectOtherMethods(app, '/v1/users/:userId', ['DELETE']);
 }

@@ -2,14 +2,16 @@
  * Composition root of the query service: connects Redis, the vector store and the Kafka producer,
  * wires the use cases into HTTP and gRPC, and shuts down in order — not-ready first, drain, close.
  */
+import type { Admin } from 'kafkajs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { createKafka } from '../adapters/kafka/kafka-client.js';
-import { InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
+import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
-import { AccessGuard, InFlightLimit, TokenBucketLimiter } from './access.js';
+import { AccessGuard, InFlightLimit } from './access.js';
 import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
 import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics } from './metrics.js';
@@ -17,6 +19,24 @@ import { buildOpenApi } from './openapi.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
 import { QueryUseCases } from './use-cases.js';
+
+/**
+ * Creates the interactions topic when it is missing, so the first erasure does not wait on kafkajs'
+ * metadata retries. A failure (e.g. no permission to create topics) is logged, not fatal: the
+ * service then reports not ready until the topic exists.
+ */
+async function prepareTopic(admin: Admin, config: Config, log: Logger): Promise<void> {
+  try {
+    if (await ensureTopic(admin, config.interactionsTopic, config.topicPartitions)) log.info({ topic: config.interactionsTopic }, 'created the interactions topic');
+  } catch (e) {
+    log.warn({ topic: config.interactionsTopic, err: (e as Error).message }, 'cannot create the interactions topic; not ready until it exists');
+  }
+}
+
+/** The readiness probe of the producer: the broker answers and the topic erasures go to exists. */
+async function topicExists(admin: Admin, topic: string): Promise<void> {
+  if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
+}
 
 export interface RunningQueryService {
   readonly httpPort: number;
@@ -31,7 +51,13 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
   const vectors = createVectorStore(config, log);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: log });
-  const publisher = new InteractionPublisher({ kafka, topic: config.interactionsTopic, schemaRegistryId: config.schemaRegistryId, logger: log });
+  const publisher = new InteractionPublisher({
+    kafka,
+    topic: config.interactionsTopic,
+    schemaRegistryId: config.schemaRegistryId,
+    logger: log,
+    timeoutMs: config.publishTimeoutMs,
+  });
   const admin = kafka.admin();
   const closers: Array<() => Promise<unknown>> = [];
   const closeAll = async (): Promise<void> => {
@@ -46,6 +72,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     closers.push(() => publisher.close());
     await admin.connect();
     closers.push(() => admin.disconnect());
+    await prepareTopic(admin, config, log);
   } catch (e) {
     await closeAll();
     throw e;
@@ -62,17 +89,22 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   });
   const readiness = new Readiness(
     [
-      { name: 'producer', check: async () => void (await admin.describeCluster()) },
+      { name: 'producer', check: () => topicExists(admin, config.interactionsTopic) },
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'vectorStore', check: async () => void (await vectors.collectionDimension(config.itemsCollection)) },
     ],
     log,
   );
   const metrics = createQueryMetrics();
-  const guard = new AccessGuard(config.apiKeys, new TokenBucketLimiter(config.rateLimitPerMinute), new InFlightLimit(config.queryMaxInFlight));
+  const guard = new AccessGuard(
+    config.apiKeys,
+    new RedisRateLimiter(redis, config.redisPrefix, log),
+    { perKey: config.rateLimitPerMinute, perAddress: config.rateLimitPerAddressPerMinute, authFailures: config.authFailuresPerMinute },
+    new InFlightLimit(config.queryMaxInFlight),
+  );
   const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
-  const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit, config.historySize) });
-  const grpc = buildGrpcServer(shared);
+  const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit, config.historySize), trustProxy: config.trustProxy });
+  const grpc = buildGrpcServer({ ...shared, healthMaxWatchers: config.healthMaxWatchers });
   let httpPort: number;
   let grpcPort: number;
   try {

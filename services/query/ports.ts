@@ -25,19 +25,7 @@ export interface ErasurePublisher {
   publish(events: readonly InteractionEvent[]): Promise<unknown>;
 }
 
-/** The outcome of asking for one request's worth of quota. */
-export interface RateDecision {
-  readonly allowed: boolean;
-  /** Requests still allowed right now (0 when refused). */
-  readonly remaining: number;
-  /** When refused: how long until one request is allowed again. */
-  readonly retryAfterMs: number;
-}
-
-/** Per-client request quota, shared by HTTP and gRPC so a client cannot double its rate by switching. */
-export interface RateLimiter {
-  take(client: string): Promise<RateDecision>;
-}
+export type { RateDecision, RateLimiter } from '../domain/ports.js';
 
 /** A named readiness probe: resolves when the dependency answers, rejects otherwise. */
 export interface ReadinessProbe {

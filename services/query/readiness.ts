@@ -11,14 +11,21 @@ export interface ReadinessReport {
 /**
  * Readiness = not shutting down and every dependency answering within `timeoutMs`. Shutdown flips
  * `draining` first, so load balancers stop sending traffic before the servers stop accepting it.
+ *
+ * The probes run at most once per `minIntervalMs` whatever the request rate: /readyz and gRPC
+ * health are public, and each probe touches Kafka, Redis and the vector store, so without the
+ * cache anyone could turn probes into load on every backend.
  */
 export class Readiness {
   private drainingNow = false;
+  private last: { readonly at: number; readonly checks: Promise<Record<string, string>> } | undefined;
 
   constructor(
     private readonly probes: readonly ReadinessProbe[],
     private readonly logger: Logger,
     private readonly timeoutMs = 2000,
+    private readonly minIntervalMs = 1000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   get draining(): boolean {
@@ -30,10 +37,16 @@ export class Readiness {
   }
 
   async check(): Promise<ReadinessReport> {
-    const results = await Promise.all(this.probes.map(async (p) => [p.name, await this.run(p)] as const));
-    const checks = Object.fromEntries(results);
-    const ready = !this.drainingNow && results.every(([, r]) => r === 'ok');
+    const now = this.now();
+    if (this.last === undefined || now - this.last.at >= this.minIntervalMs) this.last = { at: now, checks: this.probeAll() };
+    const checks = await this.last.checks;
+    const ready = !this.drainingNow && Object.values(checks).every((r) => r === 'ok');
     return { ready, draining: this.drainingNow, checks };
+  }
+
+  private async probeAll(): Promise<Record<string, string>> {
+    const results = await Promise.all(this.probes.map(async (p) => [p.name, await this.run(p)] as const));
+    return Object.fromEntries(results);
   }
 
   private async run(probe: ReadinessProbe): Promise<string> {

@@ -77,6 +77,12 @@ export interface QueryDeps {
 const COLD_START_FILTER_FACTOR = 10;
 const COLD_START_MIN_SCAN = 500;
 
+/** Who asked for an erasure, for the audit log: the API key's id (undefined without keys) and the request id. */
+export interface Requester {
+  readonly keyId: string | undefined;
+  readonly requestId: string | undefined;
+}
+
 export class QueryUseCases {
   constructor(private readonly deps: QueryDeps) {}
 
@@ -140,9 +146,9 @@ export class QueryUseCases {
   /**
    * Publishes an ERASE event (so ingest tombstones the user and replays keep them erased), then
    * purges Redis, the durable record and the history at once, so the user is gone before ingest
-   * gets to the event.
+   * gets to the event. The log line records who asked (the key's id, never the key) and the request.
    */
-  async erase(userId: string): Promise<ErasureReceipt> {
+  async erase(userId: string, requester: Requester = { keyId: undefined, requestId: undefined }): Promise<ErasureReceipt> {
     const eventId = randomUUID();
     await this.deps.publisher.publish([{ eventId, userId, itemId: '', type: 'ERASE', occurredAt: Date.now(), weight: 1 }]);
     // The active generation is purged now; every other generation folds the ERASE event itself.
@@ -153,7 +159,7 @@ export class QueryUseCases {
       this.deps.vectors.delete(g.users.collection, [userId]).catch(ignoreMissingCollection),
       g.history.delete(userId),
     ]);
-    this.deps.logger.info({ userId, eventId }, 'user erased');
+    this.deps.logger.info({ userId, eventId, keyId: requester.keyId ?? null, requestId: requester.requestId ?? null }, 'user erased');
     return { userId, eventId, purged: { redis: hot.has(userId), durable: durable !== null, historySnapshots } };
   }
 

@@ -105,7 +105,9 @@ describe('query service: a cap on requests in progress', () => {
     const refused = burst.filter((r) => r.status === 503);
     expect(refused.length).toBeGreaterThan(0);
     expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
-    expect(refused[0]!.body).toEqual({ error: { code: 'OVERLOADED', message: 'the query service is at capacity (1 requests in progress); retry shortly' } });
+    expect(refused[0]!.body).toEqual({
+      error: { code: 'OVERLOADED', message: 'the query service is at capacity (1 requests in progress); retry shortly', requestId: refused[0]!.headers.get('x-request-id') },
+    });
     expect(refused[0]!.headers.get('retry-after')).toBe('1');
     // Places are given back: once the burst is over, a request goes through.
     expect((await f.http('/v1/users/u/recommendations?limit=5')).status).toBe(200);

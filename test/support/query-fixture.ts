@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../services/core/config.js';
-import { silentLogger } from '../../services/core/logger.js';
+import { silentLogger, type Logger } from '../../services/core/logger.js';
 import { ITEMS_COLLECTION, RedisKeys, usersCollection } from '../../services/core/names.js';
 import { toUserPoint } from '../../services/core/user-record.js';
 import type { UserState } from '../../services/domain/types.js';
@@ -80,7 +80,7 @@ type UnaryMethod = (request: object, metadata: grpc.Metadata, callback: (err: un
 export const API_KEY = 'test-key-0123456789';
 
 /** Starts a seeded service; `env` overrides configuration (API_KEYS defaults to API_KEY). */
-export async function startFixture(opts: { redisUrl: string; kafkaBrokers: string; env?: Record<string, string> }): Promise<QueryFixture> {
+export async function startFixture(opts: { redisUrl: string; kafkaBrokers: string; env?: Record<string, string>; logger?: Logger }): Promise<QueryFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'query-'));
   const config = loadConfig({
     REDIS_URL: opts.redisUrl,
@@ -96,7 +96,7 @@ export async function startFixture(opts: { redisUrl: string; kafkaBrokers: strin
     SHUTDOWN_GRACE_MS: '2000',
     ...opts.env,
   });
-  const logger = silentLogger();
+  const logger = opts.logger ?? silentLogger();
   const admin = createKafka({ brokers: config.kafkaBrokers, clientId: 'query-test', logger }).admin();
   await admin.connect();
   await ensureTopic(admin, config.interactionsTopic, 1);

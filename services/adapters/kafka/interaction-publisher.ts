@@ -19,6 +19,12 @@ export interface InteractionPublisherOptions {
   readonly now?: () => number;
   /** Id generator for the default eventId (tests). */
   readonly newId?: () => string;
+  /**
+   * Longest wait for a send (config PUBLISH_TIMEOUT_MS in the query service). kafkajs retries
+   * metadata for a missing topic or an unreachable broker for tens of seconds; past this bound the
+   * caller gets BROKER_UNAVAILABLE with `details.timeoutMs` instead of waiting. Unbounded when absent.
+   */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -75,12 +81,28 @@ export class InteractionPublisher {
     const codec = interactionCodec();
     const messages = complete.map((e) => ({ key: e.userId, value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }) }));
     try {
-      await this.producer.send({ topic: this.opts.topic, messages });
+      await this.bounded(this.producer.send({ topic: this.opts.topic, messages }));
     } catch (e) {
       throw toInterestStreamError(e, 'BROKER_UNAVAILABLE');
     }
     this.logger.debug({ count: complete.length }, 'published interactions');
     return complete;
+  }
+
+  // The send itself goes on in kafkajs after a timeout; its ids are fixed, so if it lands late and
+  // the caller retries, ingest drops the duplicate.
+  private bounded<T>(send: Promise<T>): Promise<T> {
+    const timeoutMs = this.opts.timeoutMs;
+    if (timeoutMs === undefined) return send;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const message = `publishing to ${this.opts.topic} did not complete within ${timeoutMs} ms`;
+        reject(new InterestStreamError('BROKER_UNAVAILABLE', message, { details: { timeoutMs, topic: this.opts.topic } }));
+      }, timeoutMs);
+    });
+    send.catch(() => {});
+    return Promise.race([send, expired]).finally(() => clearTimeout(timer));
   }
 
   private complete(e: InteractionInput): InteractionEvent {
