@@ -61,6 +61,26 @@ export interface VectorStore {
   /** Nearest neighbours by cosine similarity, best first, never more than `limit`. */
   search(collection: string, request: SearchRequest): Promise<SearchHit[]>;
   count(collection: string): Promise<number>;
+  /**
+   * Compare-and-set per point on a version kept in two numeric payload keys: a point replaces the
+   * stored one unless that one has the same `stream` value and a greater `position` (an equal one is
+   * rewritten, so a redelivered write is idempotent); a missing point is inserted. A point that loses
+   * is left as stored and counted in `stale`, never an error. Atomic per point across processes.
+   */
+  upsertIfNewer(collection: string, points: readonly VectorPoint[], version: VersionKeys): Promise<ConditionalUpsert>;
+}
+
+/** The payload keys holding a point's version: both finite numbers on every point written. */
+export interface VersionKeys {
+  /** Positions compare only within one stream (for user states: the Kafka partition). */
+  readonly stream: string;
+  /** Order within a stream (for user states: the offset of the last applied event). */
+  readonly position: string;
+}
+
+export interface ConditionalUpsert {
+  /** Points left untouched because the stored one was newer. */
+  readonly stale: number;
 }
 
 /** Result of a compare-and-set write of one user's state. */

@@ -1,17 +1,18 @@
 import type { IHeaders } from 'kafkajs';
 import type { PopularityIncrement, PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../domain/types.js';
-import { emptyUserState, foldEvents, type FoldInput } from '../domain/fold.js';
+import { foldEvents, type FoldInput } from '../domain/fold.js';
 import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../core/errors.js';
 import { decodeInteraction } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import { fromUserPoint } from '../core/user-record.js';
 import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
 import type { DirtyUsers } from '../snapshotter/ports.js';
 import { recordFor } from '../snapshotter/records.js';
 import { splitAtWindows, type Boundary, type HistoryEmitter } from './history-boundaries.js';
 import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';
+import { loadUserStates } from './state-loader.js';
+import { sameWatermark, type StateTrust } from './state-trust.js';
 
 /** One Kafka record as the processor needs it (the consumer adapter translates kafkajs' type). */
 export interface RawRecord {
@@ -41,6 +42,8 @@ export interface BatchDeps {
   readonly casAttempts?: number;
   /** Where written users are marked for the snapshotter; absent, no interest snapshots are taken. */
   readonly dirty?: Pick<DirtyUsers, 'mark'>;
+  /** Which Redis states may be used without a durable read (state-trust.ts); absent, all are. */
+  readonly trust?: StateTrust;
 }
 
 interface Pending {
@@ -135,25 +138,9 @@ export class BatchProcessor {
     return byUser;
   }
 
-  /**
-   * Redis first; users Redis does not know are rehydrated from states still waiting for their
-   * durable write, else from the durable users collection.
-   */
-  private async loadStates(userIds: string[]): Promise<{ states: Map<string, UserState>; expected: Map<string, Watermark | null> }> {
-    const hot = await this.deps.states.getMany(userIds);
-    const expected = new Map<string, Watermark | null>();
-    for (const id of userIds) expected.set(id, hot.get(id)?.watermark ?? null);
-    const unflushed = this.deps.unflushed?.(userIds.filter((id) => !hot.has(id))) ?? new Map<string, UserState>();
-    for (const [id, s] of unflushed) hot.set(id, s);
-    const misses = userIds.filter((id) => !hot.has(id));
-    if (misses.length > 0) {
-      const durable = await this.deps.store.get(this.deps.usersCollection, misses);
-      for (const [id, point] of durable) hot.set(id, fromUserPoint(point));
-      this.deps.metrics.rehydrated.inc(durable.size);
-    }
-    const states = new Map<string, UserState>();
-    for (const id of userIds) states.set(id, hot.get(id) ?? emptyUserState(id));
-    return { states, expected };
+  /** A trusted Redis state, else the newest of Redis, unflushed and durable (state-loader.ts). */
+  private loadStates(userIds: string[]): Promise<{ states: Map<string, UserState>; expected: Map<string, Watermark | null> }> {
+    return loadUserStates(this.deps, userIds);
   }
 
   /**
@@ -238,12 +225,18 @@ export class BatchProcessor {
     expected: Map<string, Watermark | null>,
     refold: (userId: string, base: UserState) => UserFold,
   ): Promise<void> {
-    let todo = [...folds.keys()].filter((id) => folds.get(id)!.state !== folds.get(id)!.base);
+    // A base that is not what Redis holds (rehydrated, or newer than a rewound Redis) is written even if unchanged.
+    const mustWrite = (id: string) => folds.get(id)!.state !== folds.get(id)!.base || !sameWatermark(folds.get(id)!.base.watermark, expected.get(id) ?? null);
+    let todo = [...folds.keys()].filter(mustWrite);
     const attempts = this.deps.casAttempts ?? 5;
-    for (let attempt = 1; todo.length > 0; attempt++) {
-      const outcomes = await this.deps.states.casMany(todo.map((id) => ({ state: folds.get(id)!.state, expected: expected.get(id) ?? null })));
+    for (let attempt = 1; ; attempt++) {
+      const outcomes = todo.length === 0 ? [] : await this.deps.states.casMany(todo.map((id) => ({ state: folds.get(id)!.state, expected: expected.get(id) ?? null })));
       const conflicts = todo.filter((_, i) => !outcomes[i]!.ok);
-      if (conflicts.length === 0) return;
+      if (conflicts.length === 0) {
+        // Every user of the batch now holds in Redis a state this process wrote or checked.
+        this.deps.trust?.remember([...folds.values()].map((f) => f.state));
+        return;
+      }
       this.deps.metrics.casConflicts.inc(conflicts.length);
       if (attempt >= attempts) {
         throw new InterestStreamError('CONFLICT', `compare-and-set kept failing for ${conflicts.length} users after ${attempts} attempts`);
@@ -255,7 +248,7 @@ export class BatchProcessor {
         folds.set(id, refold(id, fresh.get(id)!));
       }
       await this.emitBoundaries(conflicts.map((id) => folds.get(id)!));
-      todo = conflicts.filter((id) => folds.get(id)!.state !== folds.get(id)!.base);
+      todo = conflicts.filter(mustWrite);
     }
   }
 

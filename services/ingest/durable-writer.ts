@@ -1,7 +1,7 @@
 import type { VectorStore } from '../domain/ports.js';
 import type { UserState } from '../domain/types.js';
 import type { Logger } from '../core/logger.js';
-import { toUserPoint } from '../core/user-record.js';
+import { writeUserStates } from './durable-users.js';
 
 /** The next offset to commit for one partition. */
 export interface CommitPoint {
@@ -20,6 +20,8 @@ export interface DurableWriterDeps {
   readonly maxPending: number;
   readonly logger: Logger;
   readonly onFlush?: (users: number, ms: number) => void;
+  /** States the durable store refused because it held a newer one (compare-and-set). */
+  readonly onStale?: (count: number) => void;
 }
 
 /**
@@ -80,9 +82,7 @@ export class DurableWriter {
       this.commits = new Map();
       const started = performance.now();
       try {
-        if (this.writing.size > 0) {
-          await this.deps.store.upsert(this.deps.usersCollection, [...this.writing.values()].map((s) => toUserPoint(s, this.deps.dimension)));
-        }
+        if (this.writing.size > 0) await writeUserStates(this.deps, this.writing.values());
       } catch (e) {
         this.requeue(commits);
         await this.backOff(e);

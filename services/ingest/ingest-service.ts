@@ -14,6 +14,7 @@ import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
+import { redisNodeIdentity } from '../adapters/redis/redis-node-identity.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { SnapshotClaims } from '../snapshotter/snapshot-claims.js';
 import { BatchProcessor } from './batch-processor.js';
@@ -22,6 +23,7 @@ import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { InteractionsConsumer } from './interactions-consumer.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
+import { StateTrust } from './state-trust.js';
 import type { UserState } from '../domain/types.js';
 
 export interface IngestHandle {
@@ -92,6 +94,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const keys = new RedisKeys(config.redisPrefix, config.generation);
     const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs });
     const deadLetters = new DeadLetterPublisher(producer);
+    const trust = new StateTrust(() => redisNodeIdentity(redis));
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,
       states: new RedisUserStateStore(redis, keys),
@@ -105,13 +108,17 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       deadLetter: (letters) => deadLetters.send(letters),
       history: historyEmitter(config, producer, new SnapshotClaims(redis, keys)),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
+      trust,
     });
 
     const itemsConsumer = new ItemsConsumer({ kafka, config, store, items, dimension, deadLetters, logger: log });
     await itemsConsumer.start();
     closers.push(() => itemsConsumer.close());
 
-    const interactions = new InteractionsConsumer({ kafka, config, processor, store, usersCollection: users, dimension, metrics, logger: log });
+    const interactions = new InteractionsConsumer({
+      ...{ kafka, config, processor, store, usersCollection: users, dimension, metrics, logger: log },
+      onAssigned: () => trust.forgetAll(),
+    });
     closers.push(() => interactions.close());
     await interactions.start(opts.from ?? 'earliest');
     log.info({ topic: config.interactionsTopic, dimension, metricsPort: port }, 'ingest running');

@@ -7,6 +7,7 @@ import type { UserState } from '../domain/types.js';
 import type { BatchProcessor, RawRecord } from './batch-processor.js';
 import { DurableWriter } from './durable-writer.js';
 import type { IngestMetrics } from './metrics.js';
+import { PartitionOwnership } from './partition-ownership.js';
 
 /**
  * How long the broker may hold an empty fetch. Data is returned as soon as it arrives whatever this
@@ -26,6 +27,8 @@ export interface InteractionsConsumerDeps {
   readonly dimension: number;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
+  /** Called after every group (re)join: trust in Redis states verified under the old assignment ends. */
+  readonly onAssigned?: () => void;
 }
 
 /**
@@ -47,6 +50,7 @@ export class InteractionsConsumer {
     const { kafka, config, metrics } = this.deps;
     const consumer = kafka.consumer({ groupId: consumerGroupId(config.consumerGroup, config.generation), maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: FETCH_WAIT_MS });
     this.consumer = consumer;
+    const ownership = new PartitionOwnership(consumer, this.deps.onAssigned);
     const writer = new DurableWriter({
       store: this.deps.store,
       usersCollection: this.deps.usersCollection,
@@ -54,7 +58,11 @@ export class InteractionsConsumer {
       maxPending: MAX_PENDING_USERS,
       logger: this.deps.logger,
       onFlush: (_users, ms) => metrics.durableWrites.observe(ms / 1000),
-      commit: async (points) => {
+      onStale: (count) => metrics.staleDurableWrites.inc(count),
+      commit: async (all) => {
+        const { keep: points, dropped } = ownership.keepOwned(all);
+        if (dropped > 0) metrics.droppedCommits.inc(dropped);
+        if (points.length === 0) return;
         await consumer.commitOffsets(points.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
         for (const p of points) metrics.committedOffset.set({ topic: p.topic, partition: String(p.partition) }, Number(p.offset));
       },

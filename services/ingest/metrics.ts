@@ -15,6 +15,9 @@ export interface IngestMetrics {
   readonly committedOffset: Gauge<'topic' | 'partition'>;
   readonly historyRecords: Counter;
   readonly durableWrites: Histogram;
+  readonly staleDurableWrites: Counter;
+  readonly droppedCommits: Counter;
+  readonly untrustedStates: Counter;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -78,6 +81,21 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
       name: 'interest_stream_ingest_committed_offset',
       help: 'Last committed offset per partition',
       labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+    staleDurableWrites: new Counter({
+      name: 'interest_stream_ingest_stale_durable_writes_total',
+      help: 'User states the durable store kept a newer record for (a paused or partition-less consumer writing late)',
+      registers,
+    }),
+    droppedCommits: new Counter({
+      name: 'interest_stream_ingest_dropped_commits_total',
+      help: 'Offset commits dropped because the partition was no longer assigned to this process',
+      registers,
+    }),
+    untrustedStates: new Counter({
+      name: 'interest_stream_ingest_untrusted_states_total',
+      help: 'Redis states this process had not written or verified since it connected to that Redis node, checked against the durable store',
       registers,
     }),
   };

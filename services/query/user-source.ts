@@ -16,9 +16,11 @@ export interface LoadedUser {
 
 /**
  * Reads a user's state from Redis first (fresh within milliseconds of ingest), else from the
- * durable users collection of the generation. A durable hit is written back to Redis only when
- * Redis still holds nothing for the user (compare-and-set against "no watermark"), so a slow read
- * can never overwrite a newer state ingest wrote in the meantime.
+ * durable users collection of the generation. The query service never writes user state: a durable
+ * record may be older than a state waiting in ingest for its durable write, and putting it into
+ * Redis would hand ingest an old state to fold onto. Ingest rehydrates Redis itself (its trust rule
+ * compares Redis, its unflushed states and the durable store), so a miss here costs one durable
+ * read per request until that user's next event.
  */
 export class UserSource {
   constructor(
@@ -37,7 +39,6 @@ export class UserSource {
     if (hot !== undefined) return { state: hot, source: 'redis' };
     const durable = await this.loadDurable(userId);
     if (durable === null) return { state: null, source: 'none' };
-    this.rehydrate(durable);
     return { state: durable, source: 'durable' };
   }
 
@@ -51,11 +52,5 @@ export class UserSource {
       if (isInterestStreamError(e) && e.code === 'NOT_FOUND') return null;
       throw e;
     }
-  }
-
-  private rehydrate(state: UserState): void {
-    this.redis.casMany([{ state, expected: null }]).catch((e: unknown) => {
-      this.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not cache a user state read from the durable store');
-    });
   }
 }

@@ -136,6 +136,53 @@ export function describeVectorStoreContract(name: string, factory: () => Contrac
       await expect(store.search(col, { vector: unitVector(rand, 3), limit: 1 })).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
     });
 
+    describe('conditional upsert (compare-and-set on a version in the payload)', () => {
+      const keys = { stream: 'wp', position: 'wo' };
+      const at = (id: string, wp: number, wo: number, tag: string): VectorPoint => ({ id, vector: unitVector(rng(wo + 31 * wp), 4), payload: { wp, wo, tag } });
+      const tagOf = async (col: string, id: string) => (await store.get(col, [id])).get(id)?.payload.tag;
+
+      it('inserts a missing point, overwrites an older or equal one, and leaves a newer one untouched', async () => {
+        const col = await collection(4);
+        expect(await store.upsertIfNewer(col, [at('u', 0, 5, 'first')], keys)).toEqual({ stale: 0 });
+        expect(await tagOf(col, 'u')).toBe('first');
+        expect(await store.upsertIfNewer(col, [at('u', 0, 4, 'older')], keys)).toEqual({ stale: 1 });
+        expect(await tagOf(col, 'u')).toBe('first');
+        const kept = (await store.get(col, ['u'])).get('u')!;
+        expect(bits(kept.vector)).toEqual(bits(at('u', 0, 5, 'first').vector));
+        expect(await store.upsertIfNewer(col, [at('u', 0, 5, 'again')], keys)).toEqual({ stale: 0 });
+        expect(await tagOf(col, 'u')).toBe('again');
+        expect(await store.upsertIfNewer(col, [at('u', 0, 9, 'newer')], keys)).toEqual({ stale: 0 });
+        expect(await tagOf(col, 'u')).toBe('newer');
+        expect(await store.count(col)).toBe(1);
+      });
+
+      it('compares positions only within one stream, and replaces a point written without a version', async () => {
+        const col = await collection(4);
+        await store.upsertIfNewer(col, [at('u', 0, 100, 'p0')], keys);
+        expect(await store.upsertIfNewer(col, [at('u', 1, 3, 'p1')], keys)).toEqual({ stale: 0 });
+        expect(await tagOf(col, 'u')).toBe('p1');
+        await store.upsert(col, [{ id: 'plain', vector: unitVector(rng(1), 4), payload: { tag: 'plain' } }]);
+        expect(await store.upsertIfNewer(col, [at('plain', 0, 0, 'versioned')], keys)).toEqual({ stale: 0 });
+        expect(await tagOf(col, 'plain')).toBe('versioned');
+      });
+
+      it('decides per point within one call and counts exactly the stale ones', async () => {
+        const col = await collection(4);
+        await store.upsertIfNewer(col, [at('a', 0, 10, 'a10'), at('b', 0, 10, 'b10'), at('c', 2, 10, 'c10')], keys);
+        const result = await store.upsertIfNewer(col, [at('a', 0, 9, 'a9'), at('b', 0, 11, 'b11'), at('c', 2, 1, 'c1'), at('d', 0, 1, 'd1')], keys);
+        expect(result).toEqual({ stale: 2 });
+        const got = await store.get(col, ['a', 'b', 'c', 'd']);
+        expect(Object.fromEntries([...got].map(([id, p]) => [id, p.payload.tag]))).toEqual({ a: 'a10', b: 'b11', c: 'c10', d: 'd1' });
+      });
+
+      it('refuses a point whose version keys are not numbers, naming it, and writes nothing', async () => {
+        const col = await collection(4);
+        const bad = { id: 'no-version', vector: unitVector(rng(2), 4), payload: { wp: 0, wo: '7' } };
+        await expect(store.upsertIfNewer(col, [at('ok', 0, 1, 'ok'), bad], keys)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('no-version') });
+        expect(await store.count(col)).toBe(0);
+      });
+    });
+
     it('counts and deletes points', async () => {
       const col = await loaded();
       expect(await store.count(col)).toBe(300);

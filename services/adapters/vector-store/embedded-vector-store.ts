@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, type Connection, type Table } from '@lancedb/lancedb';
-import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
+import { Field, FixedSizeList, Float32, Float64, Schema, Utf8 } from 'apache-arrow';
 import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Filter, SearchHit, SearchRequest, VectorPoint, VectorStore } from '../../domain/ports.js';
+import type { ConditionalUpsert, Filter, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports.js';
 import { AnnIndexes, type AnnOptions } from './ann-indexes.js';
 import {
   checkPointDimensions,
@@ -17,6 +17,7 @@ import {
   validateIds,
   validateSearchRequest,
 } from './filter.js';
+import { pointVersion } from './point-versions.js';
 
 export interface EmbeddedVectorStoreOptions {
   /** Directory holding one LanceDB table per collection (created when missing). */
@@ -58,7 +59,27 @@ function tableSchema(dimension: number): Schema {
     new Field('id', new Utf8(), false),
     new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
     new Field('payload', new Utf8(), false),
+    ...VERSION_FIELDS,
   ]);
+}
+
+/**
+ * A point's version for conditional upserts, in columns because LanceDB's SQL cannot read inside the
+ * JSON payload. Null on points written unconditionally (items); tables made before these columns
+ * existed get them on first open (addColumns, all null).
+ */
+const VERSION_FIELDS = [new Field('v_stream', new Float64(), true), new Field('v_pos', new Float64(), true)];
+
+/** The merge condition of a conditional upsert: replace unless the stored point is newer. */
+const REPLACE_UNLESS_NEWER = 'target.v_stream IS NULL OR target.v_stream <> source.v_stream OR target.v_pos <= source.v_pos';
+
+/** Another process may add them at the same moment: losing that race is fine. */
+async function addVersionColumns(table: Table): Promise<void> {
+  try {
+    await table.addColumns(VERSION_FIELDS.map((f) => ({ name: f.name, valueSql: 'CAST(NULL AS DOUBLE)' })));
+  } catch (e) {
+    if (!/already exists|conflict/i.test(e instanceof Error ? e.message : String(e))) throw e;
+  }
 }
 
 function isNotFound(e: unknown): boolean {
@@ -202,9 +223,27 @@ export class EmbeddedVectorStore implements VectorStore {
     const { name, table, dimension } = await this.require(collection);
     checkPointDimensions(collection, dimension, clean);
     if (clean.length === 0) return;
-    const rows = clean.map((p) => ({ id: p.id, vector: p.vector, payload: JSON.stringify(p.payload) }));
+    const rows = clean.map((p) => ({ id: p.id, vector: p.vector, payload: JSON.stringify(p.payload), v_stream: null, v_pos: null }));
     await this.write(name, `upsert into ${name}`, () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows));
     this.ann?.written(name, rows, []);
+  }
+
+  /** One conditional merge: LanceDB evaluates the condition against the version it commits on. */
+  async upsertIfNewer(collection: string, points: readonly VectorPoint[], version: VersionKeys): Promise<ConditionalUpsert> {
+    const clean = preparePoints(points);
+    const versions = clean.map((p) => pointVersion(p, version));
+    const { name, table, dimension } = await this.require(collection);
+    checkPointDimensions(collection, dimension, clean);
+    if (clean.length === 0) return { stale: 0 };
+    const rows = clean.map((p, i) => ({ id: p.id, vector: p.vector, payload: JSON.stringify(p.payload), v_stream: versions[i]!.stream, v_pos: versions[i]!.position }));
+    let result: { numInsertedRows: number; numUpdatedRows: number } | undefined;
+    await this.write(name, `conditional upsert into ${name}`, async () => {
+      result = await table.mergeInsert('id').whenMatchedUpdateAll({ where: REPLACE_UNLESS_NEWER }).whenNotMatchedInsertAll().execute(rows);
+    });
+    const stale = rows.length - (result?.numInsertedRows ?? 0) - (result?.numUpdatedRows ?? 0);
+    // The ANN index is patched only when every row landed; otherwise its version check re-reads the table.
+    if (stale === 0) this.ann?.written(name, rows, []);
+    return { stale };
   }
 
   async get(collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
@@ -347,7 +386,9 @@ export class EmbeddedVectorStore implements VectorStore {
   private async openUncached(name: string): Promise<Opened | undefined> {
     try {
       const table = await this.conn().openTable(name);
-      const field = (await table.schema()).fields.find((f) => f.name === 'vector');
+      const fields = (await table.schema()).fields;
+      const field = fields.find((f) => f.name === 'vector');
+      if (!fields.some((f) => f.name === 'v_stream')) await addVersionColumns(table);
       return { name, table, dimension: (field?.type as FixedSizeList).listSize };
     } catch (e) {
       if (isNotFound(e)) return undefined;

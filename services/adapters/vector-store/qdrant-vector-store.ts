@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { InterestStreamError, isInterestStreamError, type ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { SearchHit, SearchRequest, VectorPoint, VectorStore } from '../../domain/ports.js';
+import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports.js';
 import {
   RESERVED_PAYLOAD_KEY,
   checkPointDimensions,
@@ -14,6 +14,7 @@ import {
   validateIds,
   validateSearchRequest,
 } from './filter.js';
+import { conditionalUpsertOperations, countStale, versionsOf } from './qdrant-conditional-upsert.js';
 
 export interface QdrantVectorStoreOptions {
   /** REST endpoint, e.g. http://qdrant:6333. */
@@ -80,6 +81,12 @@ export function translateQdrantError(e: unknown, what: string): InterestStreamEr
 function stripReserved(payload: Record<string, unknown> | null | undefined): { id: unknown; payload: Record<string, unknown> } {
   const { [RESERVED_PAYLOAD_KEY]: id, ...rest } = payload ?? {};
   return { id, payload: rest };
+}
+
+function storedVersion(payload: Record<string, unknown> | undefined, keys: VersionKeys): { stream: number; position: number } | undefined {
+  const stream = payload?.[keys.stream];
+  const position = payload?.[keys.position];
+  return typeof stream === 'number' && typeof position === 'number' ? { stream, position } : undefined;
 }
 
 /**
@@ -151,6 +158,25 @@ export class QdrantVectorStore implements VectorStore {
       if (isInterestStreamError(e) && e.code === 'DIMENSION_MISMATCH') checkPointDimensions(collection, await this.requireDimension(collection), clean);
       throw e;
     }
+  }
+
+  /** One batch request of per-point conditional upserts, then a read-back of the versions to count the stale ones. */
+  async upsertIfNewer(collection: string, points: readonly VectorPoint[], version: VersionKeys): Promise<ConditionalUpsert> {
+    const clean = preparePoints(points);
+    const versions = versionsOf(clean, version);
+    validateCollectionName(collection);
+    if (clean.length === 0) {
+      await this.requireDimension(collection);
+      return { stale: 0 };
+    }
+    const body = clean.map((p) => ({ id: qdrantPointId(p.id), vector: Array.from(p.vector), payload: { ...p.payload, [RESERVED_PAYLOAD_KEY]: p.id } }));
+    const operations = conditionalUpsertOperations(body, versions, version);
+    await this.call(`conditional upsert into ${collection}`, () => this.client.batchUpdate(collection, { wait: true, operations }));
+    const stored = await this.call(`read back ${collection}`, () =>
+      this.client.retrieve(collection, { ids: body.map((b) => b.id), with_payload: { include: [version.stream, version.position] }, with_vector: false }),
+    );
+    const byId = new Map(stored.map((r) => [String(r.id), r.payload ?? {}]));
+    return { stale: countStale(versions, body.map((b) => storedVersion(byId.get(b.id), version))) };
   }
 
   async get(collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {

@@ -18,6 +18,10 @@ class RecordingStore {
     }
     this.writes.push(points.map((p) => `${p.id}@${p.payload.eventCount}`));
   }
+  async upsertIfNewer(collection: string, points: readonly VectorPoint[]): Promise<{ stale: number }> {
+    await this.upsert(collection, points);
+    return { stale: 0 };
+  }
 }
 
 const state = (userId: string, eventCount: number): UserState => ({ ...emptyUserState(userId), eventCount, watermark: { partition: 0, offset: String(eventCount) } });
