@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   UNKNOWN_EVENT_TYPE: false,
   INVALID_EVENT: false,
   UNKNOWN_ITEM: false,
+  INVALID_TIMESTAMP: false,
   INVALID_VECTOR: false,
   DIMENSION_MISMATCH: false,
   INVALID_INPUT: false,

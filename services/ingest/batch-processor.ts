@@ -4,6 +4,7 @@ import type { FoldParams, InteractionEvent, UserState, Watermark } from '../doma
 import { emptyUserState, foldEvents, type FoldInput } from '../domain/fold.js';
 import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../core/errors.js';
 import { decodeInteraction } from '../core/events.js';
+import { timestampProblem, type EventTimeBounds } from '../domain/event-time.js';
 import type { Logger } from '../core/logger.js';
 import { fromUserPoint } from '../core/user-record.js';
 import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
@@ -41,6 +42,8 @@ export interface BatchDeps {
   readonly casAttempts?: number;
   /** Where written users are marked for the snapshotter; absent, no interest snapshots are taken. */
   readonly dirty?: Pick<DirtyUsers, 'mark'>;
+  /** Events stamped outside these bounds go to the DLQ as INVALID_TIMESTAMP; none checked when absent. */
+  readonly eventTime?: EventTimeBounds;
 }
 
 interface Pending {
@@ -124,6 +127,8 @@ export class BatchProcessor {
       try {
         if (record.value === null) throw new InterestStreamError('DECODE_FAILED', 'message has no value (tombstone records are not events)');
         const event = decodeInteraction(record.value);
+        const badTime = this.deps.eventTime && timestampProblem(event.occurredAt, Date.now(), this.deps.eventTime);
+        if (badTime) throw badTime;
         const list = byUser.get(event.userId);
         const p = { event, record, watermark: { partition: record.partition, offset: record.offset } };
         if (list) list.push(p);

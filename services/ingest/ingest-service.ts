@@ -90,7 +90,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       retryDelayMs: config.unknownItemRetryMs,
     });
     const keys = new RedisKeys(config.redisPrefix, config.generation);
-    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs });
+    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, futureToleranceMs: config.maxClockSkewMs });
     const deadLetters = new DeadLetterPublisher(producer);
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,
@@ -105,6 +105,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       deadLetter: (letters) => deadLetters.send(letters),
       history: historyEmitter(config, producer, new SnapshotClaims(redis, keys)),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
+      eventTime: { maxAgeMs: config.maxEventAgeMs, maxSkewMs: config.maxClockSkewMs },
     });
 
     const itemsConsumer = new ItemsConsumer({ kafka, config, store, items, dimension, deadLetters, logger: log });
