@@ -6,13 +6,13 @@ import { InterestStreamError, isInterestStreamError, toInterestStreamError } fro
 import { decodeInteraction } from '../core/events.js';
 import { timestampProblem, type EventTimeBounds } from '../domain/event-time.js';
 import type { Logger } from '../core/logger.js';
-import { fromUserPoint } from '../core/user-record.js';
 import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
 import type { DirtyUsers } from '../snapshotter/ports.js';
 import { recordFor } from '../snapshotter/records.js';
 import { splitAtWindows, type Boundary, type HistoryEmitter } from './history-boundaries.js';
 import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';
+import { decodeDurablePoints, type CorruptStateReport } from './stored-states.js';
 
 /** One Kafka record as the processor needs it (the consumer adapter translates kafkajs' type). */
 export interface RawRecord {
@@ -44,6 +44,8 @@ export interface BatchDeps {
   readonly dirty?: Pick<DirtyUsers, 'mark'>;
   /** Events stamped outside these bounds go to the DLQ as INVALID_TIMESTAMP; none checked when absent. */
   readonly eventTime?: EventTimeBounds;
+  /** Undecodable durable states are reported here and the user starts afresh; absent, they throw. */
+  readonly onCorruptState?: CorruptStateReport;
 }
 
 interface Pending {
@@ -153,7 +155,7 @@ export class BatchProcessor {
     const misses = userIds.filter((id) => !hot.has(id));
     if (misses.length > 0) {
       const durable = await this.deps.store.get(this.deps.usersCollection, misses);
-      for (const [id, point] of durable) hot.set(id, fromUserPoint(point));
+      for (const [id, state] of decodeDurablePoints(durable, this.deps.onCorruptState)) hot.set(id, state);
       this.deps.metrics.rehydrated.inc(durable.size);
     }
     const states = new Map<string, UserState>();

@@ -21,6 +21,7 @@ import type { HistoryEmitter } from './history-boundaries.js';
 import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { InteractionsConsumer } from './interactions-consumer.js';
+import { corruptStateReporter } from './stored-states.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
 import type { UserState } from '../domain/types.js';
 
@@ -92,9 +93,10 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const keys = new RedisKeys(config.redisPrefix, config.generation);
     const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, futureToleranceMs: config.maxClockSkewMs });
     const deadLetters = new DeadLetterPublisher(producer);
+    const onCorruptState = corruptStateReporter(metrics, log);
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,
-      states: new RedisUserStateStore(redis, keys),
+      states: new RedisUserStateStore(redis, keys, { onCorrupt: (userId, e) => onCorruptState('redis', userId, e) }),
       store,
       usersCollection: users,
       items,
@@ -105,6 +107,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       deadLetter: (letters) => deadLetters.send(letters),
       history: historyEmitter(config, producer, new SnapshotClaims(redis, keys)),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
+      onCorruptState,
       eventTime: { maxAgeMs: config.maxEventAgeMs, maxSkewMs: config.maxClockSkewMs },
     });
 

@@ -15,6 +15,7 @@ export interface IngestMetrics {
   readonly committedOffset: Gauge<'topic' | 'partition'>;
   readonly historyRecords: Counter;
   readonly durableWrites: Histogram;
+  readonly corruptStates: Counter<'source'>;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -72,6 +73,12 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     historyRecords: new Counter({
       name: 'interest_stream_ingest_history_records_total',
       help: 'Interest snapshots ingest sent for event-time windows that closed inside a batch',
+      registers,
+    }),
+    corruptStates: new Counter({
+      name: 'interest_stream_ingest_corrupt_states_total',
+      help: 'Stored user states that could not be decoded and were replaced (redis: from the durable store; durable: reset)',
+      labelNames: ['source'] as const,
       registers,
     }),
     committedOffset: new Gauge({
