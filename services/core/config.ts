@@ -133,6 +133,21 @@ export interface Config {
   readonly publishTimeoutMs: number;
   /** HEALTH_MAX_WATCHERS: open gRPC Health/Watch streams beyond which new ones are refused (RESOURCE_EXHAUSTED). Default 100. */
   readonly healthMaxWatchers: number;
+  // Partition safety (issue 11): bounded writes and sends, late items, event-time bounds.
+  /** MAX_EVENT_AGE_MS: events stamped (occurredAt) further in the past go to the DLQ as INVALID_TIMESTAMP. Unset (the default): no bound, so replays of old topics fold. */
+  readonly maxEventAgeMs: number | undefined;
+  /** MAX_CLOCK_SKEW_MS: events stamped further in the future than this go to the DLQ as INVALID_TIMESTAMP. Default 300000 (5 minutes). */
+  readonly maxClockSkewMs: number;
+  /** DURABLE_CHUNK_POINTS: user states per durable upsert request. Default 256. */
+  readonly durableChunkPoints: number;
+  /** DURABLE_CHUNK_BYTES: estimated encoded (JSON) bytes per durable upsert request; Qdrant refuses requests over 32 MiB by default. Default 8388608 (8 MiB). */
+  readonly durableChunkBytes: number;
+  /** INGEST_MAX_PENDING_BYTES: estimated heap bytes of states waiting for their durable write beyond which ingest pauses fetching. Default 134217728 (128 MiB). */
+  readonly ingestMaxPendingBytes: number;
+  /** INGEST_MAX_PENDING_USERS: states waiting for their durable write beyond which ingest pauses fetching. Default 50000. */
+  readonly ingestMaxPendingUsers: number;
+  /** UNKNOWN_ITEM_PARK_MS: how long an event whose item is not in the catalogue yet is parked and retried before it goes to the DLQ. Default 600000 (10 minutes). */
+  readonly unknownItemParkMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -284,6 +299,13 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: readTrustProxy(r.str('TRUST_PROXY', 'false')),
     publishTimeoutMs: r.int('PUBLISH_TIMEOUT_MS', 2000, 1, 600_000),
     healthMaxWatchers: r.int('HEALTH_MAX_WATCHERS', 100, 0, 100_000),
+    maxEventAgeMs: r.optional('MAX_EVENT_AGE_MS') === undefined ? undefined : r.int('MAX_EVENT_AGE_MS', 0, 1),
+    maxClockSkewMs: r.int('MAX_CLOCK_SKEW_MS', 300_000, 0),
+    durableChunkPoints: r.int('DURABLE_CHUNK_POINTS', 256, 1, 100_000),
+    durableChunkBytes: r.int('DURABLE_CHUNK_BYTES', 8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+    ingestMaxPendingBytes: r.int('INGEST_MAX_PENDING_BYTES', 128 * 1024 * 1024, 1024 * 1024),
+    ingestMaxPendingUsers: r.int('INGEST_MAX_PENDING_USERS', 50_000, 1),
+    unknownItemParkMs: r.int('UNKNOWN_ITEM_PARK_MS', 600_000, 0),
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

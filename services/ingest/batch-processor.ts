@@ -4,6 +4,7 @@ import type { FoldParams, InteractionEvent, UserState, Watermark } from '../doma
 import { foldEvents, type FoldInput } from '../domain/fold.js';
 import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../core/errors.js';
 import { decodeInteraction } from '../core/events.js';
+import { timestampProblem, type EventTimeBounds } from '../domain/event-time.js';
 import type { Logger } from '../core/logger.js';
 import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
 import type { DirtyUsers } from '../snapshotter/ports.js';
@@ -13,6 +14,7 @@ import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';
 import { loadUserStates } from './state-loader.js';
 import { sameWatermark, type StateTrust } from './state-trust.js';
+import type { CorruptStateReport } from './stored-states.js';
 
 /** One Kafka record as the processor needs it (the consumer adapter translates kafkajs' type). */
 export interface RawRecord {
@@ -44,6 +46,10 @@ export interface BatchDeps {
   readonly dirty?: Pick<DirtyUsers, 'mark'>;
   /** Which Redis states may be used without a durable read (state-trust.ts); absent, all are. */
   readonly trust?: StateTrust;
+  /** Events stamped outside these bounds go to the DLQ as INVALID_TIMESTAMP; none checked when absent. */
+  readonly eventTime?: EventTimeBounds;
+  /** Undecodable durable states are reported here and the user starts afresh; absent, they throw. */
+  readonly onCorruptState?: CorruptStateReport;
 }
 
 interface Pending {
@@ -127,6 +133,8 @@ export class BatchProcessor {
       try {
         if (record.value === null) throw new InterestStreamError('DECODE_FAILED', 'message has no value (tombstone records are not events)');
         const event = decodeInteraction(record.value);
+        const badTime = this.deps.eventTime && timestampProblem(event.occurredAt, Date.now(), this.deps.eventTime);
+        if (badTime) throw badTime;
         const list = byUser.get(event.userId);
         const p = { event, record, watermark: { partition: record.partition, offset: record.offset } };
         if (list) list.push(p);

@@ -22,6 +22,7 @@ import type { HistoryEmitter } from './history-boundaries.js';
 import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { InteractionsConsumer } from './interactions-consumer.js';
+import { corruptStateReporter } from './stored-states.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
 import { StateTrust } from './state-trust.js';
 import type { UserState } from '../domain/types.js';
@@ -92,12 +93,13 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       retryDelayMs: config.unknownItemRetryMs,
     });
     const keys = new RedisKeys(config.redisPrefix, config.generation);
-    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs });
+    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, futureToleranceMs: config.maxClockSkewMs });
     const deadLetters = new DeadLetterPublisher(producer);
     const trust = new StateTrust(() => redisNodeIdentity(redis));
+    const onCorruptState = corruptStateReporter(metrics, log);
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,
-      states: new RedisUserStateStore(redis, keys),
+      states: new RedisUserStateStore(redis, keys, { onCorrupt: (userId, e) => onCorruptState('redis', userId, e) }),
       store,
       usersCollection: users,
       items,
@@ -109,6 +111,8 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       history: historyEmitter(config, producer, new SnapshotClaims(redis, keys)),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
       trust,
+      onCorruptState,
+      eventTime: { maxAgeMs: config.maxEventAgeMs, maxSkewMs: config.maxClockSkewMs },
     });
 
     const itemsConsumer = new ItemsConsumer({ kafka, config, store, items, dimension, deadLetters, logger: log });

@@ -18,6 +18,7 @@ export interface IngestMetrics {
   readonly staleDurableWrites: Counter;
   readonly droppedCommits: Counter;
   readonly untrustedStates: Counter;
+  readonly corruptStates: Counter<'source'>;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -75,6 +76,12 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     historyRecords: new Counter({
       name: 'interest_stream_ingest_history_records_total',
       help: 'Interest snapshots ingest sent for event-time windows that closed inside a batch',
+      registers,
+    }),
+    corruptStates: new Counter({
+      name: 'interest_stream_ingest_corrupt_states_total',
+      help: 'Stored user states that could not be decoded and were replaced (redis: from the durable store; durable: reset)',
+      labelNames: ['source'] as const,
       registers,
     }),
     committedOffset: new Gauge({

@@ -1,7 +1,7 @@
 import type { UserStateStore, VectorStore } from '../domain/ports.js';
 import type { UserState, Watermark } from '../domain/types.js';
 import { compareWatermark, emptyUserState } from '../domain/fold.js';
-import { fromUserPoint } from '../core/user-record.js';
+import { decodeDurablePoints, type CorruptStateReport } from './stored-states.js';
 import type { IngestMetrics } from './metrics.js';
 import type { StateTrust } from './state-trust.js';
 
@@ -14,6 +14,8 @@ export interface StateSources {
   readonly unflushed?: (userIds: readonly string[]) => Map<string, UserState>;
   /** Absent, every Redis hit is trusted (the behaviour before the trust rule; unit tests). */
   readonly trust?: StateTrust;
+  /** Undecodable durable states are reported here and the user starts afresh; absent, they throw. */
+  readonly onCorruptState?: CorruptStateReport;
 }
 
 export interface LoadedStates {
@@ -42,11 +44,10 @@ export async function loadUserStates(src: StateSources, userIds: readonly string
   }
   if (doubtful.length > 0) {
     const unflushed = src.unflushed?.(doubtful) ?? new Map<string, UserState>();
-    const durable = await src.store.get(src.usersCollection, doubtful);
+    const durable = decodeDurablePoints(await src.store.get(src.usersCollection, doubtful), src.onCorruptState);
     let rehydrated = 0;
     for (const id of doubtful) {
-      const point = durable.get(id);
-      const fromStore = point === undefined ? undefined : fromUserPoint(point);
+      const fromStore = durable.get(id);
       const best = newest([hot.get(id), unflushed.get(id), fromStore]);
       if (best !== undefined && best === fromStore) rehydrated++;
       states.set(id, best ?? emptyUserState(id));

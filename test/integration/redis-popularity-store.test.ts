@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
-import { RedisPopularityStore } from '../../services/adapters/redis/redis-popularity-store.js';
+import { EPOCH_MEMBER, RedisPopularityStore } from '../../services/adapters/redis/redis-popularity-store.js';
 import { unique } from '../support/names.js';
 
 const HOUR = 3_600_000;
@@ -85,5 +85,40 @@ describe('RedisPopularityStore', () => {
     await s.record([{ itemId: 'x', weight: 1, at: T0 }]);
     await s.clear();
     expect(await s.top(5, { now: T0 })).toEqual([]);
+  });
+
+  it('counts an item whose id is the reserved epoch member like any other', async () => {
+    const s = store();
+    await s.record([{ itemId: EPOCH_MEMBER, weight: 2, at: T0 }, { itemId: 'plain', weight: 1, at: T0 }, { itemId: '\u0000\u0000x', weight: 3, at: T0 }], T0);
+    expect(await s.top(10, { now: T0 })).toEqual([
+      { itemId: '\u0000\u0000x', score: 3 },
+      { itemId: EPOCH_MEMBER, score: 2 },
+      { itemId: 'plain', score: 1 },
+    ]);
+    expect(await s.top(10, { now: T0, excludeIds: [EPOCH_MEMBER] })).toEqual([
+      { itemId: '\u0000\u0000x', score: 3 },
+      { itemId: 'plain', score: 1 },
+    ]);
+  });
+
+  it('a view stamped in microseconds neither wipes the other counts nor makes top() NaN', async () => {
+    const s = store();
+    await s.record([{ itemId: 'a', weight: 4, at: T0 - 2 * HOUR }, { itemId: 'b', weight: 1, at: T0 }], T0);
+    await s.record([{ itemId: 'future', weight: 1, at: T0 * 1000 }], T0);
+    const top = await s.top(10, { now: T0 });
+    expect(top.every((t) => Number.isFinite(t.score))).toBe(true);
+    // a: 4 · 2^-2 = 1 and b: 1 as of T0, both still there; `future` counts as stamped T0 + 5 min.
+    expect(top.map((t) => t.itemId)).toEqual(['future', 'a', 'b']);
+    expect(top[0]!.score).toBeCloseTo(2 ** (300_000 / HOUR), 12);
+    expect(top[1]!.score).toBeCloseTo(1, 12);
+    expect(top[2]!.score).toBeCloseTo(1, 12);
+  });
+
+  it('huge weights stay finite and ordered', async () => {
+    const s = store();
+    await s.record([{ itemId: 'big', weight: Number.MAX_VALUE, at: T0 }, { itemId: 'big', weight: Number.MAX_VALUE, at: T0 }, { itemId: 'small', weight: 1, at: T0 }], T0);
+    const top = await s.top(10, { now: T0 + 1000 * HOUR });
+    expect(top.map((t) => t.itemId)).toEqual(['big', 'small']);
+    expect(top.every((t) => Number.isFinite(t.score) && t.score >= 0)).toBe(true);
   });
 });

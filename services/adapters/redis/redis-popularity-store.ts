@@ -1,6 +1,7 @@
 import type { PopularityIncrement, PopularityStore } from '../../domain/ports.js';
 import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import type { RedisKeys } from '../../core/names.js';
+import { clampViewTime, decayedScore, parseStoredScore, rankByScore } from '../../domain/popularity-math.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**
@@ -10,8 +11,8 @@ import { type RedisClient, defineScripts } from './redis-client.js';
  * score never has to be rewritten as time passes: the count as of `now` is
  * `score · 2^(−(now − epoch0) / halfLife)`, and every item decays by the same factor, which keeps
  * the ranking exact. `epoch0` lives in the same sorted set as a reserved member (a NUL-prefixed
- * name no item id can take) whose score is −epoch0: one key, so the Lua below stays single-slot on
- * Redis Cluster, and the negative score keeps it below every real item.
+ * name no item id can take: `memberOf` escapes ids that start with NUL) whose score is −epoch0:
+ * one key, so the Lua below stays single-slot on Redis Cluster, and the negative score keeps it below every real item.
  *
  * Float overflow: the multiplier doubles every half-life and a double overflows past 2^1024. When
  * a write would push the exponent beyond `rescaleExponent` (default 512 half-lives, far below the
@@ -53,7 +54,8 @@ if k > limit then
 end
 for i = 0, n - 1 do
   local item, w, at = ARGV[5 + 3 * i], tonumber(ARGV[6 + 3 * i]), tonumber(ARGV[7 + 3 * i])
-  redis.call('ZINCRBY', key, fmt(w * 2 ^ ((at - epoch0) / half)), item)
+  -- Capped so that a huge weight can never add inf (inf + -inf would make Redis refuse the script).
+  redis.call('ZINCRBY', key, fmt(math.min(w * 2 ^ ((at - epoch0) / half), 1e300)), item)
 end
 return rescaled
 `;
@@ -67,12 +69,18 @@ export interface RedisPopularityStoreOptions {
   readonly halfLifeMs: number;
   /** Half-lives past epoch0 after which scores are rescaled; lowered only by tests. */
   readonly rescaleExponent?: number;
+  /**
+   * Views stamped later than now + this count as stamped then (config MAX_CLOCK_SKEW_MS): ingest
+   * rejects such events, and the store does not trust its callers to. Default 5 minutes.
+   */
+  readonly futureToleranceMs?: number;
 }
 
 export class RedisPopularityStore implements PopularityStore {
   private readonly redis: RedisClient & PopularityCommands;
   private readonly halfLifeMs: number;
   private readonly rescaleExponent: number;
+  private readonly futureToleranceMs: number;
 
   constructor(
     redis: RedisClient,
@@ -82,13 +90,15 @@ export class RedisPopularityStore implements PopularityStore {
     if (!(options.halfLifeMs > 0)) throw new InterestStreamError('INVALID_INPUT', `halfLifeMs must be above 0, got ${options.halfLifeMs}`);
     this.halfLifeMs = options.halfLifeMs;
     this.rescaleExponent = options.rescaleExponent ?? 512;
+    this.futureToleranceMs = options.futureToleranceMs ?? 300_000;
     this.redis = defineScripts<PopularityCommands>(redis, { isRecordPopularity: { keys: 1, lua: RECORD_SCRIPT } });
   }
 
-  async record(increments: readonly PopularityIncrement[]): Promise<void> {
+  async record(increments: readonly PopularityIncrement[], now: number = Date.now()): Promise<void> {
     if (increments.length === 0) return;
     const args: Array<string | number> = [EPOCH_MEMBER, this.halfLifeMs, this.rescaleExponent, FORGET_BELOW];
-    for (const inc of coalesce(increments, this.halfLifeMs)) args.push(inc.itemId, inc.weight, inc.at);
+    const clamped = increments.map((inc) => ({ ...inc, at: clampViewTime(inc.at, now, this.futureToleranceMs) }));
+    for (const inc of coalesce(clamped, this.halfLifeMs)) args.push(memberOf(inc.itemId), inc.weight, inc.at);
     try {
       await this.redis.isRecordPopularity(this.keys.popular(), ...args);
     } catch (e) {
@@ -99,7 +109,7 @@ export class RedisPopularityStore implements PopularityStore {
   async top(limit: number, options: { excludeIds?: readonly string[]; now?: number } = {}): Promise<Array<{ itemId: string; score: number }>> {
     if (!Number.isInteger(limit) || limit < 0) throw new InterestStreamError('INVALID_INPUT', `limit must be a non-negative integer, got ${limit}`);
     if (limit === 0) return [];
-    const excluded = new Set(options.excludeIds ?? []);
+    const excluded = new Set((options.excludeIds ?? []).map(memberOf));
     const now = options.now ?? Date.now();
     // Fetch enough that `limit` remain after dropping excluded ids and the epoch member.
     const stop = limit + excluded.size;
@@ -112,14 +122,15 @@ export class RedisPopularityStore implements PopularityStore {
     }
     const [epochScore, flat] = rows;
     if (epochScore === null) return [];
-    const decay = 2 ** ((-Number(epochScore) - now) / this.halfLifeMs);
+    const epoch0 = -parseStoredScore(epochScore);
     const out: Array<{ itemId: string; score: number }> = [];
     for (let i = 0; i < flat.length && out.length < limit; i += 2) {
-      const itemId = flat[i]!;
-      if (itemId === EPOCH_MEMBER || excluded.has(itemId)) continue;
-      out.push({ itemId, score: Number(flat[i + 1]) * decay });
+      const member = flat[i]!;
+      if (member === EPOCH_MEMBER || excluded.has(member)) continue;
+      out.push({ itemId: itemOf(member), score: decayedScore(parseStoredScore(flat[i + 1]), epoch0, now, this.halfLifeMs) });
     }
-    return out;
+    // Redis orders by stored score; the decayed scores keep that order except where clamping ties them.
+    return rankByScore(out);
   }
 
   async clear(): Promise<void> {
@@ -145,17 +156,31 @@ export function coalesce(increments: readonly PopularityIncrement[], halfLifeMs:
   const weight = new Map<string, number>();
   for (const inc of increments) {
     const w = inc.weight * 2 ** ((inc.at - latest.get(inc.itemId)!) / halfLifeMs);
-    weight.set(inc.itemId, (weight.get(inc.itemId) ?? 0) + w);
+    // Capped: finite weights can still sum past the largest double.
+    weight.set(inc.itemId, Math.min(Number.MAX_VALUE, (weight.get(inc.itemId) ?? 0) + w));
   }
   return [...latest].map(([itemId, at]) => ({ itemId, weight: weight.get(itemId)!, at }));
 }
 
 function checkIncrement(inc: PopularityIncrement): void {
-  if (typeof inc.itemId !== 'string' || inc.itemId.length === 0 || inc.itemId === EPOCH_MEMBER) {
+  if (typeof inc.itemId !== 'string' || inc.itemId.length === 0) {
     throw new InterestStreamError('INVALID_INPUT', `popularity: item id ${JSON.stringify(inc.itemId)} is not usable`);
   }
   if (!Number.isFinite(inc.weight) || inc.weight <= 0) {
     throw new InterestStreamError('INVALID_INPUT', `popularity: weight of "${inc.itemId}" must be a finite number above 0, got ${inc.weight}`);
   }
   if (!Number.isFinite(inc.at)) throw new InterestStreamError('INVALID_INPUT', `popularity: time of "${inc.itemId}" must be finite epoch ms`);
+}
+
+/**
+ * The sorted-set member of an item: its id, with one more NUL in front when the id starts with NUL,
+ * so that no item id — not even "\u0000epoch0" — can be the reserved epoch member.
+ */
+export function memberOf(itemId: string): string {
+  return itemId.startsWith('\u0000') ? `\u0000${itemId}` : itemId;
+}
+
+/** The item id of a sorted-set member (the inverse of `memberOf`). */
+export function itemOf(member: string): string {
+  return member.startsWith('\u0000\u0000') ? member.slice(1) : member;
 }

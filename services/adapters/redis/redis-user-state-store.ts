@@ -29,9 +29,25 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'v', ARGV[3]) end
 return 1
 `;
 
+/** Deletes a user's hash only if it still holds the undecodable body that was read (never a newer write). */
+const DISCARD_SCRIPT = `
+if redis.call('HGET', KEYS[1], 's') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 interface CasCommands {
   isCasUserState(key: string, expected: string, next: string, body: Buffer, vector: Buffer | string): Promise<[number, string]>;
   isPutUserState(key: string, watermark: string, body: Buffer, vector: Buffer | string): Promise<number>;
+  isDiscardUserState(key: string, body: Buffer): Promise<number>;
+}
+
+export interface RedisUserStateStoreOptions {
+  /**
+   * Called for a stored state that cannot be decoded (corrupt, or a newer format). The state is
+   * then deleted (if unchanged since it was read) and reported missing, so the caller reloads it
+   * from the durable store: one bad value must not stop a partition. Absent, getMany throws.
+   */
+  readonly onCorrupt?: (userId: string, error: unknown) => void;
 }
 
 export class RedisUserStateStore implements UserStateStore {
@@ -41,10 +57,12 @@ export class RedisUserStateStore implements UserStateStore {
   constructor(
     redis: RedisClient,
     private readonly keys: RedisKeys,
+    private readonly options: RedisUserStateStoreOptions = {},
   ) {
     this.redis = defineScripts<CasCommands>(redis, {
       isCasUserState: { keys: 1, lua: CAS_SCRIPT },
       isPutUserState: { keys: 1, lua: PUT_SCRIPT },
+      isDiscardUserState: { keys: 1, lua: DISCARD_SCRIPT },
     });
   }
 
@@ -60,14 +78,31 @@ export class RedisUserStateStore implements UserStateStore {
   async getMany(userIds: readonly string[]): Promise<Map<string, UserState>> {
     const out = new Map<string, UserState>();
     if (userIds.length === 0) return out;
+    let rows: Array<Array<Buffer | null>>;
     try {
-      const rows = await Promise.all(userIds.map((id) => this.redis.hmgetBuffer(this.keys.user(id), 'w', 's', 'v')));
-      rows.forEach((row, i) => {
-        const [w, s, v] = row;
-        const userId = userIds[i]!;
-        if (s) out.set(userId, decodeState(userId, { body: s, vector: v ?? null, watermark: w ? w.toString() : null }));
-      });
-      return out;
+      rows = await Promise.all(userIds.map((id) => this.redis.hmgetBuffer(this.keys.user(id), 'w', 's', 'v')));
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+    const corrupt: Array<{ userId: string; body: Buffer }> = [];
+    rows.forEach(([w, s, v], i) => {
+      const userId = userIds[i]!;
+      if (!s) return;
+      try {
+        out.set(userId, decodeState(userId, { body: s, vector: v ?? null, watermark: w ? w.toString() : null }));
+      } catch (e) {
+        if (!this.options.onCorrupt) throw e;
+        this.options.onCorrupt(userId, e);
+        corrupt.push({ userId, body: s });
+      }
+    });
+    await this.discard(corrupt);
+    return out;
+  }
+
+  private async discard(corrupt: ReadonlyArray<{ userId: string; body: Buffer }>): Promise<void> {
+    try {
+      await Promise.all(corrupt.map((c) => this.redis.isDiscardUserState(this.keys.user(c.userId), c.body)));
     } catch (e) {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
