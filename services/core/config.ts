@@ -107,6 +107,15 @@ export interface Config {
    * shard resumes on another instance this long after the last renewal. Default 30000.
    */
   readonly snapshotLeaseMs: number;
+  // --- Recommendation quality (issue 16) ---
+  /**
+   * TREND_MOMENTUM: γ of the damped trend `normalize(new + γ·(new − old))`; 0 answers the newer
+   * half of the history alone, 1 is the article's full extrapolation. Default 1 (see docs/quality.md
+   * for how to choose it with `interest-stream evaluate`).
+   */
+  readonly trendMomentum: number;
+  /** HYBRID_LAMBDA: λ of `strategy=hybrid`, score = cosine + λ·log(1 + decayed view count). Default 0.05. */
+  readonly hybridLambda: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -234,6 +243,8 @@ export function loadConfig(env: Env = process.env): Config {
     snapshotLatenessMs: Math.min(r.int('SNAPSHOT_LATENESS_MS', 60_000, 0), snapshotIntervalMs - 1),
     dirtyShards: r.int('DIRTY_SHARDS', 16, 1, 4096),
     snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
+    trendMomentum: r.num('TREND_MOMENTUM', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
+    hybridLambda: r.num('HYBRID_LAMBDA', 0.05, (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

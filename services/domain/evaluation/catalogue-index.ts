@@ -48,6 +48,7 @@ export class CatalogueIndex {
   /** Bound on |float32 pass − exact cosine| for a unit query: (d + 8) units of 2^-22, four times the worst case. */
   private readonly slack: number;
   private readonly approx: Float64Array;
+  private heap = new Float64Array(0);
 
   constructor(items: readonly CatalogueEntry[]) {
     const first = items[0];
@@ -92,20 +93,35 @@ export class CatalogueIndex {
     return sum * this.invNorms[a]! * this.invNorms[b]!;
   }
 
-  /** Ranks the target among all eligible items, and finds the top K. */
+  /**
+   * Ranks the target among all eligible items, and finds the top K, in one pass over the float32
+   * scores: items clearly above or below the target are counted from them, the few within the
+   * slack are scored exactly, and a K-sized heap keeps the line of the top K.
+   */
   rank(req: RankRequest): Ranking {
     const exact = this.exactScorer(req);
     const slack = req.query === null ? 0 : this.slack;
-    const approx = this.approximate(req);
     const target = exact(req.target);
+    const [hi, lo] = [target + slack, target - slack];
+    const approx = this.approximate(req);
+    const { excluded, k } = req;
+    const heap = this.heap.length >= k ? this.heap : (this.heap = new Float64Array(k));
+    let size = 0;
     let above = 0;
     for (let i = 0; i < this.size; i++) {
-      if (i === req.target || req.excluded[i] === 1) continue;
+      if (excluded[i] === 1) continue;
       const a = approx[i]!;
-      if (a > target + slack) above++;
-      else if (a >= target - slack && exact(i) >= target) above++;
+      if (size < k) {
+        heap[size] = a;
+        siftUp(heap, size++);
+      } else if (a > heap[0]!) {
+        heap[0] = a;
+        siftDown(heap, size);
+      }
+      if (i !== req.target && (a > hi || (a >= lo && exact(i) >= target))) above++;
     }
-    return { rank: above + 1, ...this.topK(approx, exact, req.excluded, req.k, slack) };
+    const line = size < k ? -Infinity : heap[0]!;
+    return { rank: above + 1, ...this.topK(approx, exact, excluded, k, line - 2 * slack) };
   }
 
   private exactScorer(req: RankRequest): (i: number) => number {
@@ -143,64 +159,41 @@ export class CatalogueIndex {
     return out;
   }
 
-  /**
-   * The K-th best float32 score sets a line; every eligible item within twice the slack of it is
-   * scored exactly, and the exact scores decide the K.
-   */
-  private topK(approx: Float64Array, exact: (i: number) => number, excluded: Uint8Array, k: number, slack: number): Omit<Ranking, 'rank'> {
-    const line = kthLargest(approx, excluded, k);
-    const candidates: Array<{ i: number; s: number }> = [];
-    for (let i = 0; i < this.size; i++) {
-      if (excluded[i] !== 1 && approx[i]! >= line - 2 * slack) candidates.push({ i, s: exact(i) });
-    }
-    candidates.sort((a, b) => b.s - a.s || a.i - b.i);
-    const n = Math.min(k, candidates.length);
-    const top = new Int32Array(n);
-    const topScores = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
-      top[j] = candidates[j]!.i;
-      topScores[j] = candidates[j]!.s;
-    }
+  /** Every eligible item scoring at least `floor` in float32 is scored exactly; the exact scores decide the K. */
+  private topK(approx: Float64Array, exact: (i: number) => number, excluded: Uint8Array, k: number, floor: number): Omit<Ranking, 'rank'> {
+    const candidates: number[] = [];
+    for (let i = 0; i < this.size; i++) if (approx[i]! >= floor && excluded[i] !== 1) candidates.push(i);
+    const scores = new Map<number, number>();
+    for (const i of candidates) scores.set(i, exact(i));
+    candidates.sort((a, b) => scores.get(b)! - scores.get(a)! || a - b);
+    const top = Int32Array.from(candidates.slice(0, k));
+    const topScores = Float64Array.from(top, (i) => scores.get(i)!);
     return { top, topScores };
   }
 }
 
-/** The k-th largest value among eligible entries (a k-sized min-heap); -Infinity when fewer than k. */
-function kthLargest(values: Float64Array, excluded: Uint8Array, k: number): number {
-  const heap = new Float64Array(k);
-  let size = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (excluded[i] === 1) continue;
-    const v = values[i]!;
-    if (size < k) {
-      heap[size] = v;
-      siftUp(heap, size++);
-    } else if (v > heap[0]!) {
-      heap[0] = v;
-      siftDown(heap, size);
-    }
-  }
-  return size < k ? -Infinity : heap[0]!;
-}
-
+/** Min-heap steps on a Float64Array (no allocation: they run for every item of every ranking). */
 function siftUp(h: Float64Array, i: number): void {
+  const v = h[i]!;
   while (i > 0) {
     const p = (i - 1) >> 1;
-    if (h[p]! <= h[i]!) return;
-    [h[p], h[i]] = [h[i]!, h[p]!];
+    if (h[p]! <= v) break;
+    h[i] = h[p]!;
     i = p;
   }
+  h[i] = v;
 }
 
 function siftDown(h: Float64Array, size: number): void {
-  for (let i = 0; ; ) {
+  const v = h[0]!;
+  let i = 0;
+  for (;;) {
     const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    if (l < size && h[l]! < h[m]!) m = l;
-    if (r < size && h[r]! < h[m]!) m = r;
-    if (m === i) return;
-    [h[m], h[i]] = [h[i]!, h[m]!];
+    if (l >= size) break;
+    const m = l + 1 < size && h[l + 1]! < h[l]! ? l + 1 : l;
+    if (h[m]! >= v) break;
+    h[i] = h[m]!;
     i = m;
   }
+  h[i] = v;
 }

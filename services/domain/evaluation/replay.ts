@@ -25,6 +25,10 @@ export interface ReplayOptions {
   readonly trendWindow: number;
   readonly snapshotIntervalMs: number;
   readonly popularHalfLifeMs: number;
+  /** Views stamped (occurredAt) before this are folded but not ranked: the warm-up. Default: rank from the start. */
+  readonly rankFrom?: number;
+  /** Events stamped at or after this are left out entirely. Default: none. */
+  readonly until?: number;
 }
 
 /** What happened to the events, whatever the strategies. */
@@ -41,6 +45,10 @@ export interface ReplayCounts {
   repeats: number;
   /** Views of an item the user had already seen or disliked: the product never recommends those, so they are not ranked. */
   excludedTargets: number;
+  /** Events stamped at or after `until`: left out. */
+  outOfRange: number;
+  /** Views before `rankFrom`: folded, not ranked. */
+  warmUp: number;
   /** Views ranked by every strategy (the user had an interest vector). */
   scored: number;
   /** Views of users with no interest vector yet (first view, after an erasure, dislikes only): ranked by popularity, as the product answers them. */
@@ -71,7 +79,7 @@ interface UserReplay {
 }
 
 export class PrequentialReplay {
-  readonly counts: ReplayCounts = { events: 0, views: 0, dislikes: 0, erases: 0, unknownItems: 0, rejected: 0, repeats: 0, excludedTargets: 0, scored: 0, coldStart: 0 };
+  readonly counts: ReplayCounts = { events: 0, views: 0, dislikes: 0, erases: 0, unknownItems: 0, rejected: 0, repeats: 0, excludedTargets: 0, outOfRange: 0, warmUp: 0, scored: 0, coldStart: 0 };
   private readonly folds: FoldParams[];
   private readonly variants: Variant[];
   private readonly accumulators: MetricAccumulator[];
@@ -108,6 +116,10 @@ export class PrequentialReplay {
   /** Ranks (when it is a view) and then folds one event. Events must come in log order per user. */
   push({ event, watermark }: ReplayEvent): void {
     this.counts.events++;
+    if (this.opts.until !== undefined && event.occurredAt >= this.opts.until) {
+      this.counts.outOfRange++;
+      return;
+    }
     let index = -1;
     if (event.type === 'VIEW' || event.type === 'DISLIKE') {
       const i = this.catalogue.indexOf(event.itemId);
@@ -138,7 +150,8 @@ export class PrequentialReplay {
     if (this.usesTrend) this.closeWindows(user, before, event.occurredAt);
     if (event.type === 'VIEW') {
       this.counts.views++;
-      this.score(user, before, index, event.occurredAt);
+      if (event.occurredAt < (this.opts.rankFrom ?? -Infinity)) this.counts.warmUp++;
+      else this.score(user, before, index, event.occurredAt);
       this.popularity.record(index, event.weight, event.occurredAt);
     } else if (event.type === 'DISLIKE') {
       this.counts.dislikes++;

@@ -60,6 +60,8 @@ describe('prequential replay on a hand-made stream', () => {
       rejected: 0,
       repeats: 1,
       excludedTargets: 1,
+      outOfRange: 0,
+      warmUp: 0,
       scored: 3,
       coldStart: 2,
     });
