@@ -10,6 +10,7 @@ import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
 import { publishEvents } from './events-publish.js';
 import { importCatalogueFile, openInteractionPublisher } from './connections.js';
 import { runDemo } from './demo.js';
+import { runEvaluate } from './evaluate-command.js';
 import { runGenerate } from './generate-command.js';
 import { GENERATION_USAGE, runGeneration } from './generation-command.js';
 import { runIngest } from './ingest-command.js';
@@ -31,6 +32,9 @@ ${GENERATION_USAGE.replace(/^/gm, '    ')}
   user show <userId> [--json]    an operator's view of one user: state, recent items, dislikes,
                                  history and drift
   generate [options]             a synthetic catalogue and drifting user activity (generate --help)
+  evaluate --items F (--events F | --topic [name]) [grids]
+                                 replay events offline and measure HR@K, NDCG@K, MRR, coverage per
+                                 strategy and parameter (evaluate --help)
   demo [--quick] [--no-serve]    a guided run: catalogue, simulated activity, recommendations per strategy
   help                           this text
 
@@ -85,6 +89,7 @@ const commands: Record<string, Command> = {
     }
   },
   generate: (args, config, logger) => runGenerate(args, config, logger),
+  evaluate: (args, config, logger) => runEvaluate(args, config, logger),
   demo: async (args, config, logger, shutdown) => {
     const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, 'no-serve': { type: 'boolean' } } });
     const serve = values['no-serve'] !== true;

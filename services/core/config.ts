@@ -148,6 +148,15 @@ export interface Config {
   readonly ingestMaxPendingUsers: number;
   /** UNKNOWN_ITEM_PARK_MS: how long an event whose item is not in the catalogue yet is parked and retried before it goes to the DLQ. Default 600000 (10 minutes). */
   readonly unknownItemParkMs: number;
+  // --- Recommendation quality (issue 16) ---
+  /**
+   * TREND_MOMENTUM: γ of the damped trend `normalize(new + γ·(new − old))`; 0 answers the newer
+   * half of the history alone, 1 is the article's full extrapolation. Default 1 (see docs/quality.md
+   * for how to choose it with `interest-stream evaluate`).
+   */
+  readonly trendMomentum: number;
+  /** HYBRID_LAMBDA: λ of `strategy=hybrid`, score = cosine + λ·log(1 + decayed view count). Default 0.05. */
+  readonly hybridLambda: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -306,6 +315,8 @@ export function loadConfig(env: Env = process.env): Config {
     ingestMaxPendingBytes: r.int('INGEST_MAX_PENDING_BYTES', 128 * 1024 * 1024, 1024 * 1024),
     ingestMaxPendingUsers: r.int('INGEST_MAX_PENDING_USERS', 50_000, 1),
     unknownItemParkMs: r.int('UNKNOWN_ITEM_PARK_MS', 600_000, 0),
+    trendMomentum: r.num('TREND_MOMENTUM', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
+    hybridLambda: r.num('HYBRID_LAMBDA', 0.05, (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

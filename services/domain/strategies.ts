@@ -13,7 +13,7 @@ export interface InterestSnapshot {
 
 /** The result of `trendStrategy`. */
 export interface TrendResult {
-  /** Unit-length query vector: the newer half extrapolated one step past the older half. */
+  /** Unit-length query vector: the newer half extrapolated γ (momentum) of a step past the older half. */
   readonly vector: Float32Array;
   /** 1 − cos(old, new): 0 when interests stood still, up to 2 when they reversed. */
   readonly drift: number;
@@ -38,23 +38,29 @@ export function averageStrategy(vectors: readonly Float32Array[]): Float32Array 
   return normalizedMean(units);
 }
 
+/** The article's trend: one whole step past the newer half (γ = 1). */
+export const ARTICLE_MOMENTUM = 1;
+
 /**
  * Trend from the newest 2W snapshots in time order, W = min(window, ⌊n/2⌋):
- * `old` = normalised mean of the older W, `new` = of the newer W, `trend = normalize(new + (new − old))`.
+ * `old` = normalised mean of the older W, `new` = of the newer W,
+ * `trend = normalize(new + γ·(new − old))` with γ = `momentum` (TREND_MOMENTUM). γ = 1 is the
+ * article's extrapolation, γ = 0 the newer half alone; a real-data replay (issue 16) found γ = 1
+ * overshooting, hence the damping.
  *
  * Input order is never trusted: snapshots are sorted by `takenAt` (ties broken by the vectors
  * themselves, so any permutation gives the same answer). The halves are split by time, not by a
  * newest-first row order: the seed article's SQL got them backwards and projected into the past
  * (seed-errata item 4). Returns null when W < 1 or a half has no direction; callers fall back to `ema`.
  */
-export function trendStrategy(snapshots: readonly InterestSnapshot[], window: number): TrendResult | null {
+export function trendStrategy(snapshots: readonly InterestSnapshot[], window: number, momentum: number = ARTICLE_MOMENTUM): TrendResult | null {
   const w = Math.min(Math.floor(window), Math.floor(snapshots.length / 2));
   if (!(w >= 1)) return null;
   const newest = [...snapshots].sort(bySnapshotTime).slice(-2 * w);
   const oldMean = normalizedMean(newest.slice(0, w).map((s) => s.vector));
   const newMean = normalizedMean(newest.slice(w).map((s) => s.vector));
   if (oldMean === null || newMean === null) return null;
-  const vector = normalizedCombination(newMean, 2, oldMean, -1);
+  const vector = normalizedCombination(newMean, 1 + momentum, oldMean, -momentum);
   if (vector === null) return null;
   return { vector, drift: 1 - cosine(oldMean, newMean), old: oldMean, new: newMean, used: 2 * w };
 }

@@ -1,0 +1,199 @@
+/**
+ * The whole catalogue in flat arrays, and exact ranking against it: where one item falls among all
+ * the others for a query, and the top K. Scores are cosine similarity (plus an optional per-item
+ * bias, e.g. a popularity term), exactly as a brute-force float64 computation gives them:
+ * a float32 SIMD pass sorts out the items that are clearly above or below, and every item whose
+ * float32 score is within the pass's error bound of the line is scored again in float64.
+ */
+import { InterestStreamError } from '../../core/errors.js';
+import { assertItemVector, l2Norm } from '../vector.js';
+import { DotScorer, paddedDimension } from './simd-dot.js';
+
+export interface CatalogueEntry {
+  readonly id: string;
+  readonly vector: Float32Array;
+}
+
+/** Where the target fell and what the top of the list was. */
+export interface Ranking {
+  /** 1 + the number of eligible items scoring at least as high as the target (ties count against it). */
+  readonly rank: number;
+  /** The K best eligible items, best first (ties by catalogue order), with their exact scores. */
+  readonly top: Int32Array;
+  readonly topScores: Float64Array;
+}
+
+/** Per-request inputs of a ranking. */
+export interface RankRequest {
+  /** The query direction; null ranks by `bias` alone (e.g. popularity). */
+  readonly query: Float32Array | null;
+  /** Index of the item whose rank is wanted. */
+  readonly target: number;
+  /** 1 for items that may not be recommended (seen, disliked); never counted, never in `top`. */
+  readonly excluded: Uint8Array;
+  readonly k: number;
+  /** Added to every item's cosine (float64), or the whole score when `query` is null. */
+  readonly bias?: Float64Array;
+}
+
+export class CatalogueIndex {
+  readonly ids: readonly string[];
+  readonly size: number;
+  readonly dimension: number;
+  private readonly positions = new Map<string, number>();
+  /** The vectors as given, row-major, for exact scores. */
+  private readonly raw: Float32Array;
+  private readonly invNorms: Float64Array;
+  private readonly scorer: DotScorer;
+  /** Bound on |float32 pass − exact cosine| for a unit query: (d + 8) units of 2^-22, four times the worst case. */
+  private readonly slack: number;
+  private readonly approx: Float64Array;
+  private heap = new Float64Array(0);
+
+  constructor(items: readonly CatalogueEntry[]) {
+    const first = items[0];
+    if (first === undefined) throw new InterestStreamError('INVALID_INPUT', 'the catalogue is empty');
+    this.size = items.length;
+    this.dimension = first.vector.length;
+    this.ids = items.map((i) => i.id);
+    this.raw = new Float32Array(this.size * this.dimension);
+    this.invNorms = new Float64Array(this.size);
+    const width = paddedDimension(this.dimension);
+    const units = new Float32Array(this.size * width);
+    items.forEach((item, i) => {
+      if (this.positions.has(item.id)) throw new InterestStreamError('INVALID_INPUT', `item "${item.id}" appears twice in the catalogue`);
+      assertItemVector(item.vector, this.dimension, item.id);
+      this.positions.set(item.id, i);
+      this.raw.set(item.vector, i * this.dimension);
+      const inv = 1 / l2Norm(item.vector);
+      this.invNorms[i] = inv;
+      for (let j = 0; j < this.dimension; j++) units[i * width + j] = item.vector[j]! * inv;
+    });
+    this.scorer = new DotScorer(units, this.size, this.dimension);
+    this.slack = (this.dimension + 8) * 2 ** -22;
+    this.approx = new Float64Array(this.size);
+  }
+
+  /** The item's position in the catalogue, or undefined when it is not in it. */
+  indexOf(id: string): number | undefined {
+    return this.positions.get(id);
+  }
+
+  /** The item's vector as given (a view; never write to it). */
+  vectorOf(index: number): Float32Array {
+    return this.raw.subarray(index * this.dimension, (index + 1) * this.dimension);
+  }
+
+  /** Exact cosine between two catalogue items. */
+  itemCosine(a: number, b: number): number {
+    const oa = a * this.dimension;
+    const ob = b * this.dimension;
+    let sum = 0;
+    for (let j = 0; j < this.dimension; j++) sum += this.raw[oa + j]! * this.raw[ob + j]!;
+    return sum * this.invNorms[a]! * this.invNorms[b]!;
+  }
+
+  /**
+   * Ranks the target among all eligible items, and finds the top K, in one pass over the float32
+   * scores: items clearly above or below the target are counted from them, the few within the
+   * slack are scored exactly, and a K-sized heap keeps the line of the top K.
+   */
+  rank(req: RankRequest): Ranking {
+    const exact = this.exactScorer(req);
+    const slack = req.query === null ? 0 : this.slack;
+    const target = exact(req.target);
+    const [hi, lo] = [target + slack, target - slack];
+    const approx = this.approximate(req);
+    const { excluded, k } = req;
+    const heap = this.heap.length >= k ? this.heap : (this.heap = new Float64Array(k));
+    let size = 0;
+    let above = 0;
+    for (let i = 0; i < this.size; i++) {
+      if (excluded[i] === 1) continue;
+      const a = approx[i]!;
+      if (size < k) {
+        heap[size] = a;
+        siftUp(heap, size++);
+      } else if (a > heap[0]!) {
+        heap[0] = a;
+        siftDown(heap, size);
+      }
+      if (i !== req.target && (a > hi || (a >= lo && exact(i) >= target))) above++;
+    }
+    const line = size < k ? -Infinity : heap[0]!;
+    return { rank: above + 1, ...this.topK(approx, exact, excluded, k, line - 2 * slack) };
+  }
+
+  private exactScorer(req: RankRequest): (i: number) => number {
+    const bias = req.bias;
+    const q = req.query;
+    if (q === null) {
+      if (bias === undefined) throw new InterestStreamError('INVALID_INPUT', 'a ranking needs a query vector or a bias');
+      return (i) => bias[i]!;
+    }
+    const invQ = 1 / l2Norm(q);
+    const d = this.dimension;
+    return (i) => {
+      let sum = 0;
+      const o = i * d;
+      for (let j = 0; j < d; j++) sum += this.raw[o + j]! * q[j]!;
+      return sum * this.invNorms[i]! * invQ + (bias === undefined ? 0 : bias[i]!);
+    };
+  }
+
+  /** float32 cosines of every item (plus the bias), in `this.approx`. */
+  private approximate(req: RankRequest): Float64Array {
+    const out = this.approx;
+    const q = req.query;
+    const bias = req.bias;
+    if (q === null) {
+      out.set(bias!);
+      return out;
+    }
+    const invQ = 1 / l2Norm(q);
+    const unit = new Float32Array(q.length);
+    for (let j = 0; j < q.length; j++) unit[j] = q[j]! * invQ;
+    const dots = this.scorer.score(unit);
+    if (bias === undefined) out.set(dots);
+    else for (let i = 0; i < this.size; i++) out[i] = dots[i]! + bias[i]!;
+    return out;
+  }
+
+  /** Every eligible item scoring at least `floor` in float32 is scored exactly; the exact scores decide the K. */
+  private topK(approx: Float64Array, exact: (i: number) => number, excluded: Uint8Array, k: number, floor: number): Omit<Ranking, 'rank'> {
+    const candidates: number[] = [];
+    for (let i = 0; i < this.size; i++) if (approx[i]! >= floor && excluded[i] !== 1) candidates.push(i);
+    const scores = new Map<number, number>();
+    for (const i of candidates) scores.set(i, exact(i));
+    candidates.sort((a, b) => scores.get(b)! - scores.get(a)! || a - b);
+    const top = Int32Array.from(candidates.slice(0, k));
+    const topScores = Float64Array.from(top, (i) => scores.get(i)!);
+    return { top, topScores };
+  }
+}
+
+/** Min-heap steps on a Float64Array (no allocation: they run for every item of every ranking). */
+function siftUp(h: Float64Array, i: number): void {
+  const v = h[i]!;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (h[p]! <= v) break;
+    h[i] = h[p]!;
+    i = p;
+  }
+  h[i] = v;
+}
+
+function siftDown(h: Float64Array, size: number): void {
+  const v = h[0]!;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= size) break;
+    const m = l + 1 < size && h[l + 1]! < h[l]! ? l + 1 : l;
+    if (h[m]! >= v) break;
+    h[i] = h[m]!;
+    i = m;
+  }
+  h[i] = v;
+}

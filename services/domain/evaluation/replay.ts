@@ -1,0 +1,309 @@
+/**
+ * A prequential replay: events in log order, each view ranked against the whole catalogue by every
+ * strategy *before* it is folded, then folded with the same `foldEvent` ingest runs. Nothing here
+ * reads or writes live state; docs/quality.md states exactly what is counted.
+ */
+import { InterestStreamError } from '../../core/errors.js';
+import { foldEvent, emptyUserState } from '../fold.js';
+import { averageStrategy, trendStrategy, type InterestSnapshot } from '../strategies.js';
+import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';
+import type { CatalogueIndex } from './catalogue-index.js';
+import { hitRateOverTime, intraListSimilarity, MetricAccumulator, type MetricSummary } from './metrics.js';
+import { DecayedCounts } from './popularity.js';
+import { expandGrid, type EvaluationGrid, type Variant } from './variants.js';
+
+export interface ReplayEvent {
+  readonly event: InteractionEvent;
+  /** The event's log position (partition, offset); a file's events are partition 0, offset = line number. */
+  readonly watermark: Watermark;
+}
+
+export interface ReplayOptions {
+  readonly grid: EvaluationGrid;
+  /** The fold parameters other than α and β (RECENT_VIEWS, SEEN_CAP, DISLIKED_CAP, DEDUPE_WINDOW). */
+  readonly fold: Omit<FoldParams, 'alpha' | 'beta' | 'dimension'>;
+  readonly trendWindow: number;
+  readonly snapshotIntervalMs: number;
+  readonly popularHalfLifeMs: number;
+  /** Views stamped (occurredAt) before this are folded but not ranked: the warm-up. Default: rank from the start. */
+  readonly rankFrom?: number;
+  /** Events stamped at or after this are left out entirely. Default: none. */
+  readonly until?: number;
+}
+
+/** What happened to the events, whatever the strategies. */
+export interface ReplayCounts {
+  events: number;
+  views: number;
+  dislikes: number;
+  erases: number;
+  /** Events ingest would dead-letter: the item is not in the catalogue. */
+  unknownItems: number;
+  /** Events the fold rejects (ingest dead-letters them too), e.g. a bad weight. */
+  rejected: number;
+  /** Duplicate or stale events (by event id or log position): ingest ignores them, so does the replay. */
+  repeats: number;
+  /** Views of an item the user had already seen or disliked: the product never recommends those, so they are not ranked. */
+  excludedTargets: number;
+  /** Events stamped at or after `until`: left out. */
+  outOfRange: number;
+  /** Views before `rankFrom`: folded, not ranked. */
+  warmUp: number;
+  /** Views ranked by every strategy (the user had an interest vector). */
+  scored: number;
+  /** Views of users with no interest vector yet (first view, after an erasure, dislikes only): ranked by popularity, as the product answers them. */
+  coldStart: number;
+}
+
+export interface VariantResult extends MetricSummary {
+  readonly name: string;
+  readonly strategy: Variant['strategy'];
+  readonly params: Readonly<Record<string, number>>;
+  /** HR@K per event-time bucket. */
+  readonly overTime: ReturnType<typeof hitRateOverTime>;
+}
+
+export interface ReplayResult {
+  readonly k: number;
+  readonly catalogueSize: number;
+  readonly users: number;
+  readonly counts: ReplayCounts;
+  readonly variants: VariantResult[];
+  readonly coldStart: MetricSummary;
+}
+
+interface UserReplay {
+  states: UserState[];
+  /** Per fold: the snapshots the trend strategy would read (window-end states), newest last, at most 2W. */
+  readonly history: Array<Array<InterestSnapshot & { window: number }>>;
+}
+
+export class PrequentialReplay {
+  readonly counts: ReplayCounts = { events: 0, views: 0, dislikes: 0, erases: 0, unknownItems: 0, rejected: 0, repeats: 0, excludedTargets: 0, outOfRange: 0, warmUp: 0, scored: 0, coldStart: 0 };
+  private readonly folds: FoldParams[];
+  private readonly variants: Variant[];
+  private readonly accumulators: MetricAccumulator[];
+  private readonly cold: MetricAccumulator;
+  private readonly users = new Map<string, UserReplay>();
+  private readonly items: Float32Array[];
+  private readonly popularity: DecayedCounts;
+  private readonly excluded: Uint8Array;
+  private readonly logPopularity: Float64Array;
+  private readonly bias: Float64Array;
+  private readonly times = new Growable(Float64Array);
+  private readonly hits: Array<Growable<Uint8Array>>;
+  private readonly usesTrend: boolean;
+
+  constructor(
+    private readonly catalogue: CatalogueIndex,
+    private readonly opts: ReplayOptions,
+  ) {
+    const { folds, variants } = expandGrid(opts.grid);
+    this.folds = folds.map((f) => ({ ...opts.fold, ...f, dimension: catalogue.dimension }));
+    this.variants = variants;
+    const k = opts.grid.k;
+    this.accumulators = variants.map(() => new MetricAccumulator(k, catalogue.size));
+    this.cold = new MetricAccumulator(k, catalogue.size);
+    this.hits = variants.map(() => new Growable(Uint8Array));
+    this.items = Array.from({ length: catalogue.size }, (_, i) => catalogue.vectorOf(i));
+    this.popularity = new DecayedCounts(catalogue.size, opts.popularHalfLifeMs);
+    this.excluded = new Uint8Array(catalogue.size);
+    this.logPopularity = new Float64Array(catalogue.size);
+    this.bias = new Float64Array(catalogue.size);
+    this.usesTrend = variants.some((v) => v.strategy === 'trend');
+  }
+
+  /** Ranks (when it is a view) and then folds one event. Events must come in log order per user. */
+  push({ event, watermark }: ReplayEvent): void {
+    this.counts.events++;
+    if (this.opts.until !== undefined && event.occurredAt >= this.opts.until) {
+      this.counts.outOfRange++;
+      return;
+    }
+    let index = -1;
+    if (event.type === 'VIEW' || event.type === 'DISLIKE') {
+      const i = this.catalogue.indexOf(event.itemId);
+      if (i === undefined) {
+        this.counts.unknownItems++;
+        return;
+      }
+      index = i;
+    }
+    const user = this.user(event.userId);
+    const before = user.states;
+    let after: UserState[];
+    let outcome: string;
+    try {
+      const steps = before.map((s, f) => foldEvent(s, { event, item: index < 0 ? null : this.items[index]!, watermark }, this.folds[f]!));
+      after = steps.map((s) => s.state);
+      outcome = steps[0]!.outcome;
+    } catch (e) {
+      if (!(e instanceof InterestStreamError)) throw e;
+      this.counts.rejected++;
+      return;
+    }
+    user.states = after;
+    if (outcome === 'duplicate' || outcome === 'stale') {
+      this.counts.repeats++;
+      return;
+    }
+    if (this.usesTrend) this.closeWindows(user, before, event.occurredAt);
+    if (event.type === 'VIEW') {
+      this.counts.views++;
+      if (event.occurredAt < (this.opts.rankFrom ?? -Infinity)) this.counts.warmUp++;
+      else this.score(user, before, index, event.occurredAt);
+      this.popularity.record(index, event.weight, event.occurredAt);
+    } else if (event.type === 'DISLIKE') {
+      this.counts.dislikes++;
+    } else {
+      this.counts.erases++;
+      for (const h of user.history) h.length = 0;
+    }
+  }
+
+  result(buckets = 40): ReplayResult {
+    const times = this.times.view();
+    return {
+      k: this.opts.grid.k,
+      catalogueSize: this.catalogue.size,
+      users: this.users.size,
+      counts: { ...this.counts },
+      variants: this.variants.map((v, i) => ({
+        name: v.name,
+        strategy: v.strategy,
+        params: paramsOf(v),
+        ...this.accumulators[i]!.summary(),
+        overTime: hitRateOverTime(times, this.hits[i]!.view(), buckets),
+      })),
+      coldStart: this.cold.summary(),
+    };
+  }
+
+  private user(userId: string): UserReplay {
+    let u = this.users.get(userId);
+    if (u === undefined) {
+      const empty = emptyUserState(userId);
+      u = { states: this.folds.map(() => empty), history: this.folds.map(() => []) };
+      this.users.set(userId, u);
+    }
+    return u;
+  }
+
+  /**
+   * An event stamped in a later snapshot window than the user's last one closes that window: the
+   * state before the event is the window's snapshot (what ingest records at a window boundary;
+   * SNAPSHOT_LATENESS_MS does not apply to a replay).
+   */
+  private closeWindows(user: UserReplay, before: readonly UserState[], at: number): void {
+    const interval = this.opts.snapshotIntervalMs;
+    before.forEach((s, f) => {
+      const window = Math.floor(s.lastEventAt / interval);
+      if (Math.floor(at / interval) <= window) return;
+      const history = user.history[f]!;
+      if (s.erased) history.length = 0;
+      if (s.vector === null || s.erased) return;
+      if (history.at(-1)?.window === window) history.pop();
+      history.push({ vector: s.vector, takenAt: (window + 1) * interval - 1, window });
+      if (history.length > 2 * this.opts.trendWindow) history.shift();
+    });
+  }
+
+  private score(user: UserReplay, before: readonly UserState[], target: number, at: number): void {
+    const base = before[0]!;
+    const marked = this.markExcluded(base);
+    try {
+      if (this.excluded[target] === 1) {
+        this.counts.excludedTargets++;
+      } else if (base.vector === null) {
+        this.counts.coldStart++;
+        const r = this.catalogue.rank({ query: null, bias: this.popularity.raw, target, excluded: this.excluded, k: this.opts.grid.k });
+        this.cold.add(r.rank, r.top, this.ils(r.top), false);
+      } else {
+        this.counts.scored++;
+        this.rankAll(user, before, target, at);
+      }
+    } finally {
+      for (const i of marked) this.excluded[i] = 0;
+    }
+  }
+
+  private rankAll(user: UserReplay, before: readonly UserState[], target: number, at: number): void {
+    this.times.push(at);
+    if (this.variants.some((v) => v.strategy === 'hybrid')) this.popularity.logCountsAt(at, this.logPopularity);
+    this.variants.forEach((v, i) => {
+      const { query, bias, fellBack } = this.queryOf(v, user, before);
+      const r = this.catalogue.rank({ query, bias, target, excluded: this.excluded, k: this.opts.grid.k });
+      const hit = this.accumulators[i]!.add(r.rank, r.top, this.ils(r.top), fellBack);
+      this.hits[i]!.push(hit ? 1 : 0);
+    });
+  }
+
+  private queryOf(v: Variant, user: UserReplay, before: readonly UserState[]): { query: Float32Array | null; bias?: Float64Array; fellBack: boolean } {
+    const ema = before[v.fold]!.vector!;
+    switch (v.strategy) {
+      case 'ema':
+        return { query: ema, fellBack: false };
+      case 'popularity':
+        return { query: null, bias: this.popularity.raw, fellBack: false };
+      case 'hybrid':
+        for (let i = 0; i < this.bias.length; i++) this.bias[i] = v.lambda! * this.logPopularity[i]!;
+        return { query: ema, bias: this.bias, fellBack: false };
+      case 'average':
+      case 'last': {
+        const ids = v.strategy === 'last' ? before[0]!.recentViews.slice(-1) : before[0]!.recentViews;
+        const avg = averageStrategy(ids.map((id) => this.items[this.catalogue.indexOf(id)!]!));
+        return avg === null ? { query: ema, fellBack: true } : { query: avg, fellBack: false };
+      }
+      case 'trend': {
+        const history = user.history[v.fold]!;
+        const trend = history.length < 2 ? null : trendStrategy(history, this.opts.trendWindow, v.momentum);
+        return trend === null ? { query: ema, fellBack: true } : { query: trend.vector, fellBack: false };
+      }
+    }
+  }
+
+  /** Marks the user's seen and disliked items (the product's default exclusions); returns what to unmark. */
+  private markExcluded(state: UserState): number[] {
+    const marked: number[] = [];
+    for (const list of [state.seen, state.disliked]) {
+      for (const id of list) {
+        const i = this.catalogue.indexOf(id);
+        if (i !== undefined && this.excluded[i] === 0) {
+          this.excluded[i] = 1;
+          marked.push(i);
+        }
+      }
+    }
+    return marked;
+  }
+
+  private ils(top: Int32Array): number {
+    return intraListSimilarity(top, (a, b) => this.catalogue.itemCosine(a, b));
+  }
+}
+
+function paramsOf(v: Variant): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of ['alpha', 'beta', 'momentum', 'lambda'] as const) if (v[key] !== undefined) out[key] = v[key];
+  return out;
+}
+
+/** An append-only typed array that doubles when full. */
+class Growable<T extends Float64Array | Uint8Array> {
+  private data: T;
+  private length = 0;
+  constructor(private readonly make: new (n: number) => T) {
+    this.data = new make(1024);
+  }
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const next = new this.make(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = x;
+  }
+  view(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
+}
