@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, stackFromEnv, type Stack } from './env.js';
+import { isInterestStreamError } from '../services/core/errors.js';
+import { assertStackReachable } from '../services/cli/stack-check.js';
 import { freshness } from './freshness.js';
 import { ingestThroughput } from './ingest-throughput.js';
 import { queryLatency } from './query-latency.js';
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
   const plan = values.quick ? QUICK : FULL;
   const names = values.only ? values.only.split(',') : Object.keys(SECTIONS);
   const stack = stackFromEnv();
+  await assertStackReachable(['kafka', 'redis'], { kafkaBrokers: stack.kafkaBrokers.split(','), redisUrl: stack.redisUrl });
   const started = new Date();
   const host = machine();
   console.log(`interest-stream benchmarks (${values.quick ? 'quick' : 'full'}) on ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}`);
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (e: unknown) => {
-    console.error(e);
+    console.error(isInterestStreamError(e) ? `error ${e.code}: ${e.message}` : e);
     process.exit(1);
   },
 );

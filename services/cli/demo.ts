@@ -199,3 +199,16 @@ function examples(api: string, grpcPort: number, userId: string): string {
     `    -d '{"user_id":"${userId}","limit":5}' 127.0.0.1:${grpcPort} interest_stream.v1.Recommendations/Recommend`,
   ].join('\n');
 }
+
+/** Where the demo's services log (next to the embedded store's directory, under .data/ by default). */
+export function demoLogFile(config: Config): string {
+  return path.resolve(config.embeddedStoreDir, '..', 'demo.log');
+}
+
+/** What Ctrl-C stops, what it leaves running and how to stop that too. */
+export function afterCtrlC(config: Config): string {
+  return [
+    'Ctrl-C stops what the demo started in this process: ingest, the snapshotter and the query service.',
+    `Kafka (${config.kafkaBrokers.join(',')}) and Redis (${config.redisUrl}) keep running for the next run; \`npm run stack:down\` stops them.`,
+  ].join('\n');
+}

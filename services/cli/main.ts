@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { loadConfig, type Config } from '../core/config.js';
 import { isInterestStreamError } from '../core/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
@@ -9,12 +10,13 @@ import { startQueryService } from '../query/main.js';
 import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
 import { publishEvents } from './events-publish.js';
 import { importCatalogueFile, openInteractionPublisher } from './connections.js';
-import { runDemo } from './demo.js';
+import { afterCtrlC, demoLogFile, runDemo } from './demo.js';
 import { runEvaluate } from './evaluate-command.js';
 import { runGenerate } from './generate-command.js';
 import { GENERATION_USAGE, runGeneration } from './generation-command.js';
 import { runIngest } from './ingest-command.js';
 import { runUserShow } from './user-show.js';
+import { assertStackReachable, type StackPart } from './stack-check.js';
 
 const USAGE = `interest-stream <command> [options]
 
@@ -35,7 +37,8 @@ ${GENERATION_USAGE.replace(/^/gm, '    ')}
   evaluate --items F (--events F | --topic [name]) [grids]
                                  replay events offline and measure HR@K, NDCG@K, MRR, coverage per
                                  strategy and parameter (evaluate --help)
-  demo [--quick] [--no-serve]    a guided run: catalogue, simulated activity, recommendations per strategy
+  demo [--quick] [--no-serve] [--namespace <name>]
+                                 a guided run: catalogue, simulated activity, recommendations per strategy
   help                           this text
 
 Configuration comes from environment variables, documented in services/core/config.ts.`;
@@ -91,11 +94,13 @@ const commands: Record<string, Command> = {
   generate: (args, config, logger) => runGenerate(args, config, logger),
   evaluate: (args, config, logger) => runEvaluate(args, config, logger),
   demo: async (args, config, logger, shutdown) => {
-    const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, 'no-serve': { type: 'boolean' } } });
+    const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, 'no-serve': { type: 'boolean' }, namespace: { type: 'string' } } });
     const serve = values['no-serve'] !== true;
-    const stop = await runDemo(config, logger, { quick: values.quick === true, serve, out: (line) => console.log(line) });
+    console.log(`(the demo's services log to ${demoLogFile(config)})`);
+    const out = (line: string): void => console.log(line);
+    const stop = await runDemo(config, logger, { quick: values.quick === true, serve, out, ...(values.namespace ? { namespace: values.namespace } : {}) });
     if (!serve) return 0;
-    console.log('\nCtrl-C stops everything the demo started.');
+    console.log(`\n${afterCtrlC(config)}`);
     shutdown.serve(stop, config.shutdownGraceMs + 5000);
     return 'serve';
   },
@@ -114,6 +119,14 @@ function parseTime(s: string): Date {
 }
 
 class UsageError extends Error {}
+
+/** What each command connects to, checked before it starts (`generate` only with --publish). */
+function stackNeeds(name: string, args: readonly string[]): StackPart[] {
+  if (['ingest', 'snapshotter', 'query', 'demo', 'generation'].includes(name)) return ['kafka', 'redis'];
+  if (name === 'events publish' || (name === 'generate' && args.includes('--publish'))) return ['kafka'];
+  if (name === 'user show') return ['redis'];
+  return [];
+}
 
 /** Commands that keep running until a signal; the others are one-shot and die on Ctrl-C as usual. */
 const SERVICES = new Set(['ingest', 'query', 'snapshotter', 'demo']);
@@ -196,9 +209,11 @@ async function main(argv: string[]): Promise<void> {
   }
   const [name, args] = found;
   // The endpoints of `npm run stack:up` (.stack/env) are defaults; the environment wins. The demo
-  // talks to a person, so its logs stay quiet unless LOG_LEVEL says otherwise.
-  const config = loadConfig({ ...(name === 'demo' ? { LOG_LEVEL: 'warn' } : {}), ...envWithDefaults() });
-  const logger = createRootLogger({ level: config.logLevel, name: `interest-stream ${name}` });
+  // talks to a person: its services log to a file it names, and its terminal shows only its story.
+  const config = loadConfig(envWithDefaults());
+  const logOptions = { level: config.logLevel, name: `interest-stream ${name}` };
+  const logger = name === 'demo' ? createRootLogger(logOptions, pino.destination({ dest: demoLogFile(config), mkdir: true, sync: true })) : createRootLogger(logOptions);
+  await assertStackReachable(stackNeeds(name, args), config);
   const shutdown = SERVICES.has(name) ? new Shutdown(logger) : undefined;
   const result = await commands[name]!(args, config, logger, shutdown!);
   if (result !== 'serve') process.exit(result);

@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
 import type { PopularityStore, VectorStore } from '../domain/ports.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { createKafka, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
@@ -77,7 +77,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       beta: config.beta,
     });
 
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer(producerConfig());
     await producer.connect();
     closers.push(() => producer.disconnect());
     const metrics = createIngestMetrics();

@@ -5,7 +5,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, dlqTopic, historyFoldGroupId, snapshotTransactionalId } from '../core/names.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { createKafka, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
@@ -108,7 +108,7 @@ export async function startHistoryFold(config: Config, logger: Logger): Promise<
   const log = logger.child({ component: 'history-fold', generation: config.generation });
   const close = await composed(log, async (closers) => {
     const { kafka, redis, keys } = await connectAll(config, logger, closers);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer(producerConfig());
     await producer.connect();
     closers.push(() => producer.disconnect());
     const deadLetters = new DeadLetterPublisher(producer);

@@ -1,4 +1,5 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+import { producerConfig } from '../adapters/kafka/kafka-client.js';
 import type { Logger } from '../core/logger.js';
 import { runShard, type ShardRunDeps, type ShardRunEnd, type ShardRunTally } from './shard-run.js';
 
@@ -103,12 +104,7 @@ export class Snapshotter {
    * a paused one, so only the current holder can commit snapshots for the shard.
    */
   private async runLeased(shard: number, window: number): Promise<{ end: ShardRunEnd; tally: ShardRunTally }> {
-    const producer = this.opts.kafka.producer({
-      transactionalId: this.opts.transactionalId(shard),
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = this.opts.kafka.producer(producerConfig({ transactionalId: this.opts.transactionalId(shard) }));
     await producer.connect();
     try {
       await fence(producer);

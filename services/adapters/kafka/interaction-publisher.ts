@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { InteractionEvent } from '../../domain/types.js';
 import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import { checkInteraction, interactionCodec } from '../../core/events.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import { producerConfig } from './kafka-client.js';
 
 /** What a caller publishes: eventId, occurredAt and weight are filled in when absent. */
 export type InteractionInput = Omit<InteractionEvent, 'eventId' | 'occurredAt' | 'weight'> &
@@ -40,12 +41,7 @@ export class InteractionPublisher {
   private closed: Promise<void> | undefined;
 
   constructor(private readonly opts: InteractionPublisherOptions) {
-    this.producer = opts.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      // murmur2, as Java clients use: a user lands on the same partition whichever language produced.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = opts.kafka.producer(producerConfig());
     this.logger = (opts.logger ?? silentLogger()).child({ component: 'interaction-publisher', topic: opts.topic });
     this.now = opts.now ?? Date.now;
     this.newId = opts.newId ?? randomUUID;

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type LogEntry, type ProducerConfig } from 'kafkajs';
 import type { Logger } from '../../core/logger.js';
 
 /** kafkajs logs through the process' pino logger, at the matching level. */
@@ -25,4 +25,22 @@ export function createKafka(opts: { brokers: readonly string[]; clientId: string
     logCreator: pinoLogCreator(opts.logger),
     retry: { initialRetryTime: 200, retries: 8 },
   });
+}
+
+/**
+ * The settings of every producer here: idempotent, one request in flight, murmur2 partitioning (as
+ * Java clients use, so a user lands on the same partition whichever language produced). Idempotence
+ * only holds while a failed send keeps being retried with the same sequence numbers, so retries are
+ * not counted (kafkajs' own default for idempotent producers): the client-wide `retries` above would
+ * otherwise apply and, as kafkajs warns, void the guarantee. Each retry still backs off (at most
+ * maxRetryTime); `extra` adds what one producer needs on top, such as a transactionalId.
+ */
+export function producerConfig(extra: ProducerConfig = {}): ProducerConfig {
+  return {
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER },
+    ...extra,
+  };
 }
