@@ -1,4 +1,5 @@
 import { InterestStreamError } from './errors.js';
+import { parsePayloadIndexes, type PayloadIndexSpec } from './payload-indexes.js';
 import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
 
 /**
@@ -107,6 +108,35 @@ export interface Config {
    * shard resumes on another instance this long after the last renewal. Default 30000.
    */
   readonly snapshotLeaseMs: number;
+
+  // --- Qdrant in production (issue 14) ---
+  /** QDRANT_TIMEOUT_MS: how long one Qdrant request may take before it counts as failed (and is retried). Default 30000. */
+  readonly qdrantTimeoutMs: number;
+  /** QDRANT_RETRIES: retries of a Qdrant request after a 5xx, 429, timeout or refused connection, with exponential backoff. Default 3. */
+  readonly qdrantRetries: number;
+  /** QDRANT_RETRY_BASE_MS: delay before the first such retry; doubles each time up to 5 s. Default 200. */
+  readonly qdrantRetryBaseMs: number;
+  /** QDRANT_UPSERT_MAX_POINTS: most points in one upsert request (larger writes are split). Default 512. */
+  readonly qdrantUpsertMaxPoints: number;
+  /**
+   * QDRANT_MAX_REQUEST_BYTES: most bytes of JSON in one upsert request; keep it below the server's
+   * `service.max_request_size_mb` (32 MiB by default), which refuses larger bodies. Default 16777216.
+   */
+  readonly qdrantMaxRequestBytes: number;
+  /** QDRANT_ON_DISK_PAYLOAD: new collections keep payloads on disk rather than in RAM. Default true. */
+  readonly qdrantOnDiskPayload: boolean;
+  /** QDRANT_SHARDS: shard_number of new collections (spread over a Qdrant cluster's nodes). Default 1. */
+  readonly qdrantShards: number;
+  /** QDRANT_REPLICATION_FACTOR: replication_factor of new collections. Default 1. */
+  readonly qdrantReplicationFactor: number;
+  /** QDRANT_WRITE_CONSISTENCY: write_consistency_factor of new collections (at most the replication factor). Default 1. */
+  readonly qdrantWriteConsistency: number;
+  /**
+   * QDRANT_PAYLOAD_INDEXES: payload fields that filters use, as `field:type` (keyword, integer,
+   * float, bool), comma-separated, e.g. `category:keyword,year:integer`; indexed on every collection
+   * the service creates or opens. Default none.
+   */
+  readonly qdrantPayloadIndexes: readonly PayloadIndexSpec[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -186,6 +216,14 @@ export function loadConfig(env: Env = process.env): Config {
   const historySize = r.int('HISTORY_SIZE', 20, 2, 10_000);
   if (historySize < 2 * trendWindow) r.problems.push(`HISTORY_SIZE=${historySize}: must be at least 2 × TREND_WINDOW (${2 * trendWindow})`);
 
+  const payloadIndexes = parsePayloadIndexes(r.str('QDRANT_PAYLOAD_INDEXES', ''));
+  r.problems.push(...payloadIndexes.problems);
+  const qdrantReplicationFactor = r.int('QDRANT_REPLICATION_FACTOR', 1, 1, 100);
+  const qdrantWriteConsistency = r.int('QDRANT_WRITE_CONSISTENCY', 1, 1, 100);
+  if (qdrantWriteConsistency > qdrantReplicationFactor) {
+    r.problems.push(`QDRANT_WRITE_CONSISTENCY=${qdrantWriteConsistency}: must be at most QDRANT_REPLICATION_FACTOR (${qdrantReplicationFactor})`);
+  }
+
   const config: Config = {
     kafkaBrokers: brokers,
     kafkaClientId: r.str('KAFKA_CLIENT_ID', 'interest-stream'),
@@ -234,6 +272,16 @@ export function loadConfig(env: Env = process.env): Config {
     snapshotLatenessMs: Math.min(r.int('SNAPSHOT_LATENESS_MS', 60_000, 0), snapshotIntervalMs - 1),
     dirtyShards: r.int('DIRTY_SHARDS', 16, 1, 4096),
     snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
+    qdrantTimeoutMs: r.int('QDRANT_TIMEOUT_MS', 30_000, 100),
+    qdrantRetries: r.int('QDRANT_RETRIES', 3, 0, 100),
+    qdrantRetryBaseMs: r.int('QDRANT_RETRY_BASE_MS', 200, 1, 60_000),
+    qdrantUpsertMaxPoints: r.int('QDRANT_UPSERT_MAX_POINTS', 512, 1, 100_000),
+    qdrantMaxRequestBytes: r.int('QDRANT_MAX_REQUEST_BYTES', 16 * 1024 * 1024, 4096),
+    qdrantOnDiskPayload: r.bool('QDRANT_ON_DISK_PAYLOAD', true),
+    qdrantShards: r.int('QDRANT_SHARDS', 1, 1, 1000),
+    qdrantReplicationFactor,
+    qdrantWriteConsistency,
+    qdrantPayloadIndexes: payloadIndexes.indexes,
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);
