@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { InterestStreamError } from './errors.js';
 import { parsePayloadIndexes, type PayloadIndexSpec } from './payload-indexes.js';
 import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
@@ -137,6 +138,29 @@ export interface Config {
    * the service creates or opens. Default none.
    */
   readonly qdrantPayloadIndexes: readonly PayloadIndexSpec[];
+  /**
+   * QDRANT_COLLECTION_PREFIX: prepended to every collection and alias name in Qdrant, so several
+   * deployments (or test runs) can share one server. Letters, digits, - and _. Default none.
+   */
+  readonly qdrantCollectionPrefix: string;
+
+  // --- Kafka security for managed brokers (issue 14) ---
+  /** KAFKA_SSL: connect to the brokers over TLS. Default false. */
+  readonly kafkaSsl: boolean;
+  /** KAFKA_SSL_CA_FILE: PEM file of the CA that signed the brokers' certificates (default: the system's CAs). */
+  readonly kafkaSslCaFile: string | undefined;
+  /** KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE: PEM client certificate and key, for brokers that require mutual TLS (both or neither). */
+  readonly kafkaSslCertFile: string | undefined;
+  readonly kafkaSslKeyFile: string | undefined;
+  /** KAFKA_SASL_MECHANISM: `plain`, `scram-sha-256` or `scram-sha-512`; unset means no SASL. */
+  readonly kafkaSaslMechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined;
+  /** KAFKA_SASL_USERNAME: the SASL user (needed with a mechanism). */
+  readonly kafkaSaslUsername: string | undefined;
+  /**
+   * KAFKA_SASL_PASSWORD, or KAFKA_SASL_PASSWORD_FILE naming a file whose content (trailing newline
+   * removed) is the password, e.g. a mounted secret. Exactly one with a mechanism. Never logged.
+   */
+  readonly kafkaSaslPassword: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -189,6 +213,43 @@ class Reader {
   }
 }
 
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+type KafkaSecurity = Pick<Config, 'kafkaSsl' | 'kafkaSslCaFile' | 'kafkaSslCertFile' | 'kafkaSslKeyFile' | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword'>;
+
+/** TLS and SASL settings; the password may come from a file (read here, once). */
+function readKafkaSecurity(r: Reader): KafkaSecurity {
+  const kafkaSslCertFile = r.optional('KAFKA_SSL_CERT_FILE');
+  const kafkaSslKeyFile = r.optional('KAFKA_SSL_KEY_FILE');
+  if ((kafkaSslCertFile === undefined) !== (kafkaSslKeyFile === undefined)) r.problems.push('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE: set both or neither');
+  const mechanismRaw = r.optional('KAFKA_SASL_MECHANISM');
+  const kafkaSaslMechanism = mechanismRaw === undefined ? undefined : r.oneOf('KAFKA_SASL_MECHANISM', 'plain', SASL_MECHANISMS);
+  const kafkaSaslUsername = r.optional('KAFKA_SASL_USERNAME');
+  const inline = r.optional('KAFKA_SASL_PASSWORD');
+  const file = r.optional('KAFKA_SASL_PASSWORD_FILE');
+  let kafkaSaslPassword = inline;
+  if (file !== undefined) {
+    if (inline !== undefined) r.problems.push('KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE: set one, not both');
+    try {
+      kafkaSaslPassword = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      r.problems.push(`KAFKA_SASL_PASSWORD_FILE=${JSON.stringify(file)}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  if (kafkaSaslMechanism !== undefined && (kafkaSaslUsername === undefined || kafkaSaslPassword === undefined)) {
+    r.problems.push(`KAFKA_SASL_MECHANISM=${kafkaSaslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)`);
+  }
+  return {
+    kafkaSsl: r.bool('KAFKA_SSL', false),
+    kafkaSslCaFile: r.optional('KAFKA_SSL_CA_FILE'),
+    kafkaSslCertFile,
+    kafkaSslKeyFile,
+    kafkaSaslMechanism,
+    kafkaSaslUsername,
+    kafkaSaslPassword,
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -216,6 +277,10 @@ export function loadConfig(env: Env = process.env): Config {
   const historySize = r.int('HISTORY_SIZE', 20, 2, 10_000);
   if (historySize < 2 * trendWindow) r.problems.push(`HISTORY_SIZE=${historySize}: must be at least 2 × TREND_WINDOW (${2 * trendWindow})`);
 
+  const qdrantCollectionPrefix = r.str('QDRANT_COLLECTION_PREFIX', '');
+  if (!/^[A-Za-z0-9_-]{0,64}$/.test(qdrantCollectionPrefix)) {
+    r.problems.push(`QDRANT_COLLECTION_PREFIX=${JSON.stringify(qdrantCollectionPrefix)}: letters, digits, - and _ only (max 64)`);
+  }
   const payloadIndexes = parsePayloadIndexes(r.str('QDRANT_PAYLOAD_INDEXES', ''));
   r.problems.push(...payloadIndexes.problems);
   const qdrantReplicationFactor = r.int('QDRANT_REPLICATION_FACTOR', 1, 1, 100);
@@ -223,6 +288,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (qdrantWriteConsistency > qdrantReplicationFactor) {
     r.problems.push(`QDRANT_WRITE_CONSISTENCY=${qdrantWriteConsistency}: must be at most QDRANT_REPLICATION_FACTOR (${qdrantReplicationFactor})`);
   }
+
+  const kafkaSecurity = readKafkaSecurity(r);
 
   const config: Config = {
     kafkaBrokers: brokers,
@@ -282,6 +349,8 @@ export function loadConfig(env: Env = process.env): Config {
     qdrantReplicationFactor,
     qdrantWriteConsistency,
     qdrantPayloadIndexes: payloadIndexes.indexes,
+    qdrantCollectionPrefix,
+    ...kafkaSecurity,
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

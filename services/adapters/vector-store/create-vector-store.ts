@@ -29,6 +29,7 @@ export function createVectorStore(config: Config, logger: Logger): AliasingVecto
 export function qdrantOptions(config: Config): Omit<QdrantVectorStoreOptions, 'url' | 'apiKey' | 'logger'> {
   return {
     timeoutMs: config.qdrantTimeoutMs,
+    collectionPrefix: config.qdrantCollectionPrefix,
     retry: { attempts: config.qdrantRetries + 1, baseDelayMs: config.qdrantRetryBaseMs, maxDelayMs: 5_000 },
     upsertLimits: { maxPoints: config.qdrantUpsertMaxPoints, maxBytes: config.qdrantMaxRequestBytes },
     collections: {

@@ -31,6 +31,11 @@ export interface QdrantVectorStoreOptions {
   readonly retry?: RetryPolicy;
   /** How new collections are created (factors, on-disk payload, payload indexes). */
   readonly collections?: QdrantCollectionOptions;
+  /**
+   * Prepended to every collection and alias name sent to Qdrant, so that several deployments (or
+   * test runs) share one server without meeting. Default none.
+   */
+  readonly collectionPrefix?: string;
   /** Most points and bytes of one upsert request. Default 512 points, 16 MiB. */
   readonly upsertLimits?: ChunkLimits;
 }
@@ -119,7 +124,7 @@ export class QdrantVectorStore implements VectorStore {
 
   async dropCollection(name: string): Promise<void> {
     validateCollectionName(name);
-    await this.call(`drop ${name}`, () => this.client.deleteCollection(name)).catch((e: InterestStreamError) => {
+    await this.call(`drop ${name}`, () => this.client.deleteCollection(this.named(name))).catch((e: InterestStreamError) => {
       if (e.code !== 'NOT_FOUND') throw e;
     });
   }
@@ -145,7 +150,7 @@ export class QdrantVectorStore implements VectorStore {
   private async sendPoints(collection: string, body: readonly QdrantPointBody[]): Promise<void> {
     const chunks = chunkPoints(body, this.options.upsertLimits ?? DEFAULT_UPSERT_LIMITS, (p) => String(p.payload[RESERVED_PAYLOAD_KEY]));
     for (const points of chunks) {
-      await this.call(`upsert into ${collection}`, () => this.client.upsert(collection, { wait: true, points }));
+      await this.call(`upsert into ${collection}`, () => this.client.upsert(this.named(collection), { wait: true, points }));
     }
   }
 
@@ -153,7 +158,7 @@ export class QdrantVectorStore implements VectorStore {
     validateIds(ids);
     validateCollectionName(collection);
     const records = await this.call(`get from ${collection}`, () =>
-      this.client.retrieve(collection, { ids: [...new Set(ids)].map(qdrantPointId), with_payload: true, with_vector: true }),
+      this.client.retrieve(this.named(collection), { ids: [...new Set(ids)].map(qdrantPointId), with_payload: true, with_vector: true }),
     );
     const found = new Map<string, VectorPoint>();
     for (const r of records) {
@@ -167,7 +172,7 @@ export class QdrantVectorStore implements VectorStore {
     validateIds(ids);
     validateCollectionName(collection);
     if (ids.length === 0) return void (await this.requireDimension(collection));
-    await this.call(`delete from ${collection}`, () => this.client.delete(collection, { wait: true, points: [...new Set(ids)].map(qdrantPointId) }));
+    await this.call(`delete from ${collection}`, () => this.client.delete(this.named(collection), { wait: true, points: [...new Set(ids)].map(qdrantPointId) }));
   }
 
   async search(collection: string, request: SearchRequest): Promise<SearchHit[]> {
@@ -175,7 +180,7 @@ export class QdrantVectorStore implements VectorStore {
     validateCollectionName(collection);
     try {
       const result = await this.call(`search ${collection}`, () =>
-        this.client.query(collection, { query: compactVector(req.vector), limit: req.limit, filter: toQdrantFilter(req), with_payload: true, with_vector: false }),
+        this.client.query(this.named(collection), { query: compactVector(req.vector), limit: req.limit, filter: toQdrantFilter(req), with_payload: true, with_vector: false }),
       );
       return result.points.map((p) => {
         const { id, payload } = stripReserved(p.payload);
@@ -189,7 +194,7 @@ export class QdrantVectorStore implements VectorStore {
 
   async count(collection: string): Promise<number> {
     validateCollectionName(collection);
-    return (await this.call(`count ${collection}`, () => this.client.count(collection, { exact: true }))).count;
+    return (await this.call(`count ${collection}`, () => this.client.count(this.named(collection), { exact: true }))).count;
   }
 
   /** Points `alias` at `collection` in one atomic alias update (readers never see no alias). */
@@ -204,8 +209,8 @@ export class QdrantVectorStore implements VectorStore {
       });
     }
     const actions: Schemas['AliasOperations'][] = [
-      ...(current !== undefined ? [{ delete_alias: { alias_name: alias } }] : []),
-      { create_alias: { alias_name: alias, collection_name: collection } },
+      ...(current !== undefined ? [{ delete_alias: { alias_name: this.named(alias) } }] : []),
+      { create_alias: { alias_name: this.named(alias), collection_name: this.named(collection) } },
     ];
     // Not retried: after a lost answer the actions computed above may no longer apply.
     await this.call(`alias ${alias} -> ${collection}`, () => this.client.updateCollectionAliases({ actions }), false);
@@ -214,7 +219,8 @@ export class QdrantVectorStore implements VectorStore {
   /** The collection an alias points at, or undefined when there is no such alias. */
   async resolveAlias(alias: string): Promise<string | undefined> {
     const { aliases } = await this.call('list aliases', () => this.client.getAliases());
-    return aliases.find((a) => a.alias_name === alias)?.collection_name;
+    const target = aliases.find((a) => a.alias_name === this.named(alias))?.collection_name;
+    return target?.startsWith(this.prefix) ? target.slice(this.prefix.length) : target;
   }
 
   private async ensureOnce(name: string, dimension: number): Promise<void> {
@@ -222,7 +228,7 @@ export class QdrantVectorStore implements VectorStore {
     if (existing === undefined) {
       try {
         const body = createCollectionBody(dimension, this.options.collections ?? DEFAULT_COLLECTION_OPTIONS);
-        await this.call(`create ${name}`, () => this.client.createCollection(name, body));
+        await this.call(`create ${name}`, () => this.client.createCollection(this.named(name), body));
       } catch (e) {
         // Another process may have created it first; what matters is the layout it has now.
         existing = await this.collectionDimension(name);
@@ -243,14 +249,14 @@ export class QdrantVectorStore implements VectorStore {
     if (wanted.length === 0) return;
     const info = await this.describe(name);
     for (const index of missingPayloadIndexes(info?.payload_schema, wanted)) {
-      await this.call(`index ${name}.${index.field}`, () => this.client.createPayloadIndex(name, { field_name: index.field, field_schema: index.type, wait: true }));
+      await this.call(`index ${name}.${index.field}`, () => this.client.createPayloadIndex(this.named(name), { field_name: index.field, field_schema: index.type, wait: true }));
     }
   }
 
   /** The collection's description, or undefined when it does not exist. */
   private async describe(name: string): Promise<Schemas['CollectionInfo'] | undefined> {
     try {
-      return await this.call(`describe ${name}`, () => this.client.getCollection(name));
+      return await this.call(`describe ${name}`, () => this.client.getCollection(this.named(name)));
     } catch (e) {
       if (isInterestStreamError(e) && e.code === 'NOT_FOUND') return undefined;
       throw e;
@@ -261,6 +267,15 @@ export class QdrantVectorStore implements VectorStore {
     const dimension = await this.collectionDimension(collection);
     if (dimension === undefined) throw new InterestStreamError('NOT_FOUND', `collection "${collection}" does not exist`, { details: { collection } });
     return dimension;
+  }
+
+  private get prefix(): string {
+    return this.options.collectionPrefix ?? '';
+  }
+
+  /** The name Qdrant knows a collection or alias by. */
+  private named(name: string): string {
+    return this.prefix + name;
   }
 
   private async call<T>(what: string, op: () => Promise<T>, retry = true): Promise<T> {

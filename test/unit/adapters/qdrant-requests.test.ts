@@ -123,4 +123,21 @@ describe('Qdrant collections', () => {
     await expect(store.setAlias('users', 'users_g2')).rejects.toMatchObject({ code: 'INVALID_INPUT', retryable: false, message: expect.stringContaining('a collection is named "users"') });
     expect(recorder!.matching('POST', /aliases/)).toHaveLength(0);
   });
+
+  it('carry QDRANT_COLLECTION_PREFIX on every collection and alias name, and hide it from callers', async () => {
+    const store = await storeAnswering((r) => {
+      if (r.path === '/aliases') return { result: { aliases: [{ alias_name: 't1_users', collection_name: 't1_users_g1' }, { alias_name: 'users', collection_name: 'users_g9' }] } };
+      if (r.method === 'GET' && r.path === '/collections/t1_users') return { status: 404, error: 'Not found' };
+      return r.method === 'GET' ? cosine64 : { result: true };
+    }, { collectionPrefix: 't1_' });
+    expect(await store.resolveAlias('users')).toBe('users_g1');
+    await store.setAlias('users', 'users_g2');
+    expect(recorder!.matching('POST', /^\/collections\/aliases$/).map((r) => r.body)).toEqual([
+      { actions: [{ delete_alias: { alias_name: 't1_users' } }, { create_alias: { alias_name: 't1_users', collection_name: 't1_users_g2' } }] },
+    ]);
+    await store.upsert('items', points(1, 64));
+    await store.count('items');
+    const touched = recorder!.requests.filter((r) => r.path.startsWith('/collections/') && r.path !== '/collections/aliases').map((r) => r.path.split('/')[2]);
+    expect(new Set(touched)).toEqual(new Set(['t1_items']));
+  });
 });

@@ -6,6 +6,7 @@ describe('Qdrant settings', () => {
   it('default to what a stock Qdrant accepts', () => {
     expect(qdrantOptions(loadConfig({}))).toEqual({
       timeoutMs: 30_000,
+      collectionPrefix: '',
       retry: { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 },
       upsertLimits: { maxPoints: 512, maxBytes: 16 * 1024 * 1024 },
       collections: { onDiskPayload: true, shardNumber: 1, replicationFactor: 1, writeConsistencyFactor: 1, payloadIndexes: [] },
