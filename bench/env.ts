@@ -12,7 +12,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../services/core/config.js';
 import { silentLogger } from '../services/core/logger.js';
-import { ITEMS_COLLECTION, RedisKeys, consumerGroupId } from '../services/core/names.js';
+import { RedisKeys, consumerGroupId, usersCollection } from '../services/core/names.js';
 import { InteractionPublisher, ensureTopic, type InteractionInput } from '../services/adapters/kafka/interaction-publisher.js';
 import { createVectorStore, type AliasingVectorStore } from '../services/adapters/vector-store/create-vector-store.js';
 import type { Catalogue } from '../services/workload/catalogue.js';
@@ -93,6 +93,12 @@ export class BenchEnv {
     this.publisher = new InteractionPublisher({ kafka: this.kafka, topic: this.config.interactionsTopic });
   }
 
+  /** Environment that points a BenchEnv at the Qdrant at QDRANT_URL, under collection names of its own. */
+  static qdrantEnv(stack: Stack, name: string): Record<string, string> {
+    if (!stack.qdrantUrl) throw new Error('the Qdrant variant needs QDRANT_URL');
+    return { VECTOR_STORE: 'qdrant', QDRANT_URL: stack.qdrantUrl, QDRANT_COLLECTION_PREFIX: `bench-${name}-${randomUUID().slice(0, 8)}_` };
+  }
+
   /** A directory for a child's CPU profiles, removed with the environment. */
   newProfileDir(): string {
     return mkdtempSync(path.join(this.dir, 'profile-'));
@@ -111,16 +117,16 @@ export class BenchEnv {
 
   /** Writes the catalogue straight into the items collection (its vectors are unit length already). */
   async importCatalogue(catalogue: Catalogue, chunk = 10_000): Promise<void> {
-    await this.store.ensureCollection(ITEMS_COLLECTION, catalogue.dimension);
+    await this.store.ensureCollection(this.config.itemsCollection, catalogue.dimension);
     let batch = [];
     for (const item of catalogue.items()) {
       batch.push(item);
       if (batch.length === chunk) {
-        await this.store.upsert(ITEMS_COLLECTION, batch);
+        await this.store.upsert(this.config.itemsCollection, batch);
         batch = [];
       }
     }
-    if (batch.length > 0) await this.store.upsert(ITEMS_COLLECTION, batch);
+    if (batch.length > 0) await this.store.upsert(this.config.itemsCollection, batch);
   }
 
   /** Publishes every event, `chunk` per request; returns how many. */
@@ -199,6 +205,8 @@ export class BenchEnv {
     if (groups.length > 0) await this.admin.deleteGroups(groups).catch(() => {});
     await this.admin.disconnect();
     await this.redis.quit();
+    // On a shared Qdrant the collections outlive the run unless dropped (the prefix keeps them apart).
+    if (this.config.vectorStore === 'qdrant') for (const c of [this.config.itemsCollection, usersCollection(this.config.generation)]) await this.store.dropCollection(c).catch(() => {});
     await this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseApiKeys, type ApiKeySpec } from './api-keys.js';
 import { InterestStreamError } from './errors.js';
+import { parsePayloadIndexes, type PayloadIndexSpec } from './payload-indexes.js';
 import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
 
 /**
@@ -157,6 +158,57 @@ export interface Config {
   readonly trendMomentum: number;
   /** HYBRID_LAMBDA: λ of `strategy=hybrid`, score = cosine + λ·log(1 + decayed view count). Default 0.05. */
   readonly hybridLambda: number;
+  // --- Qdrant in production (issue 14) ---
+  /** QDRANT_TIMEOUT_MS: how long one Qdrant request may take before it counts as failed (and is retried). Default 30000. */
+  readonly qdrantTimeoutMs: number;
+  /** QDRANT_RETRIES: retries of a Qdrant request after a 5xx, 429, timeout or refused connection, with exponential backoff. Default 3. */
+  readonly qdrantRetries: number;
+  /** QDRANT_RETRY_BASE_MS: delay before the first such retry; doubles each time up to 5 s. Default 200. */
+  readonly qdrantRetryBaseMs: number;
+  /** QDRANT_UPSERT_MAX_POINTS: most points in one upsert request (larger writes are split). Default 512. */
+  readonly qdrantUpsertMaxPoints: number;
+  /**
+   * QDRANT_MAX_REQUEST_BYTES: most bytes of JSON in one upsert request; keep it below the server's
+   * `service.max_request_size_mb` (32 MiB by default), which refuses larger bodies. Default 16777216.
+   */
+  readonly qdrantMaxRequestBytes: number;
+  /** QDRANT_ON_DISK_PAYLOAD: new collections keep payloads on disk rather than in RAM. Default true. */
+  readonly qdrantOnDiskPayload: boolean;
+  /** QDRANT_SHARDS: shard_number of new collections (spread over a Qdrant cluster's nodes). Default 1. */
+  readonly qdrantShards: number;
+  /** QDRANT_REPLICATION_FACTOR: replication_factor of new collections. Default 1. */
+  readonly qdrantReplicationFactor: number;
+  /** QDRANT_WRITE_CONSISTENCY: write_consistency_factor of new collections (at most the replication factor). Default 1. */
+  readonly qdrantWriteConsistency: number;
+  /**
+   * QDRANT_PAYLOAD_INDEXES: payload fields that filters use, as `field:type` (keyword, integer,
+   * float, bool), comma-separated, e.g. `category:keyword,year:integer`; indexed on every collection
+   * the service creates or opens. Default none.
+   */
+  readonly qdrantPayloadIndexes: readonly PayloadIndexSpec[];
+  /**
+   * QDRANT_COLLECTION_PREFIX: prepended to every collection and alias name in Qdrant, so several
+   * deployments (or test runs) can share one server. Letters, digits, - and _. Default none.
+   */
+  readonly qdrantCollectionPrefix: string;
+
+  // --- Kafka security for managed brokers (issue 14) ---
+  /** KAFKA_SSL: connect to the brokers over TLS. Default false. */
+  readonly kafkaSsl: boolean;
+  /** KAFKA_SSL_CA_FILE: PEM file of the CA that signed the brokers' certificates (default: the system's CAs). */
+  readonly kafkaSslCaFile: string | undefined;
+  /** KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE: PEM client certificate and key, for brokers that require mutual TLS (both or neither). */
+  readonly kafkaSslCertFile: string | undefined;
+  readonly kafkaSslKeyFile: string | undefined;
+  /** KAFKA_SASL_MECHANISM: `plain`, `scram-sha-256` or `scram-sha-512`; unset means no SASL. */
+  readonly kafkaSaslMechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined;
+  /** KAFKA_SASL_USERNAME: the SASL user (needed with a mechanism). */
+  readonly kafkaSaslUsername: string | undefined;
+  /**
+   * KAFKA_SASL_PASSWORD, or KAFKA_SASL_PASSWORD_FILE naming a file whose content (trailing newline
+   * removed) is the password, e.g. a mounted secret. Exactly one with a mechanism. Never logged.
+   */
+  readonly kafkaSaslPassword: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -232,6 +284,43 @@ function readTrustProxy(raw: string): boolean | number | string {
   return raw;
 }
 
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+type KafkaSecurity = Pick<Config, 'kafkaSsl' | 'kafkaSslCaFile' | 'kafkaSslCertFile' | 'kafkaSslKeyFile' | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword'>;
+
+/** TLS and SASL settings; the password may come from a file (read here, once). */
+function readKafkaSecurity(r: Reader): KafkaSecurity {
+  const kafkaSslCertFile = r.optional('KAFKA_SSL_CERT_FILE');
+  const kafkaSslKeyFile = r.optional('KAFKA_SSL_KEY_FILE');
+  if ((kafkaSslCertFile === undefined) !== (kafkaSslKeyFile === undefined)) r.problems.push('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE: set both or neither');
+  const mechanismRaw = r.optional('KAFKA_SASL_MECHANISM');
+  const kafkaSaslMechanism = mechanismRaw === undefined ? undefined : r.oneOf('KAFKA_SASL_MECHANISM', 'plain', SASL_MECHANISMS);
+  const kafkaSaslUsername = r.optional('KAFKA_SASL_USERNAME');
+  const inline = r.optional('KAFKA_SASL_PASSWORD');
+  const file = r.optional('KAFKA_SASL_PASSWORD_FILE');
+  let kafkaSaslPassword = inline;
+  if (file !== undefined) {
+    if (inline !== undefined) r.problems.push('KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE: set one, not both');
+    try {
+      kafkaSaslPassword = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      r.problems.push(`KAFKA_SASL_PASSWORD_FILE=${JSON.stringify(file)}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  if (kafkaSaslMechanism !== undefined && (kafkaSaslUsername === undefined || kafkaSaslPassword === undefined)) {
+    r.problems.push(`KAFKA_SASL_MECHANISM=${kafkaSaslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)`);
+  }
+  return {
+    kafkaSsl: r.bool('KAFKA_SSL', false),
+    kafkaSslCaFile: r.optional('KAFKA_SSL_CA_FILE'),
+    kafkaSslCertFile,
+    kafkaSslKeyFile,
+    kafkaSaslMechanism,
+    kafkaSaslUsername,
+    kafkaSaslPassword,
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -258,6 +347,20 @@ export function loadConfig(env: Env = process.env): Config {
   const trendWindow = r.int('TREND_WINDOW', 3, 1, 1000);
   const historySize = r.int('HISTORY_SIZE', 20, 2, 10_000);
   if (historySize < 2 * trendWindow) r.problems.push(`HISTORY_SIZE=${historySize}: must be at least 2 × TREND_WINDOW (${2 * trendWindow})`);
+
+  const qdrantCollectionPrefix = r.str('QDRANT_COLLECTION_PREFIX', '');
+  if (!/^[A-Za-z0-9_-]{0,64}$/.test(qdrantCollectionPrefix)) {
+    r.problems.push(`QDRANT_COLLECTION_PREFIX=${JSON.stringify(qdrantCollectionPrefix)}: letters, digits, - and _ only (max 64)`);
+  }
+  const payloadIndexes = parsePayloadIndexes(r.str('QDRANT_PAYLOAD_INDEXES', ''));
+  r.problems.push(...payloadIndexes.problems);
+  const qdrantReplicationFactor = r.int('QDRANT_REPLICATION_FACTOR', 1, 1, 100);
+  const qdrantWriteConsistency = r.int('QDRANT_WRITE_CONSISTENCY', 1, 1, 100);
+  if (qdrantWriteConsistency > qdrantReplicationFactor) {
+    r.problems.push(`QDRANT_WRITE_CONSISTENCY=${qdrantWriteConsistency}: must be at most QDRANT_REPLICATION_FACTOR (${qdrantReplicationFactor})`);
+  }
+
+  const kafkaSecurity = readKafkaSecurity(r);
 
   const config: Config = {
     kafkaBrokers: brokers,
@@ -317,6 +420,18 @@ export function loadConfig(env: Env = process.env): Config {
     unknownItemParkMs: r.int('UNKNOWN_ITEM_PARK_MS', 600_000, 0),
     trendMomentum: r.num('TREND_MOMENTUM', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
     hybridLambda: r.num('HYBRID_LAMBDA', 0.05, (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
+    qdrantTimeoutMs: r.int('QDRANT_TIMEOUT_MS', 30_000, 100),
+    qdrantRetries: r.int('QDRANT_RETRIES', 3, 0, 100),
+    qdrantRetryBaseMs: r.int('QDRANT_RETRY_BASE_MS', 200, 1, 60_000),
+    qdrantUpsertMaxPoints: r.int('QDRANT_UPSERT_MAX_POINTS', 512, 1, 100_000),
+    qdrantMaxRequestBytes: r.int('QDRANT_MAX_REQUEST_BYTES', 16 * 1024 * 1024, 4096),
+    qdrantOnDiskPayload: r.bool('QDRANT_ON_DISK_PAYLOAD', true),
+    qdrantShards: r.int('QDRANT_SHARDS', 1, 1, 1000),
+    qdrantReplicationFactor,
+    qdrantWriteConsistency,
+    qdrantPayloadIndexes: payloadIndexes.indexes,
+    qdrantCollectionPrefix,
+    ...kafkaSecurity,
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

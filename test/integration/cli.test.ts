@@ -3,7 +3,6 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeInteraction } from '../../services/core/events.js';
-import { ITEMS_COLLECTION } from '../../services/core/names.js';
 import { eventually } from '../support/eventually.js';
 import { IngestHarness } from '../support/ingest-harness.js';
 import { unique } from '../support/names.js';
@@ -30,7 +29,7 @@ describe('interest-stream CLI', () => {
 
   beforeAll(async () => {
     await h.start();
-    dir = path.dirname(h.env.EMBEDDED_STORE_DIR!);
+    dir = h.dir;
   });
   afterAll(() => h.close());
 
@@ -41,7 +40,7 @@ describe('interest-stream CLI', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/line 3/);
     expect(r.stderr).toContain('line 3: vector has 2 values, expected 3');
-    expect(await h.store.collectionDimension(ITEMS_COLLECTION)).toBeUndefined();
+    expect(await h.store.collectionDimension(h.config.itemsCollection)).toBeUndefined();
   });
 
   it('imports a catalogue as unit vectors with payloads', async () => {
@@ -50,7 +49,7 @@ describe('interest-stream CLI', () => {
     const r = await cli(['items', 'import', file], h.env);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('imported 2 items (dimension 3)');
-    const got = await h.store.get(ITEMS_COLLECTION, ['a', 'b']);
+    const got = await h.store.get(h.config.itemsCollection, ['a', 'b']);
     expect(Array.from(got.get('a')!.vector)).toEqual([0.6000000238418579, 0.800000011920929, 0]);
     expect(got.get('a')!.payload).toEqual({ category: 'x' });
     expect(Array.from(got.get('b')!.vector)).toEqual([0, 0, 1]);

@@ -7,6 +7,7 @@ import type { UserView } from '../../services/cli/demo-report.js';
 import { loadConfig } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { unique } from '../support/names.js';
+import { vectorStoreEnv } from '../support/vector-store-env.js';
 
 describe('npm run demo', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'demo-test-'));
@@ -16,7 +17,7 @@ describe('npm run demo', () => {
     const config = loadConfig({
       KAFKA_BROKERS: inject('kafkaBrokers'),
       REDIS_URL: inject('redisUrl'),
-      EMBEDDED_STORE_DIR: path.join(dir, 'vectors'),
+      ...vectorStoreEnv(unique('demo'), dir),
       QUERY_HTTP_PORT: '0',
       QUERY_GRPC_PORT: '0',
       LOG_LEVEL: 'silent',

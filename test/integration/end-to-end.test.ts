@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
-import { ITEMS_COLLECTION, usersCollection } from '../../services/core/names.js';
+import { usersCollection } from '../../services/core/names.js';
 import { normalize } from '../../services/domain/vector.js';
 import { loadProtos } from '../../services/query/grpc-protos.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
@@ -112,6 +112,6 @@ describe('end to end: publish, ingest, recommend', () => {
     const after = (await h.hotStates([userId])).get(userId);
     expect(after === undefined || (after.erased && after.vector === null)).toBe(true);
     expect((await http(`/v1/users/${userId}/recommendations?limit=5`)).body.fallback).toBe('cold_start');
-    expect(await h.store.count(ITEMS_COLLECTION)).toBe(w.items.size);
+    expect(await h.store.count(h.config.itemsCollection)).toBe(w.items.size);
   });
 });

@@ -7,13 +7,13 @@ import { runGenerate } from '../../services/cli/generate-command.js';
 import { loadConfig, type Config } from '../../services/core/config.js';
 import { decodeInteraction } from '../../services/core/events.js';
 import { silentLogger } from '../../services/core/logger.js';
-import { ITEMS_COLLECTION } from '../../services/core/names.js';
 import type { InteractionEvent } from '../../services/domain/types.js';
 import { createVectorStore } from '../../services/adapters/vector-store/create-vector-store.js';
 import { createActivity } from '../../services/workload/activity.js';
 import { createCatalogue } from '../../services/workload/catalogue.js';
 import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';
+import { vectorStoreEnv } from '../support/vector-store-env.js';
 
 describe('interest-stream generate --publish', () => {
   let dir: string;
@@ -26,8 +26,7 @@ describe('interest-stream generate --publish', () => {
       ...process.env,
       INTERACTIONS_TOPIC: unique('generate'),
       TOPIC_PARTITIONS: '3',
-      VECTOR_STORE: 'embedded',
-      EMBEDDED_STORE_DIR: path.join(dir, 'vectors'),
+      ...vectorStoreEnv(unique('generate'), dir),
       KAFKA_BROKERS: inject('kafkaBrokers'),
       REDIS_URL: inject('redisUrl'),
     });
@@ -79,10 +78,10 @@ describe('interest-stream generate --publish', () => {
     const store = createVectorStore(config, silentLogger());
     await store.start();
     try {
-      expect(await store.collectionDimension(ITEMS_COLLECTION)).toBe(16);
-      expect(await store.count(ITEMS_COLLECTION)).toBe(150);
+      expect(await store.collectionDimension(config.itemsCollection)).toBe(16);
+      expect(await store.count(config.itemsCollection)).toBe(150);
       const items = [...catalogue.items()];
-      const got = await store.get(ITEMS_COLLECTION, [items[0]!.id, items[149]!.id]);
+      const got = await store.get(config.itemsCollection, [items[0]!.id, items[149]!.id]);
       expect(got.get('item-000001')!.payload).toEqual(items[0]!.payload);
       expect(got.get('item-000150')!.payload).toEqual(items[149]!.payload);
       // The file carries 7 decimals and the import renormalises, so the stored vector is the generated one to ~1e-6.

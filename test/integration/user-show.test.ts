@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { silentLogger } from '../../services/core/logger.js';
-import { ITEMS_COLLECTION, usersCollection } from '../../services/core/names.js';
+import { usersCollection } from '../../services/core/names.js';
 import { RedisGenerationRegistry } from '../../services/adapters/redis/redis-generation-registry.js';
 import { runUserShow, type UserReport } from '../../services/cli/user-show.js';
 import { DIM, GENERATION, startFixture, userState, type QueryFixture } from '../support/query-fixture.js';
+import { sameStoreEnv } from '../support/vector-store-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const HOUR = 3_600_000;
@@ -40,7 +41,7 @@ describe('interest-stream user show', () => {
 
   beforeAll(async () => {
     f = await startFixture({ redisUrl: inject('redisUrl'), kafkaBrokers: inject('kafkaBrokers') });
-    await f.vectors.upsert(ITEMS_COLLECTION, [{ id: 'film-1', vector: new Float32Array([0, 0, 1, 0]), payload: { title: 'Dune', category: 'scifi', year: 1984 } }]);
+    await f.vectors.upsert(f.config.itemsCollection, [{ id: 'film-1', vector: new Float32Array([0, 0, 1, 0]), payload: { title: 'Dune', category: 'scifi', year: 1984 } }]);
     await f.users.putMany([
       userState('alice', {
         vector: new Float32Array([0.6, 0.8, 0, 0]),
@@ -160,8 +161,7 @@ process.exitCode = await runUserShow(process.argv.slice(1), loadConfig(process.e
       REDIS_URL: f.config.redisUrl,
       REDIS_PREFIX: f.config.redisPrefix,
       GENERATION,
-      VECTOR_STORE: 'embedded',
-      EMBEDDED_STORE_DIR: f.config.embeddedStoreDir,
+      ...sameStoreEnv(f.config),
     };
     const run = (user: string) =>
       new Promise<{ code: number | null; stdout: string }>((resolve) => {
@@ -180,7 +180,7 @@ process.exitCode = await runUserShow(process.argv.slice(1), loadConfig(process.e
     const registry = new RedisGenerationRegistry(f.redis, f.config.redisPrefix);
     await registry.register({
       name: 'g2', createdAt: Date.now(), from: 'earliest', consumerGroup: 'cg.g2', redisPrefix: `${f.config.redisPrefix}:g2`,
-      usersCollection: usersCollection('g2'), itemsCollection: ITEMS_COLLECTION, alpha: 0.2, beta: 0.5,
+      usersCollection: usersCollection('g2'), itemsCollection: f.config.itemsCollection, alpha: 0.2, beta: 0.5,
     });
     await registry.activate('g2');
     const { code, err } = await show(f, ['alice']);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { startIngest, type IngestHandle } from '../../services/ingest/ingest-service.js';
 import { loadConfig, type Config } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
-import { ITEMS_COLLECTION, RedisKeys, consumerGroupId, usersCollection } from '../../services/core/names.js';
+import { RedisKeys, consumerGroupId, usersCollection } from '../../services/core/names.js';
 import { fromUserPoint } from '../../services/core/user-record.js';
 import type { UserState } from '../../services/domain/types.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
@@ -18,12 +18,14 @@ import { createVectorStore, type AliasingVectorStore } from '../../services/adap
 import { normalize } from '../../services/domain/vector.js';
 import { eventually } from './eventually.js';
 import { unique } from './names.js';
+import { vectorStoreEnv } from './vector-store-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /**
  * An isolated ingest environment on the real broker and Redis: its own topics, consumer group,
- * Redis prefix and embedded store directory, so tests never see each other's data.
+ * Redis prefix and vector store (directory or Qdrant collection prefix), so tests never see each
+ * other's data.
  */
 export class IngestHarness {
   readonly env: Record<string, string>;
@@ -34,7 +36,8 @@ export class IngestHarness {
   readonly states: RedisUserStateStore;
   readonly publisher: InteractionPublisher;
   readonly admin: Admin;
-  private readonly dir: string;
+  /** A directory of this harness' own (removed on close). */
+  readonly dir: string;
   private readonly children = new Set<ChildProcess>();
 
   constructor(opts: { kafkaBrokers: string; redisUrl: string; partitions?: number; extraEnv?: Record<string, string> }) {
@@ -49,8 +52,7 @@ export class IngestHarness {
       CONSUMER_GROUP: `${id}-group`,
       REDIS_PREFIX: id,
       GENERATION: 'g1',
-      VECTOR_STORE: 'embedded',
-      EMBEDDED_STORE_DIR: path.join(this.dir, 'vectors'),
+      ...vectorStoreEnv(id, this.dir),
       TOPIC_PARTITIONS: String(opts.partitions ?? 3),
       METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
@@ -82,8 +84,8 @@ export class IngestHarness {
   /** Imports the catalogue straight into the items collection (unit-length, as the import does). */
   async importItems(items: ReadonlyMap<string, Float32Array>, payload: (id: string) => Record<string, unknown> = () => ({})): Promise<void> {
     const d = [...items.values()][0]!.length;
-    await this.store.ensureCollection(ITEMS_COLLECTION, d);
-    await this.store.upsert(ITEMS_COLLECTION, [...items].map(([id, v]) => ({ id, vector: normalize(v)!, payload: payload(id) })));
+    await this.store.ensureCollection(this.config.itemsCollection, d);
+    await this.store.upsert(this.config.itemsCollection, [...items].map(([id, v]) => ({ id, vector: normalize(v)!, payload: payload(id) })));
   }
 
   /** Runs `interest-stream ingest` as a child process, as an operator would. */
@@ -149,6 +151,8 @@ export class IngestHarness {
       .catch(() => {});
     await this.admin.disconnect();
     await this.redis.quit();
+    // A shared Qdrant keeps what is not dropped (the embedded store's directory goes below).
+    for (const c of [this.config.itemsCollection, usersCollection(this.config.generation)]) await this.store.dropCollection(c).catch(() => {});
     await this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -9,14 +9,15 @@ import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../services/core/config.js';
 import { silentLogger, type Logger } from '../../services/core/logger.js';
-import { ITEMS_COLLECTION, RedisKeys, usersCollection } from '../../services/core/names.js';
+import { RedisKeys, usersCollection } from '../../services/core/names.js';
 import { toUserPoint } from '../../services/core/user-record.js';
 import type { UserState } from '../../services/domain/types.js';
 import { emptyUserState } from '../../services/domain/fold.js';
 import type { VectorPoint } from '../../services/domain/ports.js';
 import { createKafka } from '../../services/adapters/kafka/kafka-client.js';
 import { ensureTopic } from '../../services/adapters/kafka/interaction-publisher.js';
-import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
+import { createVectorStore, type AliasingVectorStore } from '../../services/adapters/vector-store/create-vector-store.js';
+import { vectorStoreEnv } from './vector-store-env.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { RedisPopularityStore } from '../../services/adapters/redis/redis-popularity-store.js';
 import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
@@ -61,7 +62,7 @@ export interface QueryFixture {
   readonly service: RunningQueryService;
   readonly redis: Redis;
   readonly keys: RedisKeys;
-  readonly vectors: EmbeddedVectorStore;
+  readonly vectors: AliasingVectorStore;
   readonly users: RedisUserStateStore;
   readonly popularity: RedisPopularityStore;
   readonly history: RedisHistoryStore;
@@ -82,13 +83,13 @@ export const API_KEY = 'test-key-0123456789';
 /** Starts a seeded service; `env` overrides configuration (API_KEYS defaults to API_KEY). */
 export async function startFixture(opts: { redisUrl: string; kafkaBrokers: string; env?: Record<string, string>; logger?: Logger }): Promise<QueryFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'query-'));
+  const prefix = unique('q');
   const config = loadConfig({
     REDIS_URL: opts.redisUrl,
     KAFKA_BROKERS: opts.kafkaBrokers,
-    REDIS_PREFIX: unique('q'),
+    REDIS_PREFIX: prefix,
     GENERATION,
-    VECTOR_STORE: 'embedded',
-    EMBEDDED_STORE_DIR: dir,
+    ...vectorStoreEnv(prefix, dir),
     INTERACTIONS_TOPIC: unique('interactions'),
     QUERY_HTTP_PORT: '0',
     QUERY_GRPC_PORT: '0',
@@ -102,11 +103,11 @@ export async function startFixture(opts: { redisUrl: string; kafkaBrokers: strin
   await ensureTopic(admin, config.interactionsTopic, 1);
   await admin.disconnect();
 
-  const vectors = new EmbeddedVectorStore({ directory: dir, logger });
+  const vectors = createVectorStore(config, logger);
   await vectors.start();
   const items = catalogue();
-  await vectors.ensureCollection(ITEMS_COLLECTION, DIM);
-  await vectors.upsert(ITEMS_COLLECTION, items);
+  await vectors.ensureCollection(config.itemsCollection, DIM);
+  await vectors.upsert(config.itemsCollection, items);
   await vectors.ensureCollection(usersCollection(GENERATION), DIM);
 
   const redis = new Redis(opts.redisUrl);
@@ -146,6 +147,7 @@ export async function startFixture(opts: { redisUrl: string; kafkaBrokers: strin
       const found = await redis.keys(`${config.redisPrefix}:*`);
       if (found.length > 0) await Promise.all(found.map((k) => redis.del(k)));
       await redis.quit();
+      for (const c of [config.itemsCollection, usersCollection(GENERATION)]) await vectors.dropCollection(c).catch(() => {});
       await vectors.close();
       await rm(dir, { recursive: true, force: true });
     },

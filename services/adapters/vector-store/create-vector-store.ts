@@ -3,7 +3,7 @@ import { InterestStreamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { VectorStore } from '../../domain/ports.js';
 import { EmbeddedVectorStore } from './embedded-vector-store.js';
-import { QdrantVectorStore } from './qdrant-vector-store.js';
+import { QdrantVectorStore, type QdrantVectorStoreOptions } from './qdrant-vector-store.js';
 
 /**
  * Named pointers to collections, which generations switch atomically (`users` -> `users_<gen>`).
@@ -22,5 +22,22 @@ export function createVectorStore(config: Config, logger: Logger): AliasingVecto
     return new EmbeddedVectorStore({ directory: config.embeddedStoreDir, logger });
   }
   if (config.qdrantUrl === undefined) throw new InterestStreamError('CONFIG_INVALID', 'VECTOR_STORE=qdrant needs QDRANT_URL');
-  return new QdrantVectorStore({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, logger });
+  return new QdrantVectorStore({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, logger, ...qdrantOptions(config) });
+}
+
+/** The production settings of the Qdrant adapter, all from configuration. */
+export function qdrantOptions(config: Config): Omit<QdrantVectorStoreOptions, 'url' | 'apiKey' | 'logger'> {
+  return {
+    timeoutMs: config.qdrantTimeoutMs,
+    collectionPrefix: config.qdrantCollectionPrefix,
+    retry: { attempts: config.qdrantRetries + 1, baseDelayMs: config.qdrantRetryBaseMs, maxDelayMs: 5_000 },
+    upsertLimits: { maxPoints: config.qdrantUpsertMaxPoints, maxBytes: config.qdrantMaxRequestBytes },
+    collections: {
+      onDiskPayload: config.qdrantOnDiskPayload,
+      shardNumber: config.qdrantShards,
+      replicationFactor: config.qdrantReplicationFactor,
+      writeConsistencyFactor: config.qdrantWriteConsistency,
+      payloadIndexes: config.qdrantPayloadIndexes,
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
-import { InterestStreamError, isInterestStreamError, type ErrorCode } from '../../core/errors.js';
+import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports.js';
 import {
@@ -15,6 +15,11 @@ import {
   validateSearchRequest,
 } from './filter.js';
 import { conditionalUpsertOperations, countStale, versionsOf } from './qdrant-conditional-upsert.js';
+import { DEFAULT_COLLECTION_OPTIONS, checkedDimension, createCollectionBody, missingPayloadIndexes, type QdrantCollectionOptions } from './qdrant-collections.js';
+import { withQdrantRetries, type RetryPolicy } from './qdrant-errors.js';
+import { chunkPoints, compactVector, type ChunkLimits, type QdrantPointBody } from './qdrant-wire.js';
+
+export { translateQdrantError } from './qdrant-errors.js';
 
 export interface QdrantVectorStoreOptions {
   /** REST endpoint, e.g. http://qdrant:6333. */
@@ -23,7 +28,22 @@ export interface QdrantVectorStoreOptions {
   readonly logger: Logger;
   /** Per-request timeout. Default 30 s. */
   readonly timeoutMs?: number;
+  /** Retries of 5xx, 429, timeouts and refused connections. Default 4 attempts from 200 ms. */
+  readonly retry?: RetryPolicy;
+  /** How new collections are created (factors, on-disk payload, payload indexes). */
+  readonly collections?: QdrantCollectionOptions;
+  /**
+   * Prepended to every collection and alias name sent to Qdrant, so that several deployments (or
+   * test runs) share one server without meeting. Default none.
+   */
+  readonly collectionPrefix?: string;
+  /** Most points and bytes of one upsert request. Default 512 points, 16 MiB. */
+  readonly upsertLimits?: ChunkLimits;
 }
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
+/** Half of Qdrant's default 32 MiB max_request_size_mb, so a default server never refuses a chunk. */
+export const DEFAULT_UPSERT_LIMITS: ChunkLimits = { maxPoints: 512, maxBytes: 16 * 1024 * 1024 };
 
 /** Namespace of the UUIDv5 point ids (fixed forever: changing it orphans every stored point). */
 export const POINT_ID_NAMESPACE = 'a4f6c1d2-5b3e-4f7a-9c8d-1e2f3a4b5c6d';
@@ -52,30 +72,6 @@ export function toQdrantFilter(request: Pick<SearchRequest, 'filter' | 'excludeI
   const mustNot = excluded.length > 0 ? [{ has_id: excluded.map(qdrantPointId) }] : [];
   if (must.length === 0 && mustNot.length === 0) return undefined;
   return { ...(must.length > 0 ? { must } : {}), ...(mustNot.length > 0 ? { must_not: mustNot } : {}) };
-}
-
-type HttpFailure = { status: number; data?: { status?: { error?: string } } };
-
-function httpFailure(e: unknown): HttpFailure | undefined {
-  const status = (e as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? (e as HttpFailure) : undefined;
-}
-
-function codeFor(e: unknown, message: string): ErrorCode {
-  const http = httpFailure(e);
-  if (http === undefined) return 'STORE_UNAVAILABLE'; // fetch failed, refused, timed out
-  if (http.status === 404) return 'NOT_FOUND';
-  if (http.status === 409) return 'CONFLICT';
-  if (http.status === 429 || http.status >= 500) return 'STORE_UNAVAILABLE';
-  if (http.status === 400 || http.status === 422) return /dimension/i.test(message) ? 'DIMENSION_MISMATCH' : 'INVALID_INPUT';
-  return 'INTERNAL';
-}
-
-/** Library and HTTP errors become coded ones, keeping the original as `cause`. */
-export function translateQdrantError(e: unknown, what: string): InterestStreamError {
-  if (isInterestStreamError(e)) return e;
-  const detail = httpFailure(e)?.data?.status?.error ?? (e instanceof Error ? e.message : String(e));
-  return new InterestStreamError(codeFor(e, detail), `qdrant: ${what}: ${detail}`, { cause: e });
 }
 
 function stripReserved(payload: Record<string, unknown> | null | undefined): { id: unknown; payload: Record<string, unknown> } {
@@ -129,19 +125,13 @@ export class QdrantVectorStore implements VectorStore {
 
   async collectionDimension(name: string): Promise<number | undefined> {
     validateCollectionName(name);
-    try {
-      const info = await this.call(`describe ${name}`, () => this.client.getCollection(name));
-      const vectors = info.config.params.vectors as Schemas['VectorParams'] | undefined;
-      return vectors?.size;
-    } catch (e) {
-      if (isInterestStreamError(e) && e.code === 'NOT_FOUND') return undefined;
-      throw e;
-    }
+    const info = await this.describe(name);
+    return info === undefined ? undefined : checkedDimension(name, info.config.params.vectors);
   }
 
   async dropCollection(name: string): Promise<void> {
     validateCollectionName(name);
-    await this.call(`drop ${name}`, () => this.client.deleteCollection(name)).catch((e: InterestStreamError) => {
+    await this.call(`drop ${name}`, () => this.client.deleteCollection(this.named(name))).catch((e: InterestStreamError) => {
       if (e.code !== 'NOT_FOUND') throw e;
     });
   }
@@ -150,9 +140,8 @@ export class QdrantVectorStore implements VectorStore {
     const clean = preparePoints(points);
     validateCollectionName(collection);
     if (clean.length === 0) return void (await this.requireDimension(collection));
-    const body = clean.map((p) => ({ id: qdrantPointId(p.id), vector: Array.from(p.vector), payload: { ...p.payload, [RESERVED_PAYLOAD_KEY]: p.id } }));
     try {
-      await this.call(`upsert into ${collection}`, () => this.client.upsert(collection, { wait: true, points: body }));
+      await this.sendPoints(collection, clean.map(toPointBody));
     } catch (e) {
       // Qdrant's message names no point: find the one of the wrong size ourselves.
       if (isInterestStreamError(e) && e.code === 'DIMENSION_MISMATCH') checkPointDimensions(collection, await this.requireDimension(collection), clean);
@@ -160,7 +149,10 @@ export class QdrantVectorStore implements VectorStore {
     }
   }
 
-  /** One batch request of per-point conditional upserts, then a read-back of the versions to count the stale ones. */
+  /**
+   * Per-point conditional upserts in batch requests under the same count and byte limits as
+   * `upsert`, then a read-back of the versions to count the stale ones.
+   */
   async upsertIfNewer(collection: string, points: readonly VectorPoint[], version: VersionKeys): Promise<ConditionalUpsert> {
     const clean = preparePoints(points);
     const versions = versionsOf(clean, version);
@@ -169,21 +161,37 @@ export class QdrantVectorStore implements VectorStore {
       await this.requireDimension(collection);
       return { stale: 0 };
     }
-    const body = clean.map((p) => ({ id: qdrantPointId(p.id), vector: Array.from(p.vector), payload: { ...p.payload, [RESERVED_PAYLOAD_KEY]: p.id } }));
-    const operations = conditionalUpsertOperations(body, versions, version);
-    await this.call(`conditional upsert into ${collection}`, () => this.client.batchUpdate(collection, { wait: true, operations }));
+    const body = clean.map(toPointBody);
+    const versionById = new Map(body.map((b, i) => [b.id, versions[i]!]));
+    const chunks = chunkPoints(body, this.options.upsertLimits ?? DEFAULT_UPSERT_LIMITS, (p) => String(p.payload[RESERVED_PAYLOAD_KEY]));
+    for (const chunk of chunks) {
+      const operations = conditionalUpsertOperations(chunk, chunk.map((b) => versionById.get(b.id)!), version);
+      await this.call(`conditional upsert into ${collection}`, () => this.client.batchUpdate(this.named(collection), { wait: true, operations }));
+    }
     const stored = await this.call(`read back ${collection}`, () =>
-      this.client.retrieve(collection, { ids: body.map((b) => b.id), with_payload: { include: [version.stream, version.position] }, with_vector: false }),
+      this.client.retrieve(this.named(collection), { ids: body.map((b) => b.id), with_payload: { include: [version.stream, version.position] }, with_vector: false }),
     );
     const byId = new Map(stored.map((r) => [String(r.id), r.payload ?? {}]));
     return { stale: countStale(versions, body.map((b) => storedVersion(byId.get(b.id), version))) };
+  }
+
+  /**
+   * Upserts in requests under the configured count and byte limits, one after another. Not atomic
+   * across requests; every caller rewrites the whole set after a failure, and upserts by id are
+   * idempotent, so a partial write is only ever a state that the retry completes.
+   */
+  private async sendPoints(collection: string, body: readonly QdrantPointBody[]): Promise<void> {
+    const chunks = chunkPoints(body, this.options.upsertLimits ?? DEFAULT_UPSERT_LIMITS, (p) => String(p.payload[RESERVED_PAYLOAD_KEY]));
+    for (const points of chunks) {
+      await this.call(`upsert into ${collection}`, () => this.client.upsert(this.named(collection), { wait: true, points }));
+    }
   }
 
   async get(collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
     validateIds(ids);
     validateCollectionName(collection);
     const records = await this.call(`get from ${collection}`, () =>
-      this.client.retrieve(collection, { ids: [...new Set(ids)].map(qdrantPointId), with_payload: true, with_vector: true }),
+      this.client.retrieve(this.named(collection), { ids: [...new Set(ids)].map(qdrantPointId), with_payload: true, with_vector: true }),
     );
     const found = new Map<string, VectorPoint>();
     for (const r of records) {
@@ -197,7 +205,7 @@ export class QdrantVectorStore implements VectorStore {
     validateIds(ids);
     validateCollectionName(collection);
     if (ids.length === 0) return void (await this.requireDimension(collection));
-    await this.call(`delete from ${collection}`, () => this.client.delete(collection, { wait: true, points: [...new Set(ids)].map(qdrantPointId) }));
+    await this.call(`delete from ${collection}`, () => this.client.delete(this.named(collection), { wait: true, points: [...new Set(ids)].map(qdrantPointId) }));
   }
 
   async search(collection: string, request: SearchRequest): Promise<SearchHit[]> {
@@ -205,7 +213,7 @@ export class QdrantVectorStore implements VectorStore {
     validateCollectionName(collection);
     try {
       const result = await this.call(`search ${collection}`, () =>
-        this.client.query(collection, { query: Array.from(req.vector), limit: req.limit, filter: toQdrantFilter(req), with_payload: true, with_vector: false }),
+        this.client.query(this.named(collection), { query: compactVector(req.vector), limit: req.limit, filter: toQdrantFilter(req), with_payload: true, with_vector: false }),
       );
       return result.points.map((p) => {
         const { id, payload } = stripReserved(p.payload);
@@ -219,43 +227,72 @@ export class QdrantVectorStore implements VectorStore {
 
   async count(collection: string): Promise<number> {
     validateCollectionName(collection);
-    return (await this.call(`count ${collection}`, () => this.client.count(collection, { exact: true }))).count;
+    return (await this.call(`count ${collection}`, () => this.client.count(this.named(collection), { exact: true }))).count;
   }
 
   /** Points `alias` at `collection` in one atomic alias update (readers never see no alias). */
   async setAlias(alias: string, collection: string): Promise<void> {
     validateCollectionName(alias);
     validateCollectionName(collection);
-    const exists = (await this.resolveAlias(alias)) !== undefined;
+    const current = await this.resolveAlias(alias);
+    if (current === undefined && (await this.describe(alias)) !== undefined) {
+      // Qdrant would answer 409 "already exists" to every attempt: say what is actually wrong.
+      throw new InterestStreamError('INVALID_INPUT', `cannot make "${alias}" an alias of "${collection}": a collection is named "${alias}"`, {
+        details: { alias, collection },
+      });
+    }
     const actions: Schemas['AliasOperations'][] = [
-      ...(exists ? [{ delete_alias: { alias_name: alias } }] : []),
-      { create_alias: { alias_name: alias, collection_name: collection } },
+      ...(current !== undefined ? [{ delete_alias: { alias_name: this.named(alias) } }] : []),
+      { create_alias: { alias_name: this.named(alias), collection_name: this.named(collection) } },
     ];
-    await this.call(`alias ${alias} -> ${collection}`, () => this.client.updateCollectionAliases({ actions }));
+    // Not retried: after a lost answer the actions computed above may no longer apply.
+    await this.call(`alias ${alias} -> ${collection}`, () => this.client.updateCollectionAliases({ actions }), false);
   }
 
   /** The collection an alias points at, or undefined when there is no such alias. */
   async resolveAlias(alias: string): Promise<string | undefined> {
     const { aliases } = await this.call('list aliases', () => this.client.getAliases());
-    return aliases.find((a) => a.alias_name === alias)?.collection_name;
+    const target = aliases.find((a) => a.alias_name === this.named(alias))?.collection_name;
+    return target?.startsWith(this.prefix) ? target.slice(this.prefix.length) : target;
   }
 
   private async ensureOnce(name: string, dimension: number): Promise<void> {
     let existing = await this.collectionDimension(name);
     if (existing === undefined) {
       try {
-        await this.call(`create ${name}`, () => this.client.createCollection(name, { vectors: { size: dimension, distance: 'Cosine' } }));
-        return;
+        const body = createCollectionBody(dimension, this.options.collections ?? DEFAULT_COLLECTION_OPTIONS);
+        await this.call(`create ${name}`, () => this.client.createCollection(this.named(name), body));
       } catch (e) {
-        // Another process may have created it first; what matters is the dimension it has now.
+        // Another process may have created it first; what matters is the layout it has now.
         existing = await this.collectionDimension(name);
         if (existing === undefined) throw e;
       }
     }
-    if (existing !== dimension) {
+    if (existing !== undefined && existing !== dimension) {
       throw new InterestStreamError('DIMENSION_MISMATCH', `collection "${name}" exists with dimension ${existing}, not ${dimension}`, {
         details: { collection: name, expected: existing, actual: dimension },
       });
+    }
+    await this.ensurePayloadIndexes(name);
+  }
+
+  /** Creates the configured payload indexes the collection lacks (also on collections made before). */
+  private async ensurePayloadIndexes(name: string): Promise<void> {
+    const wanted = (this.options.collections ?? DEFAULT_COLLECTION_OPTIONS).payloadIndexes;
+    if (wanted.length === 0) return;
+    const info = await this.describe(name);
+    for (const index of missingPayloadIndexes(info?.payload_schema, wanted)) {
+      await this.call(`index ${name}.${index.field}`, () => this.client.createPayloadIndex(this.named(name), { field_name: index.field, field_schema: index.type, wait: true }));
+    }
+  }
+
+  /** The collection's description, or undefined when it does not exist. */
+  private async describe(name: string): Promise<Schemas['CollectionInfo'] | undefined> {
+    try {
+      return await this.call(`describe ${name}`, () => this.client.getCollection(this.named(name)));
+    } catch (e) {
+      if (isInterestStreamError(e) && e.code === 'NOT_FOUND') return undefined;
+      throw e;
     }
   }
 
@@ -265,12 +302,24 @@ export class QdrantVectorStore implements VectorStore {
     return dimension;
   }
 
-  private async call<T>(what: string, op: () => Promise<T>): Promise<T> {
-    if (this.closing) throw new InterestStreamError('STORE_UNAVAILABLE', 'qdrant vector store is closed');
-    try {
-      return await op();
-    } catch (e) {
-      throw translateQdrantError(e, what);
-    }
+  private get prefix(): string {
+    return this.options.collectionPrefix ?? '';
   }
+
+  /** The name Qdrant knows a collection or alias by. */
+  private named(name: string): string {
+    return this.prefix + name;
+  }
+
+  private async call<T>(what: string, op: () => Promise<T>, retry = true): Promise<T> {
+    if (this.closing) throw new InterestStreamError('STORE_UNAVAILABLE', 'qdrant vector store is closed');
+    return withQdrantRetries(what, op, retry ? (this.options.retry ?? DEFAULT_RETRY) : NO_RETRY);
+  }
+}
+
+const NO_RETRY: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+
+/** The REST body of one point: UUID id, compact vector, original id kept in the payload. */
+function toPointBody(p: VectorPoint): QdrantPointBody {
+  return { id: qdrantPointId(p.id), vector: compactVector(p.vector), payload: { ...p.payload, [RESERVED_PAYLOAD_KEY]: p.id } };
 }

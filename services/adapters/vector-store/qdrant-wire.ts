@@ -1,0 +1,67 @@
+/**
+ * How points travel to Qdrant: vectors written with the 9 significant digits a float32 needs (not
+ * the ~17 of a float64, which doubles every request), and upserts split into requests that stay
+ * under both a point count and a byte size, because Qdrant refuses any body larger than its
+ * `service.max_request_size_mb` (32 MiB by default) with a 400 that no retry can cure.
+ */
+import { InterestStreamError } from '../../core/errors.js';
+
+/** One point as the REST API takes it. */
+export interface QdrantPointBody {
+  readonly id: string;
+  readonly vector: number[];
+  readonly payload: Record<string, unknown>;
+}
+
+/** Limits of one upsert request. */
+export interface ChunkLimits {
+  /** Most points in one request. */
+  readonly maxPoints: number;
+  /** Most bytes of JSON in one request (points only; the envelope adds a few dozen). */
+  readonly maxBytes: number;
+}
+
+/** Bytes of the `{"points":[` … `]}` envelope and a margin for the client's own framing. */
+const ENVELOPE_BYTES = 64;
+
+/**
+ * Each component as the shortest decimal of at most 9 significant digits that reads back as the
+ * same float32: 9 digits always round-trip a float32, and JSON.stringify then writes no more.
+ */
+export function compactVector(v: Float32Array): number[] {
+  const out = new Array<number>(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    out[i] = x === 0 ? 0 : Number(x.toPrecision(9));
+  }
+  return out;
+}
+
+/**
+ * Splits points into consecutive requests of at most `maxPoints` points and `maxBytes` bytes of
+ * JSON. A single point larger than `maxBytes` on its own can never be sent: INVALID_INPUT naming it.
+ */
+export function chunkPoints(points: readonly QdrantPointBody[], limits: ChunkLimits, originalId: (p: QdrantPointBody) => string): QdrantPointBody[][] {
+  const chunks: QdrantPointBody[][] = [];
+  let current: QdrantPointBody[] = [];
+  let bytes = ENVELOPE_BYTES;
+  for (const p of points) {
+    const size = Buffer.byteLength(JSON.stringify(p)) + 1; // the comma between points
+    if (size + ENVELOPE_BYTES > limits.maxBytes) {
+      throw new InterestStreamError(
+        'INVALID_INPUT',
+        `point "${originalId(p)}" needs ${size} bytes of JSON, more than one Qdrant request may carry (QDRANT_MAX_REQUEST_BYTES=${limits.maxBytes})`,
+        { details: { id: originalId(p), bytes: size, maxBytes: limits.maxBytes } },
+      );
+    }
+    if (current.length > 0 && (current.length >= limits.maxPoints || bytes + size > limits.maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = ENVELOPE_BYTES;
+    }
+    current.push(p);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
