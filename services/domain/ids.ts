@@ -4,12 +4,13 @@
  *
  * An id is 1–256 characters (Unicode code points, as JSON Schema's maxLength counts them), without
  * control characters (they corrupt logs and key layouts) and without `{` or `}` (a brace would
- * break the `{userId}` hash tag that keeps a user's Redis keys in one Redis Cluster slot).
+ * break the `{userId}` hash tag that keeps a user's Redis keys in one Redis Cluster slot), and not
+ * `.` or `..` (HTTP clients resolve those as path segments, so such a user could never be addressed).
  */
 export const MAX_ID_LENGTH = 256;
 
 /** The same rule as a regular expression (ECMA-262 with the `u` flag), for the OpenAPI document. */
-export const ID_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f{}]+$';
+export const ID_PATTERN = '^(?!\\.\\.?$)[^\\u0000-\\u001f\\u007f-\\u009f{}]+$';
 
 function isBadChar(code: number): boolean {
   return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x7b || code === 0x7d;
@@ -18,6 +19,7 @@ function isBadChar(code: number): boolean {
 /** Why `id` breaks the rule ("is empty", "is 300 characters long…"), or undefined when it is valid. */
 export function idProblem(id: string): string | undefined {
   if (id.length === 0) return 'is empty';
+  if (id === '.' || id === '..') return 'may not be "." or ".." (a path segment)';
   let length = 0;
   for (const ch of id) {
     length++;

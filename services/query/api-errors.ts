@@ -8,7 +8,9 @@ import { isInterestStreamError, type InterestStreamError } from '../core/errors.
 import { AccessError } from './access.js';
 import { errorField } from './validation.js';
 
-export type ApiErrorCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'OVERLOADED' | 'UNAVAILABLE' | 'INTERNAL';
+/** Every code a client can see, for the OpenAPI document. */
+export const API_ERROR_CODES = ['INVALID_INPUT', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'OVERLOADED', 'UNAVAILABLE', 'INTERNAL'] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 export interface ApiError {
   readonly httpStatus: number;

@@ -3,6 +3,8 @@
  * uses so it cannot drift from the code. docs/openapi.json is a committed copy (a unit test keeps
  * them equal; regenerate with `npx tsx -e` printing `buildOpenApi(200, 20)` after a change).
  */
+import { ID_PATTERN } from '../domain/ids.js';
+import { API_ERROR_CODES } from './api-errors.js';
 import { MAX_FILTER_LENGTH } from './filter-syntax.js';
 import { DEFAULT_LIMIT, EXCLUSIONS, MAX_ID_LENGTH, STRATEGIES } from './validation.js';
 
@@ -14,20 +16,36 @@ const errors = (...statuses: number[]): Json =>
   Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/E${s}` }]));
 
 function pathId(name: string, description: string): Json {
-  return { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH } };
+  const rule = `${description} 1-${MAX_ID_LENGTH} characters, no control characters, no { or }, not . or ..`;
+  return { name, in: 'path', required: true, description: rule, schema: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH, pattern: ID_PATTERN } };
 }
 
 function limitParam(maxLimit: number): Json {
   return { name: 'limit', in: 'query', description: `How many items (default ${Math.min(DEFAULT_LIMIT, maxLimit)}).`, schema: { type: 'integer', minimum: 1, maximum: maxLimit } };
 }
 
+// The filter grammar (services/query/filter-syntax.ts) as a pattern: comma-separated conditions, each a
+// payload key then `:` with `|`-separated values (plain or "quoted") or a comparison with a number.
+// What a pattern cannot say (a range's bounds must be numbers in order, at most 64 conditions, the
+// reserved key) is a 400 naming the condition.
+const FILTER_VALUE = '("(\\\\.|[^"\\\\])*"|[^,|"]+)';
+const FILTER_NUMBER = '-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?';
+const FILTER_CONDITION = `[A-Za-z_][A-Za-z0-9_-]*(:${FILTER_VALUE}(\\|${FILTER_VALUE})*|(>=|<=|>|<)${FILTER_NUMBER})`;
+export const FILTER_PATTERN = `^\\s*(${FILTER_CONDITION}(\\s*,\\s*${FILTER_CONDITION})*\\s*)?$`;
+
 const FILTER_PARAM: Json = {
   name: 'filter',
   in: 'query',
-  description: 'Conditions on item payloads, all of which must hold: `key:value`, `key:a|b`, `key:lo..hi`, `key>=n` (see docs/api.md).',
-  schema: { type: 'string', maxLength: MAX_FILTER_LENGTH },
+  description:
+    'Conditions on item payloads, all of which must hold: `key:value`, `key:a|b`, `key:lo..hi`, `key>=n` (see docs/api.md). ' +
+    'A range needs numbers with lo <= hi; at most 64 conditions.',
+  schema: { type: 'string', maxLength: MAX_FILTER_LENGTH, pattern: FILTER_PATTERN },
   example: 'category:scifi,year>=1990',
 };
+
+const EXCLUDE_WORD = `(${EXCLUSIONS.join('|')})`;
+/** `exclude`: empty, `none`, or a comma list of the exclusions (spaces around items allowed). */
+export const EXCLUDE_PATTERN = `^\\s*(none|${EXCLUDE_WORD}(\\s*,\\s*${EXCLUDE_WORD})*)?\\s*$`;
 
 const ITEM: Json = {
   type: 'object',
@@ -124,9 +142,10 @@ const ERROR: Json = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', enum: ['INVALID_INPUT', 'NOT_FOUND', 'UNAUTHENTICATED', 'RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL'] },
+        code: { type: 'string', enum: [...API_ERROR_CODES] },
         message: { type: 'string' },
         field: { type: 'string', description: 'The offending input, for INVALID_INPUT.' },
+        requestId: { type: 'string', description: 'On 5xx: the id the service logged the details under (also the x-request-id header).' },
       },
     },
   },
@@ -135,10 +154,21 @@ const ERROR: Json = {
 const ERROR_RESPONSES: Record<number, string> = {
   400: 'Invalid input; `error.field` names it.',
   401: 'Missing or invalid API key (only when keys are configured).',
+  403: 'The API key lacks the scope the call needs (erasure needs `erase`).',
   404: 'Not found.',
-  429: 'Rate limit exceeded; see Retry-After.',
-  503: 'A backing service is unavailable.',
+  429: 'Rate limit exceeded; the message names the limit, Retry-After says when to retry.',
+  503: 'A backing service is unavailable, or the service is at capacity (OVERLOADED, with Retry-After).',
 };
+
+const RETRY_AFTER: Json = { 'retry-after': { description: 'Seconds to wait before retrying.', schema: { type: 'string', pattern: '^[0-9]+$' } } };
+
+/** 431 comes from Node's HTTP server itself (headers over 16 KiB), before any route, without a body. */
+const E431: Json = { 431: { description: 'Request header fields too large (answered by the HTTP server, no body).' } };
+
+function errorResponse(status: number, description: string): Json {
+  const response = json(ref('Error'), description);
+  return status === 429 || status === 503 ? { ...response, headers: RETRY_AFTER } : response;
+}
 
 function historyPath(historySize: number): Json {
   return {
@@ -150,13 +180,13 @@ function historyPath(historySize: number): Json {
         { name: 'limit', in: 'query', description: `How many of the newest snapshots (default all ${historySize} kept).`, schema: { type: 'integer', minimum: 1, maximum: historySize } },
         { name: 'include', in: 'query', schema: { type: 'string', enum: ['vector'] } },
       ],
-      responses: { 200: json(ref('History'), 'Snapshots oldest first (none before the first window closes).'), ...errors(400, 401, 429, 503), ...errors(404) },
+      responses: { 200: json(ref('History'), 'Snapshots oldest first (none before the first window closes).'), ...errors(400, 401, 403, 429, 503), ...errors(404), ...E431 },
     },
   };
 }
 
 function v1Paths(maxLimit: number, historySize: number): Json {
-  const common = errors(400, 401, 429, 503);
+  const common = { ...errors(400, 401, 403, 429, 503), ...E431 };
   return {
     '/v1/users/{userId}/recommendations': {
       get: {
@@ -170,7 +200,7 @@ function v1Paths(maxLimit: number, historySize: number): Json {
             name: 'exclude',
             in: 'query',
             description: `Comma list of ${EXCLUSIONS.join(', ')} to exclude (default both); \`none\` or empty excludes nothing.`,
-            schema: { type: 'string', default: EXCLUSIONS.join(',') },
+            schema: { type: 'string', default: EXCLUSIONS.join(','), pattern: EXCLUDE_PATTERN },
           },
           FILTER_PARAM,
         ],
@@ -212,12 +242,17 @@ function v1Paths(maxLimit: number, historySize: number): Json {
 function opsPaths(): Json {
   const text = (description: string): Json => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
   return {
-    '/healthz': { get: { operationId: 'liveness', security: [], responses: { 200: json({ type: 'object' }, 'The process is alive.') } } },
+    '/healthz': { get: { operationId: 'liveness', security: [], responses: { 200: json({ type: 'object' }, 'The process is alive.'), ...E431 } } },
     '/readyz': {
-      get: { operationId: 'readiness', security: [], responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready or shutting down.') } },
+      get: {
+        operationId: 'readiness',
+        security: [],
+        description: 'From a cached probe: the backends are checked at most once a second.',
+        responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready or shutting down.'), ...E431 },
+      },
     },
-    '/metrics': { get: { operationId: 'metrics', security: [], responses: { 200: text('Prometheus metrics.') } } },
-    '/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: json({ type: 'object' }, 'This document.') } } },
+    '/metrics': { get: { operationId: 'metrics', security: [], responses: { 200: text('Prometheus metrics.'), ...E431 } } },
+    '/openapi.json': { get: { operationId: 'openapi', security: [], responses: { 200: json({ type: 'object' }, 'This document.'), ...E431 } } },
   };
 }
 
@@ -226,12 +261,19 @@ export function buildOpenApi(maxLimit: number, historySize: number): Json {
   return {
     openapi: '3.1.0',
     info: { title: 'interest-stream query API', version: '1.0.0', description: 'Real-time recommendations from per-user interest vectors. See docs/api.md.' },
-    security: [{ apiKey: [] }],
+    // `{}` first: a key is optional, needed only when the service has keys configured.
+    security: [{}, { apiKey: [] }],
     paths: { ...v1Paths(maxLimit, historySize), ...opsPaths() },
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Required only when the service has API_KEYS configured.' } },
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Required only when the service has API_KEYS / API_KEYS_FILE configured; erasure needs a key with the erase scope.',
+        },
+      },
       schemas: { Item: ITEM, Recommendations: RECOMMENDATIONS, Interest: INTEREST, Snapshot: SNAPSHOT, History: HISTORY, Erasure: ERASURE, Error: ERROR },
-      responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([s, d]) => [`E${s}`, json(ref('Error'), d)])),
+      responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([s, d]) => [`E${s}`, errorResponse(Number(s), d)])),
     },
   };
 }

@@ -8,6 +8,9 @@ describe('the id rule', () => {
     ['😀'.repeat(256), undefined],
     ['é/ü %20 :?#', undefined],
     ['', 'is empty'],
+    ['.', 'may not be "." or ".." (a path segment)'],
+    ['..', 'may not be "." or ".." (a path segment)'],
+    ['...', undefined],
     ['x'.repeat(257), 'is 257 characters long, at most 256 allowed'],
     ['😀'.repeat(257), 'is 257 characters long, at most 256 allowed'],
     ['a{b', 'may not contain control characters or braces'],
@@ -22,7 +25,7 @@ describe('the id rule', () => {
 
   it('is the same rule as the pattern and maxLength the OpenAPI document publishes', () => {
     const re = new RegExp(ID_PATTERN, 'u');
-    for (const id of ['u', 'a{b', 'a}b', 'a\tb', 'a\u009fb', 'ok-id_1', '😀']) {
+    for (const id of ['u', '.', '..', '...', '.a', 'a{b', 'a}b', 'a\tb', 'a\u009fb', 'ok-id_1', '😀']) {
       expect(re.test(id)).toBe(idProblem(id) === undefined);
     }
     expect(MAX_ID_LENGTH).toBe(256);
