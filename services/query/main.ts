@@ -8,6 +8,7 @@ import { createKafka } from '../adapters/kafka/kafka-client.js';
 import { InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
+import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { AccessGuard, InFlightLimit, TokenBucketLimiter } from './access.js';
 import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
@@ -51,7 +52,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     throw e;
   }
 
-  const registry = new RedisGenerationRegistry(redis, config.redisPrefix);
+  const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
   const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
   const useCases = new QueryUseCases({
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
@@ -65,6 +66,8 @@ export async function startQueryService(config: Config, logger: Logger): Promise
       { name: 'producer', check: async () => void (await admin.describeCluster()) },
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'vectorStore', check: async () => void (await vectors.collectionDimension(config.itemsCollection)) },
+      // The active pointer, restored from the durable registry if Redis lost it: never a silent cold start.
+      { name: 'generation', check: async () => void (await registry.active()) },
     ],
     log,
   );
