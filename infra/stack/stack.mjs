@@ -184,13 +184,13 @@ function resolveKafkaJars() {
   writeFileSync(marker, new Date().toISOString());
 }
 
-function startDetached(name, cmd, args) {
-  const logFile = path.join(STACK_DIR, `${name}.log`);
+function startDetached(name, cmd, args, dir = STACK_DIR) {
+  const logFile = path.join(dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
   const child = spawn(cmd, args, { cwd: ROOT, detached: true, stdio: ['ignore', fd, fd] });
   child.unref();
-  writeFileSync(pidFile(name), String(child.pid));
-  return logFile;
+  writeFileSync(path.join(dir, `${name}.pid`), String(child.pid));
+  return { logFile, pid: child.pid };
 }
 
 async function upKafkaNative() {
@@ -203,31 +203,43 @@ async function upKafkaNative() {
   if (await tcpOpen('127.0.0.1', KAFKA_PORT)) {
     throw new Error(`port ${KAFKA_PORT} is in use by a process this stack did not start; set STACK_KAFKA_PORT or KAFKA_BROKERS`);
   }
+  const { logFile, pid } = await startNativeBroker({ port: KAFKA_PORT, controllerPort: CONTROLLER_PORT, dir: STACK_DIR });
+  log(`Kafka started (pid ${pid}), log: ${path.relative(ROOT, logFile)}`);
+  return brokers;
+}
+
+/**
+ * Starts a single-node KRaft broker from the jars in infra/kafka/.cache on the given ports, with its
+ * data, pid file (kafka.pid) and log under `dir`; storage is formatted on first use, so starting it
+ * again on the same `dir` is a broker restart. Resolves once a metadata request succeeds. Also used
+ * by tests that must restart a broker of their own (the chaos run): never the shared one.
+ */
+export async function startNativeBroker({ port, controllerPort, dir, heap = KAFKA_HEAP }) {
   resolveKafkaJars();
-  const kafkaDir = path.join(STACK_DIR, 'kafka');
+  const brokers = [`127.0.0.1:${port}`];
+  const kafkaDir = path.join(dir, 'kafka');
   const dataDir = path.join(kafkaDir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const props = readFileSync(path.join(KAFKA_DIR, 'server.properties.template'), 'utf8')
-    .replaceAll('${KAFKA_PORT}', String(KAFKA_PORT))
-    .replaceAll('${CONTROLLER_PORT}', String(CONTROLLER_PORT))
+    .replaceAll('${KAFKA_PORT}', String(port))
+    .replaceAll('${CONTROLLER_PORT}', String(controllerPort))
     .replaceAll('${DATA_DIR}', dataDir);
   const propsFile = path.join(kafkaDir, 'server.properties');
   writeFileSync(propsFile, props);
   const cp = `${LIBS_DIR}/*`;
-  const jvm = [`-Xms256m`, `-Xmx${KAFKA_HEAP}`, '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true',
+  const jvm = [`-Xms256m`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${path.join(KAFKA_DIR, 'log4j2.yaml')}`];
   if (!existsSync(path.join(dataDir, 'meta.properties'))) {
     log('formatting KRaft storage (once)');
     const r = spawnSync('java', [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', `--cluster-id=${randomClusterId()}`, '-c', propsFile], { stdio: 'pipe' });
     if (r.status !== 0) throw new Error(`kafka storage format failed:\n${r.stderr.toString()}${r.stdout.toString()}`);
   }
-  const logFile = startDetached('kafka', 'java', [...jvm, '-cp', cp, 'kafka.Kafka', propsFile]);
-  log(`Kafka starting (pid ${readPid('kafka')}), log: ${path.relative(ROOT, logFile)}`);
+  const { logFile, pid } = startDetached('kafka', 'java', [...jvm, '-cp', cp, 'kafka.Kafka', propsFile], dir);
   await waitFor('Kafka', async () => {
-    if (!alive(readPid('kafka'))) throw new Error(`Kafka exited during start-up; see ${logFile}`);
+    if (!alive(pid)) throw new Error(`Kafka exited during start-up; see ${logFile}`);
     return kafkaMetadataOk(brokers);
   }, 90_000, logFile);
-  return brokers;
+  return { brokers, pid, logFile };
 }
 
 /**
@@ -254,7 +266,7 @@ async function upRedisNative() {
     }
     const dir = path.join(STACK_DIR, 'redis');
     mkdirSync(dir, { recursive: true });
-    const logFile = startDetached('redis', 'redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--dir', dir,
+    const { logFile } = startDetached('redis', 'redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--dir', dir,
       '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes']);
     log(`Redis starting (pid ${readPid('redis')}), log: ${path.relative(ROOT, logFile)}`);
   }

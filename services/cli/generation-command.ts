@@ -8,6 +8,7 @@ import { createKafka } from '../adapters/kafka/kafka-client.js';
 import { consumerLag } from '../adapters/kafka/consumer-lag.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry, type GenerationInfo } from '../adapters/redis/redis-generation-registry.js';
+import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore, type AliasingVectorStore } from '../adapters/vector-store/create-vector-store.js';
 
 export const GENERATION_USAGE = `interest-stream generation list
@@ -40,7 +41,7 @@ export async function runGeneration(args: string[], config: Config, logger: Logg
   try {
     await admin.connect();
     await store.start();
-    const ctx: Ctx = { config, registry: new RedisGenerationRegistry(redis, config.redisPrefix), redis, admin, store, out };
+    const ctx: Ctx = { config, registry: new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(store)), redis, admin, store, out };
     if (verb === 'list') await list(ctx);
     else if (verb === 'activate') await activate(ctx, name!, values.force === true);
     else await drop(ctx, name!);

@@ -8,6 +8,7 @@ import type { UserState } from '../domain/types.js';
 import { l2Norm } from '../domain/vector.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
+import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { generationViewFactory, type GenerationView } from '../query/generation-views.js';
 import { readHistory, type TrendSummary } from '../query/history.js';
@@ -69,7 +70,7 @@ export async function runUserShow(
   try {
     await connectRedis(redis, config.redisUrl);
     await vectors.start();
-    const registry = new RedisGenerationRegistry(redis, config.redisPrefix);
+    const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
     const active = await registry.active();
     const view = await generationViewFactory({ redis, vectors, registry, config, logger })(active ?? config.generation);
     const report = await userReport({ view, vectors, config, userId, activated: active !== null });

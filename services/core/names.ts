@@ -32,6 +32,9 @@ export function snapshotTransactionalId(root: string, generation: string, shard:
 
 export const ITEMS_COLLECTION = 'items';
 
+/** The generation registry and active pointer, kept durably beside Redis (vector-store-generations.ts). */
+export const GENERATIONS_COLLECTION = 'generations';
+
 export function usersCollection(generation: string): string {
   return `users_${generation}`;
 }

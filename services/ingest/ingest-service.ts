@@ -12,6 +12,7 @@ import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
+import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import { redisNodeIdentity } from '../adapters/redis/redis-node-identity.js';
@@ -65,7 +66,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const dimension = await waitForCatalogue(store, config.itemsCollection, log);
     const users = usersCollection(config.generation);
     await store.ensureCollection(users, dimension);
-    await new RedisGenerationRegistry(redis, config.redisPrefix).register({
+    await new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(store)).register({
       name: config.generation,
       createdAt: Date.now(),
       from: opts.from === undefined || opts.from === 'earliest' ? 'earliest' : opts.from.toISOString(),

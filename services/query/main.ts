@@ -10,6 +10,7 @@ import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
+import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { AccessGuard, InFlightLimit } from './access.js';
 import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
@@ -78,7 +79,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     throw e;
   }
 
-  const registry = new RedisGenerationRegistry(redis, config.redisPrefix);
+  const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
   const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
   const useCases = new QueryUseCases({
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
@@ -92,6 +93,8 @@ export async function startQueryService(config: Config, logger: Logger): Promise
       { name: 'producer', check: () => topicExists(admin, config.interactionsTopic) },
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'vectorStore', check: async () => void (await vectors.collectionDimension(config.itemsCollection)) },
+      // The active pointer, restored from the durable registry if Redis lost it: never a silent cold start.
+      { name: 'generation', check: async () => void (await registry.active()) },
     ],
     log,
   );

@@ -1,6 +1,7 @@
 import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import { RedisKeys } from '../../core/names.js';
 import type { RedisClient } from './redis-client.js';
+import type { GenerationsMirror } from '../vector-store/vector-store-generations.js';
 
 /**
  * What a generation is: the consumer group, Redis prefix and users collection it writes, the items
@@ -23,6 +24,10 @@ export interface GenerationInfo {
  * The registry of generations and the pointer to the active one, in two Redis keys shared by all
  * generations. Activation is one SET of the pointer: every reader sees either the old generation or
  * the new one, never a mixture.
+ *
+ * With a durable mirror every change is also written there (first, so the mirror is never behind an
+ * operator's intent), and Redis is restored from it: `restore()` at start, and `active()` whenever
+ * the pointer is missing from Redis (flushed without persistence) but was set once.
  */
 export class RedisGenerationRegistry {
   private readonly registryKey: string;
@@ -31,6 +36,7 @@ export class RedisGenerationRegistry {
   constructor(
     private readonly redis: RedisClient,
     root: string,
+    private readonly mirror?: GenerationsMirror,
   ) {
     this.registryKey = RedisKeys.generations(root);
     this.pointerKey = RedisKeys.activeGeneration(root);
@@ -38,13 +44,27 @@ export class RedisGenerationRegistry {
 
   /** Records a generation the first time it runs; a later run keeps the first description. */
   async register(info: GenerationInfo): Promise<GenerationInfo> {
-    return this.call(async () => {
+    await this.restore();
+    const known = await this.call(async () => {
       await this.redis.hsetnx(this.registryKey, info.name, JSON.stringify(info));
       return (await this.get(info.name)) ?? info;
+    });
+    await this.mirror?.put(known.name, JSON.stringify(known));
+    return known;
+  }
+
+  /** Puts back into Redis what the mirror knows and Redis lost; never replaces what Redis holds. */
+  async restore(): Promise<void> {
+    if (!this.mirror) return;
+    const [all, active] = await Promise.all([this.mirror.all(), this.mirror.active()]);
+    await this.call(async () => {
+      for (const [name, description] of all) await this.redis.hsetnx(this.registryKey, name, description);
+      if (active !== null) await this.redis.set(this.pointerKey, active, 'NX');
     });
   }
 
   async get(name: string): Promise<GenerationInfo | undefined> {
+    await this.restoreIfLost();
     return this.call(async () => {
       const raw = await this.redis.hget(this.registryKey, name);
       return raw === null ? undefined : (JSON.parse(raw) as GenerationInfo);
@@ -52,6 +72,7 @@ export class RedisGenerationRegistry {
   }
 
   async list(): Promise<GenerationInfo[]> {
+    await this.restoreIfLost();
     return this.call(async () => {
       const all = await this.redis.hgetall(this.registryKey);
       return Object.values(all)
@@ -62,6 +83,9 @@ export class RedisGenerationRegistry {
 
   /** The active generation's name, or null when none was ever activated. */
   async active(): Promise<string | null> {
+    const name = await this.call(() => this.redis.get(this.pointerKey));
+    if (name !== null || !this.mirror) return name;
+    await this.restore();
     return this.call(() => this.redis.get(this.pointerKey));
   }
 
@@ -69,11 +93,18 @@ export class RedisGenerationRegistry {
     if ((await this.get(name)) === undefined) {
       throw new InterestStreamError('NOT_FOUND', `generation "${name}" is unknown; start it with: interest-stream ingest --generation ${name}`);
     }
+    await this.mirror?.setActive(name);
     await this.call(() => this.redis.set(this.pointerKey, name));
   }
 
   async remove(name: string): Promise<void> {
     await this.call(() => this.redis.hdel(this.registryKey, name));
+    await this.mirror?.remove(name);
+  }
+
+  /** A registry missing from Redis while a mirror exists means Redis lost it (flush, restart). */
+  private async restoreIfLost(): Promise<void> {
+    if (this.mirror && (await this.call(() => this.redis.exists(this.registryKey))) === 0) await this.restore();
   }
 
   private async call<T>(f: () => Promise<T>): Promise<T> {

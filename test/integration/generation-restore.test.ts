@@ -1,0 +1,57 @@
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
+import { runGeneration } from '../../services/cli/generation-command.js';
+import { loadConfig } from '../../services/core/config.js';
+import { silentLogger } from '../../services/core/logger.js';
+import { RedisKeys, consumerGroupId } from '../../services/core/names.js';
+import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
+import { startIngest } from '../../services/ingest/ingest-service.js';
+import { startQueryService } from '../../services/query/main.js';
+import { IngestHarness } from '../support/ingest-harness.js';
+import { OwnRedis } from '../support/own-redis.js';
+import { maxAbsDiff } from '../support/reference-fold.js';
+import { workload } from '../support/workload.js';
+
+/** FLUSHALL on our own redis-server (persistence lost): the active generation must come back, never a cold start. */
+describe('generation registry survives a Redis flush', () => {
+  it('after activate g2, drop g1 and FLUSHALL, queries answer from g2 and the registry is back in Redis', async () => {
+    const redis = new OwnRedis(21002);
+    onTestFinished(() => redis.close());
+    await redis.start();
+    const w = workload({ seed: 8, items: 40, users: 20, events: 400, dimension: 8 });
+    const h = new IngestHarness({ kafkaBrokers: inject('kafkaBrokers'), redisUrl: redis.url });
+    onTestFinished(() => h.close());
+    h.redis.on('error', () => {});
+    await h.start();
+    await h.importItems(w.items);
+    await h.publisher.publish(w.events);
+    const configFor = (generation: string) => loadConfig({ ...h.env, GENERATION: generation, QUERY_HTTP_PORT: '0', QUERY_GRPC_PORT: '0', SHUTDOWN_GRACE_MS: '2000' });
+    for (const g of ['g1', 'g2']) {
+      const ingest = await startIngest(configFor(g), silentLogger());
+      await waitForCatchUp(h.admin, consumerGroupId(h.config.consumerGroup, g), h.config.interactionsTopic, { timeoutMs: 60_000 });
+      await ingest.close();
+    }
+    const cli = async (...args: string[]) => {
+      const out: string[] = [];
+      await runGeneration(args, h.config, silentLogger(), (l) => out.push(l));
+      return out.join('\n');
+    };
+    await cli('activate', 'g2');
+    await cli('drop', 'g1');
+    await h.redis.flushall();
+
+    // GENERATION=g1 is the fallback: a silent cold start would serve the dropped g1 (nobody known).
+    const query = await startQueryService(configFor('g1'), silentLogger());
+    onTestFinished(() => query.close());
+    const base = `http://127.0.0.1:${query.httpPort}`;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const userId = w.userIds[0]!;
+    const res = await fetch(`${base}/v1/users/${userId}/interest?include=vector`);
+    expect(res.status).toBe(200);
+    const durable = (await h.store.get('users_g2', [userId])).get(userId)!;
+    expect(maxAbsDiff(((await res.json()) as { vector: number[] }).vector, durable.vector)).toBe(0);
+
+    expect(await h.redis.get(RedisKeys.activeGeneration(h.config.redisPrefix))).toBe('g2');
+    expect(await cli('list')).toMatch(/\*\tg2\t/);
+    expect(await cli('activate', 'g2')).toContain('generation g2 is active');
+  });
+});
