@@ -14,9 +14,6 @@ import type { IngestMetrics } from './metrics.js';
  */
 export const FETCH_WAIT_MS = 500;
 
-/** Users waiting for their durable write beyond which a batch waits for it (bounded memory). */
-const MAX_PENDING_USERS = 50_000;
-
 export interface InteractionsConsumerDeps {
   readonly kafka: Kafka;
   readonly config: Config;
@@ -39,6 +36,7 @@ export class InteractionsConsumer {
   private writer: DurableWriter | undefined;
   private inFlight: Promise<void> | undefined;
   private stopping = false;
+  private pausedAt: number | undefined;
   private closed: Promise<void> | undefined;
 
   constructor(private readonly deps: InteractionsConsumerDeps) {}
@@ -51,9 +49,16 @@ export class InteractionsConsumer {
       store: this.deps.store,
       usersCollection: this.deps.usersCollection,
       dimension: this.deps.dimension,
-      maxPending: MAX_PENDING_USERS,
+      maxPending: config.ingestMaxPendingUsers,
+      maxPendingBytes: config.ingestMaxPendingBytes,
+      chunks: { maxPoints: config.durableChunkPoints, maxBytes: config.durableChunkBytes },
       logger: this.deps.logger,
       onFlush: (_users, ms) => metrics.durableWrites.observe(ms / 1000),
+      onHeld: (users, bytes) => {
+        metrics.pendingStates.set(users);
+        metrics.pendingBytes.set(bytes);
+      },
+      onPressure: (paused) => this.backPressure(paused),
       commit: async (points) => {
         await consumer.commitOffsets(points.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
         for (const p of points) metrics.committedOffset.set({ topic: p.topic, partition: String(p.partition) }, Number(p.offset));
@@ -76,6 +81,24 @@ export class InteractionsConsumer {
         });
       },
     });
+  }
+
+  /**
+   * The durable writer is behind: stop fetching (memory stays bounded, heartbeats go on) until it
+   * has caught up to half its cap. Never resumes once shutting down.
+   */
+  private backPressure(paused: boolean): void {
+    const topic = [{ topic: this.deps.config.interactionsTopic }];
+    if (paused) {
+      this.pausedAt = performance.now();
+      this.deps.metrics.pauses.inc();
+      this.deps.logger.info('durable writer behind; pausing fetches');
+      this.consumer?.pause(topic);
+      return;
+    }
+    if (this.pausedAt !== undefined) this.deps.metrics.pausedSeconds.inc((performance.now() - this.pausedAt) / 1000);
+    this.pausedAt = undefined;
+    if (!this.stopping) this.consumer?.resume(topic);
   }
 
   close(): Promise<void> {
