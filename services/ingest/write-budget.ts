@@ -1,5 +1,6 @@
 import type { VectorPoint } from '../domain/ports.js';
 import type { UserState } from '../domain/types.js';
+import { chunkBy } from '../domain/chunks.js';
 
 /** Limits of one durable upsert request (config DURABLE_CHUNK_POINTS, DURABLE_CHUNK_BYTES). */
 export interface ChunkLimits {
@@ -22,21 +23,7 @@ export function encodedPointBytes(point: VectorPoint): number {
  * store's own limit is far above any single user.
  */
 export function chunkPoints(points: readonly VectorPoint[], limits: ChunkLimits): VectorPoint[][] {
-  const chunks: VectorPoint[][] = [];
-  let current: VectorPoint[] = [];
-  let bytes = 0;
-  for (const p of points) {
-    const size = encodedPointBytes(p);
-    if (current.length > 0 && (current.length >= limits.maxPoints || bytes + size > limits.maxBytes)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(p);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkBy(points, encodedPointBytes, { maxBytes: limits.maxBytes, maxCount: limits.maxPoints });
 }
 
 /**
