@@ -24,6 +24,7 @@ import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { InteractionsConsumer } from './interactions-consumer.js';
 import { corruptStateReporter } from './stored-states.js';
+import { ParkingLot } from './parked-events.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
 import type { UserState } from '../domain/types.js';
 
@@ -89,13 +90,15 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       collection: config.itemsCollection,
       cacheSize: config.itemCacheSize,
       ttlMs: config.itemCacheTtlMs,
-      retries: config.unknownItemRetries,
+      // With parking on, a batch does not wait for missing items: the parked retries do, off its path.
+      retries: config.unknownItemParkMs > 0 ? 0 : config.unknownItemRetries,
       retryDelayMs: config.unknownItemRetryMs,
     });
     const keys = new RedisKeys(config.redisPrefix, config.generation);
     const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, futureToleranceMs: config.maxClockSkewMs });
     const deadLetters = new DeadLetterPublisher(producer, maxMessageBytes);
     const onCorruptState = corruptStateReporter(metrics, log);
+    const parking = new ParkingLot(config.unknownItemParkMs);
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,
       states: new RedisUserStateStore(redis, keys, { onCorrupt: (userId, e) => onCorruptState('redis', userId, e) }),
@@ -110,6 +113,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       history: historyEmitter(config, producer, new SnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
       onCorruptState,
+      parking,
       eventTime: { maxAgeMs: config.maxEventAgeMs, maxSkewMs: config.maxClockSkewMs },
     });
 
@@ -117,7 +121,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     await itemsConsumer.start();
     closers.push(() => itemsConsumer.close());
 
-    const interactions = new InteractionsConsumer({ kafka, config, processor, store, usersCollection: users, dimension, metrics, logger: log });
+    const interactions = new InteractionsConsumer({ kafka, config, processor, store, usersCollection: users, dimension, metrics, logger: log, parking });
     closers.push(() => interactions.close());
     await interactions.start(opts.from ?? 'earliest');
     log.info({ topic: config.interactionsTopic, dimension, metricsPort: port }, 'ingest running');

@@ -20,6 +20,7 @@ export interface IngestMetrics {
   readonly pendingBytes: Gauge;
   readonly pausedSeconds: Counter;
   readonly pauses: Counter;
+  readonly parkedEvents: Gauge;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -103,6 +104,11 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     pauses: new Counter({
       name: 'interest_stream_ingest_pauses_total',
       help: 'Times fetching was paused because the durable writer was behind (back-pressure)',
+      registers,
+    }),
+    parkedEvents: new Gauge({
+      name: 'interest_stream_ingest_parked_events',
+      help: 'Events waiting for their catalogue item (UNKNOWN_ITEM_PARK_MS) before they fold or go to the DLQ',
       registers,
     }),
     committedOffset: new Gauge({
