@@ -10,6 +10,7 @@ import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
 import { publishEvents } from './events-publish.js';
 import { importCatalogueFile, openInteractionPublisher } from './connections.js';
 import { runDemo } from './demo.js';
+import { DLQ_USAGE, runDlq } from './dlq-command.js';
 import { runGenerate } from './generate-command.js';
 import { GENERATION_USAGE, runGeneration } from './generation-command.js';
 import { runIngest } from './ingest-command.js';
@@ -32,6 +33,8 @@ ${GENERATION_USAGE.replace(/^/gm, '    ')}
                                  history and drift
   generate [options]             a synthetic catalogue and drifting user activity (generate --help)
   demo [--quick] [--no-serve]    a guided run: catalogue, simulated activity, recommendations per strategy
+  dlq list|show|redrive          inspect dead letters and re-publish them once the cause is fixed:
+${DLQ_USAGE.replace(/^/gm, '    ')}
   help                           this text
 
 Configuration comes from environment variables, documented in services/core/config.ts.`;
@@ -48,6 +51,7 @@ const commands: Record<string, Command> = {
     return 'serve';
   },
   generation: (args, config, logger) => runGeneration(args, config, logger),
+  dlq: (args, config, logger) => runDlq(args, config, logger),
   'user show': (args, config, logger) => runUserShow(args, config, logger),
   snapshotter: async (_args, config, logger, shutdown) => {
     // One process takes its share of snapshot shards and folds the history topic.
