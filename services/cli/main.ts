@@ -11,6 +11,7 @@ import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
 import { publishEvents } from './events-publish.js';
 import { importCatalogueFile, openInteractionPublisher } from './connections.js';
 import { afterCtrlC, demoLogFile, runDemo } from './demo.js';
+import { DLQ_USAGE, runDlq } from './dlq-command.js';
 import { runEvaluate } from './evaluate-command.js';
 import { runGenerate } from './generate-command.js';
 import { GENERATION_USAGE, runGeneration } from './generation-command.js';
@@ -39,6 +40,8 @@ ${GENERATION_USAGE.replace(/^/gm, '    ')}
                                  strategy and parameter (evaluate --help)
   demo [--quick] [--no-serve] [--namespace <name>]
                                  a guided run: catalogue, simulated activity, recommendations per strategy
+  dlq list|show|redrive          inspect dead letters and re-publish them once the cause is fixed:
+${DLQ_USAGE.replace(/^/gm, '    ')}
   help                           this text
 
 Configuration comes from environment variables, documented in services/core/config.ts.`;
@@ -55,6 +58,7 @@ const commands: Record<string, Command> = {
     return 'serve';
   },
   generation: (args, config, logger) => runGeneration(args, config, logger),
+  dlq: (args, config, logger) => runDlq(args, config, logger),
   'user show': (args, config, logger) => runUserShow(args, config, logger),
   snapshotter: async (_args, config, logger, shutdown) => {
     // One process takes its share of snapshot shards and folds the history topic.

@@ -15,6 +15,7 @@ import type { IngestMetrics } from './metrics.js';
 import { loadUserStates } from './state-loader.js';
 import { sameWatermark, type StateTrust } from './state-trust.js';
 import type { CorruptStateReport } from './stored-states.js';
+import { splitForParking, type ParkingLot } from './parked-events.js';
 
 /** One Kafka record as the processor needs it (the consumer adapter translates kafkajs' type). */
 export interface RawRecord {
@@ -50,7 +51,15 @@ export interface BatchDeps {
   readonly eventTime?: EventTimeBounds;
   /** Undecodable durable states are reported here and the user starts afresh; absent, they throw. */
   readonly onCorruptState?: CorruptStateReport;
+  /** Where events whose item is unknown wait (UNKNOWN_ITEM_PARK_MS); absent, they go to the DLQ at once. */
+  readonly parking?: ParkingLot;
 }
+
+/**
+ * How a batch treats events whose item is unknown: park them (the default), park them again keeping
+ * their park clock (a retry), or dead-letter them (`false`: UNKNOWN_ITEM_PARK_MS has passed).
+ */
+export type ParkMode = 'park' | { readonly since: number; readonly attempts: number } | false;
 
 interface Pending {
   readonly event: InteractionEvent;
@@ -94,11 +103,12 @@ export interface BatchResult {
 export class BatchProcessor {
   constructor(private readonly deps: BatchDeps) {}
 
-  async process(topic: string, records: readonly RawRecord[]): Promise<BatchResult> {
+  async process(topic: string, records: readonly RawRecord[], park: ParkMode = 'park'): Promise<BatchResult> {
     const started = performance.now();
     const dead: DeadLetter[] = [];
     const byUser = this.decodeAndGroup(records, (record, error) => dead.push(deadLetter(topic, record, error)));
     const items = await this.deps.items.getMany(neededItems(byUser));
+    this.parkUnknown(topic, byUser, items, park);
     const { states, expected } = await this.loadStates([...byUser.keys()]);
     const folds = new Map<string, UserFold>();
     for (const [userId, base] of states) folds.set(userId, this.foldUser(topic, base, byUser.get(userId)!, items));
@@ -125,6 +135,26 @@ export class BatchProcessor {
       deadLettered: dead.length,
       users: folds.size,
     };
+  }
+
+  /**
+   * Takes out of `byUser` each user's events from the first one whose item is unknown (or all of
+   * them, when the user already waits), and parks them; the user's earlier events fold now.
+   */
+  private parkUnknown(topic: string, byUser: Map<string, Pending[]>, items: ReadonlyMap<string, Float32Array>, mode: ParkMode): void {
+    const lot = this.deps.parking;
+    if (!lot?.enabled || mode === false) return;
+    const now = Date.now();
+    for (const [userId, list] of byUser) {
+      const partition = list[0]!.record.partition;
+      const { fold, park } = splitForParking(list, lot.isParked(topic, partition, userId), (id) => items.has(id));
+      if (park.length === 0) continue;
+      const records = park.map((p) => p.record);
+      if (mode === 'park') lot.park(topic, partition, userId, records, now);
+      else lot.repark(topic, partition, userId, records, mode.since, mode.attempts, now);
+      if (fold.length === 0) byUser.delete(userId);
+      else byUser.set(userId, fold);
+    }
   }
 
   private decodeAndGroup(records: readonly RawRecord[], fail: (r: RawRecord, e: InterestStreamError) => void): Map<string, Pending[]> {

@@ -1,6 +1,6 @@
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorPoint, VectorStore } from '../domain/ports.js';
 import type { UserState } from '../domain/types.js';
-import { USER_VERSION, toUserPoint } from '../core/user-record.js';
+import { USER_VERSION } from '../core/user-record.js';
 
 export interface DurableUsersTarget {
   readonly store: VectorStore;
@@ -10,15 +10,17 @@ export interface DurableUsersTarget {
   readonly onStale?: (count: number) => void;
 }
 
+/** States worth a durable record: a state with no watermark (every event of the user dead-lettered) has nothing worth keeping and no version to compare. */
+export function hasVersion(state: UserState): boolean {
+  return state.watermark !== null;
+}
+
 /**
- * Writes user states with the store's compare-and-set on the watermark, so a consumer that lost its
+ * Writes user points with the store's compare-and-set on the watermark, so a consumer that lost its
  * partitions (a long pause, a session timeout) can never put an older state over a newer one. A
- * stale write is dropped and counted, not an error: the newer state is already durable. A state
- * with no watermark (every event of the user dead-lettered) has nothing worth keeping and no
- * version to compare, so it is not written.
+ * stale write is dropped and counted, not an error: the newer state is already durable.
  */
-export async function writeUserStates(target: DurableUsersTarget, states: Iterable<UserState>): Promise<void> {
-  const points = [...states].filter((s) => s.watermark !== null).map((s) => toUserPoint(s, target.dimension));
+export async function writeUserPoints(target: DurableUsersTarget, points: readonly VectorPoint[]): Promise<void> {
   if (points.length === 0) return;
   const { stale } = await target.store.upsertIfNewer(target.usersCollection, points, USER_VERSION);
   if (stale > 0) target.onStale?.(stale);

@@ -6,7 +6,9 @@ import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
 import type { PopularityStore, VectorStore } from '../domain/ports.js';
-import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
+import { DeadLetterPublisher, type DeadLetter } from '../adapters/kafka/dead-letters.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
+import { InterestStreamError } from '../core/errors.js';
 import { createKafka, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
@@ -24,6 +26,7 @@ import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { InteractionsConsumer } from './interactions-consumer.js';
 import { corruptStateReporter } from './stored-states.js';
+import { ParkingLot } from './parked-events.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
 import { StateTrust } from './state-trust.js';
 import type { UserState } from '../domain/types.js';
@@ -56,7 +59,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       interactionCodec().registerWriterSchema(loadSchema('InteractionEvent'), config.schemaRegistryId);
     }
     const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
-    await prepareTopics(kafka, config);
+    const maxMessageBytes = await prepareTopics(kafka, config);
     const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
     closers.push(() => redis.quit());
     await connectRedis(redis, config.redisUrl);
@@ -90,14 +93,16 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       collection: config.itemsCollection,
       cacheSize: config.itemCacheSize,
       ttlMs: config.itemCacheTtlMs,
-      retries: config.unknownItemRetries,
+      // With parking on, a batch does not wait for missing items: the parked retries do, off its path.
+      retries: config.unknownItemParkMs > 0 ? 0 : config.unknownItemRetries,
       retryDelayMs: config.unknownItemRetryMs,
     });
     const keys = new RedisKeys(config.redisPrefix, config.generation);
     const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, futureToleranceMs: config.maxClockSkewMs });
-    const deadLetters = new DeadLetterPublisher(producer);
+    const deadLetters = new DeadLetterPublisher(producer, maxMessageBytes);
     const trust = new StateTrust(() => redisNodeIdentity(redis));
     const onCorruptState = corruptStateReporter(metrics, log);
+    const parking = new ParkingLot(config.unknownItemParkMs);
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,
       states: new RedisUserStateStore(redis, keys, { onCorrupt: (userId, e) => onCorruptState('redis', userId, e) }),
@@ -109,10 +114,11 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       metrics,
       logger: log,
       deadLetter: (letters) => deadLetters.send(letters),
-      history: historyEmitter(config, producer, new SnapshotClaims(redis, keys)),
+      history: historyEmitter(config, producer, new SnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
       trust,
       onCorruptState,
+      parking,
       eventTime: { maxAgeMs: config.maxEventAgeMs, maxSkewMs: config.maxClockSkewMs },
     });
 
@@ -121,7 +127,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     closers.push(() => itemsConsumer.close());
 
     const interactions = new InteractionsConsumer({
-      ...{ kafka, config, processor, store, usersCollection: users, dimension, metrics, logger: log },
+      ...{ kafka, config, processor, store, usersCollection: users, dimension, metrics, logger: log, parking },
       onAssigned: () => trust.forgetAll(),
     });
     closers.push(() => interactions.close());
@@ -147,17 +153,35 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
   }
 }
 
-/** Window-boundary snapshots go to the history topic through the (idempotent) DLQ producer. */
-function historyEmitter(config: Config, producer: Producer, claims: SnapshotClaims): HistoryEmitter {
+/**
+ * Window-boundary snapshots go to the history topic through the (idempotent) DLQ producer, in sends
+ * under the topic's max.message.bytes; a record that cannot fit at all is dead-lettered instead.
+ */
+function historyEmitter(
+  config: Config,
+  producer: Producer,
+  claims: SnapshotClaims,
+  sizes: { deadLetters: DeadLetterPublisher; maxMessageBytes: ReadonlyMap<string, number> },
+): HistoryEmitter {
+  const limit = usableBytes(sizes.maxMessageBytes.get(config.historyTopic) ?? DEFAULT_MAX_MESSAGE_BYTES);
   return {
     intervalMs: config.snapshotIntervalMs,
     generation: config.generation,
     emitted: (userIds) => claims.snapshotted(userIds),
     send: async (records) => {
-      if (records.length === 0) return;
-      await producer.send({ topic: config.historyTopic, messages: records.map((r) => ({ key: r.userId, value: r.value })) });
+      const fits = (r: { userId: string; value: Buffer | null }) => recordBytes({ key: r.userId, value: r.value }) <= limit;
+      await sizes.deadLetters.send(records.filter((r) => !fits(r)).map((r) => oversizedLetter(config.historyTopic, r.userId, r.value, limit)));
+      const messages = records.filter(fits).map((r) => ({ key: r.userId, value: r.value }));
+      for (const chunk of chunkMessages(messages, limit)) {
+        await producer.send({ topic: config.historyTopic, messages: chunk });
+      }
     },
   };
+}
+
+function oversizedLetter(topic: string, key: string, value: Buffer | null, limit: number): DeadLetter {
+  const error = new InterestStreamError('INVALID_INPUT', `record of ${value?.length ?? 0} bytes does not fit ${topic}'s max.message.bytes (${limit} usable)`);
+  return { topic, partition: -1, offset: '-1', key: Buffer.from(key), value, headers: undefined, error };
 }
 
 export function foldParams(config: Config) {
@@ -171,13 +195,15 @@ export function foldParams(config: Config) {
   };
 }
 
-async function prepareTopics(kafka: Kafka, config: Config): Promise<void> {
+/** Creates the topics ingest writes or reads, and returns the max.message.bytes of those it writes. */
+async function prepareTopics(kafka: Kafka, config: Config): Promise<Map<string, number>> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
-    for (const topic of [config.interactionsTopic, dlqTopic(config.interactionsTopic), config.itemsTopic, dlqTopic(config.itemsTopic), config.historyTopic]) {
+    for (const topic of [config.interactionsTopic, dlqTopic(config.interactionsTopic), config.itemsTopic, dlqTopic(config.itemsTopic), config.historyTopic, dlqTopic(config.historyTopic)]) {
       await ensureTopic(admin, topic, config.topicPartitions);
     }
+    return await readMaxMessageBytes(admin, [dlqTopic(config.interactionsTopic), dlqTopic(config.itemsTopic), dlqTopic(config.historyTopic), config.historyTopic]);
   } finally {
     await admin.disconnect();
   }

@@ -5,18 +5,16 @@ import { consumerGroupId } from '../core/names.js';
 import type { VectorStore } from '../domain/ports.js';
 import type { UserState } from '../domain/types.js';
 import type { BatchProcessor, RawRecord } from './batch-processor.js';
-import { DurableWriter } from './durable-writer.js';
+import { DurableWriter, type CommitPoint } from './durable-writer.js';
 import type { IngestMetrics } from './metrics.js';
 import { PartitionOwnership } from './partition-ownership.js';
+import { ParkingLot } from './parked-events.js';
 
 /**
  * How long the broker may hold an empty fetch. Data is returned as soon as it arrives whatever this
  * is; it bounds how long a shutdown waits for the fetch in flight.
  */
 export const FETCH_WAIT_MS = 500;
-
-/** Users waiting for their durable write beyond which a batch waits for it (bounded memory). */
-const MAX_PENDING_USERS = 50_000;
 
 export interface InteractionsConsumerDeps {
   readonly kafka: Kafka;
@@ -29,7 +27,12 @@ export interface InteractionsConsumerDeps {
   readonly logger: Logger;
   /** Called after every group (re)join: trust in Redis states verified under the old assignment ends. */
   readonly onAssigned?: () => void;
+  /** Events waiting for their catalogue item; the same lot the processor parks into. */
+  readonly parking?: ParkingLot;
 }
+
+/** How often parked events are checked for a due retry. */
+const PARK_POLL_MS = 250;
 
 /**
  * The consumer group of a generation over the interactions topic. Each batch is folded into Redis
@@ -42,9 +45,18 @@ export class InteractionsConsumer {
   private writer: DurableWriter | undefined;
   private inFlight: Promise<void> | undefined;
   private stopping = false;
+  private pausedAt: number | undefined;
+  /** Batches and parked retries run one at a time, so a user's events fold in order. */
+  private lane: Promise<unknown> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Next offset after the last batch handed to the writer, per topic:partition. */
+  private readonly nextOffsets = new Map<string, bigint>();
+  private readonly parking: ParkingLot;
   private closed: Promise<void> | undefined;
 
-  constructor(private readonly deps: InteractionsConsumerDeps) {}
+  constructor(private readonly deps: InteractionsConsumerDeps) {
+    this.parking = deps.parking ?? new ParkingLot(0);
+  }
 
   async start(from: 'earliest' | Date): Promise<void> {
     const { kafka, config, metrics } = this.deps;
@@ -55,10 +67,17 @@ export class InteractionsConsumer {
       store: this.deps.store,
       usersCollection: this.deps.usersCollection,
       dimension: this.deps.dimension,
-      maxPending: MAX_PENDING_USERS,
+      maxPending: config.ingestMaxPendingUsers,
+      maxPendingBytes: config.ingestMaxPendingBytes,
+      chunks: { maxPoints: config.durableChunkPoints, maxBytes: config.durableChunkBytes },
       logger: this.deps.logger,
       onFlush: (_users, ms) => metrics.durableWrites.observe(ms / 1000),
       onStale: (count) => metrics.staleDurableWrites.inc(count),
+      onHeld: (users, bytes) => {
+        metrics.pendingStates.set(users);
+        metrics.pendingBytes.set(bytes);
+      },
+      onPressure: (paused) => this.backPressure(paused),
       commit: async (all) => {
         const { keep: points, dropped } = ownership.keepOwned(all);
         if (dropped > 0) metrics.droppedCommits.inc(dropped);
@@ -69,6 +88,10 @@ export class InteractionsConsumer {
     });
     this.writer = writer;
     const processor = this.deps.processor((ids) => writer.get(ids));
+    // After a rebalance every assigned partition is fetched again from its last commit, which is at
+    // or below its lowest parked event: what was parked comes back and is parked again.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.parking.clear());
+    if (this.parking.enabled) this.retryTimer = setInterval(() => void this.retryParked(processor, writer), PARK_POLL_MS);
     await consumer.connect();
     await subscribeFrom(kafka, consumer, config, from);
     await consumer.run({
@@ -77,7 +100,7 @@ export class InteractionsConsumer {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => {
         if (this.stopping) return Promise.resolve();
-        const p = this.handle(payload, processor, writer);
+        const p = this.serially(() => this.handle(payload, processor, writer));
         this.inFlight = p;
         return p.finally(() => {
           if (this.inFlight === p) this.inFlight = undefined;
@@ -86,9 +109,28 @@ export class InteractionsConsumer {
     });
   }
 
+  /**
+   * The durable writer is behind: stop fetching (memory stays bounded, heartbeats go on) until it
+   * has caught up to half its cap. Never resumes once shutting down.
+   */
+  private backPressure(paused: boolean): void {
+    const topic = [{ topic: this.deps.config.interactionsTopic }];
+    if (paused) {
+      this.pausedAt = performance.now();
+      this.deps.metrics.pauses.inc();
+      this.deps.logger.info('durable writer behind; pausing fetches');
+      this.consumer?.pause(topic);
+      return;
+    }
+    if (this.pausedAt !== undefined) this.deps.metrics.pausedSeconds.inc((performance.now() - this.pausedAt) / 1000);
+    this.pausedAt = undefined;
+    if (!this.stopping) this.consumer?.resume(topic);
+  }
+
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.stopping = true;
+      clearInterval(this.retryTimer);
       if (!this.consumer) return;
       this.consumer.pause([{ topic: this.deps.config.interactionsTopic }]);
       await this.inFlight?.catch(() => undefined);
@@ -105,10 +147,36 @@ export class InteractionsConsumer {
     const records: RawRecord[] = batch.messages.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers }));
     const result = await processor.process(batch.topic, records);
     const last = batch.lastOffset();
+    this.nextOffsets.set(`${batch.topic}:${batch.partition}`, BigInt(last) + 1n);
     // Committed by the writer once these states are durable (the DLQ already holds its letters).
-    await writer.add(result.states, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
+    await writer.add(result.states, this.commitPoint(batch.topic, batch.partition));
     resolveOffset(last);
     await heartbeat();
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.lane.then(work);
+    this.lane = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The offset to commit for a partition: after its last batch, but never past an event still parked. */
+  private commitPoint(topic: string, partition: number): CommitPoint {
+    const next = this.nextOffsets.get(`${topic}:${partition}`) ?? 0n;
+    const parked = this.parking.lowestOffset(topic, partition);
+    this.deps.metrics.parkedEvents.set(this.parking.size);
+    return { topic, partition, offset: (parked !== undefined && parked < next ? parked : next).toString() };
+  }
+
+  /** Folds the parked events whose retry is due: found items fold, unknown ones park again or, expired, go to the DLQ. */
+  private retryParked(processor: BatchProcessor, writer: DurableWriter): Promise<void> {
+    if (this.stopping || this.parking.size === 0) return Promise.resolve();
+    return this.serially(async () => {
+      for (const due of this.parking.takeDue(Date.now())) {
+        const result = await processor.process(due.topic, due.records, due.expired ? false : { since: due.since, attempts: due.attempts });
+        await writer.add(result.states, this.commitPoint(due.topic, due.partition));
+      }
+    }).catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'retry of parked events failed; they will be fetched again'));
   }
 }
 

@@ -19,6 +19,11 @@ export interface IngestMetrics {
   readonly droppedCommits: Counter;
   readonly untrustedStates: Counter;
   readonly corruptStates: Counter<'source'>;
+  readonly pendingStates: Gauge;
+  readonly pendingBytes: Gauge;
+  readonly pausedSeconds: Counter;
+  readonly pauses: Counter;
+  readonly parkedEvents: Gauge;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -82,6 +87,31 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
       name: 'interest_stream_ingest_corrupt_states_total',
       help: 'Stored user states that could not be decoded and were replaced (redis: from the durable store; durable: reset)',
       labelNames: ['source'] as const,
+      registers,
+    }),
+    pendingStates: new Gauge({
+      name: 'interest_stream_ingest_pending_states',
+      help: 'User states folded into Redis and waiting for (or in) their durable write',
+      registers,
+    }),
+    pendingBytes: new Gauge({
+      name: 'interest_stream_ingest_pending_bytes',
+      help: 'Estimated heap bytes of the states waiting for their durable write (INGEST_MAX_PENDING_BYTES caps it)',
+      registers,
+    }),
+    pausedSeconds: new Counter({
+      name: 'interest_stream_ingest_paused_seconds_total',
+      help: 'Time fetching was paused because the durable writer was behind (back-pressure)',
+      registers,
+    }),
+    pauses: new Counter({
+      name: 'interest_stream_ingest_pauses_total',
+      help: 'Times fetching was paused because the durable writer was behind (back-pressure)',
+      registers,
+    }),
+    parkedEvents: new Gauge({
+      name: 'interest_stream_ingest_parked_events',
+      help: 'Events waiting for their catalogue item (UNKNOWN_ITEM_PARK_MS) before they fold or go to the DLQ',
       registers,
     }),
     committedOffset: new Gauge({

@@ -58,6 +58,8 @@ export class IngestHarness {
       LOG_LEVEL: 'warn',
       UNKNOWN_ITEM_RETRIES: '1',
       UNKNOWN_ITEM_RETRY_MS: '50',
+      // Unknown items go to the DLQ at once unless a test turns parking on.
+      UNKNOWN_ITEM_PARK_MS: '0',
       SHUTDOWN_GRACE_MS: '15000',
       ...opts.extraEnv,
     };

@@ -68,12 +68,22 @@ describe('DurableWriter', () => {
     expect(commits).toEqual([[at(0, 3)]]);
   });
 
-  it('makes a batch wait when too many users are waiting for their write', async () => {
+  it('asks the consumer to pause at the cap, makes a batch wait at twice the cap, and resumes below half', async () => {
     const store = new RecordingStore();
-    const w = writer(store, [], 2);
+    const pressure: boolean[] = [];
+    const w = new DurableWriter({
+      store: store as unknown as VectorStore,
+      usersCollection: 'users_g1',
+      dimension: 2,
+      maxPending: 1,
+      logger: silentLogger(),
+      commit: async () => undefined,
+      onPressure: (paused) => void pressure.push(paused),
+    });
     let open!: () => void;
     store.gate = new Promise((r) => (open = r));
     await w.add([state('a', 1)], at(0, 1));
+    expect(pressure).toEqual([true]);
     let done = false;
     const blocked = w.add([state('b', 1), state('c', 1)], at(0, 3)).then(() => (done = true));
     await new Promise((r) => setTimeout(r, 20));
@@ -82,5 +92,6 @@ describe('DurableWriter', () => {
     await blocked;
     await w.drain();
     expect(store.writes.flat().sort()).toEqual(['a@1', 'b@1', 'c@1']);
+    expect(pressure).toEqual([true, false]);
   });
 });
