@@ -1,5 +1,6 @@
 import { InterestStreamError } from './errors.js';
 import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
+import { parseBuckets, type Bucket } from '../domain/buckets.js';
 
 /**
  * Configuration, read once from environment variables at start-up. Every variable is documented
@@ -116,6 +117,13 @@ export interface Config {
   readonly trendMomentum: number;
   /** HYBRID_LAMBDA: λ of `strategy=hybrid`, score = cosine + λ·log(1 + decayed view count). Default 0.05. */
   readonly hybridLambda: number;
+  /**
+   * STRATEGY_BUCKETS: A/B assignment of users whose requests name no strategy, e.g.
+   * `ema:50,hybrid:50` (strategy:weight, weights relative). Empty (default): such requests get `ema`.
+   */
+  readonly strategyBuckets: readonly Bucket[];
+  /** BUCKET_SALT: salt of the bucket hash; a new salt reassigns every user. Default `interest-stream`. */
+  readonly bucketSalt: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -165,6 +173,18 @@ class Reader {
       return def;
     }
     return raw as T;
+  }
+}
+
+/** The strategies a bucket may name: those the query service answers. */
+const BUCKET_STRATEGIES = ['ema', 'average', 'trend', 'hybrid'];
+
+function readBuckets(r: Reader): Bucket[] {
+  try {
+    return parseBuckets(r.str('STRATEGY_BUCKETS', ''), BUCKET_STRATEGIES);
+  } catch (e) {
+    r.problems.push(`STRATEGY_BUCKETS: ${(e as Error).message}`);
+    return [];
   }
 }
 
@@ -245,6 +265,8 @@ export function loadConfig(env: Env = process.env): Config {
     snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
     trendMomentum: r.num('TREND_MOMENTUM', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
     hybridLambda: r.num('HYBRID_LAMBDA', 0.05, (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
+    strategyBuckets: readBuckets(r),
+    bucketSalt: r.str('BUCKET_SALT', 'interest-stream'),
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

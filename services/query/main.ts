@@ -16,7 +16,7 @@ import { createQueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
-import { QueryUseCases } from './use-cases.js';
+import { QueryUseCases, qualityDeps } from './use-cases.js';
 
 export interface RunningQueryService {
   readonly httpPort: number;
@@ -53,12 +53,14 @@ export async function startQueryService(config: Config, logger: Logger): Promise
 
   const registry = new RedisGenerationRegistry(redis, config.redisPrefix);
   const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
+  const metrics = createQueryMetrics();
   const useCases = new QueryUseCases({
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
     vectors,
     publisher,
     trendWindow: config.trendWindow,
     logger: log,
+    ...qualityDeps(config, metrics),
   });
   const readiness = new Readiness(
     [
@@ -68,7 +70,6 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     ],
     log,
   );
-  const metrics = createQueryMetrics();
   const guard = new AccessGuard(config.apiKeys, new TokenBucketLimiter(config.rateLimitPerMinute), new InFlightLimit(config.queryMaxInFlight));
   const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
   const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit, config.historySize) });
