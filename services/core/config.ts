@@ -115,7 +115,11 @@ export interface Config {
    * for how to choose it with `interest-stream evaluate`).
    */
   readonly trendMomentum: number;
-  /** HYBRID_LAMBDA: λ of `strategy=hybrid`, score = cosine + λ·log(1 + decayed view count). Default 0.05. */
+  /**
+   * HYBRID_LAMBDA: λ of `strategy=hybrid`, score = cosine + λ·log(1 + decayed view count).
+   * Default 0.1: on the synthetic workload it gives 3.3× the HR@10 of ema at 60 % catalogue
+   * coverage; 0.2 gains 14 % more HR at 40 % coverage (docs/quality.md).
+   */
   readonly hybridLambda: number;
   /**
    * STRATEGY_BUCKETS: A/B assignment of users whose requests name no strategy, e.g.
@@ -264,7 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
     dirtyShards: r.int('DIRTY_SHARDS', 16, 1, 4096),
     snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
     trendMomentum: r.num('TREND_MOMENTUM', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
-    hybridLambda: r.num('HYBRID_LAMBDA', 0.05, (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
+    hybridLambda: r.num('HYBRID_LAMBDA', 0.1, (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
     strategyBuckets: readBuckets(r),
     bucketSalt: r.str('BUCKET_SALT', 'interest-stream'),
   };

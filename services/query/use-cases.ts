@@ -88,7 +88,7 @@ export interface QueryDeps {
   readonly logger: Logger;
   /** γ of the damped trend (TREND_MOMENTUM); default 1. */
   readonly trendMomentum?: number;
-  /** Buckets, hybrid λ and the fold's α for explanations; absent: no buckets, λ 0.05. */
+  /** Buckets, hybrid λ and the fold's α for explanations; absent: no buckets, λ 0.1. */
   readonly quality?: QualityConfig;
   /** Called once per answer with the strategy and its fallback (metrics). */
   readonly onAnswer?: (strategy: Strategy, fallback: Fallback) => void;
@@ -103,7 +103,7 @@ export function qualityDeps(config: Config, metrics: QueryMetrics): Pick<QueryDe
   };
 }
 
-const DEFAULT_QUALITY: QualityConfig = { buckets: [], bucketSalt: '', hybridLambda: 0.05, alpha: 0.2 };
+const DEFAULT_QUALITY: QualityConfig = { buckets: [], bucketSalt: '', hybridLambda: 0.1, alpha: 0.2 };
 
 /** How many popular candidates to read per wanted result when a filter may reject most of them. */
 const COLD_START_FILTER_FACTOR = 10;
