@@ -15,7 +15,9 @@ import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import type { UserHistory } from './history.js';
 import type { ErasureReceipt, InterestSummary, QueryUseCases, Recommendations, Requester, ResultItem } from './use-cases.js';
-import { parseExclude, parseHistoryLimit, parseId, parseLimit, parseStrategy, type Limits } from './validation.js';
+import { parseExclude, parseHistoryLimit, parseId, parseLimit, type Limits } from './validation.js';
+import { parseDiversity, parseStrategyChoice } from './quality-params.js';
+import { renderBecause, renderQuality } from './grpc-quality.js';
 
 export interface GrpcDeps {
   readonly useCases: QueryUseCases;
@@ -37,6 +39,8 @@ interface RecommendRequest {
   strategy: string;
   exclude: string[];
   filter: string;
+  diversity: number;
+  explain: boolean;
 }
 interface GetInterestRequest {
   user_id: string;
@@ -65,7 +69,7 @@ const optional = (s: string): string | undefined => (s === '' ? undefined : s);
 const limitOf = (n: number): number | undefined => (n === 0 ? undefined : n);
 
 function renderItems(items: readonly ResultItem[]): Array<{ id: string; score: number; payload_json: string }> {
-  return items.map((i) => ({ id: i.id, score: i.score, payload_json: JSON.stringify(i.payload) }));
+  return items.map((i) => ({ id: i.id, score: i.score, payload_json: JSON.stringify(i.payload), because: renderBecause(i) }));
 }
 
 function renderRecommendations(r: Recommendations): object {
@@ -75,6 +79,7 @@ function renderRecommendations(r: Recommendations): object {
     fallback: r.fallback ?? '',
     items: renderItems(r.items),
     freshness: { event_count: r.freshness.eventCount, updated_at: r.freshness.updatedAt ?? 0 },
+    ...renderQuality(r),
   };
 }
 
@@ -162,9 +167,11 @@ class GrpcTransport {
           await useCases.recommend({
             userId: parseId('userId', r.user_id),
             limit: parseLimit(limitOf(r.limit), maxLimit),
-            strategy: parseStrategy(optional(r.strategy)),
+            strategy: parseStrategyChoice(optional(r.strategy)),
             exclude: parseExclude(r.exclude.length === 0 ? undefined : r.exclude),
             filter: parseFilterSyntax(optional(r.filter)),
+            diversity: parseDiversity(r.diversity),
+            explain: r.explain,
           }),
         ),
       ),

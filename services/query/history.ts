@@ -46,11 +46,11 @@ export interface HistoryQuery {
 }
 
 /**
- * The trend of the newest 2W snapshots (W = `trendWindow`), as `strategy=trend` computes it; null
+ * The trend of the newest 2W snapshots (W = `trendWindow`, γ = `momentum`, default 1), as `strategy=trend` computes it; null
  * with fewer than 2 snapshots or when a half has no direction.
  */
-export function currentTrend(snapshots: readonly HistoryPoint[], trendWindow: number): TrendResult | null {
-  return snapshots.length < 2 ? null : trendStrategy(snapshots.slice(-2 * trendWindow), trendWindow);
+export function currentTrend(snapshots: readonly HistoryPoint[], trendWindow: number, momentum?: number): TrendResult | null {
+  return snapshots.length < 2 ? null : trendStrategy(snapshots.slice(-2 * trendWindow), trendWindow, momentum);
 }
 
 /**

@@ -4,11 +4,12 @@ import { parseFilterSyntax } from './filter-syntax.js';
 import type { RouteAccess } from './http.js';
 import { rejectOtherMethods } from './method-not-allowed.js';
 import type { QueryUseCases, Requester } from './use-cases.js';
-import { checkQueryParams, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, parseStrategy, type Limits } from './validation.js';
+import { parseDiversity, parseExplain, parseStrategyChoice } from './quality-params.js';
+import { checkQueryParams, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, type Limits } from './validation.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
 
-export const RECOMMEND_PARAMS = ['limit', 'strategy', 'exclude', 'filter'] as const;
+export const RECOMMEND_PARAMS = ['limit', 'strategy', 'exclude', 'filter', 'diversity', 'explain'] as const;
 export const SIMILAR_PARAMS = ['limit', 'filter'] as const;
 export const INTEREST_PARAMS = ['include'] as const;
 export const HISTORY_PARAMS = ['include', 'limit'] as const;
@@ -24,9 +25,11 @@ export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, 
     return useCases.recommend({
       userId,
       limit: parseLimit(q.limit, maxLimit),
-      strategy: parseStrategy(q.strategy),
+      strategy: parseStrategyChoice(q.strategy),
       exclude: parseExclude(q.exclude === undefined ? undefined : [q.exclude]),
       filter: parseFilterSyntax(q.filter),
+      diversity: parseDiversity(q.diversity),
+      explain: parseExplain(q.explain),
     });
   });
 

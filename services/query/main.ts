@@ -19,7 +19,7 @@ import { createQueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
-import { QueryUseCases } from './use-cases.js';
+import { QueryUseCases, qualityDeps } from './use-cases.js';
 
 /**
  * Creates the interactions topic when it is missing, so the first erasure does not wait on kafkajs'
@@ -81,12 +81,14 @@ export async function startQueryService(config: Config, logger: Logger): Promise
 
   const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
   const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
+  const metrics = createQueryMetrics();
   const useCases = new QueryUseCases({
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
     vectors,
     publisher,
     trendWindow: config.trendWindow,
     logger: log,
+    ...qualityDeps(config, metrics),
   });
   const readiness = new Readiness(
     [
@@ -98,7 +100,6 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     ],
     log,
   );
-  const metrics = createQueryMetrics();
   const guard = new AccessGuard(
     config.apiKeys,
     new RedisRateLimiter(redis, config.redisPrefix, log),

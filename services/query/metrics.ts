@@ -7,6 +7,8 @@ export interface QueryMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly grpcRequests: Counter<'method' | 'code'>;
   readonly grpcDuration: Histogram<'method' | 'code'>;
+  /** Recommendation answers by the strategy asked for and what answered instead (fallback `none` when it answered itself). */
+  readonly strategyAnswers: Counter<'strategy' | 'fallback'>;
 }
 
 const BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -26,5 +28,11 @@ export function createQueryMetrics(): QueryMetrics {
     }),
     grpcRequests: new Counter({ name: 'query_grpc_requests_total', help: 'gRPC calls by method and status code', labelNames: ['method', 'code'], registers: [registry] }),
     grpcDuration: new Histogram({ name: 'query_grpc_request_duration_seconds', help: 'gRPC call latency by method and status code', labelNames: ['method', 'code'], buckets: BUCKETS, registers: [registry] }),
+    strategyAnswers: new Counter({
+      name: 'query_strategy_answers_total',
+      help: 'Recommendations by strategy and fallback (none, cold_start, insufficient_history): the trend fallback rate is its share of insufficient_history',
+      labelNames: ['strategy', 'fallback'],
+      registers: [registry],
+    }),
   };
 }

@@ -54,15 +54,34 @@ const ITEM: Json = {
     id: { type: 'string' },
     score: { type: 'number', description: 'Cosine similarity; for cold-start results the decayed view count.' },
     payload: { type: 'object', additionalProperties: true },
+    because: { type: 'array', items: ref('Contribution'), description: 'With explain=true: the recent views that contributed most, largest first.' },
+  },
+};
+
+const CONTRIBUTION: Json = {
+  type: 'object',
+  required: ['itemId', 'cosine', 'weight', 'contribution'],
+  properties: {
+    itemId: { type: 'string', description: 'A recently viewed item.' },
+    cosine: { type: 'number', description: 'Cosine between the recommended item and this view.' },
+    weight: { type: 'number', description: "The view's weight in the EMA interest vector: α(1 − α)^age, age 0 for the newest view." },
+    contribution: { type: 'number', description: 'cosine × weight.' },
   },
 };
 
 const RECOMMENDATIONS: Json = {
   type: 'object',
-  required: ['userId', 'strategy', 'fallback', 'items', 'freshness'],
+  required: ['userId', 'strategy', 'bucket', 'fallback', 'items', 'freshness'],
   properties: {
     userId: { type: 'string' },
     strategy: { type: 'string', enum: [...STRATEGIES] },
+    bucket: { type: ['string', 'null'], description: 'The A/B bucket (`hybrid:50`) that chose the strategy; null when the request named one or STRATEGY_BUCKETS is empty.' },
+    exclusions: {
+      type: 'object',
+      description: "With explain=true: how many of the user's seen and disliked items were kept out.",
+      required: ['seen', 'disliked'],
+      properties: { seen: { type: 'integer' }, disliked: { type: 'integer' } },
+    },
     fallback: { type: ['string', 'null'], enum: [null, 'cold_start', 'insufficient_history'] },
     items: { type: 'array', items: ref('Item') },
     freshness: {
@@ -195,7 +214,14 @@ function v1Paths(maxLimit: number, historySize: number): Json {
         parameters: [
           pathId('userId', 'The user.'),
           limitParam(maxLimit),
-          { name: 'strategy', in: 'query', schema: { type: 'string', enum: [...STRATEGIES], default: 'ema' } },
+          {
+            name: 'strategy',
+            in: 'query',
+            description: "Absent: the user's A/B bucket (STRATEGY_BUCKETS) decides, else ema. hybrid = cosine + λ·log(1 + decayed views).",
+            schema: { type: 'string', enum: [...STRATEGIES] },
+          },
+          { name: 'diversity', in: 'query', description: 'Maximal marginal relevance, 0 (order by score, default) to 1 (only avoid similar items).', schema: { type: 'number', minimum: 0, maximum: 1, default: 0 } },
+          { name: 'explain', in: 'query', description: 'true: each item carries `because`, the answer `exclusions`.', schema: { type: 'boolean', default: false } },
           {
             name: 'exclude',
             in: 'query',
@@ -272,7 +298,7 @@ export function buildOpenApi(maxLimit: number, historySize: number): Json {
           description: 'Required only when the service has API_KEYS / API_KEYS_FILE configured; erasure needs a key with the erase scope.',
         },
       },
-      schemas: { Item: ITEM, Recommendations: RECOMMENDATIONS, Interest: INTEREST, Snapshot: SNAPSHOT, History: HISTORY, Erasure: ERASURE, Error: ERROR },
+      schemas: { Item: ITEM, Contribution: CONTRIBUTION, Recommendations: RECOMMENDATIONS, Interest: INTEREST, Snapshot: SNAPSHOT, History: HISTORY, Erasure: ERASURE, Error: ERROR },
       responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([s, d]) => [`E${s}`, errorResponse(Number(s), d)])),
     },
   };

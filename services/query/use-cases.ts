@@ -8,10 +8,14 @@ import type { UserState } from '../domain/types.js';
 import { averageStrategy } from '../domain/strategies.js';
 import { InterestStreamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Config } from '../core/config.js';
+import type { QueryMetrics } from './metrics.js';
 import { matchesFilter } from '../adapters/vector-store/filter.js';
 import type { GenerationView, GenerationViews } from './generation-views.js';
 import { currentTrend, readHistory, type HistoryQuery, type UserHistory } from './history.js';
 import type { ErasurePublisher } from './ports.js';
+import { chooseStrategy, pooledRecommendations, type PooledRequest, type QualityConfig } from './quality.js';
+import type { Contribution } from '../domain/explain.js';
 import type { LoadedUser, StateSource } from './user-source.js';
 import type { ExcludeSet, Strategy } from './validation.js';
 
@@ -20,23 +24,34 @@ export type Fallback = null | 'cold_start' | 'insufficient_history';
 export interface RecommendQuery {
   readonly userId: string;
   readonly limit: number;
-  readonly strategy: Strategy;
+  /** Absent: the user's A/B bucket decides (STRATEGY_BUCKETS), else `ema`. */
+  readonly strategy?: Strategy;
   readonly exclude: ExcludeSet;
   readonly filter?: Filter;
+  /** 0..1: maximal marginal relevance over the nearest items; 0 (default) keeps the order by score. */
+  readonly diversity?: number;
+  /** Per item, the recent views that contributed most; and the exclusions applied. */
+  readonly explain?: boolean;
 }
 
 export interface ResultItem {
   readonly id: string;
   readonly score: number;
   readonly payload: Readonly<Record<string, unknown>>;
+  /** With explain: the recent views closest to the item, by cosine × their EMA weight, largest first. */
+  readonly because?: Contribution[];
 }
 
 export interface Recommendations {
   readonly userId: string;
-  /** The strategy asked for; `fallback` says when another one answered. */
+  /** The strategy asked for (or the bucket's); `fallback` says when another one answered. */
   readonly strategy: Strategy;
+  /** The A/B bucket (`<strategy>:<weight>`) that chose the strategy; null when the request named one or no buckets are configured. */
+  readonly bucket: string | null;
   readonly fallback: Fallback;
   readonly items: ResultItem[];
+  /** With explain: how many of the user's seen and disliked items were kept out of the results. */
+  readonly exclusions?: { readonly seen: number; readonly disliked: number };
   /** How current the state behind the answer is: events folded, and the last one's time (epoch ms, null when none). */
   readonly freshness: { readonly eventCount: number; readonly updatedAt: number | null };
 }
@@ -71,7 +86,24 @@ export interface QueryDeps {
   /** W of the trend strategy: it reads the last 2W snapshots. */
   readonly trendWindow: number;
   readonly logger: Logger;
+  /** γ of the damped trend (TREND_MOMENTUM); default 1. */
+  readonly trendMomentum?: number;
+  /** Buckets, hybrid λ and the fold's α for explanations; absent: no buckets, λ 0.1. */
+  readonly quality?: QualityConfig;
+  /** Called once per answer with the strategy and its fallback (metrics). */
+  readonly onAnswer?: (strategy: Strategy, fallback: Fallback) => void;
 }
+
+/** The issue-16 dependencies from the configuration: buckets, λ, γ, α, and the answers metric. */
+export function qualityDeps(config: Config, metrics: QueryMetrics): Pick<QueryDeps, 'trendMomentum' | 'quality' | 'onAnswer'> {
+  return {
+    trendMomentum: config.trendMomentum,
+    quality: { buckets: config.strategyBuckets, bucketSalt: config.bucketSalt, hybridLambda: config.hybridLambda, alpha: config.alpha },
+    onAnswer: (strategy, fallback) => metrics.strategyAnswers.inc({ strategy, fallback: fallback ?? 'none' }),
+  };
+}
+
+const DEFAULT_QUALITY: QualityConfig = { buckets: [], bucketSalt: '', hybridLambda: 0.1, alpha: 0.2 };
 
 /** How many popular candidates to read per wanted result when a filter may reject most of them. */
 const COLD_START_FILTER_FACTOR = 10;
@@ -93,13 +125,35 @@ export class QueryUseCases {
     const live = state !== null && !state.erased ? state : null;
     const excludeIds = exclusions(live, q.exclude);
     const freshness = { eventCount: live?.eventCount ?? 0, updatedAt: live && live.lastEventAt > 0 ? live.lastEventAt : null };
-    const base = { userId: q.userId, strategy: q.strategy, freshness };
+    const { strategy, bucket } = chooseStrategy(q.userId, q.strategy, this.deps.quality);
+    const explained = q.explain === true ? { exclusions: { seen: q.exclude.seen ? (live?.seen.length ?? 0) : 0, disliked: q.exclude.disliked ? (live?.disliked.length ?? 0) : 0 } } : {};
+    const base = { userId: q.userId, strategy, bucket, freshness, ...explained };
     if (live?.vector == null) {
+      this.deps.onAnswer?.(strategy, 'cold_start');
       return { ...base, fallback: 'cold_start', items: await this.popular(g, q.limit, excludeIds, q.filter) };
     }
-    const { vector, fallback } = await this.queryVector(g, live, live.vector, q.strategy);
-    const hits = await this.deps.vectors.search(g.itemsCollection, { vector, limit: q.limit, excludeIds, filter: q.filter }).catch(noCatalogue([]));
-    return { ...base, fallback, items: hits.map(toItem) };
+    const { vector, fallback } = await this.queryVector(g, live, live.vector, strategy);
+    this.deps.onAnswer?.(strategy, fallback);
+    const pooled = strategy === 'hybrid' || (q.diversity ?? 0) > 0 || q.explain === true;
+    const items = pooled
+      ? await this.pooled(g, live, { vector, limit: q.limit, excludeIds, filter: q.filter, hybrid: strategy === 'hybrid', diversity: q.diversity ?? 0 }, q.explain === true)
+      : (await this.deps.vectors.search(g.itemsCollection, { vector, limit: q.limit, excludeIds, filter: q.filter }).catch(noCatalogue([]))).map(toItem);
+    return { ...base, fallback, items };
+  }
+
+  private async pooled(g: GenerationView, state: UserState, req: Omit<PooledRequest, 'explainWith'>, explain: boolean): Promise<ResultItem[]> {
+    const explainWith = explain ? await this.recentVectors(g, state) : undefined;
+    const deps = { vectors: this.deps.vectors, itemsCollection: g.itemsCollection, popularity: g.popularity, config: this.deps.quality ?? DEFAULT_QUALITY };
+    return pooledRecommendations(deps, { ...req, explainWith }).catch(noCatalogue([]));
+  }
+
+  /** The user's recent views that are still in the catalogue, oldest first, with their vectors. */
+  private async recentVectors(g: GenerationView, state: UserState): Promise<Array<{ id: string; vector: Float32Array }>> {
+    const items = await this.catalogue(g, state.recentViews);
+    return state.recentViews.flatMap((id) => {
+      const p = items.get(id);
+      return p === undefined ? [] : [{ id, vector: p.vector }];
+    });
   }
 
   /** Items nearest to a catalogue item (never the item itself); NOT_FOUND when it is not in the catalogue. */
@@ -165,17 +219,12 @@ export class QueryUseCases {
 
   private async queryVector(g: GenerationView, state: UserState, ema: Float32Array, strategy: Strategy): Promise<{ vector: Float32Array; fallback: Fallback }> {
     if (strategy === 'average') {
-      const items = await this.catalogue(g, state.recentViews);
-      const vectors = state.recentViews.flatMap((id) => {
-        const p = items.get(id);
-        return p === undefined ? [] : [p.vector];
-      });
-      const avg = averageStrategy(vectors);
+      const avg = averageStrategy((await this.recentVectors(g, state)).map((v) => v.vector));
       return avg === null ? { vector: ema, fallback: 'insufficient_history' } : { vector: avg, fallback: null };
     }
     if (strategy === 'trend') {
       const snapshots = await g.history.recent(state.userId, 2 * this.deps.trendWindow);
-      const trend = currentTrend(snapshots, this.deps.trendWindow);
+      const trend = currentTrend(snapshots, this.deps.trendWindow, this.deps.trendMomentum);
       return trend === null ? { vector: ema, fallback: 'insufficient_history' } : { vector: trend.vector, fallback: null };
     }
     return { vector: ema, fallback: null };

@@ -6,6 +6,7 @@
  */
 import { InterestStreamError } from '../core/errors.js';
 import { categoryName, itemTitle, themeOf } from './names.js';
+import { fmix32 } from '../domain/hash.js';
 
 /** A small seeded PRNG (mulberry32) with gaussian draws; one instance per independent stream. */
 export class SeededRandom {
@@ -53,14 +54,7 @@ export class SeededRandom {
   }
 }
 
-/** murmur3's 32-bit finaliser: spreads every input bit over the output. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+export { fmix32 };
 
 function mixSeed(seed: number, stream: string): number {
   let h = 0x811c9dc5;

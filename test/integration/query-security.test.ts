@@ -15,10 +15,10 @@ describe('query service: validation, authentication, rate limits', () => {
   it.each([
     ['limit=-1', 'limit', 'limit must be an integer from 1 to 200, got "-1"'],
     ['limit=100000', 'limit', 'limit must be an integer from 1 to 200, got "100000"'],
-    ['strategy=popular', 'strategy', 'strategy must be one of ema, average, trend, got "popular"'],
+    ['strategy=popular', 'strategy', 'strategy must be one of ema, average, trend, hybrid, got "popular"'],
     ['filter=year%3E%3Dabc', 'filter', 'filter: condition 1 ("year>=abc"): "abc" is not a number'],
     ['exclude=liked', 'exclude', 'exclude takes a comma list of seen, disliked (or none), got "liked"'],
-    ['limt=5', 'limt', 'unknown query parameter "limt" (this route takes limit, strategy, exclude, filter)'],
+    ['limt=5', 'limt', 'unknown query parameter "limt" (this route takes limit, strategy, exclude, filter, diversity, explain)'],
   ])('HTTP %s is a 400 naming the field %s', async (query, field, message) => {
     const res = await f.http(`/v1/users/u/recommendations?${query}`);
     expect(res.status).toBe(400);

@@ -45,6 +45,16 @@ describe('RedisPopularityStore', () => {
     expect((await s.top(10, { now: T0 + 5 * HOUR })).map((t) => t.score)).toEqual([0.1875, 0.125, 0.0625]);
   });
 
+  it('gives the decayed counts of named items, 0 for items never viewed (strategy=hybrid)', async () => {
+    const s = store();
+    expect(await s.scores(['x'], T0)).toEqual([0]);
+    await s.record([
+      { itemId: 'old', weight: 4, at: T0 },
+      { itemId: 'new', weight: 1.5, at: T0 + 2 * HOUR },
+    ]);
+    expect(await s.scores(['new', 'never', 'old'], T0 + 2 * HOUR)).toEqual([1.5, 0, 1]);
+  });
+
   it('honours limit and excluded ids', async () => {
     const s = store();
     await s.record(['a', 'b', 'c', 'd'].map((itemId, i) => ({ itemId, weight: 4 - i, at: T0 })));

@@ -133,6 +133,22 @@ export class RedisPopularityStore implements PopularityStore {
     return rankByScore(out);
   }
 
+  async scores(itemIds: readonly string[], now: number = Date.now()): Promise<number[]> {
+    if (itemIds.length === 0) return [];
+    let epochScore: string | null;
+    let raw: Array<string | null>;
+    try {
+      const res = await this.redis.multi().zscore(this.keys.popular(), EPOCH_MEMBER).zmscore(this.keys.popular(), ...itemIds).exec();
+      epochScore = res?.[0]?.[1] as string | null;
+      raw = (res?.[1]?.[1] as Array<string | null> | undefined) ?? [];
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+    if (epochScore === null) return itemIds.map(() => 0);
+    const decay = 2 ** ((-Number(epochScore) - now) / this.halfLifeMs);
+    return itemIds.map((id, i) => (id === EPOCH_MEMBER || raw[i] == null ? 0 : Number(raw[i]) * decay));
+  }
+
   async clear(): Promise<void> {
     try {
       await this.redis.del(this.keys.popular());

@@ -49,6 +49,8 @@ export class CatalogueIndex {
   private readonly slack: number;
   private readonly approx: Float64Array;
   private heap = new Float64Array(0);
+  private pool: Int32Array = new Int32Array(256);
+  private readonly unitQuery: Float32Array;
 
   constructor(items: readonly CatalogueEntry[]) {
     const first = items[0];
@@ -72,6 +74,7 @@ export class CatalogueIndex {
     this.scorer = new DotScorer(units, this.size, this.dimension);
     this.slack = (this.dimension + 8) * 2 ** -22;
     this.approx = new Float64Array(this.size);
+    this.unitQuery = new Float32Array(this.dimension);
   }
 
   /** The item's position in the catalogue, or undefined when it is not in it. */
@@ -101,27 +104,52 @@ export class CatalogueIndex {
   rank(req: RankRequest): Ranking {
     const exact = this.exactScorer(req);
     const slack = req.query === null ? 0 : this.slack;
-    const target = exact(req.target);
-    const [hi, lo] = [target + slack, target - slack];
+    const t = req.target;
+    const target = exact(t);
+    const hi = target + slack;
+    const lo = target - slack;
     const approx = this.approximate(req);
     const { excluded, k } = req;
     const heap = this.heap.length >= k ? this.heap : (this.heap = new Float64Array(k));
+    const n = this.size;
     let size = 0;
+    let heapMin = -Infinity;
     let above = 0;
-    for (let i = 0; i < this.size; i++) {
+    // Every item that could end in the top K, a superset collected on the way: the line only rises.
+    let pool: Int32Array = this.pool;
+    let pooled = 0;
+    const margin = 2 * slack;
+    for (let i = 0; i < n; i++) {
       if (excluded[i] === 1) continue;
       const a = approx[i]!;
+      if (a >= heapMin - margin) {
+        if (pooled === pool.length) pool = this.growPool();
+        pool[pooled++] = i;
+      }
       if (size < k) {
         heap[size] = a;
         siftUp(heap, size++);
-      } else if (a > heap[0]!) {
+        if (size === k) heapMin = heap[0]!;
+      } else if (a > heapMin) {
         heap[0] = a;
         siftDown(heap, size);
+        heapMin = heap[0]!;
       }
-      if (i !== req.target && (a > hi || (a >= lo && exact(i) >= target))) above++;
+      if (a > hi) {
+        if (i !== t) above++;
+      } else if (a >= lo && i !== t && exact(i) >= target) {
+        above++;
+      }
     }
-    const line = size < k ? -Infinity : heap[0]!;
-    return { rank: above + 1, ...this.topK(approx, exact, excluded, k, line - 2 * slack) };
+    const line = size < k ? -Infinity : heapMin;
+    return { rank: above + 1, ...this.topK(approx, exact, pool.subarray(0, pooled), k, line - margin) };
+  }
+
+  private growPool(): Int32Array {
+    const next = new Int32Array(this.pool.length * 2);
+    next.set(this.pool);
+    this.pool = next;
+    return next;
   }
 
   private exactScorer(req: RankRequest): (i: number) => number {
@@ -151,7 +179,7 @@ export class CatalogueIndex {
       return out;
     }
     const invQ = 1 / l2Norm(q);
-    const unit = new Float32Array(q.length);
+    const unit = this.unitQuery;
     for (let j = 0; j < q.length; j++) unit[j] = q[j]! * invQ;
     const dots = this.scorer.score(unit);
     if (bias === undefined) out.set(dots);
@@ -159,15 +187,19 @@ export class CatalogueIndex {
     return out;
   }
 
-  /** Every eligible item scoring at least `floor` in float32 is scored exactly; the exact scores decide the K. */
-  private topK(approx: Float64Array, exact: (i: number) => number, excluded: Uint8Array, k: number, floor: number): Omit<Ranking, 'rank'> {
-    const candidates: number[] = [];
-    for (let i = 0; i < this.size; i++) if (approx[i]! >= floor && excluded[i] !== 1) candidates.push(i);
-    const scores = new Map<number, number>();
-    for (const i of candidates) scores.set(i, exact(i));
-    candidates.sort((a, b) => scores.get(b)! - scores.get(a)! || a - b);
-    const top = Int32Array.from(candidates.slice(0, k));
-    const topScores = Float64Array.from(top, (i) => scores.get(i)!);
+  /** Every pooled item scoring at least `floor` in float32 is scored exactly; the exact scores decide the K (ties: catalogue order). */
+  private topK(approx: Float64Array, exact: (i: number) => number, pool: Int32Array, k: number, floor: number): Omit<Ranking, 'rank'> {
+    const found: Array<{ i: number; s: number }> = [];
+    for (const i of pool) if (approx[i]! >= floor) found.push({ i, s: exact(i) });
+    // Popularity ties (items never viewed) can pool most of the catalogue: a sort, not an insertion.
+    found.sort((a, b) => b.s - a.s || a.i - b.i);
+    const m = Math.min(k, found.length);
+    const top = new Int32Array(m);
+    const topScores = new Float64Array(m);
+    for (let j = 0; j < m; j++) {
+      top[j] = found[j]!.i;
+      topScores[j] = found[j]!.s;
+    }
     return { top, topScores };
   }
 }

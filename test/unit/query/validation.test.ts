@@ -33,10 +33,10 @@ describe('query validation', () => {
     }
   });
 
-  it('knows the three strategies and names the bad one', () => {
+  it('knows the four strategies and names the bad one', () => {
     expect(parseStrategy(undefined)).toBe('ema');
     expect(parseStrategy('trend')).toBe('trend');
-    expect(fieldOf(() => parseStrategy('popular'))).toEqual({ field: 'strategy', message: 'strategy must be one of ema, average, trend, got "popular"' });
+    expect(fieldOf(() => parseStrategy('popular'))).toEqual({ field: 'strategy', message: 'strategy must be one of ema, average, trend, hybrid, got "popular"' });
   });
 
   it('excludes seen and disliked by default; only an explicit list lets disliked items through', () => {
