@@ -68,7 +68,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     ],
     log,
   );
-  const metrics = createQueryMetrics();
+  const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
   const guard = new AccessGuard(config.apiKeys, new TokenBucketLimiter(config.rateLimitPerMinute), new InFlightLimit(config.queryMaxInFlight));
   const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
   const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit, config.historySize) });

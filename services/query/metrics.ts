@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The query service's metrics, in a registry of its own (several services may share a process in tests). */
 export interface QueryMetrics {
@@ -7,11 +7,13 @@ export interface QueryMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly grpcRequests: Counter<'method' | 'code'>;
   readonly grpcDuration: Histogram<'method' | 'code'>;
+  readonly ready: Gauge;
 }
 
 const BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export function createQueryMetrics(): QueryMetrics {
+/** `isReady` answers the readiness checks; it runs at each scrape, so alerts see what /readyz would say. */
+export function createQueryMetrics(isReady: () => Promise<boolean> = async () => true): QueryMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -26,5 +28,13 @@ export function createQueryMetrics(): QueryMetrics {
     }),
     grpcRequests: new Counter({ name: 'query_grpc_requests_total', help: 'gRPC calls by method and status code', labelNames: ['method', 'code'], registers: [registry] }),
     grpcDuration: new Histogram({ name: 'query_grpc_request_duration_seconds', help: 'gRPC call latency by method and status code', labelNames: ['method', 'code'], buckets: BUCKETS, registers: [registry] }),
+    ready: new Gauge({
+      name: 'query_ready',
+      help: '1 when every readiness check (producer, Redis, vector store) passes, 0 otherwise',
+      registers: [registry],
+      async collect() {
+        this.set((await isReady()) ? 1 : 0);
+      },
+    }),
   };
 }
