@@ -72,9 +72,10 @@ describe('dashboards and alert rules', () => {
       { userId: 'u2', itemId: 'not-in-catalogue', type: 'VIEW' },
     ]);
     const ingestUrl = `http://127.0.0.1:${ingest.metricsPort}/metrics`;
-    const ingestText: string = await eventually(async () => {
+    const ingestText = await eventually(async () => {
       const text = await (await fetch(ingestUrl)).text();
-      return text.includes('interest_stream_ingest_dead_letters_total{reason="UNKNOWN_ITEM"} 1') ? text : undefined;
+      if (!text.includes('interest_stream_ingest_dead_letters_total{reason="UNKNOWN_ITEM"} 1')) throw new Error('no UNKNOWN_ITEM dead letter counted yet');
+      return text;
     });
     expect(ingestText).toContain('interest_stream_ingest_events_total{type="VIEW",outcome="applied"} 1');
     expect(ingestText).toMatch(/^interest_stream_ingest_freshness_seconds\{quantile="0.99"\} \d/m);
