@@ -22,6 +22,7 @@ import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { InteractionsConsumer } from './interactions-consumer.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
+import { IngestOpsStats } from './ops-stats.js';
 import type { UserState } from '../domain/types.js';
 
 export interface IngestHandle {
@@ -92,6 +93,8 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const keys = new RedisKeys(config.redisPrefix, config.generation);
     const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs });
     const deadLetters = new DeadLetterPublisher(producer);
+    const ops = new IngestOpsStats(redis, keys.ops(), metrics.freshness, log);
+    closers.push(ops.start());
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,
       states: new RedisUserStateStore(redis, keys),
@@ -102,7 +105,10 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       params: { ...foldParams(config), dimension },
       metrics,
       logger: log,
-      deadLetter: (letters) => deadLetters.send(letters),
+      deadLetter: async (letters) => {
+        await deadLetters.send(letters);
+        await ops.countDeadLetters(letters);
+      },
       history: historyEmitter(config, producer, new SnapshotClaims(redis, keys)),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
     });

@@ -9,6 +9,7 @@ import { apiError, errorBody, toApiError, type ApiError } from './api-errors.js'
 import { registerV1Routes } from './http-routes.js';
 import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
+import { registerUi, type UiDeps } from './ui.js';
 import type { QueryUseCases } from './use-cases.js';
 import type { Limits } from './validation.js';
 
@@ -20,6 +21,8 @@ export interface HttpDeps {
   readonly openApi: object;
   readonly limits: Limits;
   readonly logger: Logger;
+  /** The /ui page and its two reads (registered from ui.ts). */
+  readonly ui?: UiDeps;
 }
 
 const START = Symbol('startNs');
@@ -86,6 +89,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   app.setNotFoundHandler((req, reply) => send(reply, apiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
   registerOpsRoutes(app, deps);
   registerV1Routes(app, deps.useCases, deps.limits);
+  if (deps.ui) registerUi(app, deps.ui);
   return app;
 }
 

@@ -14,6 +14,7 @@ import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
 import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
+import { OpsSummarySource } from './ops-summary.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
 import { QueryUseCases } from './use-cases.js';
@@ -71,7 +72,16 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
   const guard = new AccessGuard(config.apiKeys, new TokenBucketLimiter(config.rateLimitPerMinute), new InFlightLimit(config.queryMaxInFlight));
   const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
-  const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit, config.historySize) });
+  const ops = new OpsSummarySource({
+    admin,
+    redis,
+    redisPrefix: config.redisPrefix,
+    consumerGroup: config.consumerGroup,
+    topic: config.interactionsTopic,
+    activeGeneration: async () => (await registry.active()) ?? config.generation,
+  });
+  const ui = { useCases, vectors, itemsCollection: config.itemsCollection, historySize: config.historySize, ops };
+  const http = buildHttpServer({ ...shared, ui, openApi: buildOpenApi(config.maxLimit, config.historySize) });
   const grpc = buildGrpcServer(shared);
   let httpPort: number;
   let grpcPort: number;
