@@ -82,7 +82,8 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
       for (let i = 0; i < batch.length; i += 1000) await publisher.publish(batch.slice(i, i + 1000));
       await waitForCatchUp(admin, consumerGroupId(config.consumerGroup, config.generation), config.interactionsTopic);
       await waitForCatchUp(admin, historyFoldGroupId(config.consumerGroup, config.generation), config.historyTopic);
-      const views = await Promise.all(watched.map((u) => viewOf(api, u, catalogue)));
+      const auth: Record<string, string> = config.apiKeys[0] ? { authorization: `Bearer ${config.apiKeys[0]}` } : {};
+      const views = await Promise.all(watched.map((u) => viewOf(api, auth, u, catalogue)));
       say(formatPhase({ phase, phases: sizes.phases, events: batch.length, ms: Date.now() - started, users: views }));
       opts.onPhase?.(phase, views);
     }
@@ -114,6 +115,8 @@ function demoConfig(base: Config, ns: string, windowMs: number): Config {
     EMBEDDED_STORE_DIR: path.join(base.embeddedStoreDir, '..', ns),
     QUERY_HTTP_PORT: String(base.queryHttpPort),
     QUERY_GRPC_PORT: String(base.queryGrpcPort),
+    // The user's API keys protect the demo's query service (and its /ui page's data) too.
+    ...(base.apiKeys.length > 0 ? { API_KEYS: base.apiKeys.join(',') } : {}),
     METRICS_PORT: '0',
     LOG_LEVEL: base.logLevel,
   });
@@ -174,11 +177,11 @@ function take(it: Iterator<GeneratedEvent>, n: number): GeneratedEvent[] {
   return out;
 }
 
-async function viewOf(api: string, user: Activity['users'][number], catalogue: Catalogue): Promise<UserView> {
+async function viewOf(api: string, headers: Record<string, string>, user: Activity['users'][number], catalogue: Catalogue): Promise<UserView> {
   const strategies = ['ema', 'average', 'trend'] as const;
   const results = await Promise.all(
     strategies.map(async (strategy) => {
-      const res = await fetch(`${api}/v1/users/${user.userId}/recommendations?limit=10&strategy=${strategy}`);
+      const res = await fetch(`${api}/v1/users/${user.userId}/recommendations?limit=10&strategy=${strategy}`, { headers });
       const body = (await res.json()) as { fallback: string | null; items: Array<{ id: string; payload: { title?: string; category?: string } }> };
       return { strategy, fallback: body.fallback, items: body.items.map((i) => ({ id: i.id, title: i.payload.title ?? i.id, category: i.payload.category ?? '?' })) };
     }),
@@ -188,6 +191,8 @@ async function viewOf(api: string, user: Activity['users'][number], catalogue: C
 
 function examples(api: string, grpcPort: number, userId: string): string {
   return [
+    '',
+    `Watch the users move: open ${api}/ui/ and enter ${userId} (an operator panel is on the same page).`,
     '',
     `The query service is running (HTTP ${api}, gRPC 127.0.0.1:${grpcPort}). Try:`,
     `  curl '${api}/v1/users/${userId}/recommendations?limit=5&strategy=ema'`,

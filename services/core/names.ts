@@ -58,6 +58,11 @@ export class RedisKeys {
     return `${this.prefix}:popular`;
   }
 
+  /** Live operator numbers (dead letters by reason, freshness per ingest process) for the /ui panel. */
+  ops(): string {
+    return `${this.prefix}:ops`;
+  }
+
   /** The snapshotter's per-user claim (last snapshotted window, pending snapshot); in the user's slot. */
   snapshotClaim(userId: string): string {
     return `${this.prefix}:snapshot:{${userId}}`;

@@ -29,6 +29,7 @@ import { corruptStateReporter } from './stored-states.js';
 import { ParkingLot } from './parked-events.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
 import { StateTrust } from './state-trust.js';
+import { IngestOpsStats } from './ops-stats.js';
 import type { UserState } from '../domain/types.js';
 
 export interface IngestHandle {
@@ -103,6 +104,8 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const trust = new StateTrust(() => redisNodeIdentity(redis));
     const onCorruptState = corruptStateReporter(metrics, log);
     const parking = new ParkingLot(config.unknownItemParkMs);
+    const ops = new IngestOpsStats(redis, keys.ops(), metrics.freshness, log);
+    closers.push(ops.start());
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,
       states: new RedisUserStateStore(redis, keys, { onCorrupt: (userId, e) => onCorruptState('redis', userId, e) }),
@@ -113,7 +116,10 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       params: { ...foldParams(config), dimension },
       metrics,
       logger: log,
-      deadLetter: (letters) => deadLetters.send(letters),
+      deadLetter: async (letters) => {
+        await deadLetters.send(letters);
+        await ops.countDeadLetters(letters);
+      },
       history: historyEmitter(config, producer, new SnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
       trust,

@@ -146,6 +146,10 @@ export class InteractionsConsumer {
     this.deps.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
     const records: RawRecord[] = batch.messages.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers }));
     const result = await processor.process(batch.topic, records);
+    // The states are in Redis now (durable writes follow): queries see these events from here on.
+    // One observation per batch, of its oldest event (the first): the batch's worst case, at no
+    // per-event cost on the hot path.
+    this.deps.metrics.freshness.observe(Math.max(0, Date.now() - Number(batch.messages[0]!.timestamp)) / 1000);
     const last = batch.lastOffset();
     this.nextOffsets.set(`${batch.topic}:${batch.partition}`, BigInt(last) + 1n);
     // Committed by the writer once these states are durable (the DLQ already holds its letters).

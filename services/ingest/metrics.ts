@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
 
 /** What operators watch on an ingest process (served on /metrics in Prometheus text format). */
 export interface IngestMetrics {
@@ -24,6 +24,7 @@ export interface IngestMetrics {
   readonly pausedSeconds: Counter;
   readonly pauses: Counter;
   readonly parkedEvents: Gauge;
+  readonly freshness: Summary;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -81,6 +82,16 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     historyRecords: new Counter({
       name: 'interest_stream_ingest_history_records_total',
       help: 'Interest snapshots ingest sent for event-time windows that closed inside a batch',
+      registers,
+    }),
+    // A sliding-window summary, not a histogram: operators (and the /ui operator panel) read the
+    // current p99 straight from it, and alerts need no histogram_quantile over many buckets.
+    freshness: new Summary({
+      name: 'interest_stream_ingest_freshness_seconds',
+      help: 'Per batch, time from its oldest event being appended to Kafka until its fold is in Redis (what queries read), over the last minute',
+      percentiles: [0.5, 0.99],
+      maxAgeSeconds: 60,
+      ageBuckets: 6,
       registers,
     }),
     corruptStates: new Counter({

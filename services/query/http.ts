@@ -18,6 +18,7 @@ import { registerV1Routes } from './http-routes.js';
 import { rejectOtherMethods } from './method-not-allowed.js';
 import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
+import { registerUi, type UiDeps } from './ui.js';
 import type { QueryUseCases } from './use-cases.js';
 import type { Limits } from './validation.js';
 
@@ -31,6 +32,8 @@ export interface HttpDeps {
   readonly logger: Logger;
   /** Fastify's `trustProxy` (config TRUST_PROXY): decides `req.ip`, which per-address limits key on. */
   readonly trustProxy?: boolean | number | string;
+  /** The /ui page and its two reads (registered from ui.ts). */
+  readonly ui?: UiDeps;
 }
 
 /** What a route declares about access: `public` routes skip the guard; `scope` is what a key needs (default read). */
@@ -119,6 +122,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   app.setNotFoundHandler((req, reply) => send(reply, apiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
   registerOpsRoutes(app, deps);
   registerV1Routes(app, deps.useCases, deps.limits, (req) => ({ keyId: callers.get(req)?.keyId, requestId: req.id }));
+  if (deps.ui) registerUi(app, deps.ui);
   return app;
 }
 

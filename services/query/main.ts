@@ -17,6 +17,7 @@ import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
 import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
+import { OpsSummarySource } from './ops-summary.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
 import { QueryUseCases, qualityDeps } from './use-cases.js';
@@ -81,7 +82,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
 
   const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
   const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
-  const metrics = createQueryMetrics();
+  const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
   const useCases = new QueryUseCases({
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
     vectors,
@@ -107,7 +108,16 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     new InFlightLimit(config.queryMaxInFlight),
   );
   const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
-  const http = buildHttpServer({ ...shared, openApi: buildOpenApi(config.maxLimit, config.historySize), trustProxy: config.trustProxy });
+  const ops = new OpsSummarySource({
+    admin,
+    redis,
+    redisPrefix: config.redisPrefix,
+    consumerGroup: config.consumerGroup,
+    topic: config.interactionsTopic,
+    activeGeneration: async () => (await registry.active()) ?? config.generation,
+  });
+  const ui = { useCases, vectors, itemsCollection: config.itemsCollection, historySize: config.historySize, ops };
+  const http = buildHttpServer({ ...shared, ui, openApi: buildOpenApi(config.maxLimit, config.historySize), trustProxy: config.trustProxy });
   const grpc = buildGrpcServer({ ...shared, healthMaxWatchers: config.healthMaxWatchers });
   let httpPort: number;
   let grpcPort: number;

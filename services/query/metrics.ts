@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The query service's metrics, in a registry of its own (several services may share a process in tests). */
 export interface QueryMetrics {
@@ -9,11 +9,13 @@ export interface QueryMetrics {
   readonly grpcDuration: Histogram<'method' | 'code'>;
   /** Recommendation answers by the strategy asked for and what answered instead (fallback `none` when it answered itself). */
   readonly strategyAnswers: Counter<'strategy' | 'fallback'>;
+  readonly ready: Gauge;
 }
 
 const BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export function createQueryMetrics(): QueryMetrics {
+/** `isReady` answers the readiness checks; it runs at each scrape, so alerts see what /readyz would say. */
+export function createQueryMetrics(isReady: () => Promise<boolean> = async () => true): QueryMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -33,6 +35,14 @@ export function createQueryMetrics(): QueryMetrics {
       help: 'Recommendations by strategy and fallback (none, cold_start, insufficient_history): the trend fallback rate is its share of insufficient_history',
       labelNames: ['strategy', 'fallback'],
       registers: [registry],
+    }),
+    ready: new Gauge({
+      name: 'query_ready',
+      help: '1 when every readiness check (producer, Redis, vector store) passes, 0 otherwise',
+      registers: [registry],
+      async collect() {
+        this.set((await isReady()) ? 1 : 0);
+      },
     }),
   };
 }

@@ -1,27 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../services/cli/demo.js';
 import type { UserView } from '../../services/cli/demo-report.js';
-import { loadConfig } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
+import { demoTestConfig } from '../support/demo-config.js';
 import { unique } from '../support/names.js';
-import { vectorStoreEnv } from '../support/vector-store-env.js';
 
 describe('npm run demo', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'demo-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('shows recommendations moving from each watched user’s old interest to the new one', async () => {
-    const config = loadConfig({
-      KAFKA_BROKERS: inject('kafkaBrokers'),
-      REDIS_URL: inject('redisUrl'),
-      ...vectorStoreEnv(unique('demo'), dir),
-      QUERY_HTTP_PORT: '0',
-      QUERY_GRPC_PORT: '0',
-      LOG_LEVEL: 'silent',
-    });
+    const config = demoTestConfig(dir);
     const lines: string[] = [];
     const phases: Array<readonly UserView[]> = [];
     await runDemo(config, silentLogger(), { quick: true, serve: false, out: (l) => lines.push(l), namespace: unique('demo'), onPhase: (_, users) => phases.push(users) });

@@ -1,0 +1,75 @@
+/**
+ * GET /v1/ops/summary, behind the same API keys as every /v1 route: the numbers of the /ui operator
+ * panel for the active generation — consumer lag from Kafka's committed offsets, how many events
+ * the topic holds and how many are folded (the page turns their change into events/s), dead letters
+ * by reason and the worst ingest process' freshness p99 (both from the ingest processes' ops hash).
+ */
+import type { Admin } from 'kafkajs';
+import type { RedisClient } from '../adapters/redis/redis-client.js';
+import { consumerLag } from '../adapters/kafka/consumer-lag.js';
+import { RedisKeys, consumerGroupId } from '../core/names.js';
+import { OPS_DLQ_FIELD, OPS_FRESHNESS_FIELD } from '../ingest/ops-stats.js';
+
+/** A freshness entry older than this belongs to an ingest process that stopped without cleaning up. */
+const STALE_MS = 30_000;
+
+export interface OpsSummary {
+  readonly generation: string;
+  readonly topic: string;
+  readonly at: number;
+  /** Events in the topic (end offsets summed) and events the ingest group has committed. */
+  readonly events: { readonly published: number; readonly folded: number };
+  readonly lag: { readonly total: number; readonly byPartition: ReadonlyArray<{ partition: number; lag: number }> };
+  readonly deadLetters: Record<string, number>;
+  /** Highest p99 over live ingest processes; null when none reported in the last 30 s. */
+  readonly freshnessP99Ms: number | null;
+}
+
+export interface OpsSummaryDeps {
+  readonly admin: Admin;
+  readonly redis: RedisClient;
+  readonly redisPrefix: string;
+  readonly consumerGroup: string;
+  readonly topic: string;
+  readonly activeGeneration: () => Promise<string>;
+  readonly now?: () => number;
+}
+
+export class OpsSummarySource {
+  constructor(private readonly deps: OpsSummaryDeps) {}
+
+  async summary(): Promise<OpsSummary> {
+    const { admin, redis, topic } = this.deps;
+    const generation = await this.deps.activeGeneration();
+    const now = (this.deps.now ?? Date.now)();
+    const [lag, hash] = await Promise.all([
+      consumerLag(admin, consumerGroupId(this.deps.consumerGroup, generation), topic),
+      redis.hgetall(new RedisKeys(this.deps.redisPrefix, generation).ops()),
+    ]);
+    return {
+      generation,
+      topic,
+      at: now,
+      events: { published: lag.end, folded: lag.end - lag.total },
+      lag: { total: lag.total, byPartition: lag.byPartition.map((p) => ({ partition: p.partition, lag: p.lag })) },
+      deadLetters: deadLetterCounts(hash),
+      freshnessP99Ms: worstFreshness(hash, now),
+    };
+  }
+}
+
+function deadLetterCounts(hash: Record<string, string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [field, value] of Object.entries(hash)) if (field.startsWith(OPS_DLQ_FIELD)) out[field.slice(OPS_DLQ_FIELD.length)] = Number(value);
+  return out;
+}
+
+function worstFreshness(hash: Record<string, string>, now: number): number | null {
+  let worst: number | null = null;
+  for (const [field, value] of Object.entries(hash)) {
+    if (!field.startsWith(OPS_FRESHNESS_FIELD)) continue;
+    const { p99Ms, at } = JSON.parse(value) as { p99Ms: number; at: number };
+    if (now - at <= STALE_MS) worst = Math.max(worst ?? 0, p99Ms);
+  }
+  return worst;
+}
