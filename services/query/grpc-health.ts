@@ -29,6 +29,7 @@ export class GrpcHealth {
   private readonly intervalMs: number;
   private readonly maxWatchers: number;
   private timer: NodeJS.Timeout | undefined;
+  private lastStatus: ServingStatus | undefined;
 
   constructor(
     private readonly readiness: Readiness,
@@ -57,6 +58,7 @@ export class GrpcHealth {
     void this.status()
       .catch((): ServingStatus => 'NOT_SERVING')
       .then((s) => {
+        this.lastStatus = s;
         for (const [call, last] of this.watchers) {
           if (s === last || call.cancelled) continue;
           call.write({ status: s });
@@ -76,12 +78,19 @@ export class GrpcHealth {
       if (this.watchers.size === 0 && this.timer !== undefined) {
         clearInterval(this.timer);
         this.timer = undefined;
+        this.lastStatus = undefined;
       }
     };
     call.on('cancelled', forget);
     call.on('finish', forget);
-    this.timer ??= setInterval(() => this.tick(), this.intervalMs);
-    this.tick();
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.tick(), this.intervalMs);
+      this.tick();
+    } else if (this.lastStatus !== undefined) {
+      // The loop is running: a new stream starts from its last answer instead of probing again.
+      call.write({ status: this.lastStatus });
+      this.watchers.set(call, this.lastStatus);
+    }
   }
 
   readonly implementation: grpc.UntypedServiceImplementation = {

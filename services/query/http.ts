@@ -15,7 +15,7 @@ import type { ApiScope } from '../core/api-keys.js';
 import type { AccessGuard, Caller } from './access.js';
 import { apiError, errorBody, toApiError, type ApiError } from './api-errors.js';
 import { registerV1Routes } from './http-routes.js';
-import { rejectOtherMethods } from './method-not-allowed.js';
+import { knowAllMethods, rejectOtherMethods } from './method-not-allowed.js';
 import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import { registerUi, type UiDeps } from './ui.js';
@@ -45,6 +45,9 @@ export interface RouteAccess {
 // Percent-encoded, an id of 256 characters can be 256 × 12 characters long (4-byte UTF-8 code points);
 // the id rule, not the router, decides what is too long, so that the answer is a 400 naming the field.
 const MAX_PARAM_LENGTH = 256 * 12;
+// Node counts the request line towards its 16 KiB header limit; a URL the document allows (an id and
+// a 2000-character filter of 4-byte characters, percent-encoded) can be ~28 KB, which must not be 431.
+const MAX_HEADER_BYTES = 64 * 1024;
 
 const START = Symbol('startNs');
 type Timed = FastifyRequest & { [START]?: bigint };
@@ -99,7 +102,9 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     trustProxy: deps.trustProxy ?? false,
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
   });
+  knowAllMethods(app);
   instrument(app, deps.metrics);
   const callers = new WeakMap<FastifyRequest, Caller>();
   app.addHook('onRequest', async (req, reply) => {

@@ -1,18 +1,25 @@
+import { METHODS as NODE_METHODS } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { apiError, errorBody } from './api-errors.js';
 import type { RouteAccess } from './http.js';
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE'] as const;
+/**
+ * Teaches the router every method Node's parser accepts (QUERY, PROPFIND, ...), so that a known
+ * path answers them 405 like TRACE, not 404. CONNECT is left out: its target is an authority, not a path.
+ */
+export function knowAllMethods(app: FastifyInstance): void {
+  for (const m of NODE_METHODS) if (m !== 'CONNECT' && !app.supportedMethods.includes(m)) app.addHttpMethod(m);
+}
 
 /**
  * Registers `url` for every method it does not serve, answering 405 with `Allow` instead of the
  * router's 404 (TRACE on a real path is not "not found"). The route carries the path's access
  * config, so a non-public path still asks for a key first. `allowed` lists the served methods
- * (GET routes serve HEAD too).
+ * (GET routes serve HEAD too). Call knowAllMethods first.
  */
 export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: readonly string[], config: RouteAccess = {}): void {
   const allow = allowed.join(', ');
-  const others = METHODS.filter((m) => !allowed.includes(m));
+  const others = app.supportedMethods.filter((m) => m !== 'CONNECT' && !allowed.includes(m));
   app.route({
     method: [...others],
     url,

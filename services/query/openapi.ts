@@ -181,8 +181,8 @@ const ERROR_RESPONSES: Record<number, string> = {
 
 const RETRY_AFTER: Json = { 'retry-after': { description: 'Seconds to wait before retrying.', schema: { type: 'string', pattern: '^[0-9]+$' } } };
 
-/** 431 comes from Node's HTTP server itself (headers over 16 KiB), before any route, without a body. */
-const E431: Json = { 431: { description: 'Request header fields too large (answered by the HTTP server, no body).' } };
+/** 431 comes from the HTTP server itself (request line and headers over 64 KiB), before any route. */
+const E431: Json = { 431: { description: 'Request line and header fields together over 64 KiB (answered by the HTTP server before routing).' } };
 
 function errorResponse(status: number, description: string): Json {
   const response = json(ref('Error'), description);

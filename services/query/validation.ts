@@ -41,9 +41,9 @@ export function parseId(field: string, value: unknown): string {
   return value;
 }
 
-/** `limit`: absent means `fallback` (DEFAULT_LIMIT capped at maxLimit); otherwise an integer 1..maxLimit. */
+/** `limit`: absent means `fallback` (DEFAULT_LIMIT capped at maxLimit); otherwise an integer 1..maxLimit (`limit=` is not absent: 400). */
 export function parseLimit(value: string | number | undefined, maxLimit: number, fallback: number = Math.min(DEFAULT_LIMIT, maxLimit)): number {
-  if (value === undefined || value === '') return fallback;
+  if (value === undefined) return fallback;
   const n = typeof value === 'number' ? value : /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > maxLimit) {
     throw invalidField('limit', `limit must be an integer from 1 to ${maxLimit}, got ${JSON.stringify(String(value))}`);
@@ -64,7 +64,7 @@ export function parseHistoryLimit(value: string | number | undefined, historySiz
 
 /** `strategy`: absent means `ema`. */
 export function parseStrategy(value: string | undefined): Strategy {
-  if (value === undefined || value === '') return 'ema';
+  if (value === undefined) return 'ema';
   if (!(STRATEGIES as readonly string[]).includes(value)) {
     throw invalidField('strategy', `strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(value)}`);
   }
@@ -88,7 +88,7 @@ export function parseExclude(values: readonly string[] | undefined): ExcludeSet 
 
 /** `include` of the interest route: only `vector` exists. */
 export function parseIncludeVector(value: string | undefined): boolean {
-  if (value === undefined || value === '') return false;
+  if (value === undefined) return false;
   const parts = value.split(',').map((v) => v.trim());
   const bad = parts.find((p) => p !== 'vector');
   if (bad !== undefined) throw invalidField('include', `include takes only "vector", got ${JSON.stringify(bad)}`);

@@ -36,6 +36,8 @@ const BYPASSES = [
   'HEAD /v1/users/victim/interest HTTP/1.1',
   'TRACE /v1/users/victim HTTP/1.1',
   'OPTIONS /v1/users/victim HTTP/1.1',
+  'QUERY /v1/users/victim/history HTTP/1.1',
+  'PROPFIND /v1/users/victim HTTP/1.1',
   'GET /v1/nothing-here HTTP/1.1',
 ];
 
@@ -66,6 +68,9 @@ describe('query service: access decided on the matched route', () => {
     const trace = await rawRequest(f.service.httpPort, 'TRACE /v1/users/victim HTTP/1.1', auth);
     expect(trace.status).toBe(405);
     expect(trace.head.toLowerCase()).toContain('allow: delete');
+    const query = await rawRequest(f.service.httpPort, 'QUERY /v1/users/victim/interest HTTP/1.1', auth);
+    expect(query.status).toBe(405);
+    expect(query.head.toLowerCase()).toContain('allow: get, head');
   });
 
   it('keeps /healthz, /readyz, /metrics and /openapi.json public, however spelled', async () => {

@@ -148,3 +148,37 @@ describe('query service: bounded answers when Kafka cannot take an erasure', () 
     client.close();
   });
 });
+
+describe('query service: per-address limits behind a proxy, and failed authentications', () => {
+  const fixtures: QueryFixture[] = [];
+  const start = async (env: Record<string, string>): Promise<QueryFixture> => {
+    const f = await startFixture({ redisUrl: inject('redisUrl'), kafkaBrokers: inject('kafkaBrokers'), env });
+    fixtures.push(f);
+    return f;
+  };
+  afterAll(async () => {
+    await Promise.all(fixtures.map((f) => f.close()));
+  });
+  const from = (f: QueryFixture, address: string) => f.http('/v1/users/u/recommendations', { key: null, headers: { 'x-forwarded-for': address } }).then((r) => r.status);
+
+  it('with TRUST_PROXY=true charges the forwarded client address, so clients behind one balancer do not share a bucket', async () => {
+    const f = await start({ API_KEYS: '', RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '2', TRUST_PROXY: 'true' });
+    expect([await from(f, '203.0.113.1'), await from(f, '203.0.113.1'), await from(f, '203.0.113.1')]).toEqual([200, 200, 429]);
+    expect(await from(f, '203.0.113.2')).toBe(200);
+  });
+
+  it('without TRUST_PROXY ignores X-Forwarded-For: the peer address is the client', async () => {
+    const f = await start({ API_KEYS: '', RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '2' });
+    expect([await from(f, '203.0.113.1'), await from(f, '203.0.113.2'), await from(f, '203.0.113.3')]).toEqual([200, 200, 429]);
+  });
+
+  it('charges failed authentications to the address: guessing gets 429, the right key still gets through', async () => {
+    const f = await start({ API_KEYS: 'k:read:right', AUTH_FAILURES_PER_MINUTE: '2' });
+    const guess = (key: string) => f.http('/v1/users/u/recommendations', { key });
+    expect([(await guess('a')).status, (await guess('b')).status]).toEqual([401, 401]);
+    const throttled = await guess('c');
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.error.message).toMatch(/^rate limit of 2 requests per minute for failed authentications from this client address exceeded; retry in (29|30) s$/);
+    expect((await guess('right')).status).toBe(200);
+  });
+});

@@ -127,8 +127,8 @@ export async function startFixture(opts: { redisUrl: string; kafkaBrokers: strin
     history: new RedisHistoryStore(redis, keys, config.historySize),
     items,
     async http(path, init = {}) {
-      const { key = API_KEY, ...rest } = init;
-      const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
+      const { key = API_KEY, headers: extra, ...rest } = init;
+      const headers: Record<string, string> = { ...(extra as Record<string, string> | undefined), ...(key === null ? {} : { authorization: `Bearer ${key}` }) };
       const res = await fetch(`http://127.0.0.1:${service.httpPort}${path}`, { ...rest, headers });
       const text = await res.text();
       return { status: res.status, headers: res.headers, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
