@@ -53,14 +53,21 @@ export class RedisGenerationRegistry {
     return known;
   }
 
-  /** Puts back into Redis what the mirror knows and Redis lost; never replaces what Redis holds. */
+  /**
+   * Puts back into Redis what the mirror knows and Redis lost (never replacing what Redis holds),
+   * then gives the mirror what only Redis knows (a registry from before the mirror existed).
+   */
   async restore(): Promise<void> {
-    if (!this.mirror) return;
-    const [all, active] = await Promise.all([this.mirror.all(), this.mirror.active()]);
-    await this.call(async () => {
+    const mirror = this.mirror;
+    if (!mirror) return;
+    const [all, active] = await Promise.all([mirror.all(), mirror.active()]);
+    const [inRedis, pointer] = await this.call(async () => {
       for (const [name, description] of all) await this.redis.hsetnx(this.registryKey, name, description);
       if (active !== null) await this.redis.set(this.pointerKey, active, 'NX');
+      return Promise.all([this.redis.hgetall(this.registryKey), this.redis.get(this.pointerKey)]);
     });
+    for (const [name, description] of Object.entries(inRedis)) if (!all.has(name)) await mirror.put(name, description);
+    if (active === null && pointer !== null) await mirror.setActive(pointer);
   }
 
   async get(name: string): Promise<GenerationInfo | undefined> {
