@@ -78,7 +78,7 @@ describe('generation registry survives a Redis flush', () => {
     await plain.activate('g1');
 
     const mirror = new VectorStoreGenerations(store);
-    await new RedisGenerationRegistry(redis, root, mirror).restore();
+    await new RedisGenerationRegistry(redis, root, mirror).restore({ syncMirror: true });
     expect(await mirror.active()).toBe('g1');
     expect([...(await mirror.all()).keys()]).toEqual(['g1']);
 
