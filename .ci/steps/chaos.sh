@@ -10,5 +10,5 @@ npx vitest run --config test/chaos/vitest.config.ts > .ci/out/chaos.log 2>&1
 status=$?
 set -e
 sed 's/\x1b\[[0-9;]*m//g' .ci/out/chaos.log | grep -o 'chaos: events=.*' || echo "chaos: no summary line (see .ci/out/chaos.log)"
-grep -E 'Tests |FAIL|AssertionError' .ci/out/chaos.log | tail -5 || true
+sed 's/\x1b\[[0-9;]*m//g' .ci/out/chaos.log | grep -E 'Tests +[0-9]|AssertionError| FAIL ' | tail -5 || true
 exit $status

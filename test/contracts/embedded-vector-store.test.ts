@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../services/core/logger.js';
 import type { Filter, SearchHit, VectorPoint } from '../../services/domain/ports.js';
@@ -77,6 +78,34 @@ describe('EmbeddedVectorStore across processes and writes', () => {
     // Compacted into one fragment after write 30; writes 31-35 added one fragment each.
     expect(stats.fragmentStats.numFragments).toBe(6);
     expect(stats.numRows).toBe(35);
+  });
+
+  it('reads a table made before the version columns without changing it, and adds them on the first conditional upsert', async () => {
+    const dir = await tempDir();
+    const col = unique('old-table');
+    const db = await connect(dir);
+    const old = new Schema([
+      new Field('id', new Utf8(), false),
+      new Field('vector', new FixedSizeList(3, new Field('item', new Float32(), true)), false),
+      new Field('payload', new Utf8(), false),
+    ]);
+    await (await db.createEmptyTable(col, old)).add([{ id: 'u', vector: [1, 0, 0], payload: JSON.stringify({ wp: 0, wo: 5, tag: 'old' }) }]);
+    const versionOf = async () => (await db.openTable(col)).version();
+    const before = await versionOf();
+
+    const store = new EmbeddedVectorStore({ directory: dir, logger: silentLogger() });
+    await store.start();
+    expect((await store.get(col, ['u'])).get('u')?.payload.tag).toBe('old');
+    await store.upsert(col, [point('plain', 0.5)]);
+    expect(await versionOf()).toBe(before + 1);
+    const keys = { stream: 'wp', position: 'wo' };
+    const at = (wo: number, tag: string) => ({ id: 'u', vector: Float32Array.from([0, 1, 0]), payload: { wp: 0, wo, tag } });
+    expect(await store.upsertIfNewer(col, [at(6, 'new')], keys)).toEqual({ stale: 0 });
+    expect(await store.upsertIfNewer(col, [at(4, 'stale')], keys)).toEqual({ stale: 1 });
+    expect((await store.get(col, ['u'])).get('u')?.payload.tag).toBe('new');
+    expect(await store.count(col)).toBe(2);
+    await store.close();
+    db.close();
   });
 
   it('close() is idempotent and returns the same promise', async () => {

@@ -6,7 +6,15 @@ import { RedisKeys, consumerGroupId } from '../../services/core/names.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
 import { startIngest } from '../../services/ingest/ingest-service.js';
 import { startQueryService } from '../../services/query/main.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { RedisGenerationRegistry } from '../../services/adapters/redis/redis-generation-registry.js';
+import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
+import { VectorStoreGenerations } from '../../services/adapters/vector-store/vector-store-generations.js';
 import { IngestHarness } from '../support/ingest-harness.js';
+import { unique } from '../support/names.js';
 import { OwnRedis } from '../support/own-redis.js';
 import { maxAbsDiff } from '../support/reference-fold.js';
 import { workload } from '../support/workload.js';
@@ -53,5 +61,31 @@ describe('generation registry survives a Redis flush', () => {
     expect(await h.redis.get(RedisKeys.activeGeneration(h.config.redisPrefix))).toBe('g2');
     expect(await cli('list')).toMatch(/\*\tg2\t/);
     expect(await cli('activate', 'g2')).toContain('generation g2 is active');
+  });
+
+  it('a registry kept only in Redis (from before the mirror) is copied into the mirror, and comes back from it after its keys are lost', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gen-mirror-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const store = new EmbeddedVectorStore({ directory: dir, logger: silentLogger() });
+    await store.start();
+    onTestFinished(() => store.close());
+    const redis = new Redis(inject('redisUrl'));
+    onTestFinished(() => void redis.quit());
+    const root = unique('gen-mirror');
+    const info = { name: 'g1', createdAt: 1, from: 'earliest', consumerGroup: 'c', redisPrefix: `${root}:g1`, usersCollection: 'users_g1', itemsCollection: 'items', alpha: 0.2, beta: 0.5 };
+    const plain = new RedisGenerationRegistry(redis, root);
+    await plain.register(info);
+    await plain.activate('g1');
+
+    const mirror = new VectorStoreGenerations(store);
+    await new RedisGenerationRegistry(redis, root, mirror).restore({ syncMirror: true });
+    expect(await mirror.active()).toBe('g1');
+    expect([...(await mirror.all()).keys()]).toEqual(['g1']);
+
+    await redis.del(RedisKeys.generations(root), RedisKeys.activeGeneration(root));
+    const mirrored = new RedisGenerationRegistry(redis, root, mirror);
+    expect(await mirrored.active()).toBe('g1');
+    expect(await mirrored.list()).toEqual([info]);
+    await redis.del(RedisKeys.generations(root), RedisKeys.activeGeneration(root));
   });
 });

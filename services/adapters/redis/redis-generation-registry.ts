@@ -29,7 +29,11 @@ export interface GenerationInfo {
  * operator's intent), and Redis is restored from it: `restore()` at start, and `active()` whenever
  * the pointer is missing from Redis (flushed without persistence) but was set once.
  */
+/** How often a missing registry or pointer is looked up in the mirror. */
+const RESTORE_EVERY_MS = 5_000;
+
 export class RedisGenerationRegistry {
+  private restoredAt = -Infinity;
   private readonly registryKey: string;
   private readonly pointerKey: string;
 
@@ -44,7 +48,7 @@ export class RedisGenerationRegistry {
 
   /** Records a generation the first time it runs; a later run keeps the first description. */
   async register(info: GenerationInfo): Promise<GenerationInfo> {
-    await this.restore();
+    await this.restore({ syncMirror: true });
     const known = await this.call(async () => {
       await this.redis.hsetnx(this.registryKey, info.name, JSON.stringify(info));
       return (await this.get(info.name)) ?? info;
@@ -53,14 +57,23 @@ export class RedisGenerationRegistry {
     return known;
   }
 
-  /** Puts back into Redis what the mirror knows and Redis lost; never replaces what Redis holds. */
-  async restore(): Promise<void> {
-    if (!this.mirror) return;
-    const [all, active] = await Promise.all([this.mirror.all(), this.mirror.active()]);
-    await this.call(async () => {
+  /**
+   * Puts back into Redis what the mirror knows and Redis lost (never replacing what Redis holds).
+   * With `syncMirror`, then gives the mirror what only Redis knows (a registry from before the
+   * mirror existed); ingest does so at start, read paths never write the mirror.
+   */
+  async restore(opts: { syncMirror?: boolean } = {}): Promise<void> {
+    const mirror = this.mirror;
+    if (!mirror) return;
+    this.restoredAt = Date.now();
+    const [all, active] = await Promise.all([mirror.all(), mirror.active()]);
+    const [inRedis, pointer] = await this.call(async () => {
       for (const [name, description] of all) await this.redis.hsetnx(this.registryKey, name, description);
       if (active !== null) await this.redis.set(this.pointerKey, active, 'NX');
+      return opts.syncMirror ? Promise.all([this.redis.hgetall(this.registryKey), this.redis.get(this.pointerKey)]) : [{}, null];
     });
+    for (const [name, description] of Object.entries(inRedis)) if (!all.has(name)) await mirror.put(name, description);
+    if (active === null && pointer !== null) await mirror.setActive(pointer);
   }
 
   async get(name: string): Promise<GenerationInfo | undefined> {
@@ -84,7 +97,7 @@ export class RedisGenerationRegistry {
   /** The active generation's name, or null when none was ever activated. */
   async active(): Promise<string | null> {
     const name = await this.call(() => this.redis.get(this.pointerKey));
-    if (name !== null || !this.mirror) return name;
+    if (name !== null || !this.mayRestore()) return name;
     await this.restore();
     return this.call(() => this.redis.get(this.pointerKey));
   }
@@ -104,7 +117,16 @@ export class RedisGenerationRegistry {
 
   /** A registry missing from Redis while a mirror exists means Redis lost it (flush, restart). */
   private async restoreIfLost(): Promise<void> {
-    if (this.mirror && (await this.call(() => this.redis.exists(this.registryKey))) === 0) await this.restore();
+    if (this.mayRestore() && (await this.call(() => this.redis.exists(this.registryKey))) === 0) await this.restore();
+  }
+
+  /**
+   * A missing pointer is also the normal state of a deployment that never activated a generation:
+   * the query service reads the pointer on every request, so the mirror is asked at most once per
+   * RESTORE_EVERY_MS, not per request.
+   */
+  private mayRestore(): boolean {
+    return this.mirror !== undefined && Date.now() - this.restoredAt >= RESTORE_EVERY_MS;
   }
 
   private async call<T>(f: () => Promise<T>): Promise<T> {

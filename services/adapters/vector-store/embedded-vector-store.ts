@@ -33,7 +33,8 @@ export interface EmbeddedVectorStoreOptions {
 }
 
 type Row = { id: string; payload: string; vector?: { toArray(): Float32Array }; _distance?: number };
-type Opened = { readonly name: string; readonly table: Table; readonly dimension: number };
+/** `versioned`: the table has the version columns (tables made before them get them on the first conditional upsert). */
+type Opened = { readonly name: string; readonly table: Table; readonly dimension: number; readonly versioned: boolean };
 
 const ID_CHUNK = 1000;
 // Compaction keeps versions this recent so that a reader in another process never loses the files
@@ -65,8 +66,8 @@ function tableSchema(dimension: number): Schema {
 
 /**
  * A point's version for conditional upserts, in columns because LanceDB's SQL cannot read inside the
- * JSON payload. Null on points written unconditionally (items); tables made before these columns
- * existed get them on first open (addColumns, all null).
+ * JSON payload. Null on points written unconditionally (items); a table made before these columns
+ * existed gets them (addColumns, all null) on its first conditional upsert, so readers never write.
  */
 const VERSION_FIELDS = [new Field('v_stream', new Float64(), true), new Field('v_pos', new Float64(), true)];
 
@@ -220,10 +221,12 @@ export class EmbeddedVectorStore implements VectorStore {
 
   async upsert(collection: string, points: readonly VectorPoint[]): Promise<void> {
     const clean = preparePoints(points);
-    const { name, table, dimension } = await this.require(collection);
+    const { name, table, dimension, versioned } = await this.require(collection);
     checkPointDimensions(collection, dimension, clean);
     if (clean.length === 0) return;
-    const rows = clean.map((p) => ({ id: p.id, vector: p.vector, payload: JSON.stringify(p.payload), v_stream: null, v_pos: null }));
+    // A plain write clears the version: the point is then replaced by any conditional write.
+    const version = versioned ? { v_stream: null, v_pos: null } : {};
+    const rows = clean.map((p) => ({ id: p.id, vector: p.vector, payload: JSON.stringify(p.payload), ...version }));
     await this.write(name, `upsert into ${name}`, () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows));
     this.ann?.written(name, rows, []);
   }
@@ -232,7 +235,7 @@ export class EmbeddedVectorStore implements VectorStore {
   async upsertIfNewer(collection: string, points: readonly VectorPoint[], version: VersionKeys): Promise<ConditionalUpsert> {
     const clean = preparePoints(points);
     const versions = clean.map((p) => pointVersion(p, version));
-    const { name, table, dimension } = await this.require(collection);
+    const { name, table, dimension } = await this.requireVersioned(collection);
     checkPointDimensions(collection, dimension, clean);
     if (clean.length === 0) return { stale: 0 };
     const rows = clean.map((p, i) => ({ id: p.id, vector: p.vector, payload: JSON.stringify(p.payload), v_stream: versions[i]!.stream, v_pos: versions[i]!.position }));
@@ -372,6 +375,14 @@ export class EmbeddedVectorStore implements VectorStore {
     return opened;
   }
 
+  private async requireVersioned(collection: string): Promise<Opened> {
+    const opened = await this.require(collection);
+    if (opened.versioned) return opened;
+    await this.serialised(opened.name, () => this.guard(`add version columns to ${opened.name}`, () => addVersionColumns(opened.table)));
+    this.tables.delete(opened.name);
+    return this.require(collection);
+  }
+
   /** Table handles are cached; a missing table is not, so one created by another process is found. */
   private open(name: string): Promise<Opened | undefined> {
     let opened = this.tables.get(name);
@@ -388,8 +399,7 @@ export class EmbeddedVectorStore implements VectorStore {
       const table = await this.conn().openTable(name);
       const fields = (await table.schema()).fields;
       const field = fields.find((f) => f.name === 'vector');
-      if (!fields.some((f) => f.name === 'v_stream')) await addVersionColumns(table);
-      return { name, table, dimension: (field?.type as FixedSizeList).listSize };
+      return { name, table, dimension: (field?.type as FixedSizeList).listSize, versioned: fields.some((f) => f.name === 'v_stream') };
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw translate(e, `open ${name}`);
