@@ -168,6 +168,10 @@ class UserFold {
    */
   private apply(event: InteractionEvent, item: Float32Array | null): FoldOutcome {
     if (event.type === 'ERASE') return this.erase(event.occurredAt);
+    // A tombstone's lastEventAt is its erasure's time. An event stamped before it (a redelivery, or
+    // one a CRC32-partitioning producer put on another partition, where watermarks cannot order it)
+    // happened before the user asked to be forgotten: it must never bring them back.
+    if (this.erased && event.occurredAt < this.lastEventAt) return 'stale';
     if (event.type !== 'VIEW' && event.type !== 'DISLIKE') {
       throw new InterestStreamError('UNKNOWN_EVENT_TYPE', `event "${event.eventId}" has unknown type "${String(event.type)}"`, {
         details: { eventId: event.eventId, type: String(event.type) },

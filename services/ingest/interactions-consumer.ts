@@ -9,6 +9,7 @@ import { DurableWriter, type CommitPoint } from './durable-writer.js';
 import type { IngestMetrics } from './metrics.js';
 import { PartitionOwnership } from './partition-ownership.js';
 import { ParkingLot } from './parked-events.js';
+import { murmur2Partition } from '../adapters/kafka/murmur2.js';
 
 /**
  * How long the broker may hold an empty fetch. Data is returned as soon as it arrives whatever this
@@ -52,6 +53,8 @@ export class InteractionsConsumer {
   /** Next offset after the last batch handed to the writer, per topic:partition. */
   private readonly nextOffsets = new Map<string, bigint>();
   private readonly parking: ParkingLot;
+  /** Partitions of the interactions topic when ingest started (for the misrouted-events count). */
+  private partitions = 0;
   private closed: Promise<void> | undefined;
 
   constructor(private readonly deps: InteractionsConsumerDeps) {
@@ -93,6 +96,7 @@ export class InteractionsConsumer {
     consumer.on(consumer.events.GROUP_JOIN, () => this.parking.clear());
     if (this.parking.enabled) this.retryTimer = setInterval(() => void this.retryParked(processor, writer), PARK_POLL_MS);
     await consumer.connect();
+    this.partitions = await partitionCount(kafka, config.interactionsTopic);
     await subscribeFrom(kafka, consumer, config, from);
     await consumer.run({
       autoCommit: false,
@@ -145,6 +149,7 @@ export class InteractionsConsumer {
     if (batch.messages.length === 0 || isStale()) return;
     this.deps.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
     const records: RawRecord[] = batch.messages.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers }));
+    this.countMisrouted(records, batch.partition);
     const result = await processor.process(batch.topic, records);
     // The states are in Redis now (durable writes follow): queries see these events from here on.
     // One observation per batch, of its oldest event (the first): the batch's worst case, at no
@@ -156,6 +161,19 @@ export class InteractionsConsumer {
     await writer.add(result.states, this.commitPoint(batch.topic, batch.partition));
     resolveOffset(last);
     await heartbeat();
+  }
+
+  /**
+   * A user on two partitions has two watermarks that cannot order each other's events; the fold
+   * still never lets an event older than an ERASE revive the user, but operators must fix the
+   * producer (docs/deployment.md, "Partitioning").
+   */
+  private countMisrouted(records: readonly RawRecord[], partition: number): void {
+    if (this.partitions < 2) return;
+    const misrouted = records.filter((r) => r.key !== null && murmur2Partition(r.key, this.partitions) !== partition).length;
+    if (misrouted === 0) return;
+    this.deps.metrics.misrouted.inc(misrouted);
+    this.deps.logger.warn({ partition, misrouted }, "events keyed for another partition: a producer is not using Kafka's default (murmur2) partitioner");
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {
@@ -202,4 +220,15 @@ async function subscribeFrom(kafka: Kafka, consumer: Consumer, config: Config, f
     }
   }
   await consumer.subscribe({ topic: config.interactionsTopic, fromBeginning: true });
+}
+
+async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.length ?? 0;
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -25,6 +25,7 @@ export interface IngestMetrics {
   readonly pauses: Counter;
   readonly parkedEvents: Gauge;
   readonly freshness: Summary;
+  readonly misrouted: Counter;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -123,6 +124,11 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     parkedEvents: new Gauge({
       name: 'interest_stream_ingest_parked_events',
       help: 'Events waiting for their catalogue item (UNKNOWN_ITEM_PARK_MS) before they fold or go to the DLQ',
+      registers,
+    }),
+    misrouted: new Counter({
+      name: 'interest_stream_ingest_misrouted_events_total',
+      help: "Events whose key murmur2-hashes to another partition than the one they arrived on (a producer not using Kafka's default partitioner)",
       registers,
     }),
     committedOffset: new Gauge({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
-import { toInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import { DLQ_HEADERS } from './dead-letters.js';
 
 /** One message of a `<topic>.dlq`, with the headers DeadLetterPublisher wrote, as text. */
@@ -47,6 +47,9 @@ export async function readDeadLetters(kafka: Kafka, topic: string, filter: DeadL
   await admin.connect();
   const groupId = `interest-stream-dlq-reader-${randomUUID()}`;
   try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      throw new InterestStreamError('NOT_FOUND', `there is no topic ${topic}: nothing has been dead-lettered there yet (or the topic name is wrong)`);
+    }
     const ends = await admin.fetchTopicOffsets(topic);
     const remaining = new Map(ends.filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high)]));
     const total = ends.reduce((s, e) => s + Number(e.high) - Number(e.low), 0);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Admin, IHeaders, Message } from 'kafkajs';
-import { ConfigResourceTypes } from 'kafkajs';
+import kafkajs, { type Admin, type IHeaders, type Message } from 'kafkajs';
 import { toInterestStreamError } from '../../core/errors.js';
 import { chunkBy } from '../../domain/chunks.js';
 
@@ -20,6 +19,7 @@ export const REFERENCE_HEADERS = {
   sha256: 'x-original-sha256',
 } as const;
 
+// kafkajs is CommonJS: Node's ESM loader does not see ConfigResourceTypes as a named export.
 /**
  * `max.message.bytes` of each topic, read once at start (describeConfigs): every produce request
  * is then cut to fit, since a record batch over it is refused with MESSAGE_TOO_LARGE — retried
@@ -30,7 +30,7 @@ export async function readMaxMessageBytes(admin: Admin, topics: readonly string[
   try {
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+      resources: topics.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
     });
     for (const r of resources) {
       const v = Number(r.configEntries.find((c) => c.configName === 'max.message.bytes')?.configValue);
