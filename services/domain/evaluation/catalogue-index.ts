@@ -137,7 +137,8 @@ export class CatalogueIndex {
       }
       if (a > hi) {
         if (i !== t) above++;
-      } else if (a >= lo && i !== t && exact(i) >= target) {
+      } else if (a >= lo && i !== t && (slack === 0 || exact(i) >= target)) {
+        // with no slack (bias-only scores) the float64 score is the score itself
         above++;
       }
     }
