@@ -32,6 +32,7 @@ Strategies and grids (comma lists):
   --beta LIST         strength of a dislike (default FOLD_BETA)
   --momentum LIST     γ of the damped trend (default TREND_MOMENTUM)
   --lambda LIST       λ of the popularity blend (default HYBRID_LAMBDA)
+  --diversity LIST    MMR diversity 0..1: every strategy again with its top K re-ranked (default 0)
   --k N               cut-off of HR@K, NDCG@K, coverage and intra-list similarity (default 10)
 
 Output:
@@ -49,6 +50,7 @@ const FLAGS = {
   beta: { type: 'string' },
   momentum: { type: 'string' },
   lambda: { type: 'string' },
+  diversity: { type: 'string' },
   k: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
@@ -117,6 +119,7 @@ export function parseEvaluateArgs(args: readonly string[], config: Config): Eval
         beta: numbers('beta', v.beta, config.beta),
         momentum: numbers('momentum', v.momentum, config.trendMomentum),
         lambda: numbers('lambda', v.lambda, config.hybridLambda),
+        diversity: numbers('diversity', v.diversity, 0),
         k: k[0]!,
       },
       fold: { recentViews: config.recentViews, seenCap: config.seenCap, dislikedCap: config.dislikedCap, dedupeWindow: config.dedupeWindow },

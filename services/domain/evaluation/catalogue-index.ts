@@ -21,6 +21,8 @@ export interface Ranking {
   /** The K best eligible items, best first (ties by catalogue order), with their exact scores. */
   readonly top: Int32Array;
   readonly topScores: Float64Array;
+  /** The target's exact score. */
+  readonly targetScore: number;
 }
 
 /** Per-request inputs of a ranking. */
@@ -137,12 +139,13 @@ export class CatalogueIndex {
       }
       if (a > hi) {
         if (i !== t) above++;
-      } else if (a >= lo && i !== t && exact(i) >= target) {
+      } else if (a >= lo && i !== t && (slack === 0 || exact(i) >= target)) {
+        // with no slack (bias-only scores) the float64 score is the score itself
         above++;
       }
     }
     const line = size < k ? -Infinity : heapMin;
-    return { rank: above + 1, ...this.topK(approx, exact, pool.subarray(0, pooled), k, line - margin) };
+    return { rank: above + 1, targetScore: target, ...this.topK(approx, exact, pool.subarray(0, pooled), k, line - margin) };
   }
 
   private growPool(): Int32Array {
@@ -188,7 +191,7 @@ export class CatalogueIndex {
   }
 
   /** Every pooled item scoring at least `floor` in float32 is scored exactly; the exact scores decide the K (ties: catalogue order). */
-  private topK(approx: Float64Array, exact: (i: number) => number, pool: Int32Array, k: number, floor: number): Omit<Ranking, 'rank'> {
+  private topK(approx: Float64Array, exact: (i: number) => number, pool: Int32Array, k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
     const found: Array<{ i: number; s: number }> = [];
     for (const i of pool) if (approx[i]! >= floor) found.push({ i, s: exact(i) });
     // Popularity ties (items never viewed) can pool most of the catalogue: a sort, not an insertion.

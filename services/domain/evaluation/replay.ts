@@ -10,6 +10,7 @@ import type { FoldParams, InteractionEvent, UserState, Watermark } from '../type
 import type { CatalogueIndex } from './catalogue-index.js';
 import { hitRateOverTime, intraListSimilarity, MetricAccumulator, type MetricSummary } from './metrics.js';
 import { DecayedCounts } from './popularity.js';
+import { diversify, diversityPool } from './diverse-ranking.js';
 import { expandGrid, type EvaluationGrid, type Variant } from './variants.js';
 
 export interface ReplayEvent {
@@ -232,7 +233,9 @@ export class PrequentialReplay {
     if (this.variants.some((v) => v.strategy === 'hybrid')) this.popularity.logCountsAt(at, this.logPopularity);
     this.variants.forEach((v, i) => {
       const { query, bias, fellBack } = this.queryOf(v, user, before);
-      const r = this.catalogue.rank({ query, bias, target, excluded: this.excluded, k: this.opts.grid.k });
+      const k = this.opts.grid.k;
+      const base = this.catalogue.rank({ query, bias, target, excluded: this.excluded, k: v.diversity ? diversityPool(k) : k });
+      const r = v.diversity ? diversify(this.catalogue, base, target, k, v.diversity) : base;
       const hit = this.accumulators[i]!.add(r.rank, r.top, this.ils(r.top), fellBack);
       this.hits[i]!.push(hit ? 1 : 0);
     });
@@ -284,7 +287,7 @@ export class PrequentialReplay {
 
 function paramsOf(v: Variant): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const key of ['alpha', 'beta', 'momentum', 'lambda'] as const) if (v[key] !== undefined) out[key] = v[key];
+  for (const key of ['alpha', 'beta', 'momentum', 'lambda', 'diversity'] as const) if (v[key] !== undefined) out[key] = v[key];
   return out;
 }
 

@@ -15,6 +15,8 @@ export interface EvaluationGrid {
   readonly momentum: readonly number[];
   /** λ of the popularity blend. */
   readonly lambda: readonly number[];
+  /** MMR diversity of the list; every strategy is evaluated once per value (0: the plain ranking). Default [0]. */
+  readonly diversity?: readonly number[];
   readonly k: number;
 }
 
@@ -33,6 +35,8 @@ export interface Variant {
   readonly beta?: number;
   readonly momentum?: number;
   readonly lambda?: number;
+  /** MMR diversity of the list, when above 0. */
+  readonly diversity?: number;
 }
 
 /** Every (α, β) fold and every strategy variant of the grid, in a stable order. */
@@ -52,7 +56,8 @@ export function expandGrid(grid: EvaluationGrid): { folds: FoldVariant[]; varian
       if (strategy === 'hybrid') for (const lambda of grid.lambda) variants.push({ name: `hybrid(${ab(f)},λ=${lambda})`, strategy, fold, ...f, lambda });
     });
   }
-  return { folds, variants };
+  const diverse = (grid.diversity ?? [0]).filter((d) => d > 0).flatMap((d) => variants.map((v) => ({ ...v, name: `${v.name}+mmr(${d})`, diversity: d })));
+  return { folds, variants: [...(grid.diversity ?? [0]).includes(0) ? variants : [], ...diverse] };
 }
 
 function checkGrid(grid: EvaluationGrid): void {
@@ -65,6 +70,7 @@ function checkGrid(grid: EvaluationGrid): void {
   list('beta', grid.beta, (n) => n >= 0, '>= 0');
   list('momentum', grid.momentum, (n) => n >= 0, '>= 0');
   list('lambda', grid.lambda, (n) => n >= 0, '>= 0');
+  list('diversity', grid.diversity ?? [0], (n) => n >= 0 && n <= 1, 'in [0, 1]');
   if (!(Number.isInteger(grid.k) && grid.k >= 1)) problems.push(`k ${grid.k} must be a positive integer`);
   if (grid.strategies.length === 0) problems.push('strategies needs at least one value');
   if (problems.length > 0) throw new InterestStreamError('INVALID_INPUT', `invalid evaluation grid: ${problems.join('; ')}`);

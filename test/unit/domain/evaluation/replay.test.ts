@@ -37,9 +37,9 @@ function stream(): ReplayEvent[] {
   ];
 }
 
-function replay(strategies: EvaluatedStrategy[], k: number) {
+function replay(strategies: EvaluatedStrategy[], k: number, diversity = [0]) {
   const r = new PrequentialReplay(catalogue(), {
-    grid: { strategies, alpha: [0.5], beta: [0.5], momentum: [1], lambda: [0], k },
+    grid: { strategies, alpha: [0.5], beta: [0.5], momentum: [1], lambda: [0], k, diversity },
     fold: DEFAULT_FOLD_PARAMS,
     trendWindow: 3,
     snapshotIntervalMs: 3_600_000,
@@ -100,6 +100,18 @@ describe('prequential replay on a hand-made stream', () => {
     // average: 0° → c; mean of 0°, 45° = 22.5° → b (67.5°) beats f (72.5°); mean of 0°, 45°, 90° = 45° → g beats f.
     expect(variants[1]!.hr).toBeCloseTo(2 / 3, 12);
     expect(variants[1]!.mrr).toBeCloseTo((1 + 1 + 1 / 2) / 3, 12);
+  });
+
+  it('diversity re-ranks the top K by MMR, and the rest follows in score order', () => {
+    const { variants } = replay(['ema'], 2, [0.9]);
+    expect(variants.map((v) => v.name)).toEqual(['ema(α=0.5,β=0.5)+mmr(0.9)']);
+    // 0° interest: c first, then e (180°, unlike c) beats f; the target c is first.
+    // 15.04°: f first, then g (185° from f) beats b: f, g, b — the target b is third.
+    // 52.52°: only f and g are eligible: g, f — the target f is second.
+    expect(variants[0]!.hr).toBeCloseTo(2 / 3, 12);
+    expect(variants[0]!.mrr).toBeCloseTo((1 + 1 / 3 + 1 / 2) / 3, 12);
+    const cos = (x: number, y: number) => Math.cos(((x - y) * Math.PI) / 180);
+    expect(variants[0]!.ils).toBeCloseTo((cos(45, 180) + 2 * cos(-50, 135)) / 3, 6);
   });
 
   it('cold-start views are ranked by popularity and reported apart, ties counting against the target', () => {
