@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
 import type { PopularityStore, VectorStore } from '../domain/ports.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
@@ -51,7 +51,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       // Producers that use Confluent framing name the schema by id; this process knows it as ours.
       interactionCodec().registerWriterSchema(loadSchema('InteractionEvent'), config.schemaRegistryId);
     }
-    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+    const kafka = kafkaForConfig(config, logger);
     await prepareTopics(kafka, config);
     const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
     closers.push(() => redis.quit());

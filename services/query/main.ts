@@ -4,7 +4,7 @@
  */
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
@@ -30,7 +30,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   const log = logger.child({ component: 'query' });
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
   const vectors = createVectorStore(config, log);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: log });
+  const kafka = kafkaForConfig(config, log);
   const publisher = new InteractionPublisher({ kafka, topic: config.interactionsTopic, schemaRegistryId: config.schemaRegistryId, logger: log });
   const admin = kafka.admin();
   const closers: Array<() => Promise<unknown>> = [];
