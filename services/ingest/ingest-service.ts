@@ -90,7 +90,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       retryDelayMs: config.unknownItemRetryMs,
     });
     const keys = new RedisKeys(config.redisPrefix, config.generation);
-    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs });
+    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, shards: config.popularShards });
     const deadLetters = new DeadLetterPublisher(producer);
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,

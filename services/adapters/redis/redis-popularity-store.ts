@@ -4,7 +4,10 @@ import type { RedisKeys } from '../../core/names.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**
- * Time-decayed view counts in one sorted set per generation (`RedisKeys.popular()`).
+ * Time-decayed view counts, spread over `shards` sorted sets per generation
+ * (`RedisKeys.popularShard(n)`, each in its own Redis Cluster slot, so no one slot takes every view):
+ * an item's count lives in the shard its id hashes to, and `top` merges the shards' tops. Each
+ * shard is a self-contained sorted set as described below, with its own epoch0.
  *
  * A view of weight w at time t adds `w · 2^((t − epoch0) / halfLife)` to its item's score, so a
  * score never has to be rewritten as time passes: the count as of `now` is
@@ -67,12 +70,25 @@ export interface RedisPopularityStoreOptions {
   readonly halfLifeMs: number;
   /** Half-lives past epoch0 after which scores are rescaled; lowered only by tests. */
   readonly rescaleExponent?: number;
+  /** Sorted sets the counts are spread over (config POPULAR_SHARDS). Default 8. */
+  readonly shards?: number;
+  /** How long `top` reuses the shards it read (config POPULAR_CACHE_MS; the query process). Default 0. */
+  readonly cacheMs?: number;
+}
+
+/** One shard's rows as read: raw scores and the shard's own epoch0. */
+interface ShardRows {
+  readonly epoch0: number;
+  readonly rows: ReadonlyArray<readonly [string, number]>;
 }
 
 export class RedisPopularityStore implements PopularityStore {
   private readonly redis: RedisClient & PopularityCommands;
   private readonly halfLifeMs: number;
   private readonly rescaleExponent: number;
+  private readonly shards: number;
+  private readonly cacheMs: number;
+  private cached: { at: number; depth: number; shards: Promise<ShardRows[]> } | undefined;
 
   constructor(
     redis: RedisClient,
@@ -82,15 +98,24 @@ export class RedisPopularityStore implements PopularityStore {
     if (!(options.halfLifeMs > 0)) throw new InterestStreamError('INVALID_INPUT', `halfLifeMs must be above 0, got ${options.halfLifeMs}`);
     this.halfLifeMs = options.halfLifeMs;
     this.rescaleExponent = options.rescaleExponent ?? 512;
+    this.shards = options.shards ?? 8;
+    this.cacheMs = options.cacheMs ?? 0;
+    if (!Number.isInteger(this.shards) || this.shards < 1) throw new InterestStreamError('INVALID_INPUT', `shards must be a positive integer, got ${this.shards}`);
     this.redis = defineScripts<PopularityCommands>(redis, { isRecordPopularity: { keys: 1, lua: RECORD_SCRIPT } });
   }
 
   async record(increments: readonly PopularityIncrement[]): Promise<void> {
     if (increments.length === 0) return;
-    const args: Array<string | number> = [EPOCH_MEMBER, this.halfLifeMs, this.rescaleExponent, FORGET_BELOW];
-    for (const inc of coalesce(increments, this.halfLifeMs)) args.push(inc.itemId, inc.weight, inc.at);
+    const byShard = new Map<number, Array<string | number>>();
+    for (const inc of coalesce(increments, this.halfLifeMs)) {
+      const shard = popularityShard(inc.itemId, this.shards);
+      let args = byShard.get(shard);
+      if (args === undefined) byShard.set(shard, (args = [EPOCH_MEMBER, this.halfLifeMs, this.rescaleExponent, FORGET_BELOW]));
+      args.push(inc.itemId, inc.weight, inc.at);
+    }
     try {
-      await this.redis.isRecordPopularity(this.keys.popular(), ...args);
+      // One single-key script per shard: each is atomic in its own slot.
+      await Promise.all([...byShard].map(([shard, args]) => this.redis.isRecordPopularity(this.keys.popularShard(shard), ...args)));
     } catch (e) {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
@@ -101,34 +126,65 @@ export class RedisPopularityStore implements PopularityStore {
     if (limit === 0) return [];
     const excluded = new Set(options.excludeIds ?? []);
     const now = options.now ?? Date.now();
-    // Fetch enough that `limit` remain after dropping excluded ids and the epoch member.
-    const stop = limit + excluded.size;
-    let rows: [string | null, string[]];
+    // Fetch enough from every shard that `limit` remain after dropping excluded ids.
+    const shards = await this.readShards(limit + excluded.size);
+    const merged = new Map<string, number>();
+    for (const { epoch0, rows } of shards) {
+      const decay = 2 ** ((epoch0 - now) / this.halfLifeMs);
+      // An item lives in one shard; after POPULAR_SHARDS changed, its old count adds to its new one.
+      for (const [itemId, raw] of rows) if (!excluded.has(itemId)) merged.set(itemId, (merged.get(itemId) ?? 0) + raw * decay);
+    }
+    // A shard no recent view reached is not rescaled; what decayed below FORGET_BELOW is forgotten here too.
+    return [...merged]
+      .filter(([, score]) => score >= FORGET_BELOW)
+      .map(([itemId, score]) => ({ itemId, score }))
+      .sort((x, y) => y.score - x.score || (x.itemId < y.itemId ? -1 : 1))
+      .slice(0, limit);
+  }
+
+  /** The top `depth` rows of every shard, from the brief cache when it is fresh and deep enough. */
+  private readShards(depth: number): Promise<ShardRows[]> {
+    const c = this.cached;
+    if (c && c.depth >= depth && Date.now() - c.at < this.cacheMs) return c.shards;
+    const shards = Promise.all(Array.from({ length: this.shards }, (_, i) => this.readShard(this.keys.popularShard(i), depth)));
+    if (this.cacheMs > 0) {
+      const entry = { at: Date.now(), depth, shards };
+      this.cached = entry;
+      shards.catch(() => this.cached === entry && (this.cached = undefined));
+    }
+    return shards;
+  }
+
+  private async readShard(key: string, depth: number): Promise<ShardRows> {
+    let res: Array<[Error | null, unknown]> | null;
     try {
-      const res = await this.redis.multi().zscore(this.keys.popular(), EPOCH_MEMBER).zrevrange(this.keys.popular(), 0, stop, 'WITHSCORES').exec();
-      rows = [res?.[0]?.[1] as string | null, (res?.[1]?.[1] as string[] | undefined) ?? []];
+      res = await this.redis.multi().zscore(key, EPOCH_MEMBER).zrevrange(key, 0, depth, 'WITHSCORES').exec();
     } catch (e) {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
-    const [epochScore, flat] = rows;
-    if (epochScore === null) return [];
-    const decay = 2 ** ((-Number(epochScore) - now) / this.halfLifeMs);
-    const out: Array<{ itemId: string; score: number }> = [];
-    for (let i = 0; i < flat.length && out.length < limit; i += 2) {
-      const itemId = flat[i]!;
-      if (itemId === EPOCH_MEMBER || excluded.has(itemId)) continue;
-      out.push({ itemId, score: Number(flat[i + 1]) * decay });
-    }
-    return out;
+    const epochScore = res?.[0]?.[1] as string | null | undefined;
+    if (epochScore === null || epochScore === undefined) return { epoch0: 0, rows: [] };
+    const flat = (res?.[1]?.[1] as string[] | undefined) ?? [];
+    const rows: Array<readonly [string, number]> = [];
+    for (let i = 0; i < flat.length; i += 2) if (flat[i] !== EPOCH_MEMBER) rows.push([flat[i]!, Number(flat[i + 1])]);
+    return { epoch0: -Number(epochScore), rows };
   }
 
   async clear(): Promise<void> {
     try {
-      await this.redis.del(this.keys.popular());
+      this.cached = undefined;
+      await Promise.all(Array.from({ length: this.shards }, (_, i) => this.redis.del(this.keys.popularShard(i))));
     } catch (e) {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
   }
+}
+
+/** The shard an item's count lives in (FNV-1a of its id): fixed for a given shard count. */
+export function popularityShard(itemId: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < itemId.length; i++) h = Math.imul(h ^ itemId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
 }
 
 /**
