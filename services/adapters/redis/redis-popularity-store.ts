@@ -146,12 +146,16 @@ export class RedisPopularityStore implements PopularityStore {
   private readShards(depth: number): Promise<ShardRows[]> {
     const c = this.cached;
     if (c && c.depth >= depth && Date.now() - c.at < this.cacheMs) return c.shards;
-    const shards = Promise.all(Array.from({ length: this.shards }, (_, i) => this.readShard(this.keys.popularShard(i), depth)));
-    if (this.cacheMs > 0) {
-      const entry = { at: Date.now(), depth, shards };
-      this.cached = entry;
-      shards.catch(() => this.cached === entry && (this.cached = undefined));
-    }
+    const read = Promise.all(Array.from({ length: this.shards }, (_, i) => this.readShard(this.keys.popularShard(i), depth)));
+    if (this.cacheMs === 0) return read;
+    // With a cache, a failed read (a Redis Cluster failover) serves the last good one, however old.
+    const previous = c?.depth !== undefined && c.depth >= depth ? c : undefined;
+    const shards = previous ? read.catch(() => previous.shards) : read;
+    const entry = { at: Date.now(), depth, shards };
+    this.cached = entry;
+    read.catch(() => {
+      if (this.cached === entry) this.cached = previous;
+    });
     return shards;
   }
 
