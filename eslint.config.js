@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'infra/kafka/.cache/**', '.stack/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'infra/kafka/.cache/**', '.stack/**', '.stack-cluster/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -26,6 +26,17 @@ export default defineConfig({
         },
       },
       {
+        // The production shape (issue 14): run by .ci/steps/cluster.sh against `npm run stack:up -- --cluster`.
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'contracts',
           include: ['test/contracts/**/*.test.ts'],

@@ -13,7 +13,7 @@
 //
 // Settings (environment): STACK_DIR (default .stack), STACK_KAFKA_PORT (19092),
 // STACK_KAFKA_CONTROLLER_PORT (19093), STACK_REDIS_PORT (16379), STACK_KAFKA_HEAP (512m),
-// STACK_NO_DOCKER=1 to skip the Docker path.
+// STACK_NO_DOCKER=1 to skip the Docker path. `--cluster` / STACK_TOPOLOGY=cluster: infra/stack/cluster.mjs.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -46,7 +46,7 @@ function readPid(name) {
   }
 }
 
-function alive(pid) {
+export function alive(pid) {
   if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
@@ -61,7 +61,7 @@ function has(cmd, args = ['--version']) {
   return r.status === 0;
 }
 
-function tcpOpen(host, port, timeoutMs = 500) {
+export function tcpOpen(host, port, timeoutMs = 500) {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
     const done = (ok) => {
@@ -75,7 +75,7 @@ function tcpOpen(host, port, timeoutMs = 500) {
 }
 
 /** Sends a RESP PING and waits for +PONG: Redis is ready only when it answers, not when it listens. */
-function redisPing(host, port, timeoutMs = 1000) {
+export function redisPing(host, port, timeoutMs = 1000) {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
     let buf = '';
@@ -94,7 +94,7 @@ function redisPing(host, port, timeoutMs = 1000) {
 }
 
 /** Kafka is ready when a metadata request succeeds (the controller has elected itself and the broker is unfenced). */
-async function kafkaMetadataOk(brokers) {
+export async function kafkaMetadataOk(brokers) {
   const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({ clientId: 'stack-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
   const admin = kafka.admin();
@@ -109,7 +109,7 @@ async function kafkaMetadataOk(brokers) {
   }
 }
 
-async function waitFor(what, check, timeoutMs, logFile) {
+export async function waitFor(what, check, timeoutMs, logFile) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -173,7 +173,7 @@ function missingNativeTools() {
   return missing;
 }
 
-function resolveKafkaJars() {
+export function resolveKafkaJars() {
   const marker = path.join(LIBS_DIR, '.complete');
   if (existsSync(marker)) return;
   log('resolving Kafka jars from Maven Central (once) into infra/kafka/.cache/libs');
@@ -247,7 +247,7 @@ export async function startNativeBroker({ port, controllerPort, dir, heap = KAFK
  * prints). Never one starting with '-': the tool's argument parser would take it for an option
  * (about one id in 64 did, and the stack failed to start).
  */
-function randomClusterId() {
+export function randomClusterId() {
   for (;;) {
     const bytes = new Uint8Array(16);
     globalThis.crypto.getRandomValues(bytes);
@@ -346,16 +346,26 @@ export function stackStatus() {
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const cmd = process.argv[2];
-  const run = { up: stackUp, down: stackDown, status: stackStatus }[cmd];
-  if (!run) {
-    console.error('usage: node infra/stack/stack.mjs up|down|status');
-    process.exit(2);
-  }
-  Promise.resolve(run()).then(
-    () => process.exit(0),
-    (e) => {
-      console.error(`[stack] ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
-    },
-  );
+  // `--cluster` (or STACK_TOPOLOGY=cluster): the three-broker Kafka and Redis Cluster of cluster.mjs.
+  // Loaded without a top-level await: cluster.mjs imports this module, which must finish first.
+  const clustered = process.argv.includes('--cluster') || env.STACK_TOPOLOGY === 'cluster';
+  const commands = clustered
+    ? import('./cluster.mjs').then((c) => ({ up: c.clusterUp, down: c.clusterDown, status: c.clusterStatus }))
+    : Promise.resolve({ up: stackUp, down: stackDown, status: stackStatus });
+  commands
+    .then((all) => {
+      const run = all[cmd];
+      if (!run) {
+        console.error('usage: node infra/stack/stack.mjs up|down|status [--cluster]');
+        process.exit(2);
+      }
+      return run();
+    })
+    .then(
+      () => process.exit(0),
+      (e) => {
+        console.error(`[stack] ${e instanceof Error ? e.message : String(e)}`);
+        process.exit(1);
+      },
+    );
 }

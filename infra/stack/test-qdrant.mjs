@@ -1,5 +1,5 @@
-// `npm run test:qdrant`: the integration and contract suites with VECTOR_STORE=qdrant, against the
 /* global fetch, AbortSignal */
+// `npm run test:qdrant`: the integration and contract suites with VECTOR_STORE=qdrant, against the
 // Qdrant server at QDRANT_URL. Refuses plainly, before any test starts, when there is no such server:
 // a run that silently fell back to the embedded store would prove nothing about Qdrant.
 import { spawnSync } from 'node:child_process';

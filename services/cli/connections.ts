@@ -1,6 +1,6 @@
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { InteractionPublisher, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { importItems, type ImportResult } from './items-import.js';
@@ -18,7 +18,7 @@ export async function importCatalogueFile(file: string, config: Config, logger: 
 
 /** A started publisher to the interactions topic, which is created first (config.topicPartitions) when missing. */
 export async function openInteractionPublisher(config: Config, logger: Logger): Promise<InteractionPublisher> {
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+  const kafka = kafkaForConfig(config, logger);
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopic(admin, config.interactionsTopic, config.topicPartitions).finally(() => admin.disconnect());

@@ -5,7 +5,7 @@ import type { Config } from '../core/config.js';
 import { loadConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId, dlqTopic, historyFoldGroupId } from '../core/names.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { waitForCatchUp } from '../adapters/kafka/consumer-lag.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { startIngest } from '../ingest/ingest-service.js';
@@ -67,7 +67,7 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
     stops.push(() => query.close());
     const publisher = await openInteractionPublisher(config, logger);
     stops.push(() => publisher.close());
-    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'demo', logger });
+    const kafka = kafkaForConfig(config, logger, 'demo');
     const admin = kafka.admin();
     await admin.connect();
     stops.push(() => admin.disconnect());
@@ -123,7 +123,7 @@ function demoConfig(base: Config, ns: string, windowMs: number): Config {
 }
 
 async function resetDemoState(config: Config, logger: Logger): Promise<void> {
-  const admin = createKafka({ brokers: config.kafkaBrokers, clientId: 'demo', logger }).admin();
+  const admin = kafkaForConfig(config, logger, 'demo').admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());

@@ -4,7 +4,7 @@ import type { Config } from '../core/config.js';
 import { InterestStreamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { consumerLag } from '../adapters/kafka/consumer-lag.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry, type GenerationInfo } from '../adapters/redis/redis-generation-registry.js';
@@ -36,7 +36,7 @@ export async function runGeneration(args: string[], config: Config, logger: Logg
   }
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
   await connectRedis(redis, config.redisUrl);
-  const admin = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger }).admin();
+  const admin = kafkaForConfig(config, logger).admin();
   const store = createVectorStore(config, logger);
   try {
     await admin.connect();

@@ -1,7 +1,7 @@
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { consumerLag } from '../adapters/kafka/consumer-lag.js';
 import { startIngest, type IngestOptions } from '../ingest/ingest-service.js';
 import { createProgress } from './progress.js';
@@ -21,7 +21,7 @@ export async function runIngest(config: Config, logger: Logger, opts: IngestOpti
 }
 
 async function watchCatchUp(config: Config, logger: Logger): Promise<() => Promise<void>> {
-  const admin = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger }).admin();
+  const admin = kafkaForConfig(config, logger).admin();
   await admin.connect();
   const groupId = consumerGroupId(config.consumerGroup, config.generation);
   const initial = (await consumerLag(admin, groupId, config.interactionsTopic)).total;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { kafkaStartupError } from '../adapters/kafka/kafka-client.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { isInterestStreamError } from '../core/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
@@ -223,11 +224,12 @@ async function main(argv: string[]): Promise<void> {
   if (result !== 'serve') process.exit(result);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  if (e instanceof UsageError) {
-    console.error(`${e.message}\n\n${USAGE}`);
+main(process.argv.slice(2)).catch((caught: unknown) => {
+  if (caught instanceof UsageError) {
+    console.error(`${caught.message}\n\n${USAGE}`);
     process.exit(2);
   }
+  const e = kafkaStartupError(caught) ?? caught;
   console.error(isInterestStreamError(e) ? `error ${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e));
   process.exit(1);
 });

@@ -221,6 +221,12 @@ export interface Config {
   readonly strategyBuckets: readonly Bucket[];
   /** BUCKET_SALT: salt of the bucket hash; a new salt reassigns every user. Default `interest-stream`. */
   readonly bucketSalt: string;
+
+  // --- Popularity on Redis Cluster (issue 14) ---
+  /** POPULAR_SHARDS: sorted sets the popularity counts are spread over (one slot each on Redis Cluster). Default 8. */
+  readonly popularShards: number;
+  /** POPULAR_CACHE_MS: how long the query process reuses the merged popularity shards it read. Default 1000. */
+  readonly popularCacheMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -458,6 +464,8 @@ export function loadConfig(env: Env = process.env): Config {
     qdrantPayloadIndexes: payloadIndexes.indexes,
     qdrantCollectionPrefix,
     ...kafkaSecurity,
+    popularShards: r.int('POPULAR_SHARDS', 8, 1, 1024),
+    popularCacheMs: r.int('POPULAR_CACHE_MS', 1000, 0, 600_000),
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);

@@ -63,6 +63,14 @@ export class RedisKeys {
     return `${this.prefix}:ops`;
   }
 
+  /**
+   * One shard of the popularity counts: each in a slot of its own (hash tag `{pop-N}`), so on Redis
+   * Cluster no single slot takes every view.
+   */
+  popularShard(shard: number): string {
+    return `${this.prefix}:popular:{pop-${shard}}`;
+  }
+
   /** The snapshotter's per-user claim (last snapshotted window, pending snapshot); in the user's slot. */
   snapshotClaim(userId: string): string {
     return `${this.prefix}:snapshot:{${userId}}`;

@@ -9,7 +9,7 @@ import type { PopularityStore, VectorStore } from '../domain/ports.js';
 import { DeadLetterPublisher, type DeadLetter } from '../adapters/kafka/dead-letters.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
 import { InterestStreamError } from '../core/errors.js';
-import { createKafka, producerConfig } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
@@ -59,7 +59,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       // Producers that use Confluent framing name the schema by id; this process knows it as ours.
       interactionCodec().registerWriterSchema(loadSchema('InteractionEvent'), config.schemaRegistryId);
     }
-    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+    const kafka = kafkaForConfig(config, logger);
     const maxMessageBytes = await prepareTopics(kafka, config);
     const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
     closers.push(() => redis.quit());
@@ -99,7 +99,11 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       retryDelayMs: config.unknownItemRetryMs,
     });
     const keys = new RedisKeys(config.redisPrefix, config.generation);
-    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, futureToleranceMs: config.maxClockSkewMs });
+    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, {
+      halfLifeMs: config.popularHalfLifeMs,
+      futureToleranceMs: config.maxClockSkewMs,
+      shards: config.popularShards,
+    });
     const deadLetters = new DeadLetterPublisher(producer, maxMessageBytes);
     const trust = new StateTrust(() => redisNodeIdentity(redis));
     const onCorruptState = corruptStateReporter(metrics, log);

@@ -75,7 +75,7 @@ export function generationViewFactory(src: ViewSources): (name: string) => Promi
       itemsCollection: info?.itemsCollection ?? config.itemsCollection,
       userStates,
       users: new UserSource(userStates, vectors, name, logger),
-      popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs }),
+      popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, shards: config.popularShards, cacheMs: config.popularCacheMs }),
       history: new RedisHistoryStore(redis, keys, config.historySize),
     };
   };

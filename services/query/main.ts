@@ -5,7 +5,7 @@
 import type { Admin } from 'kafkajs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
@@ -52,7 +52,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   const log = logger.child({ component: 'query' });
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
   const vectors = createVectorStore(config, log);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: log });
+  const kafka = kafkaForConfig(config, log);
   const publisher = new InteractionPublisher({
     kafka,
     topic: config.interactionsTopic,

@@ -35,7 +35,17 @@ export class UserSource {
   }
 
   async load(userId: string): Promise<LoadedUser> {
-    const hot = (await this.redis.getMany([userId])).get(userId);
+    let hot: UserState | undefined;
+    try {
+      hot = (await this.redis.getMany([userId])).get(userId);
+    } catch (e) {
+      // Redis unreachable for this user's slot (e.g. a Redis Cluster failover, seconds): answer from
+      // the durable store, possibly a batch behind, rather than not at all. Nothing is written back.
+      if (!isInterestStreamError(e) || !e.retryable) throw e;
+      this.logger.warn({ err: e.message }, 'redis read failed; answering from the durable store');
+      const durable = await this.loadDurable(userId);
+      return { state: durable, source: durable === null ? 'none' : 'durable' };
+    }
     if (hot !== undefined) return { state: hot, source: 'redis' };
     const durable = await this.loadDurable(userId);
     if (durable === null) return { state: null, source: 'none' };

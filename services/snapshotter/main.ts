@@ -5,7 +5,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, dlqTopic, historyFoldGroupId, snapshotTransactionalId } from '../core/names.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
-import { createKafka, producerConfig } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
@@ -50,7 +50,7 @@ async function composed(log: Logger, start: (closers: Closer[]) => Promise<void>
 }
 
 async function connectAll(config: Config, logger: Logger, closers: Closer[]): Promise<{ kafka: Kafka; redis: RedisClient; keys: RedisKeys }> {
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+  const kafka = kafkaForConfig(config, logger);
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
@@ -11,10 +12,10 @@ describe('RedisPopularityStore', () => {
   let redis: Redis;
   const prefixes: string[] = [];
 
-  function storeWithKeys(rescaleExponent?: number): { s: RedisPopularityStore; keys: RedisKeys } {
+  function storeWithKeys(rescaleExponent?: number, more: { shards?: number; cacheMs?: number } = {}): { s: RedisPopularityStore; keys: RedisKeys } {
     const keys = new RedisKeys(unique('pop'), 'g1');
     prefixes.push(keys.prefix);
-    return { s: new RedisPopularityStore(redis, keys, { halfLifeMs: HOUR, ...(rescaleExponent === undefined ? {} : { rescaleExponent }) }), keys };
+    return { s: new RedisPopularityStore(redis, keys, { halfLifeMs: HOUR, ...(rescaleExponent === undefined ? {} : { rescaleExponent }), ...more }), keys };
   }
   const store = (): RedisPopularityStore => storeWithKeys().s;
 
@@ -63,7 +64,7 @@ describe('RedisPopularityStore', () => {
   });
 
   it('rescales before the multiplier could overflow, keeping every count exact', async () => {
-    const { s, keys } = storeWithKeys(4);
+    const { s, keys } = storeWithKeys(4, { shards: 1 });
     await s.record([
       { itemId: 'a', weight: 3, at: T0 },
       { itemId: 'b', weight: 1, at: T0 + HOUR },
@@ -77,7 +78,7 @@ describe('RedisPopularityStore', () => {
       { itemId: 'b', score: 1 / 512 },
     ]);
     // Without the rescale the largest score would be 2^10; with it, no stored score exceeds 2^1.
-    const key = keys.popular();
+    const key = keys.popularShard(0);
     const scores = (await redis.zrange(key, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
     expect(Math.max(...scores)).toBeLessThanOrEqual(2);
   });
@@ -88,6 +89,32 @@ describe('RedisPopularityStore', () => {
     await s.record([{ itemId: 'early', weight: 1, at: T0 }]);
     await s.record([{ itemId: 'late', weight: 2, at: late }]);
     expect(await s.top(5, { now: late })).toEqual([{ itemId: 'late', score: 2 }]);
+  });
+
+  it('spreads items over its shards, one slot each, and merges them into one exact ranking', async () => {
+    const { s, keys } = storeWithKeys(undefined, { shards: 4 });
+    const items = Array.from({ length: 40 }, (_, i) => `item-${i}`);
+    // item-i gets i + 1 views an hour ago and one view now: exactly (i + 1) / 2 + 1 as of now.
+    await s.record(items.map((itemId, i) => ({ itemId, weight: i + 1, at: T0 })));
+    await s.record(items.map((itemId) => ({ itemId, weight: 1, at: T0 + HOUR })));
+    const used = await Promise.all([0, 1, 2, 3].map((n) => redis.zcard(keys.popularShard(n))));
+    expect(used.every((n) => n > 1)).toBe(true);
+    expect(used.reduce((a, b) => a + b, 0)).toBe(40 + 4); // every item once, plus one epoch member per shard
+    // The slots Redis Cluster would place the shards in (the same CRC16 ioredis routes by).
+    expect(new Set([0, 1, 2, 3].map((n) => calculateSlot(keys.popularShard(n)))).size).toBe(4);
+    expect(await s.top(5, { now: T0 + HOUR, excludeIds: ['item-38'] })).toEqual(
+      [39, 37, 36, 35, 34].map((i) => ({ itemId: `item-${i}`, score: (i + 1) / 2 + 1 })),
+    );
+  });
+
+  it('serves top from its brief cache within cacheMs, then reads again', async () => {
+    const { s } = storeWithKeys(undefined, { shards: 3, cacheMs: 400 });
+    await s.record([{ itemId: 'a', weight: 1, at: T0 }]);
+    expect((await s.top(5, { now: T0 })).map((t) => t.itemId)).toEqual(['a']);
+    await s.record([{ itemId: 'b', weight: 5, at: T0 }]);
+    expect((await s.top(5, { now: T0 })).map((t) => t.itemId)).toEqual(['a']);
+    await new Promise((r) => setTimeout(r, 450));
+    expect((await s.top(5, { now: T0 })).map((t) => t.itemId)).toEqual(['b', 'a']);
   });
 
   it('clear forgets everything', async () => {

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { startIngest, type IngestHandle } from '../../services/ingest/ingest-service.js';
 import { loadConfig, type Config } from '../../services/core/config.js';
@@ -13,6 +12,7 @@ import { fromUserPoint } from '../../services/core/user-record.js';
 import type { UserState } from '../../services/domain/types.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
 import { InteractionPublisher, ensureTopic } from '../../services/adapters/kafka/interaction-publisher.js';
+import { createRedisClient, type RedisClient } from '../../services/adapters/redis/redis-client.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { createVectorStore, type AliasingVectorStore } from '../../services/adapters/vector-store/create-vector-store.js';
 import { normalize } from '../../services/domain/vector.js';
@@ -31,7 +31,7 @@ export class IngestHarness {
   readonly env: Record<string, string>;
   readonly config: Config;
   readonly kafka: Kafka;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly store: AliasingVectorStore;
   readonly states: RedisUserStateStore;
   readonly publisher: InteractionPublisher;
@@ -65,7 +65,7 @@ export class IngestHarness {
     };
     this.config = loadConfig(this.env);
     this.kafka = new Kafka({ clientId: 'test', brokers: opts.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
-    this.redis = new Redis(opts.redisUrl);
+    this.redis = createRedisClient({ url: opts.redisUrl, cluster: this.config.redisCluster, logger: silentLogger() });
     this.store = createVectorStore(this.config, silentLogger());
     this.states = new RedisUserStateStore(this.redis, new RedisKeys(this.config.redisPrefix, this.config.generation));
     this.publisher = new InteractionPublisher({ kafka: this.kafka, topic: this.config.interactionsTopic });
@@ -92,7 +92,12 @@ export class IngestHarness {
 
   /** Runs `interest-stream ingest` as a child process, as an operator would. */
   spawnIngest(extraArgs: string[] = [], extraEnv: Record<string, string> = {}): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/cli/main.ts'), 'ingest', ...extraArgs], {
+    return this.spawnCli('ingest', extraArgs, extraEnv);
+  }
+
+  /** Runs any `interest-stream` command (query, snapshotter, …) as a child process with this harness' environment. */
+  spawnCli(command: string, extraArgs: string[] = [], extraEnv: Record<string, string> = {}): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/cli/main.ts'), command, ...extraArgs], {
       cwd: ROOT,
       env: { ...process.env, ...this.env, ...extraEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -103,7 +108,7 @@ export class IngestHarness {
     });
     child.on('exit', (code, signal) => {
       this.children.delete(child);
-      if (code !== 0 && code !== null && signal === null) process.stderr.write(`ingest child exited ${code}: ${stderr}\n`);
+      if (code !== 0 && code !== null && signal === null) process.stderr.write(`${command} child exited ${code}: ${stderr}\n`);
     });
     this.children.add(child);
     return child;
@@ -146,8 +151,7 @@ export class IngestHarness {
   async close(): Promise<void> {
     for (const c of [...this.children]) await this.kill(c);
     await this.publisher.close();
-    const keys = await this.redis.keys(`${this.config.redisPrefix}:*`);
-    if (keys.length > 0) await Promise.all(keys.map((k) => this.redis.del(k)));
+    await deleteKeys(this.redis, `${this.config.redisPrefix}:*`);
     await this.admin
       .deleteTopics({ topics: [this.config.interactionsTopic, `${this.config.interactionsTopic}.dlq`, this.config.itemsTopic, `${this.config.itemsTopic}.dlq`, this.config.historyTopic] })
       .catch(() => {});
@@ -157,6 +161,16 @@ export class IngestHarness {
     for (const c of [this.config.itemsCollection, usersCollection(this.config.generation)]) await this.store.dropCollection(c).catch(() => {});
     await this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Deletes the keys matching `pattern` on every primary (one node, or each of a Redis Cluster's). */
+export async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
+  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    const keys = await node.keys(pattern);
+    // One DEL per key: on a cluster the keys of one node still span many slots.
+    await Promise.all(keys.map((k) => redis.del(k)));
   }
 }
 

@@ -123,7 +123,7 @@ export async function startFixture(opts: { redisUrl: string; kafkaBrokers: strin
     keys,
     vectors,
     users: new RedisUserStateStore(redis, keys),
-    popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs }),
+    popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, shards: config.popularShards }),
     history: new RedisHistoryStore(redis, keys, config.historySize),
     items,
     async http(path, init = {}) {

@@ -122,8 +122,30 @@ export async function ensureTopic(admin: Admin, topic: string, partitions: numbe
     const existing = await admin.listTopics();
     if (existing.includes(topic)) return false;
     // createTopics resolves false when a concurrent caller created it first: still a success.
-    return await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
+    await waitForLeaders(admin, topic);
+    return created;
   } catch (e) {
     throw toInterestStreamError(e, 'BROKER_UNAVAILABLE');
+  }
+}
+
+/**
+ * Waits until every partition of a new topic has a leader. kafkajs' own wait gives up when the
+ * broker it asks has not yet heard of the topic ("This server does not host this topic-partition"),
+ * which on a multi-broker cluster is the normal state for a moment after creation.
+ */
+async function waitForLeaders(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const parts = topics[0]?.partitions ?? [];
+      if (parts.length > 0 && parts.every((p) => p.leader >= 0)) return;
+    } catch (e) {
+      if (Date.now() > deadline || (e as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: partitions without a leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }

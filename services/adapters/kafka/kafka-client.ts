@@ -1,4 +1,7 @@
-import { Kafka, Partitioners, logLevel, type LogEntry, type ProducerConfig } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, Partitioners, logLevel, type KafkaConfig, type LogEntry, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import type { Config } from '../../core/config.js';
+import { InterestStreamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
 /** kafkajs logs through the process' pino logger, at the matching level. */
@@ -14,7 +17,10 @@ function pinoLogCreator(logger: Logger) {
     };
 }
 
-export function createKafka(opts: { brokers: readonly string[]; clientId: string; logger: Logger }): Kafka {
+/** TLS and SASL options of a Kafka client, as kafkajs takes them. */
+export type KafkaSecurity = Pick<KafkaConfig, 'ssl' | 'sasl'>;
+
+export function createKafka(opts: { brokers: readonly string[]; clientId: string; logger: Logger; security?: KafkaSecurity }): Kafka {
   // The partitioner warning is about kafkajs' own default changing in v2; we rely on the default
   // (murmur2, Java-compatible) so producers in other languages place a user on the same partition.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -24,6 +30,7 @@ export function createKafka(opts: { brokers: readonly string[]; clientId: string
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(opts.logger),
     retry: { initialRetryTime: 200, retries: 8 },
+    ...opts.security,
   });
 }
 
@@ -43,4 +50,43 @@ export function producerConfig(extra: ProducerConfig = {}): ProducerConfig {
     retry: { retries: Number.MAX_SAFE_INTEGER },
     ...extra,
   };
+}
+
+/** The one way services build their Kafka client: brokers, client id and security from configuration. */
+export function kafkaForConfig(config: Config, logger: Logger, clientId: string = config.kafkaClientId): Kafka {
+  return createKafka({ brokers: config.kafkaBrokers, clientId, logger, security: kafkaSecurity(config) });
+}
+
+function readPem(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InterestStreamError('CONFIG_INVALID', `${variable}=${JSON.stringify(file)}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+/** KAFKA_SSL* and KAFKA_SASL_* as client options; certificate files are read here, once. */
+export function kafkaSecurity(config: Config): KafkaSecurity {
+  const tls = {
+    ...(config.kafkaSslCaFile ? { ca: [readPem('KAFKA_SSL_CA_FILE', config.kafkaSslCaFile)] } : {}),
+    ...(config.kafkaSslCertFile ? { cert: readPem('KAFKA_SSL_CERT_FILE', config.kafkaSslCertFile) } : {}),
+    ...(config.kafkaSslKeyFile ? { key: readPem('KAFKA_SSL_KEY_FILE', config.kafkaSslKeyFile) } : {}),
+  };
+  const ssl = config.kafkaSsl ? (Object.keys(tls).length > 0 ? tls : true) : undefined;
+  const mechanism = config.kafkaSaslMechanism;
+  const sasl = mechanism === undefined ? undefined : ({ mechanism, username: config.kafkaSaslUsername ?? '', password: config.kafkaSaslPassword ?? '' } as SASLOptions);
+  return { ...(ssl === undefined ? {} : { ssl }), ...(sasl === undefined ? {} : { sasl }) };
+}
+
+/**
+ * A Kafka failure at start-up that no retry can cure, as one coded error naming the setting to fix;
+ * undefined for anything else. kafkajs does not retry a refused SASL authentication, so a wrong
+ * password surfaces here at once.
+ */
+export function kafkaStartupError(e: unknown): InterestStreamError | undefined {
+  const error = e as { name?: unknown; message?: unknown } | null;
+  if (error?.name === 'KafkaJSSASLAuthenticationError') {
+    return new InterestStreamError('CONFIG_INVALID', `Kafka refused the SASL credentials (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD): ${String(error.message)}`, { cause: e });
+  }
+  return undefined;
 }

@@ -5,14 +5,15 @@ import { clampViewTime, decayedScore, parseStoredScore, rankByScore } from '../.
 import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**
- * Time-decayed view counts in one sorted set per generation (`RedisKeys.popular()`).
+ * Time-decayed view counts, spread over `shards` sorted sets per generation (`RedisKeys.popularShard(i)`,
+ * each in its own cluster slot) and merged at read.
  *
  * A view of weight w at time t adds `w · 2^((t − epoch0) / halfLife)` to its item's score, so a
  * score never has to be rewritten as time passes: the count as of `now` is
  * `score · 2^(−(now − epoch0) / halfLife)`, and every item decays by the same factor, which keeps
  * the ranking exact. `epoch0` lives in the same sorted set as a reserved member (a NUL-prefixed
  * name no item id can take: `memberOf` escapes ids that start with NUL) whose score is −epoch0:
- * one key, so the Lua below stays single-slot on Redis Cluster, and the negative score keeps it below every real item.
+ * one key per shard, so the Lua below stays single-slot on Redis Cluster, and the negative score keeps it below every real item.
  *
  * Float overflow: the multiplier doubles every half-life and a double overflows past 2^1024. When
  * a write would push the exponent beyond `rescaleExponent` (default 512 half-lives, far below the
@@ -74,6 +75,16 @@ export interface RedisPopularityStoreOptions {
    * rejects such events, and the store does not trust its callers to. Default 5 minutes.
    */
   readonly futureToleranceMs?: number;
+  /** Sorted sets the counts are spread over (config POPULAR_SHARDS). Default 8. */
+  readonly shards?: number;
+  /** How long `top` reuses the shards it read (config POPULAR_CACHE_MS; the query process). Default 0. */
+  readonly cacheMs?: number;
+}
+
+/** One shard's rows as read: raw scores and the shard's own epoch0. */
+interface ShardRows {
+  readonly epoch0: number;
+  readonly rows: ReadonlyArray<readonly [string, number]>;
 }
 
 export class RedisPopularityStore implements PopularityStore {
@@ -81,6 +92,9 @@ export class RedisPopularityStore implements PopularityStore {
   private readonly halfLifeMs: number;
   private readonly rescaleExponent: number;
   private readonly futureToleranceMs: number;
+  private readonly shards: number;
+  private readonly cacheMs: number;
+  private cached: { at: number; depth: number; shards: Promise<ShardRows[]> } | undefined;
 
   constructor(
     redis: RedisClient,
@@ -91,16 +105,25 @@ export class RedisPopularityStore implements PopularityStore {
     this.halfLifeMs = options.halfLifeMs;
     this.rescaleExponent = options.rescaleExponent ?? 512;
     this.futureToleranceMs = options.futureToleranceMs ?? 300_000;
+    this.shards = options.shards ?? 8;
+    this.cacheMs = options.cacheMs ?? 0;
+    if (!Number.isInteger(this.shards) || this.shards < 1) throw new InterestStreamError('INVALID_INPUT', `shards must be a positive integer, got ${this.shards}`);
     this.redis = defineScripts<PopularityCommands>(redis, { isRecordPopularity: { keys: 1, lua: RECORD_SCRIPT } });
   }
 
   async record(increments: readonly PopularityIncrement[], now: number = Date.now()): Promise<void> {
     if (increments.length === 0) return;
-    const args: Array<string | number> = [EPOCH_MEMBER, this.halfLifeMs, this.rescaleExponent, FORGET_BELOW];
+    const byShard = new Map<number, Array<string | number>>();
     const clamped = increments.map((inc) => ({ ...inc, at: clampViewTime(inc.at, now, this.futureToleranceMs) }));
-    for (const inc of coalesce(clamped, this.halfLifeMs)) args.push(memberOf(inc.itemId), inc.weight, inc.at);
+    for (const inc of coalesce(clamped, this.halfLifeMs)) {
+      const shard = popularityShard(inc.itemId, this.shards);
+      let args = byShard.get(shard);
+      if (args === undefined) byShard.set(shard, (args = [EPOCH_MEMBER, this.halfLifeMs, this.rescaleExponent, FORGET_BELOW]));
+      args.push(memberOf(inc.itemId), inc.weight, inc.at);
+    }
     try {
-      await this.redis.isRecordPopularity(this.keys.popular(), ...args);
+      // One single-key script per shard: each is atomic in its own slot.
+      await Promise.all([...byShard].map(([shard, args]) => this.redis.isRecordPopularity(this.keys.popularShard(shard), ...args)));
     } catch (e) {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
@@ -111,51 +134,93 @@ export class RedisPopularityStore implements PopularityStore {
     if (limit === 0) return [];
     const excluded = new Set((options.excludeIds ?? []).map(memberOf));
     const now = options.now ?? Date.now();
-    // Fetch enough that `limit` remain after dropping excluded ids and the epoch member.
-    const stop = limit + excluded.size;
-    let rows: [string | null, string[]];
-    try {
-      const res = await this.redis.multi().zscore(this.keys.popular(), EPOCH_MEMBER).zrevrange(this.keys.popular(), 0, stop, 'WITHSCORES').exec();
-      rows = [res?.[0]?.[1] as string | null, (res?.[1]?.[1] as string[] | undefined) ?? []];
-    } catch (e) {
-      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    // Fetch enough from every shard that `limit` remain after dropping excluded ids.
+    const shards = await this.readShards(limit + excluded.size);
+    const merged = new Map<string, number>();
+    for (const { epoch0, rows } of shards) {
+      // An item lives in one shard; after POPULAR_SHARDS changed, its old count adds to its new one.
+      for (const [member, raw] of rows) {
+        if (!excluded.has(member)) merged.set(member, Math.min(Number.MAX_VALUE, (merged.get(member) ?? 0) + decayedScore(raw, epoch0, now, this.halfLifeMs)));
+      }
     }
-    const [epochScore, flat] = rows;
-    if (epochScore === null) return [];
-    const epoch0 = -parseStoredScore(epochScore);
-    const out: Array<{ itemId: string; score: number }> = [];
-    for (let i = 0; i < flat.length && out.length < limit; i += 2) {
-      const member = flat[i]!;
-      if (member === EPOCH_MEMBER || excluded.has(member)) continue;
-      out.push({ itemId: itemOf(member), score: decayedScore(parseStoredScore(flat[i + 1]), epoch0, now, this.halfLifeMs) });
-    }
-    // Redis orders by stored score; the decayed scores keep that order except where clamping ties them.
-    return rankByScore(out);
+    // A shard no recent view reached is not rescaled; what decayed below FORGET_BELOW is forgotten here too.
+    const ranked = [...merged].filter(([, score]) => score >= FORGET_BELOW).map(([member, score]) => ({ itemId: itemOf(member), score }));
+    return rankByScore(ranked).slice(0, limit);
   }
 
   async scores(itemIds: readonly string[], now: number = Date.now()): Promise<number[]> {
     if (itemIds.length === 0) return [];
-    let epochScore: string | null;
-    let raw: Array<string | null>;
+    const byShard = new Map<number, number[]>();
+    itemIds.forEach((id, i) => {
+      const shard = popularityShard(id, this.shards);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), i]);
+    });
+    const out = itemIds.map(() => 0);
     try {
-      const res = await this.redis.multi().zscore(this.keys.popular(), EPOCH_MEMBER).zmscore(this.keys.popular(), ...itemIds).exec();
-      epochScore = res?.[0]?.[1] as string | null;
-      raw = (res?.[1]?.[1] as Array<string | null> | undefined) ?? [];
+      await Promise.all([...byShard].map(async ([shard, positions]) => {
+        const key = this.keys.popularShard(shard);
+        const members = positions.map((i) => memberOf(itemIds[i]!));
+        const res = await this.redis.multi().zscore(key, EPOCH_MEMBER).zmscore(key, ...members).exec();
+        const epochScore = res?.[0]?.[1] as string | null | undefined;
+        if (epochScore === null || epochScore === undefined) return;
+        const raw = (res?.[1]?.[1] as Array<string | null> | undefined) ?? [];
+        positions.forEach((pos, j) => {
+          out[pos] = decayedScore(parseStoredScore(raw[j] ?? undefined), -parseStoredScore(epochScore), now, this.halfLifeMs);
+        });
+      }));
     } catch (e) {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
-    if (epochScore === null) return itemIds.map(() => 0);
-    const decay = 2 ** ((-Number(epochScore) - now) / this.halfLifeMs);
-    return itemIds.map((id, i) => (id === EPOCH_MEMBER || raw[i] == null ? 0 : Number(raw[i]) * decay));
+    return out;
+  }
+
+  /** The top `depth` rows of every shard, from the brief cache when it is fresh and deep enough. */
+  private readShards(depth: number): Promise<ShardRows[]> {
+    const c = this.cached;
+    if (c && c.depth >= depth && Date.now() - c.at < this.cacheMs) return c.shards;
+    const read = Promise.all(Array.from({ length: this.shards }, (_, i) => this.readShard(this.keys.popularShard(i), depth)));
+    if (this.cacheMs === 0) return read;
+    // With a cache, a failed read (a Redis Cluster failover) serves the last good one, however old.
+    const previous = c?.depth !== undefined && c.depth >= depth ? c : undefined;
+    const shards = previous ? read.catch(() => previous.shards) : read;
+    const entry = { at: Date.now(), depth, shards };
+    this.cached = entry;
+    read.catch(() => {
+      if (this.cached === entry) this.cached = previous;
+    });
+    return shards;
+  }
+
+  private async readShard(key: string, depth: number): Promise<ShardRows> {
+    let res: Array<[Error | null, unknown]> | null;
+    try {
+      res = await this.redis.multi().zscore(key, EPOCH_MEMBER).zrevrange(key, 0, depth, 'WITHSCORES').exec();
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+    const epochScore = res?.[0]?.[1] as string | null | undefined;
+    if (epochScore === null || epochScore === undefined) return { epoch0: 0, rows: [] };
+    const flat = (res?.[1]?.[1] as string[] | undefined) ?? [];
+    const rows: Array<readonly [string, number]> = [];
+    for (let i = 0; i < flat.length; i += 2) if (flat[i] !== EPOCH_MEMBER) rows.push([flat[i]!, parseStoredScore(flat[i + 1])]);
+    return { epoch0: -parseStoredScore(epochScore), rows };
   }
 
   async clear(): Promise<void> {
     try {
-      await this.redis.del(this.keys.popular());
+      this.cached = undefined;
+      await Promise.all(Array.from({ length: this.shards }, (_, i) => this.redis.del(this.keys.popularShard(i))));
     } catch (e) {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
   }
+}
+
+/** The shard an item's count lives in (FNV-1a of its id): fixed for a given shard count. */
+export function popularityShard(itemId: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < itemId.length; i++) h = Math.imul(h ^ itemId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
 }
 
 /**

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The production-shape project (issue 14): starts the cluster stack (three KRaft brokers, Redis
+# Cluster of three primaries + three replicas, in .stack-cluster/, beside the single-node stack),
+# runs test/cluster, prints its invariant summary line, and stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+started=0
+if ! node infra/stack/stack.mjs status --cluster | grep -q 'kafka-1: running'; then started=1; fi
+npm run stack:up -- --cluster
+set +e
+npx vitest run --project cluster 2>&1 | tee .ci/out/cluster.log
+status=${PIPESTATUS[0]}
+set -e
+grep -h 'cluster summary:' .ci/out/cluster.log || echo 'cluster summary: (not printed; see .ci/out/cluster.log)'
+if [ "$started" = 1 ]; then node infra/stack/stack.mjs down --cluster; fi
+exit "$status"
