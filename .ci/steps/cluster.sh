@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 started=0
 if ! node infra/stack/stack.mjs status --cluster | grep -q 'kafka-1: running'; then started=1; fi
+mkdir -p .ci/out
 npm run stack:up -- --cluster
 set +e
 npx vitest run --project cluster 2>&1 | tee .ci/out/cluster.log

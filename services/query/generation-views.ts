@@ -1,4 +1,5 @@
 import type { Config } from '../core/config.js';
+import { isInterestStreamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys } from '../core/names.js';
 import type { PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
@@ -32,6 +33,7 @@ export interface GenerationViews {
  */
 export class ActiveGenerationViews implements GenerationViews {
   private readonly views = new Map<string, Promise<GenerationView>>();
+  private lastPointer: string | null | undefined;
 
   constructor(
     private readonly active: () => Promise<string | null>,
@@ -40,7 +42,7 @@ export class ActiveGenerationViews implements GenerationViews {
   ) {}
 
   async current(): Promise<GenerationView> {
-    const name = (await this.active()) ?? this.fallback;
+    const name = (await this.pointer()) ?? this.fallback;
     let view = this.views.get(name);
     if (view === undefined) {
       view = this.make(name);
@@ -48,6 +50,20 @@ export class ActiveGenerationViews implements GenerationViews {
       view.catch(() => this.views.delete(name));
     }
     return view;
+  }
+
+  /**
+   * The pointer; while Redis cannot answer for its slot (a Redis Cluster failover: seconds), the last
+   * one read, so every request does not fail with it. Activation is seen once Redis answers again.
+   */
+  private async pointer(): Promise<string | null> {
+    try {
+      this.lastPointer = await this.active();
+      return this.lastPointer;
+    } catch (e) {
+      if (this.lastPointer === undefined || !isInterestStreamError(e) || !e.retryable) throw e;
+      return this.lastPointer;
+    }
   }
 }
 
