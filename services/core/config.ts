@@ -107,6 +107,11 @@ export interface Config {
    * shard resumes on another instance this long after the last renewal. Default 30000.
    */
   readonly snapshotLeaseMs: number;
+  /**
+   * OTEL_EXPORTER_OTLP_ENDPOINT: base URL of an OTLP/HTTP collector (spans go to `<url>/v1/traces`,
+   * JSON). Unset (the default) turns tracing off: no SDK is loaded and no `traceparent` header is added.
+   */
+  readonly otlpEndpoint: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -234,9 +239,17 @@ export function loadConfig(env: Env = process.env): Config {
     snapshotLatenessMs: Math.min(r.int('SNAPSHOT_LATENESS_MS', 60_000, 0), snapshotIntervalMs - 1),
     dirtyShards: r.int('DIRTY_SHARDS', 16, 1, 4096),
     snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
+    otlpEndpoint: otlpEndpoint(r),
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);
   }
   return Object.freeze(config);
+}
+
+function otlpEndpoint(r: Reader): string | undefined {
+  const raw = r.str('OTEL_EXPORTER_OTLP_ENDPOINT', '');
+  if (raw === '') return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(raw)) r.problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(raw)}: must be an http:// or https:// URL`);
+  return raw.replace(/\/+$/, '');
 }

@@ -10,6 +10,7 @@ import { registerV1Routes } from './http-routes.js';
 import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import { registerUi, type UiDeps } from './ui.js';
+import { registerRequestSpans } from './tracing.js';
 import type { QueryUseCases } from './use-cases.js';
 import type { Limits } from './validation.js';
 
@@ -71,6 +72,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   const loggerInstance = deps.logger.child({ component: 'http' }) as FastifyBaseLogger;
   const app: FastifyInstance = Fastify({ loggerInstance, disableRequestLogging: true, return503OnClosing: true });
   instrument(app, deps.metrics);
+  registerRequestSpans(app);
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/v1/')) return;
     try {

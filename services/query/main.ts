@@ -15,6 +15,7 @@ import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { OpsSummarySource } from './ops-summary.js';
+import { traceRedisCommands, tracedVectorStore } from './tracing.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
 import { QueryUseCases } from './use-cases.js';
@@ -30,7 +31,8 @@ export interface RunningQueryService {
 export async function startQueryService(config: Config, logger: Logger): Promise<RunningQueryService> {
   const log = logger.child({ component: 'query' });
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
-  const vectors = createVectorStore(config, log);
+  traceRedisCommands(redis);
+  const vectors = tracedVectorStore(createVectorStore(config, log));
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: log });
   const publisher = new InteractionPublisher({ kafka, topic: config.interactionsTopic, schemaRegistryId: config.schemaRegistryId, logger: log });
   const admin = kafka.admin();
