@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { kafkaStartupError } from '../adapters/kafka/kafka-client.js';
 import { loadConfig, type Config } from '../core/config.js';
+import { startTracing } from '../core/tracing.js';
 import { isInterestStreamError } from '../core/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
 import { startQueryService } from '../query/main.js';
@@ -160,7 +161,11 @@ class Shutdown {
   private signal: string | undefined;
   private graceMs = 10_000;
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly logger: Logger,
+    /** Runs after the service closed (flushes spans). */
+    private readonly afterClose: () => Promise<void>,
+  ) {
     process.on('SIGTERM', () => this.onSignal('SIGTERM'));
     process.on('SIGINT', () => this.onSignal('SIGINT'));
   }
@@ -185,7 +190,7 @@ class Shutdown {
   }
 
   private stop(): void {
-    this.close!().then(
+    this.close!().then(this.afterClose).then(
       () => process.exit(0),
       (e: Error) => {
         this.logger.error({ err: e.message }, 'error during shutdown');
@@ -219,9 +224,12 @@ async function main(argv: string[]): Promise<void> {
   const logOptions = { level: config.logLevel, name: `interest-stream ${name}` };
   const logger = name === 'demo' ? createRootLogger(logOptions, pino.destination({ dest: demoLogFile(config), mkdir: true, sync: true })) : createRootLogger(logOptions);
   await assertStackReachable(stackNeeds(name, args), config);
-  const shutdown = SERVICES.has(name) ? new Shutdown(logger) : undefined;
+  const stopTracing = await startTracing(config.otlpEndpoint, `interest-stream-${name.replace(' ', '-')}`);
+  const shutdown = SERVICES.has(name) ? new Shutdown(logger, stopTracing) : undefined;
   const result = await commands[name]!(args, config, logger, shutdown!);
-  if (result !== 'serve') process.exit(result);
+  if (result === 'serve') return;
+  await stopTracing();
+  process.exit(result);
 }
 
 main(process.argv.slice(2)).catch((caught: unknown) => {

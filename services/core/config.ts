@@ -227,6 +227,11 @@ export interface Config {
   readonly popularShards: number;
   /** POPULAR_CACHE_MS: how long the query process reuses the merged popularity shards it read. Default 1000. */
   readonly popularCacheMs: number;
+  /**
+   * OTEL_EXPORTER_OTLP_ENDPOINT: base URL of an OTLP/HTTP collector (spans go to `<url>/v1/traces`,
+   * JSON). Unset (the default) turns tracing off: no SDK is loaded and no `traceparent` header is added.
+   */
+  readonly otlpEndpoint: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -466,9 +471,17 @@ export function loadConfig(env: Env = process.env): Config {
     ...kafkaSecurity,
     popularShards: r.int('POPULAR_SHARDS', 8, 1, 1024),
     popularCacheMs: r.int('POPULAR_CACHE_MS', 1000, 0, 600_000),
+    otlpEndpoint: otlpEndpoint(r),
   };
   if (r.problems.length > 0) {
     throw new InterestStreamError('CONFIG_INVALID', `invalid configuration:\n  - ${r.problems.join('\n  - ')}`);
   }
   return Object.freeze(config);
+}
+
+function otlpEndpoint(r: Reader): string | undefined {
+  const raw = r.str('OTEL_EXPORTER_OTLP_ENDPOINT', '');
+  if (raw === '') return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(raw)) r.problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(raw)}: must be an http:// or https:// URL`);
+  return raw.replace(/\/+$/, '');
 }

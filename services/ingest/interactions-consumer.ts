@@ -1,3 +1,4 @@
+import { SpanKind, type SpanOptions } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
@@ -10,6 +11,7 @@ import type { IngestMetrics } from './metrics.js';
 import { PartitionOwnership } from './partition-ownership.js';
 import { ParkingLot } from './parked-events.js';
 import { murmur2Partition } from '../adapters/kafka/murmur2.js';
+import { inSpan, linksFromHeaders } from '../core/tracing.js';
 
 /**
  * How long the broker may hold an empty fetch. Data is returned as soon as it arrives whatever this
@@ -145,8 +147,19 @@ export class InteractionsConsumer {
   }
 
   private async handle(payload: EachBatchPayload, processor: BatchProcessor, writer: DurableWriter): Promise<void> {
-    const { batch, isStale, resolveOffset, heartbeat } = payload;
+    const { batch, isStale } = payload;
     if (batch.messages.length === 0 || isStale()) return;
+    // One span per batch, linked to the producer spans whose traceparent the records carry.
+    const options = (): SpanOptions => ({
+      kind: SpanKind.CONSUMER,
+      links: linksFromHeaders(batch.messages),
+      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': batch.topic, 'messaging.destination.partition.id': String(batch.partition), 'messaging.batch.message_count': batch.messages.length },
+    });
+    await inSpan('interactions fold batch', options, () => this.fold(payload, processor, writer));
+  }
+
+  private async fold(payload: EachBatchPayload, processor: BatchProcessor, writer: DurableWriter): Promise<void> {
+    const { batch, resolveOffset, heartbeat } = payload;
     this.deps.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
     const records: RawRecord[] = batch.messages.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers }));
     this.countMisrouted(records, batch.partition);

@@ -19,6 +19,7 @@ import { knowAllMethods, rejectOtherMethods } from './method-not-allowed.js';
 import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import { registerUi, type UiDeps } from './ui.js';
+import { registerRequestSpans } from './tracing.js';
 import type { QueryUseCases } from './use-cases.js';
 import type { Limits } from './validation.js';
 
@@ -107,6 +108,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   knowAllMethods(app);
   instrument(app, deps.metrics);
   const callers = new WeakMap<FastifyRequest, Caller>();
+  registerRequestSpans(app);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     const access = req.routeOptions.config as RouteAccess;

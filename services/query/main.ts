@@ -18,6 +18,7 @@ import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { OpsSummarySource } from './ops-summary.js';
+import { traceRedisCommands, tracedVectorStore } from './tracing.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
 import { QueryUseCases, qualityDeps } from './use-cases.js';
@@ -51,7 +52,8 @@ export interface RunningQueryService {
 export async function startQueryService(config: Config, logger: Logger): Promise<RunningQueryService> {
   const log = logger.child({ component: 'query' });
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
-  const vectors = createVectorStore(config, log);
+  traceRedisCommands(redis);
+  const vectors = tracedVectorStore(createVectorStore(config, log));
   const kafka = kafkaForConfig(config, log);
   const publisher = new InteractionPublisher({
     kafka,

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { SpanKind } from '@opentelemetry/api';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { InteractionEvent } from '../../domain/types.js';
 import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import { checkInteraction, interactionCodec } from '../../core/events.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import { inSpan, traceHeaders } from '../../core/tracing.js';
 import { producerConfig } from './kafka-client.js';
 
 /** What a caller publishes: eventId, occurredAt and weight are filled in when absent. */
@@ -75,12 +77,17 @@ export class InteractionPublisher {
     const complete = events.map((e) => this.complete(e));
     if (complete.length === 0) return complete;
     const codec = interactionCodec();
-    const messages = complete.map((e) => ({ key: e.userId, value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }) }));
-    try {
-      await this.bounded(this.producer.send({ topic: this.opts.topic, messages }));
-    } catch (e) {
-      throw toInterestStreamError(e, 'BROKER_UNAVAILABLE');
-    }
+    const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': this.opts.topic, 'messaging.batch.message_count': complete.length };
+    await inSpan('interactions publish', () => ({ kind: SpanKind.PRODUCER, attributes }), async () => {
+      // With tracing on, every record carries this span's traceparent: ingest links its batch to it.
+      const headers = traceHeaders();
+      const messages = complete.map((e) => ({ key: e.userId, value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }), ...(headers ? { headers } : {}) }));
+      try {
+        await this.bounded(this.producer.send({ topic: this.opts.topic, messages }));
+      } catch (e) {
+        throw toInterestStreamError(e, 'BROKER_UNAVAILABLE');
+      }
+    });
     this.logger.debug({ count: complete.length }, 'published interactions');
     return complete;
   }
