@@ -3,7 +3,8 @@ import { invalidField, parseStrategy, type Strategy } from './validation.js';
 
 /** `strategy`: absent means "let the user's A/B bucket decide" (undefined); otherwise as parseStrategy. */
 export function parseStrategyChoice(value: string | undefined): Strategy | undefined {
-  return value === undefined || value === '' ? undefined : parseStrategy(value);
+  // Absent: the user's A/B bucket decides. Present but empty is a 400 like any unknown strategy.
+  return value === undefined ? undefined : parseStrategy(value);
 }
 
 /** `diversity`: a number from 0 (default: order by score) to 1 (only avoid similar items). */
