@@ -50,7 +50,8 @@ export async function startTracing(endpoint: string | undefined, serviceName: st
  * Runs `fn` inside a new active span (ended when `fn` settles, marked as an error when it throws).
  * `options` is only evaluated when tracing is on, so callers may compute links there.
  */
-export async function inSpan<T>(name: string, options: () => SpanOptions, fn: (span: Span | undefined) => Promise<T>): Promise<T> {
+export function inSpan<T>(name: string, options: () => SpanOptions, fn: (span: Span | undefined) => Promise<T>): Promise<T> {
+  // Not an async function: off, the wrapped call's own promise is returned, with no extra tick.
   if (!enabled) return fn(undefined);
   return tracer().startActiveSpan(name, options(), async (span) => {
     try {
