@@ -21,6 +21,11 @@ export function decayedScore(stored: number, epoch0: number, now: number, halfLi
   if (!(stored > 0)) return 0;
   const exponent = (epoch0 - now) / halfLifeMs;
   if (Number.isNaN(exponent)) return 0;
+  // Exact where the factor is a normal double; in log space beyond, where it would over- or underflow.
+  if (Math.abs(exponent) < 1000) {
+    const direct = Math.min(stored, Number.MAX_VALUE) * 2 ** exponent;
+    if (Number.isFinite(direct) && direct > 0) return direct;
+  }
   const log2 = Math.log2(Math.min(stored, Number.MAX_VALUE)) + exponent;
   if (log2 >= 1024) return Number.MAX_VALUE;
   return Math.min(2 ** log2, Number.MAX_VALUE);

@@ -137,14 +137,19 @@ export class RedisPopularityStore implements PopularityStore {
     // Fetch enough from every shard that `limit` remain after dropping excluded ids.
     const shards = await this.readShards(limit + excluded.size);
     const merged = new Map<string, number>();
+    const newestEpoch = Math.max(...shards.filter((sh) => sh.rows.length > 0).map((sh) => sh.epoch0));
     for (const { epoch0, rows } of shards) {
+      // A write to this shard as recent as the newest shard's would have rescaled it (the script)
+      // and forgotten what had decayed below FORGET_BELOW: a shard no recent view reached forgets here.
+      const stale = (newestEpoch - epoch0) / this.halfLifeMs > this.rescaleExponent;
       // An item lives in one shard; after POPULAR_SHARDS changed, its old count adds to its new one.
       for (const [member, raw] of rows) {
-        if (!excluded.has(member)) merged.set(member, Math.min(Number.MAX_VALUE, (merged.get(member) ?? 0) + decayedScore(raw, epoch0, now, this.halfLifeMs)));
+        if (excluded.has(member)) continue;
+        if (stale && decayedScore(raw, epoch0, newestEpoch, this.halfLifeMs) < FORGET_BELOW) continue;
+        merged.set(member, Math.min(Number.MAX_VALUE, (merged.get(member) ?? 0) + decayedScore(raw, epoch0, now, this.halfLifeMs)));
       }
     }
-    // A shard no recent view reached is not rescaled; what decayed below FORGET_BELOW is forgotten here too.
-    const ranked = [...merged].filter(([, score]) => score >= FORGET_BELOW).map(([member, score]) => ({ itemId: itemOf(member), score }));
+    const ranked = [...merged].map(([member, score]) => ({ itemId: itemOf(member), score }));
     return rankByScore(ranked).slice(0, limit);
   }
 
