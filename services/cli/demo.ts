@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -82,7 +83,7 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
       for (let i = 0; i < batch.length; i += 1000) await publisher.publish(batch.slice(i, i + 1000));
       await waitForCatchUp(admin, consumerGroupId(config.consumerGroup, config.generation), config.interactionsTopic);
       await waitForCatchUp(admin, historyFoldGroupId(config.consumerGroup, config.generation), config.historyTopic);
-      const auth: Record<string, string> = config.apiKeys[0] ? { authorization: `Bearer ${config.apiKeys[0]}` } : {};
+      const auth: Record<string, string> = config.apiKeys.length > 0 ? { authorization: `Bearer ${DEMO_KEY}` } : {};
       const views = await Promise.all(watched.map((u) => viewOf(api, auth, u, catalogue)));
       say(formatPhase({ phase, phases: sizes.phases, events: batch.length, ms: Date.now() - started, users: views }));
       opts.onPhase?.(phase, views);
@@ -95,6 +96,10 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
   if (!opts.serve) await stopAll();
   return stopAll;
 }
+
+/** The demo's own read key (random per process), for the recommendations it prints. */
+const DEMO_KEY_ID = 'interest-stream-demo';
+const DEMO_KEY = randomBytes(24).toString('hex');
 
 /** The demo namespace on top of the user's settings (brokers, Redis, vector store stay theirs). */
 function demoConfig(base: Config, ns: string, windowMs: number): Config {
@@ -115,8 +120,9 @@ function demoConfig(base: Config, ns: string, windowMs: number): Config {
     EMBEDDED_STORE_DIR: path.join(base.embeddedStoreDir, '..', ns),
     QUERY_HTTP_PORT: String(base.queryHttpPort),
     QUERY_GRPC_PORT: String(base.queryGrpcPort),
-    // The user's API keys protect the demo's query service (and its /ui page's data) too.
-    ...(base.apiKeys.length > 0 ? { API_KEYS: base.apiKeys.join(',') } : {}),
+    // The user's API keys protect the demo's query service (and its /ui page's data) too; the demo
+    // holds only their digests, so it reads its own answers with a read key of its own.
+    ...(base.apiKeys.length > 0 ? { API_KEYS: [...base.apiKeys.map((k) => `${k.id}:${k.scope}:sha256:${k.digest}`), `${DEMO_KEY_ID}:read:${DEMO_KEY}`].join(',') } : {}),
     METRICS_PORT: '0',
     LOG_LEVEL: base.logLevel,
   });

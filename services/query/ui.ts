@@ -4,6 +4,7 @@
  * API key guard applies to them like to any client. Files are served from a list made at start-up,
  * so no request path ever reaches the file system.
  */
+import type { RouteAccess } from './http.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,8 +57,10 @@ type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<
 export function registerUi(app: FastifyInstance, deps: UiDeps): void {
   const dir = deps.dir ?? findUiDir();
   const files = dir ? listFiles(dir) : new Map<string, string>();
-  app.get('/ui', async (_req, reply) => reply.redirect('/ui/'));
-  app.get('/ui/*', async (req: Req, reply) => {
+  // The page's files hold no data: public, like /openapi.json. Its data comes from the key-protected reads below.
+  const open = { config: { public: true } satisfies RouteAccess };
+  app.get('/ui', open, async (_req, reply) => reply.redirect('/ui/'));
+  app.get('/ui/*', open, async (req: Req, reply) => {
     const name = req.params['*'] || 'index.html';
     const file = files.get(name);
     if (file === undefined) {
