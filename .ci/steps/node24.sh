@@ -33,4 +33,4 @@ await import("@lancedb/lancedb");
 console.log(`node24: usearch (an index of ${index.size()}) and lancedb load`);
 '
 mkdir -p .ci/out
-node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json=.ci/out/results-node24.json
+node node_modules/vitest/vitest.mjs run --project unit --project integration --project contracts --reporter=default --reporter=json --outputFile.json=.ci/out/results-node24.json
