@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: its side effect on process warnings must precede everything that may set a timer.
+import '../core/process-warnings.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
