@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .ci/out
 set +e
-npx vitest run --config test/chaos/vitest.config.ts > .ci/out/chaos.log 2>&1
+npx vitest run --config test/chaos/vitest.config.ts --reporter=default --reporter=json --outputFile.json=.ci/out/results-chaos.json > .ci/out/chaos.log 2>&1
 status=$?
 set -e
 sed 's/\x1b\[[0-9;]*m//g' .ci/out/chaos.log | grep -o 'chaos: events=.*' || echo "chaos: no summary line (see .ci/out/chaos.log)"

@@ -9,7 +9,7 @@ if ! node infra/stack/stack.mjs status --cluster | grep -q 'kafka-1: running'; t
 mkdir -p .ci/out
 npm run stack:up -- --cluster
 set +e
-npx vitest run --project cluster 2>&1 | tee .ci/out/cluster.log
+npx vitest run --project cluster --reporter=default --reporter=json --outputFile.json=.ci/out/results-cluster.json 2>&1 | tee .ci/out/cluster.log
 status=${PIPESTATUS[0]}
 set -e
 grep -h 'cluster summary:' .ci/out/cluster.log || echo 'cluster summary: (not printed; see .ci/out/cluster.log)'

@@ -1,5 +1,5 @@
 /**
- * Imported first by the CLI entry point, for its side effect on this process.
+ * Imported first by every entry point (the CLI, the query service, the snapshotter), for its side effect on this process.
  *
  * kafkajs 2.2.4's request queue calls `setTimeout(check, throttledUntil - Date.now())` with
  * `throttledUntil = -1` when nothing is throttled: a negative delay. Node clamps it to 1 ms on every

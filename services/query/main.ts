@@ -2,6 +2,8 @@
  * Composition root of the query service: connects Redis, the vector store and the Kafka producer,
  * wires the use cases into HTTP and gRPC, and shuts down in order — not-ready first, drain, close.
  */
+// First: its side effect on process warnings must precede everything that may set a timer.
+import '../core/process-warnings.js';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';

@@ -1,3 +1,5 @@
+// First: its side effect on process warnings must precede everything that may set a timer.
+import '../core/process-warnings.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
