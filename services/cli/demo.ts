@@ -88,7 +88,7 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
       say(formatPhase({ phase, phases: sizes.phases, events: batch.length, ms: Date.now() - started, users: views }));
       opts.onPhase?.(phase, views);
     }
-    say(examples(api, query.grpcPort, watched[0]!.userId));
+    say(examples(api, query.grpcPort, watched[0]!.userId, config.apiKeys.length > 0));
   } catch (e) {
     await stopAll();
     throw e;
@@ -195,18 +195,26 @@ async function viewOf(api: string, headers: Record<string, string>, user: Activi
   return { userId: user.userId, from: user.startCategory, to: user.endCategory, categories: catalogue.categories, results };
 }
 
-function examples(api: string, grpcPort: number, userId: string): string {
+/**
+ * The commands the demo prints to try the running service. With API keys on (`API_KEYS`), every
+ * protected call carries the key: the demo knows only the keys' digests, so it names a variable the
+ * user sets to one of their read keys. `/openapi.json` and `/ui/` are public.
+ */
+export function examples(api: string, grpcPort: number, userId: string, keysRequired: boolean): string {
+  const auth = keysRequired ? ` -H "Authorization: Bearer $API_KEY"` : '';
+  const grpcAuth = keysRequired ? ` -H "authorization: Bearer $API_KEY"` : '';
   return [
     '',
     `Watch the users move: open ${api}/ui/ and enter ${userId} (an operator panel is on the same page).`,
     '',
     `The query service is running (HTTP ${api}, gRPC 127.0.0.1:${grpcPort}). Try:`,
-    `  curl '${api}/v1/users/${userId}/recommendations?limit=5&strategy=ema'`,
-    `  curl '${api}/v1/users/${userId}/recommendations?limit=5&filter=year>=2000'`,
-    `  curl '${api}/v1/users/${userId}/interest'`,
-    `  curl '${api}/v1/items/item-000001/similar?limit=5'`,
+    ...(keysRequired ? ['  export API_KEY=...   # API keys are on: one of your read keys'] : []),
+    `  curl${auth} '${api}/v1/users/${userId}/recommendations?limit=5&strategy=ema'`,
+    `  curl${auth} '${api}/v1/users/${userId}/recommendations?limit=5&filter=year>=2000'`,
+    `  curl${auth} '${api}/v1/users/${userId}/interest'`,
+    `  curl${auth} '${api}/v1/items/item-000001/similar?limit=5'`,
     `  curl '${api}/openapi.json'`,
-    `  grpcurl -plaintext -import-path schemas/proto -proto recommendations.proto \\`,
+    `  grpcurl -plaintext${grpcAuth} -import-path schemas/proto -proto recommendations.proto \\`,
     `    -d '{"user_id":"${userId}","limit":5}' 127.0.0.1:${grpcPort} interest_stream.v1.Recommendations/Recommend`,
   ].join('\n');
 }
