@@ -5,6 +5,7 @@ import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { consumerLag } from '../adapters/kafka/consumer-lag.js';
 import { startIngest, type IngestOptions } from '../ingest/ingest-service.js';
 import { createProgress } from './progress.js';
+import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
 
 /**
  * Runs ingest for a generation and, while it catches up with the topic (a replay, or a backlog),
@@ -20,15 +21,30 @@ export async function runIngest(config: Config, logger: Logger, opts: IngestOpti
   };
 }
 
+/** The group's lag at start, from a fresh admin client; 0 (no progress shown) when Kafka cannot say. */
+async function initialLag(config: Config, logger: Logger, groupId: string): Promise<number> {
+  const read = async () => {
+    const admin = kafkaForConfig(config, logger).admin();
+    await admin.connect();
+    try {
+      return (await consumerLag(admin, groupId, config.interactionsTopic)).total;
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  };
+  // Progress is a convenience: a broker lost just now must not stop an ingest that already runs.
+  return retryOnBrokerLoss('reading the group lag', read, logger).catch((e: unknown) => {
+    logger.warn({ err: (e as Error).message }, 'cannot read the consumer group lag; no catch-up progress shown');
+    return 0;
+  });
+}
+
 async function watchCatchUp(config: Config, logger: Logger): Promise<() => Promise<void>> {
-  const admin = kafkaForConfig(config, logger).admin();
-  await admin.connect();
   const groupId = consumerGroupId(config.consumerGroup, config.generation);
-  const initial = (await consumerLag(admin, groupId, config.interactionsTopic)).total;
-  if (initial === 0) {
-    await admin.disconnect();
-    return async () => {};
-  }
+  const initial = await initialLag(config, logger, groupId);
+  if (initial === 0) return async () => {};
+  const admin = kafkaForConfig(config, logger).admin();
+  await admin.connect().catch(() => {});
   const progress = createProgress({ label: `generation ${config.generation} catching up`, total: initial, logger });
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;

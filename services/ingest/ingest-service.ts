@@ -31,6 +31,7 @@ import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics
 import { StateTrust } from './state-trust.js';
 import { IngestOpsStats } from './ops-stats.js';
 import type { UserState } from '../domain/types.js';
+import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
 
 export interface IngestHandle {
   readonly metrics: IngestMetrics;
@@ -60,7 +61,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       interactionCodec().registerWriterSchema(loadSchema('InteractionEvent'), config.schemaRegistryId);
     }
     const kafka = kafkaForConfig(config, logger);
-    const maxMessageBytes = await prepareTopics(kafka, config);
+    const maxMessageBytes = await retryOnBrokerLoss('preparing the topics', () => prepareTopics(kafka, config), log);
     const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
     closers.push(() => redis.quit());
     await connectRedis(redis, config.redisUrl);

@@ -12,6 +12,7 @@ import { PartitionOwnership } from './partition-ownership.js';
 import { ParkingLot } from './parked-events.js';
 import { murmur2Partition } from '../adapters/kafka/murmur2.js';
 import { inSpan, linksFromHeaders } from '../core/tracing.js';
+import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
 
 /**
  * How long the broker may hold an empty fetch. Data is returned as soon as it arrives whatever this
@@ -98,8 +99,10 @@ export class InteractionsConsumer {
     consumer.on(consumer.events.GROUP_JOIN, () => this.parking.clear());
     if (this.parking.enabled) this.retryTimer = setInterval(() => void this.retryParked(processor, writer), PARK_POLL_MS);
     await consumer.connect();
-    this.partitions = await partitionCount(kafka, config.interactionsTopic);
-    await subscribeFrom(kafka, consumer, config, from);
+    // A broker lost while starting is waited out (each attempt opens a fresh admin, fresh metadata).
+    this.partitions = await retryOnBrokerLoss('reading the partition count', () => partitionCount(kafka, config.interactionsTopic), this.deps.logger);
+    await retryOnBrokerLoss('positioning a new group', () => positionNewGroup(kafka, config, from), this.deps.logger);
+    await consumer.subscribe({ topic: config.interactionsTopic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -215,24 +218,25 @@ export class InteractionsConsumer {
   }
 }
 
-/** A new consumer group starts at the earliest offset, or at the first offset at/after a time (replays). */
-async function subscribeFrom(kafka: Kafka, consumer: Consumer, config: Config, from: 'earliest' | Date): Promise<void> {
-  if (from !== 'earliest') {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const groupId = consumerGroupId(config.consumerGroup, config.generation);
-      const committed = await admin.fetchOffsets({ groupId, topics: [config.interactionsTopic] });
-      const fresh = committed.every((t) => t.partitions.every((p) => p.offset === '-1'));
-      if (fresh) {
-        const offsets = await admin.fetchTopicOffsetsByTimestamp(config.interactionsTopic, from.getTime());
-        await admin.setOffsets({ groupId, topic: config.interactionsTopic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
-      }
-    } finally {
-      await admin.disconnect();
+/**
+ * A new consumer group starts at the earliest offset (it subscribes from the beginning), or at the
+ * first offset at/after a time (replays), set here before it joins.
+ */
+async function positionNewGroup(kafka: Kafka, config: Config, from: 'earliest' | Date): Promise<void> {
+  if (from === 'earliest') return;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const groupId = consumerGroupId(config.consumerGroup, config.generation);
+    const committed = await admin.fetchOffsets({ groupId, topics: [config.interactionsTopic] });
+    const fresh = committed.every((t) => t.partitions.every((p) => p.offset === '-1'));
+    if (fresh) {
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(config.interactionsTopic, from.getTime());
+      await admin.setOffsets({ groupId, topic: config.interactionsTopic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
     }
+  } finally {
+    await admin.disconnect();
   }
-  await consumer.subscribe({ topic: config.interactionsTopic, fromBeginning: true });
 }
 
 async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
