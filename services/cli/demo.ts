@@ -9,6 +9,7 @@ import { consumerGroupId, dlqTopic, historyFoldGroupId } from '../core/names.js'
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { waitForCatchUp } from '../adapters/kafka/consumer-lag.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { deleteByPrefix } from '../adapters/redis/redis-keyspace.js';
 import { startIngest } from '../ingest/ingest-service.js';
 import { startQueryService } from '../query/main.js';
 import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
@@ -144,10 +145,9 @@ async function resetDemoState(config: Config, logger: Logger): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-  const redis = createRedisClient({ url: config.redisUrl, cluster: false, logger });
+  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
   await connectRedis(redis, config.redisUrl);
-  const keys = await redis.keys(`${config.redisPrefix}:*`);
-  if (keys.length > 0) await Promise.all(keys.map((k) => redis.del(k)));
+  await deleteByPrefix(redis, `${config.redisPrefix}:`);
   await redis.quit();
   if (config.vectorStore === 'embedded') await rm(config.embeddedStoreDir, { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@ import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { consumerLag } from '../adapters/kafka/consumer-lag.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry, type GenerationInfo } from '../adapters/redis/redis-generation-registry.js';
+import { deleteByPrefix } from '../adapters/redis/redis-keyspace.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore, type AliasingVectorStore } from '../adapters/vector-store/create-vector-store.js';
 
@@ -100,19 +101,4 @@ async function known(ctx: Ctx, name: string): Promise<GenerationInfo> {
   const info = await ctx.registry.get(name);
   if (info === undefined) throw new InterestStreamError('NOT_FOUND', `generation "${name}" is unknown (see: interest-stream generation list)`);
   return info;
-}
-
-/** SCAN + UNLINK of every key under a prefix, on each master of a cluster. */
-async function deleteByPrefix(redis: RedisClient, prefix: string): Promise<number> {
-  const nodes = 'nodes' in redis && typeof redis.nodes === 'function' ? redis.nodes('master') : [redis];
-  let deleted = 0;
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      for (const k of keys) deleted += await node.unlink(k);
-    } while (cursor !== '0');
-  }
-  return deleted;
 }

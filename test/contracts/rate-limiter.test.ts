@@ -1,19 +1,15 @@
-import { Redis } from 'ioredis';
-import { afterAll, inject } from 'vitest';
+import { afterAll } from 'vitest';
 import { silentLogger } from '../../services/core/logger.js';
 import { RedisRateLimiter } from '../../services/adapters/redis/redis-rate-limiter.js';
 import { TokenBucketLimiter } from '../../services/query/access.js';
 import { unique } from '../support/names.js';
 import { describeRateLimiterContract } from './rate-limiter.contract.js';
+import { cleanUp, testRedis } from '../support/test-redis.js';
 
-const redis = new Redis(inject('redisUrl'));
+const redis = testRedis();
 const prefix = unique('rl');
 
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+afterAll(() => cleanUp(redis, prefix));
 
 describeRateLimiterContract('in-process token buckets (the fake)', () => new TokenBucketLimiter());
 describeRateLimiterContract('Redis token buckets', () => new RedisRateLimiter(redis, prefix, silentLogger()));

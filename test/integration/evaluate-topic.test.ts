@@ -11,6 +11,7 @@ import { silentLogger } from '../../services/core/logger.js';
 import { createActivity } from '../../services/workload/activity.js';
 import { createCatalogue } from '../../services/workload/catalogue.js';
 import { unique } from '../support/names.js';
+import { redisEnv } from '../support/test-redis.js';
 
 describe('interest-stream evaluate --topic', () => {
   let dir: string;
@@ -20,7 +21,7 @@ describe('interest-stream evaluate --topic', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'evaluate-topic-'));
-    config = loadConfig({ ...process.env, INTERACTIONS_TOPIC: unique('evaluate'), TOPIC_PARTITIONS: '3', KAFKA_BROKERS: inject('kafkaBrokers'), REDIS_URL: inject('redisUrl') });
+    config = loadConfig({ ...process.env, INTERACTIONS_TOPIC: unique('evaluate'), TOPIC_PARTITIONS: '3', KAFKA_BROKERS: inject('kafkaBrokers'), ...redisEnv() });
     await writeWorkload(dir, catalogue, activity, silentLogger());
     const publisher = await openInteractionPublisher(config, silentLogger());
     try {

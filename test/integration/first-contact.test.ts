@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { unique } from '../support/names.js';
 import { run } from '../support/processes.js';
+import { redisEnv } from '../support/test-redis.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CLI = ['--import', 'tsx', path.join(ROOT, 'services/cli/main.ts')];
@@ -26,7 +27,7 @@ describe('first contact', () => {
 
   it('a command that needs a stack that is not there says in one line how to start it', async () => {
     const port = await deadPort();
-    const noKafka = await run(process.execPath, [...CLI, 'query'], { cwd: ROOT, env: { KAFKA_BROKERS: `127.0.0.1:${port}`, REDIS_URL: inject('redisUrl') } });
+    const noKafka = await run(process.execPath, [...CLI, 'query'], { cwd: ROOT, env: { KAFKA_BROKERS: `127.0.0.1:${port}`, ...redisEnv() } });
     expect(noKafka.code).toBe(1);
     expect(noKafka.stderr).toBe(`error BROKER_UNAVAILABLE: no Kafka broker answers at 127.0.0.1:${port}: start the local stack with \`npm run stack:up\`, or point KAFKA_BROKERS at yours\n`);
     const noRedis = await run(process.execPath, [...CLI, 'user', 'show', 'u1'], { cwd: ROOT, env: { KAFKA_BROKERS: inject('kafkaBrokers'), REDIS_URL: `redis://127.0.0.1:${port}` } });
@@ -37,7 +38,7 @@ describe('first contact', () => {
   it('the demo’s terminal shows only its story, its logs go to the file it names, and it says what Ctrl-C leaves running', async () => {
     const env = {
       KAFKA_BROKERS: inject('kafkaBrokers'),
-      REDIS_URL: inject('redisUrl'),
+      ...redisEnv(),
       EMBEDDED_STORE_DIR: path.join(dir, 'vectors'),
       QUERY_HTTP_PORT: '0',
       QUERY_GRPC_PORT: '0',

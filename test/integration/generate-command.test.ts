@@ -14,6 +14,7 @@ import { createCatalogue } from '../../services/workload/catalogue.js';
 import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';
 import { vectorStoreEnv } from '../support/vector-store-env.js';
+import { redisEnv } from '../support/test-redis.js';
 
 describe('interest-stream generate --publish', () => {
   let dir: string;
@@ -28,7 +29,7 @@ describe('interest-stream generate --publish', () => {
       TOPIC_PARTITIONS: '3',
       ...vectorStoreEnv(unique('generate'), dir),
       KAFKA_BROKERS: inject('kafkaBrokers'),
-      REDIS_URL: inject('redisUrl'),
+      ...redisEnv(),
     });
     kafka = new Kafka({ clientId: 'generate-test', brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING });
   });

@@ -9,7 +9,6 @@ import { startQueryService } from '../../services/query/main.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { RedisGenerationRegistry } from '../../services/adapters/redis/redis-generation-registry.js';
 import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
 import { VectorStoreGenerations } from '../../services/adapters/vector-store/vector-store-generations.js';
@@ -18,6 +17,7 @@ import { unique } from '../support/names.js';
 import { OwnRedis } from '../support/own-redis.js';
 import { maxAbsDiff } from '../support/reference-fold.js';
 import { workload } from '../support/workload.js';
+import { testRedis } from '../support/test-redis.js';
 
 /** FLUSHALL on our own redis-server (persistence lost): the active generation must come back, never a cold start. */
 describe('generation registry survives a Redis flush', () => {
@@ -69,7 +69,7 @@ describe('generation registry survives a Redis flush', () => {
     const store = new EmbeddedVectorStore({ directory: dir, logger: silentLogger() });
     await store.start();
     onTestFinished(() => store.close());
-    const redis = new Redis(inject('redisUrl'));
+    const redis = testRedis();
     onTestFinished(() => void redis.quit());
     const root = unique('gen-mirror');
     const info = { name: 'g1', createdAt: 1, from: 'earliest', consumerGroup: 'c', redisPrefix: `${root}:g1`, usersCollection: 'users_g1', itemsCollection: 'items', alpha: 0.2, beta: 0.5 };
@@ -82,10 +82,11 @@ describe('generation registry survives a Redis flush', () => {
     expect(await mirror.active()).toBe('g1');
     expect([...(await mirror.all()).keys()]).toEqual(['g1']);
 
-    await redis.del(RedisKeys.generations(root), RedisKeys.activeGeneration(root));
+    // One DEL per key: on Redis Cluster the two keys live in different slots.
+    for (const key of [RedisKeys.generations(root), RedisKeys.activeGeneration(root)]) await redis.del(key);
     const mirrored = new RedisGenerationRegistry(redis, root, mirror);
     expect(await mirrored.active()).toBe('g1');
     expect(await mirrored.list()).toEqual([info]);
-    await redis.del(RedisKeys.generations(root), RedisKeys.activeGeneration(root));
+    for (const key of [RedisKeys.generations(root), RedisKeys.activeGeneration(root)]) await redis.del(key);
   });
 });

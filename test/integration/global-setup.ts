@@ -1,7 +1,10 @@
 import type { TestProject } from 'vitest/node';
-// The stack script is plain JavaScript so that it runs before anything is built.
+// The stack scripts are plain JavaScript so that they run before anything is built.
 // @ts-expect-error -- no type declarations for the .mjs stack script
-import { stackDown, stackUp, readStackEnv } from '../../infra/stack/stack.mjs';
+import { kafkaMetadataOk, stackDown, stackUp, readStackEnv, redisPing, waitFor } from '../../infra/stack/stack.mjs';
+// @ts-expect-error -- no type declarations for the .mjs stack script
+import { readClusterEnv } from '../../infra/stack/cluster.mjs';
+import { sharedRedisIsCluster } from '../support/test-redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,12 +17,18 @@ declare module 'vitest' {
  * Finds the real Kafka and Redis the integration tests run against: the environment first, then a
  * stack already started by `npm run stack:up`, else starts the stack (and stops it afterwards).
  * It never skips: without a broker the run fails with the reason.
+ *
+ * With REDIS_CLUSTER=true the suite runs against a Redis Cluster: REDIS_URL from the environment,
+ * else the cluster stack's (`npm run stack:up -- --cluster`, .stack-cluster/env), and Kafka from the
+ * single-node stack as usual. Which topology is used is printed.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let startedHere = false;
   let endpoints: { kafkaBrokers: string; redisUrl: string };
   const existing = readStackEnv() as Record<string, string> | undefined;
-  if (process.env.KAFKA_BROKERS && process.env.REDIS_URL) {
+  if (sharedRedisIsCluster()) {
+    endpoints = await clusterEndpoints(existing);
+  } else if (process.env.KAFKA_BROKERS && process.env.REDIS_URL) {
     endpoints = await stackUp();
   } else if (existing?.KAFKA_BROKERS && existing.REDIS_URL) {
     // Started earlier by `npm run stack:up` (or .ci/run): `up` reuses (or revives) it; leave it running.
@@ -28,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     endpoints = await stackUp();
     startedHere = true;
   }
+  console.log(`integration suite: Redis ${sharedRedisIsCluster() ? 'Cluster (REDIS_CLUSTER=true)' : 'single node'} at ${endpoints.redisUrl}, Kafka at ${endpoints.kafkaBrokers}`);
   project.provide('kafkaBrokers', endpoints.kafkaBrokers);
   project.provide('redisUrl', endpoints.redisUrl);
   process.env.KAFKA_BROKERS = endpoints.kafkaBrokers;
@@ -35,4 +45,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     if (startedHere) await stackDown();
   };
+}
+
+/**
+ * A REDIS_CLUSTER=true run: Kafka from KAFKA_BROKERS or the running single-node stack, Redis from
+ * REDIS_URL or the running cluster stack. Neither stack is started, nor its env file rewritten.
+ */
+async function clusterEndpoints(single: Record<string, string> | undefined): Promise<{ kafkaBrokers: string; redisUrl: string }> {
+  const kafkaBrokers = process.env.KAFKA_BROKERS ?? single?.KAFKA_BROKERS;
+  const redisUrl = process.env.REDIS_URL ?? (readClusterEnv() as Record<string, string> | undefined)?.REDIS_URL;
+  if (kafkaBrokers === undefined) throw new Error('REDIS_CLUSTER=true: set KAFKA_BROKERS, or start the single-node stack with `npm run stack:up`');
+  if (redisUrl === undefined) throw new Error('REDIS_CLUSTER=true: set REDIS_URL to a Redis Cluster node, or start the cluster stack with `npm run stack:up -- --cluster`');
+  const { hostname, port } = new URL(redisUrl);
+  await waitFor(`Kafka at ${kafkaBrokers}`, () => kafkaMetadataOk(kafkaBrokers.split(',')), 30_000);
+  await waitFor(`Redis Cluster at ${redisUrl}`, () => redisPing(hostname, Number(port || 6379)), 30_000);
+  return { kafkaBrokers, redisUrl };
 }

@@ -3,6 +3,7 @@ import type { UserState } from '../../services/domain/types.js';
 import { ingestSuite, type IngestHarness } from '../support/ingest-harness.js';
 import { maxAbsDiff, referenceFold, type RefEvent, type RefState } from '../support/reference-fold.js';
 import { workload } from '../support/workload.js';
+import { deleteKeys } from '../support/test-redis.js';
 
 function expectStatesMatch(actual: ReadonlyMap<string, UserState>, expected: ReadonlyMap<string, RefState>): void {
   const mismatches: string[] = [];
@@ -67,9 +68,7 @@ describe('ingest: Redis loses its data mid-run', () => {
     const half = Math.floor(w.events.length / 2);
     await publishAll(h, w.events.slice(0, half));
     await h.drained();
-    const keys = await h.redis.keys(`${h.config.redisPrefix}:*`);
-    expect(keys.length).toBeGreaterThan(0);
-    await h.redis.del(...keys);
+    expect(await deleteKeys(h.redis, `${h.config.redisPrefix}:*`)).toBeGreaterThan(0);
     await publishAll(h, w.events.slice(half));
     await h.drained();
     expectStatesMatch(await h.hotStates(w.userIds), referenceFold(w.events, w.items));

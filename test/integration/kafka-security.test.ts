@@ -5,12 +5,13 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaForConfig } from '../../services/adapters/kafka/kafka-client.js';
 import { loadConfig } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { SASL_PASSWORD, SASL_USER, SaslSslBroker } from '../support/sasl-ssl-broker.js';
 import { unique } from '../support/names.js';
+import { redisEnv } from '../support/test-redis.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -73,7 +74,7 @@ describe('Kafka over SASL_SSL', () => {
       env: {
         ...process.env,
         ...env({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_PASSWORD: 'wrong' }),
-        REDIS_URL: inject('redisUrl'),
+        ...redisEnv(),
         REDIS_PREFIX: unique('secure'),
         INTERACTIONS_TOPIC: unique('secure-interactions'),
         LOG_LEVEL: 'silent',

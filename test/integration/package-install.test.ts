@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';
 import { run, startService, type Service } from '../support/processes.js';
+import { redisEnv } from '../support/test-redis.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -51,7 +52,7 @@ describe('the npm package, installed into an empty folder', () => {
     const id = unique('pack');
     env = {
       KAFKA_BROKERS: inject('kafkaBrokers'),
-      REDIS_URL: inject('redisUrl'),
+      ...redisEnv(),
       INTERACTIONS_TOPIC: `${id}-interactions`,
       ITEMS_TOPIC: `${id}-items`,
       HISTORY_TOPIC: `${id}-history`,

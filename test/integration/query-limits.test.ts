@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka } from '../../services/adapters/kafka/kafka-client.js';
 import { createRootLogger, silentLogger } from '../../services/core/logger.js';
@@ -11,6 +10,7 @@ import { loadProtos } from '../../services/query/grpc-protos.js';
 import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';
 import { startFixture, type QueryFixture } from '../support/query-fixture.js';
+import { cleanUp, redisEnv, testRedis } from '../support/test-redis.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -49,7 +49,7 @@ describe('rate limits shared by query replicas through Redis', () => {
       const dir = await mkdtemp(path.join(tmpdir(), 'query-replica-'));
       dirs.push(dir);
       const { child, port } = await queryProcess({
-        REDIS_URL: inject('redisUrl'),
+        ...redisEnv(),
         KAFKA_BROKERS: inject('kafkaBrokers'),
         REDIS_PREFIX: prefix,
         INTERACTIONS_TOPIC: topic,
@@ -69,10 +69,7 @@ describe('rate limits shared by query replicas through Redis', () => {
   afterAll(async () => {
     await Promise.all(children.map(stop));
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-    const redis = new Redis(inject('redisUrl'));
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await cleanUp(testRedis(), prefix);
   });
 
   it('gives one client exactly 10 successes a minute across two processes, then 429 naming the limit', async () => {

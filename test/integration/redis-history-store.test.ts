@@ -1,9 +1,10 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { historyKey, RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
 import type { InterestSnapshot } from '../../services/query/ports.js';
 import { unique } from '../support/names.js';
+import { cleanUp, testRedis } from '../support/test-redis.js';
+import type { RedisClient } from '../../services/adapters/redis/redis-client.js';
 
 function snap(userId: string, window: number, x: number): InterestSnapshot {
   return {
@@ -19,20 +20,16 @@ function snap(userId: string, window: number, x: number): InterestSnapshot {
 }
 
 describe('RedisHistoryStore', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let keys: RedisKeys;
   let store: RedisHistoryStore;
 
   beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
+    redis = testRedis();
     keys = new RedisKeys(unique('hist'), 'g1');
     store = new RedisHistoryStore(redis, keys, 3);
   });
-  afterAll(async () => {
-    const found = await redis.keys(`${keys.prefix}:*`);
-    if (found.length > 0) await Promise.all(found.map((k) => redis.del(k)));
-    await redis.quit();
-  });
+  afterAll(() => cleanUp(redis, keys.prefix));
 
   it('returns the newest n snapshots oldest first, vectors bit-exact', async () => {
     await store.append(snap('u1', 1, 0.6));

@@ -1,15 +1,16 @@
 import calculateSlot from 'cluster-key-slot';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { EPOCH_MEMBER, RedisPopularityStore } from '../../services/adapters/redis/redis-popularity-store.js';
 import { unique } from '../support/names.js';
+import { deleteKeys, testRedis } from '../support/test-redis.js';
+import type { RedisClient } from '../../services/adapters/redis/redis-client.js';
 
 const HOUR = 3_600_000;
 const T0 = 1_700_000_000_000;
 
 describe('RedisPopularityStore', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefixes: string[] = [];
 
   function storeWithKeys(rescaleExponent?: number, more: { shards?: number; cacheMs?: number } = {}): { s: RedisPopularityStore; keys: RedisKeys } {
@@ -20,12 +21,11 @@ describe('RedisPopularityStore', () => {
   const store = (): RedisPopularityStore => storeWithKeys().s;
 
   beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
+    redis = testRedis();
   });
   afterAll(async () => {
     for (const p of prefixes) {
-      const found = await redis.keys(`${p}:*`);
-      if (found.length > 0) await Promise.all(found.map((k) => redis.del(k)));
+      await deleteKeys(redis, `${p}:*`);
     }
     await redis.quit();
   });

@@ -1,9 +1,10 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import type { UserState } from '../../services/domain/types.js';
 import { unique } from '../support/names.js';
+import { cleanUp, testRedis } from '../support/test-redis.js';
+import type { RedisClient } from '../../services/adapters/redis/redis-client.js';
 
 function state(userId: string, over: Partial<UserState> = {}): UserState {
   return {
@@ -23,20 +24,16 @@ function state(userId: string, over: Partial<UserState> = {}): UserState {
 }
 
 describe('RedisUserStateStore', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let keys: RedisKeys;
   let store: RedisUserStateStore;
 
   beforeAll(async () => {
-    redis = new Redis(inject('redisUrl'));
+    redis = testRedis();
     keys = new RedisKeys(unique('t'), 'g1');
     store = new RedisUserStateStore(redis, keys);
   });
-  afterAll(async () => {
-    const found = await redis.keys(`${keys.prefix}:*`);
-    if (found.length > 0) await Promise.all(found.map((k) => redis.del(k)));
-    await redis.quit();
-  });
+  afterAll(() => cleanUp(redis, keys.prefix));
 
   it('round-trips a state exactly, vector bit-identical, offsets beyond 2^53 intact', async () => {
     const s = state('u-1');

@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { emptyUserState } from '../../services/domain/fold.js';
 import type { UserState } from '../../services/domain/types.js';
@@ -8,10 +7,11 @@ import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-st
 import { frameRecord, recordFor, unframeRecords } from '../../services/snapshotter/records.js';
 import { SnapshotClaims } from '../../services/snapshotter/snapshot-claims.js';
 import { unique } from '../support/names.js';
+import { cleanUp, testRedis } from '../support/test-redis.js';
 
 /** The per-user claim protocol on a real Redis: what a second instance, or one resuming a crash, sees. */
 describe('snapshot claims', () => {
-  const redis = new Redis(inject('redisUrl'));
+  const redis = testRedis();
   const keys = new RedisKeys(unique('claims'), 'g1');
   const states = new RedisUserStateStore(redis, keys);
   const claims = new SnapshotClaims(redis, keys);
@@ -26,11 +26,7 @@ describe('snapshot claims', () => {
   }
 
   beforeAll(() => redis.ping());
-  afterAll(async () => {
-    const left = await redis.keys(`${keys.prefix}:*`);
-    if (left.length > 0) await redis.del(...left);
-    await redis.quit();
-  });
+  afterAll(() => cleanUp(redis, keys.prefix));
 
   it('lets only one instance claim a (user, window); the other sees it done until the next window', async () => {
     const s = await nextState('a', 10);

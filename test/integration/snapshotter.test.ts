@@ -17,6 +17,7 @@ import { startHistoryFold, startSnapshotter, type HistoryFoldHandle, type Snapsh
 import { eventually } from '../support/eventually.js';
 import { IngestHarness } from '../support/ingest-harness.js';
 import { unique } from '../support/names.js';
+import { deleteKeys } from '../support/test-redis.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const D = 8;
@@ -306,8 +307,7 @@ describe('two snapshotter processes, one SIGKILLed mid-run', () => {
       expect((await rebuilt.recent('u0', 20)).length).toBe(3);
     } finally {
       await fold.close();
-      const leftovers = await h.redis.keys(`${fresh.redisPrefix}:*`);
-      if (leftovers.length > 0) await Promise.all(leftovers.map((k) => h.redis.del(k)));
+      await deleteKeys(h.redis, `${fresh.redisPrefix}:*`);
     }
   });
 });

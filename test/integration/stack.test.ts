@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';
+import { testRedis } from '../support/test-redis.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -39,7 +39,7 @@ describe('the real stack', () => {
   });
 
   it('returns a float32 vector stored in Redis as raw bytes bit-identical', async () => {
-    const redis = new Redis(inject('redisUrl'));
+    const redis = testRedis();
     cleanups.push(() => redis.quit());
     const key = unique('stack-vec');
     cleanups.push(() => redis.del(key));

@@ -19,6 +19,7 @@ import { normalize } from '../../services/domain/vector.js';
 import { eventually } from './eventually.js';
 import { unique } from './names.js';
 import { vectorStoreEnv } from './vector-store-env.js';
+import { deleteKeys, redisEnv } from './test-redis.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -45,7 +46,7 @@ export class IngestHarness {
     this.dir = mkdtempSync(path.join(tmpdir(), 'is-test-'));
     this.env = {
       KAFKA_BROKERS: opts.kafkaBrokers,
-      REDIS_URL: opts.redisUrl,
+      ...redisEnv(opts.redisUrl),
       INTERACTIONS_TOPIC: `${id}-interactions`,
       ITEMS_TOPIC: `${id}-items`,
       HISTORY_TOPIC: `${id}-history`,
@@ -161,16 +162,6 @@ export class IngestHarness {
     for (const c of [this.config.itemsCollection, usersCollection(this.config.generation)]) await this.store.dropCollection(c).catch(() => {});
     await this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** Deletes the keys matching `pattern` on every primary (one node, or each of a Redis Cluster's). */
-export async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
-  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
-  for (const node of nodes) {
-    const keys = await node.keys(pattern);
-    // One DEL per key: on a cluster the keys of one node still span many slots.
-    await Promise.all(keys.map((k) => redis.del(k)));
   }
 }
 

@@ -6,7 +6,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../services/core/config.js';
 import { silentLogger, type Logger } from '../../services/core/logger.js';
 import { RedisKeys, usersCollection } from '../../services/core/names.js';
@@ -24,6 +23,8 @@ import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-s
 import { loadProtos } from '../../services/query/grpc-protos.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
 import { unique } from './names.js';
+import { cleanUp, redisEnv, testRedis } from './test-redis.js';
+import type { RedisClient } from '../../services/adapters/redis/redis-client.js';
 
 export const DIM = 4;
 export const GENERATION = 'g1';
@@ -60,7 +61,7 @@ export function bruteForce(items: readonly VectorPoint[], query: Float32Array, e
 export interface QueryFixture {
   readonly config: Config;
   readonly service: RunningQueryService;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: RedisKeys;
   readonly vectors: AliasingVectorStore;
   readonly users: RedisUserStateStore;
@@ -85,7 +86,7 @@ export async function startFixture(opts: { redisUrl: string; kafkaBrokers: strin
   const dir = await mkdtemp(join(tmpdir(), 'query-'));
   const prefix = unique('q');
   const config = loadConfig({
-    REDIS_URL: opts.redisUrl,
+    ...redisEnv(opts.redisUrl),
     KAFKA_BROKERS: opts.kafkaBrokers,
     REDIS_PREFIX: prefix,
     GENERATION,
@@ -110,7 +111,7 @@ export async function startFixture(opts: { redisUrl: string; kafkaBrokers: strin
   await vectors.upsert(config.itemsCollection, items);
   await vectors.ensureCollection(usersCollection(GENERATION), DIM);
 
-  const redis = new Redis(opts.redisUrl);
+  const redis = testRedis(opts.redisUrl);
   const keys = new RedisKeys(config.redisPrefix, GENERATION);
   const service = await startQueryService(config, logger);
   const protos = loadProtos();
@@ -144,9 +145,7 @@ export async function startFixture(opts: { redisUrl: string; kafkaBrokers: strin
     async close() {
       client.close();
       await service.close();
-      const found = await redis.keys(`${config.redisPrefix}:*`);
-      if (found.length > 0) await Promise.all(found.map((k) => redis.del(k)));
-      await redis.quit();
+      await cleanUp(redis, config.redisPrefix);
       for (const c of [config.itemsCollection, usersCollection(GENERATION)]) await vectors.dropCollection(c).catch(() => {});
       await vectors.close();
       await rm(dir, { recursive: true, force: true });
