@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The production-shape project (issue 14): starts the cluster stack (three KRaft brokers, Redis
-# Cluster of three primaries + three replicas, in .stack-cluster/, beside the single-node stack),
-# runs test/cluster, prints its invariant summary line, and stops what it started.
+# The production-shape project (issue 14): runs test/cluster on the cluster stack (three KRaft
+# brokers, Redis Cluster of three primaries + three replicas, in .stack-cluster/, beside the
+# single-node stack) and prints its invariant summary line. .ci/run starts the cluster stack before
+# this step and keeps it for the Node 24 step; run alone, this starts it and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 started=0

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 // The stack scripts are plain JavaScript so that they run before anything is built.
 // @ts-expect-error -- no type declarations for the .mjs stack script
@@ -58,6 +59,20 @@ async function clusterEndpoints(single: Record<string, string> | undefined): Pro
   if (redisUrl === undefined) throw new Error('REDIS_CLUSTER=true: set REDIS_URL to a Redis Cluster node, or start the cluster stack with `npm run stack:up -- --cluster`');
   const { hostname, port } = new URL(redisUrl);
   await waitFor(`Kafka at ${kafkaBrokers}`, () => kafkaMetadataOk(kafkaBrokers.split(',')), 30_000);
-  await waitFor(`Redis Cluster at ${redisUrl}`, () => redisPing(hostname, Number(port || 6379)), 30_000);
+  await waitFor(`Redis at ${redisUrl}`, () => redisPing(hostname, Number(port || 6379)), 30_000);
+  // A node answers PING before the cluster has all its slots (e.g. just after a failover).
+  await waitFor(`Redis Cluster state ok at ${redisUrl}`, () => clusterStateOk(redisUrl), 60_000);
   return { kafkaBrokers, redisUrl };
+}
+
+async function clusterStateOk(url: string): Promise<boolean> {
+  const node = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await node.connect();
+    return /cluster_state:ok/.test(String(await node.cluster('INFO')));
+  } catch {
+    return false;
+  } finally {
+    node.disconnect();
+  }
 }
