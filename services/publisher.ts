@@ -4,6 +4,9 @@
  * `interest-stream` command; only what a producing service needs is exported here.
  */
 export { InteractionPublisher, ensureTopic } from './adapters/kafka/interaction-publisher.js';
-export type { InteractionInput, InteractionPublisherOptions } from './adapters/kafka/interaction-publisher.js';
+export type { InteractionInput, InteractionPublisherOptions, PublishedEvents } from './adapters/kafka/interaction-publisher.js';
+// Read-your-writes: tokens of several publishes merge into one `after` (highest offset per partition).
+export { mergeTokens, encodeToken, decodeToken } from './core/consistency-token.js';
+export type { ConsistencyToken } from './core/consistency-token.js';
 export type { InteractionEvent, EventType } from './domain/types.js';
 export { InterestStreamError, isInterestStreamError } from './core/errors.js';

@@ -33,7 +33,10 @@ Commands:
   query                          serve recommendations over HTTP (QUERY_HTTP_PORT, default 8080)
                                  and gRPC (QUERY_GRPC_PORT, default 50051)
   items import <file.jsonl>      import a catalogue ({"id","vector":[...],"payload":{...}} per line)
-  events publish <file.jsonl>    publish interaction events ({"userId","itemId","type",...} per line)
+  events publish <file.jsonl> [--json]
+                                 publish interaction events ({"userId","itemId","type",...} per line);
+                                 --json prints {"published","topic","after"}: after is the consistency
+                                 token a query may pass as ?after= (read-your-writes)
   generation list|activate|drop  manage generations (replays/backfills):
 ${GENERATION_USAGE.replace(/^/gm, '    ')}
   user show <userId> [--json]    an operator's view of one user: state, recent items, dislikes,
@@ -89,11 +92,14 @@ const commands: Record<string, Command> = {
     return 0;
   },
   'events publish': async (args, config, logger) => {
-    const file = onlyFile(args, 'events publish');
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    const file = onlyFile(positionals, 'events publish');
     const publisher = await openInteractionPublisher(config, logger);
     try {
-      const n = await publishEvents({ file, publisher, logger });
-      console.log(`published ${n} events to ${config.interactionsTopic}`);
+      const r = await publishEvents({ file, publisher, logger });
+      // --json: the consistency token, for `?after=` (read-your-writes; docs/api.md).
+      if (values.json) console.log(JSON.stringify({ published: r.events, topic: config.interactionsTopic, after: r.token }));
+      else console.log(`published ${r.events} events to ${config.interactionsTopic}`);
       return 0;
     } finally {
       await publisher.close();

@@ -4,6 +4,7 @@ import { InterestStreamError } from './errors.js';
 import { parsePayloadIndexes, type PayloadIndexSpec } from './payload-indexes.js';
 import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
 import { parseBuckets, type Bucket } from '../domain/buckets.js';
+import { DEFAULT_AFTER_WAIT_MS } from './consistency-token.js';
 
 /**
  * Configuration, read once from environment variables at start-up. Every variable is documented
@@ -227,6 +228,12 @@ export interface Config {
   readonly popularShards: number;
   /** POPULAR_CACHE_MS: how long the query process reuses the merged popularity shards it read. Default 1000. */
   readonly popularCacheMs: number;
+  /**
+   * AFTER_WAIT_MS: how long a query with a consistency token (`?after=`, gRPC `after`) waits for
+   * ingest to fold the token's events before answering with `freshness.caughtUp: false`
+   * (services/query/read-your-writes.ts). Default 200.
+   */
+  readonly afterWaitMs: number;
   /**
    * OTEL_EXPORTER_OTLP_ENDPOINT: base URL of an OTLP/HTTP collector (spans go to `<url>/v1/traces`,
    * JSON). Unset (the default) turns tracing off: no SDK is loaded and no `traceparent` header is added.
@@ -471,6 +478,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...kafkaSecurity,
     popularShards: r.int('POPULAR_SHARDS', 8, 1, 1024),
     popularCacheMs: r.int('POPULAR_CACHE_MS', 1000, 0, 600_000),
+    afterWaitMs: r.int('AFTER_WAIT_MS', DEFAULT_AFTER_WAIT_MS, 0, 60_000),
     otlpEndpoint: otlpEndpoint(r),
   };
   if (r.problems.length > 0) {

@@ -64,6 +64,14 @@ export class RedisKeys {
   }
 
   /**
+   * How far ingest has folded `topic`: field = partition, value = the next offset to fold (everything
+   * below it is in Redis). One small hash per topic and generation, in a slot of its own.
+   */
+  ingestProgress(topic: string): string {
+    return `${this.prefix}:progress:{progress-${topic}}`;
+  }
+
+  /**
    * One shard of the popularity counts: each in a slot of its own (hash tag `{pop-N}`), so on Redis
    * Cluster no single slot takes every view.
    */

@@ -17,6 +17,7 @@ import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-regi
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
+import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 import { redisNodeIdentity } from '../adapters/redis/redis-node-identity.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { SnapshotClaims } from '../snapshotter/snapshot-claims.js';
@@ -139,6 +140,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
 
     const interactions = new InteractionsConsumer({
       ...{ kafka, config, processor, store, usersCollection: users, dimension, metrics, logger: log, parking },
+      progress: new RedisIngestProgress(redis, keys),
       onAssigned: () => trust.forgetAll(),
     });
     closers.push(() => interactions.close());

@@ -13,6 +13,7 @@ import { ParkingLot } from './parked-events.js';
 import { murmur2Partition } from '../adapters/kafka/murmur2.js';
 import { inSpan, linksFromHeaders } from '../core/tracing.js';
 import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
+import type { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 
 /**
  * How long the broker may hold an empty fetch. Data is returned as soon as it arrives whatever this
@@ -33,6 +34,8 @@ export interface InteractionsConsumerDeps {
   readonly onAssigned?: () => void;
   /** Events waiting for their catalogue item; the same lot the processor parks into. */
   readonly parking?: ParkingLot;
+  /** Where the next offset to fold per partition is raised after each batch (read-your-writes); none when absent. */
+  readonly progress?: Pick<RedisIngestProgress, 'advance'>;
 }
 
 /** How often parked events are checked for a due retry. */
@@ -174,7 +177,7 @@ export class InteractionsConsumer {
     const last = batch.lastOffset();
     this.nextOffsets.set(`${batch.topic}:${batch.partition}`, BigInt(last) + 1n);
     // Committed by the writer once these states are durable (the DLQ already holds its letters).
-    await writer.add(result.states, this.commitPoint(batch.topic, batch.partition));
+    await writer.add(result.states, this.folded(batch.topic, batch.partition));
     resolveOffset(last);
     await heartbeat();
   }
@@ -198,6 +201,19 @@ export class InteractionsConsumer {
     return next;
   }
 
+  /**
+   * The commit point after a batch is in Redis, also published as the partition's progress: queries
+   * waiting on a consistency token for offsets below it may answer now. Not awaited (a batch never
+   * waits on it, and the stored value only ever rises); a failed write only delays those queries.
+   */
+  private folded(topic: string, partition: number): CommitPoint {
+    const point = this.commitPoint(topic, partition);
+    this.deps.progress
+      ?.advance(topic, new Map([[partition, BigInt(point.offset)]]))
+      .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'ingest progress not written; queries waiting on it answer after AFTER_WAIT_MS'));
+    return point;
+  }
+
   /** The offset to commit for a partition: after its last batch, but never past an event still parked. */
   private commitPoint(topic: string, partition: number): CommitPoint {
     const next = this.nextOffsets.get(`${topic}:${partition}`) ?? 0n;
@@ -212,7 +228,7 @@ export class InteractionsConsumer {
     return this.serially(async () => {
       for (const due of this.parking.takeDue(Date.now())) {
         const result = await processor.process(due.topic, due.records, due.expired ? false : { since: due.since, attempts: due.attempts });
-        await writer.add(result.states, this.commitPoint(due.topic, due.partition));
+        await writer.add(result.states, this.folded(due.topic, due.partition));
       }
     }).catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'retry of parked events failed; they will be fetched again'));
   }

@@ -10,6 +10,8 @@ import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.j
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import type { HistoryStore } from './ports.js';
 import { UserSource } from './user-source.js';
+import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
+import { ProgressWaiter } from './read-your-writes.js';
 
 /** Everything the use cases read for one generation. */
 export interface GenerationView {
@@ -19,6 +21,8 @@ export interface GenerationView {
   readonly users: UserSource;
   readonly popularity: PopularityStore;
   readonly history: HistoryStore;
+  /** Ingest's progress over the interactions topic in this generation (read-your-writes). */
+  readonly progress: ProgressWaiter;
 }
 
 /** Which generation a request reads. */
@@ -86,6 +90,7 @@ export function generationViewFactory(src: ViewSources): (name: string) => Promi
     const keys = new RedisKeys(config.redisPrefix, name);
     const userStates = new RedisUserStateStore(redis, keys);
     const info = await registry.get(name);
+    const progress = new RedisIngestProgress(redis, keys);
     return {
       name,
       itemsCollection: info?.itemsCollection ?? config.itemsCollection,
@@ -93,6 +98,7 @@ export function generationViewFactory(src: ViewSources): (name: string) => Promi
       users: new UserSource(userStates, vectors, name, logger),
       popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, shards: config.popularShards, cacheMs: config.popularCacheMs }),
       history: new RedisHistoryStore(redis, keys, config.historySize),
+      progress: new ProgressWaiter(() => progress.read(config.interactionsTopic)),
     };
   };
 }

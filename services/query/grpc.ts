@@ -14,8 +14,8 @@ import { loadProtos, RECOMMENDATIONS_SERVICE } from './grpc-protos.js';
 import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import type { UserHistory } from './history.js';
-import type { ErasureReceipt, InterestSummary, QueryUseCases, Recommendations, Requester, ResultItem } from './use-cases.js';
-import { parseExclude, parseHistoryLimit, parseId, parseLimit, type Limits } from './validation.js';
+import type { ErasureReceipt, Freshness, InterestSummary, QueryUseCases, Recommendations, Requester, ResultItem } from './use-cases.js';
+import { parseAfter, parseExclude, parseHistoryLimit, parseId, parseLimit, type Limits } from './validation.js';
 import { parseDiversity, parseStrategyChoice } from './quality-params.js';
 import { renderBecause, renderQuality } from './grpc-quality.js';
 
@@ -41,10 +41,12 @@ interface RecommendRequest {
   filter: string;
   diversity: number;
   explain: boolean;
+  after: string;
 }
 interface GetInterestRequest {
   user_id: string;
   include_vector: boolean;
+  after: string;
 }
 interface GetHistoryRequest {
   user_id: string;
@@ -72,13 +74,18 @@ function renderItems(items: readonly ResultItem[]): Array<{ id: string; score: n
   return items.map((i) => ({ id: i.id, score: i.score, payload_json: JSON.stringify(i.payload), because: renderBecause(i) }));
 }
 
+// proto3 `optional`: caught_up is unset without `after`, so false stays distinguishable from not asked.
+function renderFreshness(f: Freshness): object {
+  return { event_count: f.eventCount, updated_at: f.updatedAt ?? 0, ...(f.caughtUp === undefined ? {} : { caught_up: f.caughtUp }) };
+}
+
 function renderRecommendations(r: Recommendations): object {
   return {
     user_id: r.userId,
     strategy: r.strategy,
     fallback: r.fallback ?? '',
     items: renderItems(r.items),
-    freshness: { event_count: r.freshness.eventCount, updated_at: r.freshness.updatedAt ?? 0 },
+    freshness: renderFreshness(r.freshness),
     ...renderQuality(r),
   };
 }
@@ -96,6 +103,7 @@ function renderInterest(s: InterestSummary): object {
     disliked_count: s.dislikedCount,
     degenerate_updates: s.degenerateUpdates,
     vector: s.vector ?? [],
+    ...(s.freshness ? { freshness: renderFreshness(s.freshness) } : {}),
   };
 }
 
@@ -172,11 +180,12 @@ class GrpcTransport {
             filter: parseFilterSyntax(optional(r.filter)),
             diversity: parseDiversity(r.diversity),
             explain: r.explain,
+            after: parseAfter(optional(r.after)),
           }),
         ),
       ),
       GetInterest: this.unary<GetInterestRequest>('GetInterest', 'read', async (r) =>
-        renderInterest(await useCases.interest({ userId: parseId('userId', r.user_id), includeVector: r.include_vector })),
+        renderInterest(await useCases.interest({ userId: parseId('userId', r.user_id), includeVector: r.include_vector, after: parseAfter(optional(r.after)) })),
       ),
       GetHistory: this.unary<GetHistoryRequest>('GetHistory', 'read', async (r) =>
         renderHistory(

@@ -5,13 +5,13 @@ import type { RouteAccess } from './http.js';
 import { rejectOtherMethods } from './method-not-allowed.js';
 import type { QueryUseCases, Requester } from './use-cases.js';
 import { parseDiversity, parseExplain, parseStrategyChoice } from './quality-params.js';
-import { checkQueryParams, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, type Limits } from './validation.js';
+import { checkQueryParams, parseAfter, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, type Limits } from './validation.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
 
-export const RECOMMEND_PARAMS = ['limit', 'strategy', 'exclude', 'filter', 'diversity', 'explain'] as const;
+export const RECOMMEND_PARAMS = ['limit', 'strategy', 'exclude', 'filter', 'diversity', 'explain', 'after'] as const;
 export const SIMILAR_PARAMS = ['limit', 'filter'] as const;
-export const INTEREST_PARAMS = ['include'] as const;
+export const INTEREST_PARAMS = ['include', 'after'] as const;
 export const HISTORY_PARAMS = ['include', 'limit'] as const;
 
 const ERASE: { config: RouteAccess } = { config: { scope: 'erase' } };
@@ -30,13 +30,14 @@ export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, 
       filter: parseFilterSyntax(q.filter),
       diversity: parseDiversity(q.diversity),
       explain: parseExplain(q.explain),
+      after: parseAfter(q.after),
     });
   });
 
   app.get('/v1/users/:userId/interest', async (req: Req) => {
     const userId = parseId('userId', req.params.userId);
     const q = checkQueryParams(req.query, INTEREST_PARAMS);
-    return useCases.interest({ userId, includeVector: parseIncludeVector(q.include) });
+    return useCases.interest({ userId, includeVector: parseIncludeVector(q.include), after: parseAfter(q.after) });
   });
 
   app.get('/v1/users/:userId/history', async (req: Req) => {

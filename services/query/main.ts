@@ -93,6 +93,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     publisher,
     trendWindow: config.trendWindow,
     logger: log,
+    readYourWrites: { topic: config.interactionsTopic, waitMs: config.afterWaitMs },
     ...qualityDeps(config, metrics),
   });
   const readiness = new Readiness(

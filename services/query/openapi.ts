@@ -6,6 +6,7 @@
 import { ID_PATTERN } from '../domain/ids.js';
 import { API_ERROR_CODES } from './api-errors.js';
 import { MAX_FILTER_LENGTH } from './filter-syntax.js';
+import { MAX_TOKEN_LENGTH } from '../core/consistency-token.js';
 import { DEFAULT_LIMIT, EXCLUSIONS, MAX_ID_LENGTH, STRATEGIES } from './validation.js';
 
 type Json = Record<string, unknown>;
@@ -41,6 +42,29 @@ const FILTER_PARAM: Json = {
     'A range needs numbers with lo <= hi; at most 64 conditions.',
   schema: { type: 'string', maxLength: MAX_FILTER_LENGTH, pattern: FILTER_PATTERN },
   example: 'category:scifi,year>=1990',
+};
+
+const AFTER_PARAM: Json = {
+  name: 'after',
+  in: 'query',
+  description:
+    'A consistency token from the publisher (`InteractionPublisher.publishWithToken`, `events publish --json`): the answer waits until ingest ' +
+    'has folded the events it names, at most AFTER_WAIT_MS (default 200 ms), and says which in `freshness.caughtUp`. ' +
+    'A malformed token, or one of another topic, is a 400 naming `after`.',
+  schema: { type: 'string', minLength: 1, maxLength: MAX_TOKEN_LENGTH, pattern: '^[A-Za-z0-9_-]+$' },
+};
+
+const FRESHNESS: Json = {
+  type: 'object',
+  required: ['eventCount', 'updatedAt'],
+  properties: {
+    eventCount: { type: 'integer' },
+    updatedAt: { type: ['integer', 'null'], description: 'Epoch ms of the last folded event.' },
+    caughtUp: {
+      type: 'boolean',
+      description: 'Only with `after`: true when ingest had folded the events it names; false when AFTER_WAIT_MS ran out first (the answer may not reflect them).',
+    },
+  },
 };
 
 const EXCLUDE_WORD = `(${EXCLUSIONS.join('|')})`;
@@ -84,11 +108,7 @@ const RECOMMENDATIONS: Json = {
     },
     fallback: { type: ['string', 'null'], enum: [null, 'cold_start', 'insufficient_history'] },
     items: { type: 'array', items: ref('Item') },
-    freshness: {
-      type: 'object',
-      required: ['eventCount', 'updatedAt'],
-      properties: { eventCount: { type: 'integer' }, updatedAt: { type: ['integer', 'null'], description: 'Epoch ms of the last folded event.' } },
-    },
+    freshness: ref('Freshness'),
   },
 };
 
@@ -107,6 +127,7 @@ const INTEREST: Json = {
     dislikedCount: { type: 'integer' },
     degenerateUpdates: { type: 'integer' },
     vector: { type: 'array', items: { type: 'number' }, description: 'Only with include=vector.' },
+    freshness: { ...ref('Freshness'), description: 'Only with `after`.' },
   },
 };
 
@@ -229,6 +250,7 @@ function v1Paths(maxLimit: number, historySize: number): Json {
             schema: { type: 'string', default: EXCLUSIONS.join(','), pattern: EXCLUDE_PATTERN },
           },
           FILTER_PARAM,
+          AFTER_PARAM,
         ],
         responses: { 200: json(ref('Recommendations'), 'Recommendations (an unknown user gets cold_start).'), ...common },
       },
@@ -237,7 +259,7 @@ function v1Paths(maxLimit: number, historySize: number): Json {
       get: {
         operationId: 'getInterest',
         summary: "A summary of a user's interest state",
-        parameters: [pathId('userId', 'The user.'), { name: 'include', in: 'query', schema: { type: 'string', enum: ['vector'] } }],
+        parameters: [pathId('userId', 'The user.'), { name: 'include', in: 'query', schema: { type: 'string', enum: ['vector'] } }, AFTER_PARAM],
         responses: { 200: json(ref('Interest'), 'The state summary.'), ...common, ...errors(404) },
       },
     },
@@ -298,7 +320,7 @@ export function buildOpenApi(maxLimit: number, historySize: number): Json {
           description: 'Required only when the service has API_KEYS / API_KEYS_FILE configured; erasure needs a key with the erase scope.',
         },
       },
-      schemas: { Item: ITEM, Contribution: CONTRIBUTION, Recommendations: RECOMMENDATIONS, Interest: INTEREST, Snapshot: SNAPSHOT, History: HISTORY, Erasure: ERASURE, Error: ERROR },
+      schemas: { Item: ITEM, Contribution: CONTRIBUTION, Recommendations: RECOMMENDATIONS, Freshness: FRESHNESS, Interest: INTEREST, Snapshot: SNAPSHOT, History: HISTORY, Erasure: ERASURE, Error: ERROR },
       responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([s, d]) => [`E${s}`, errorResponse(Number(s), d)])),
     },
   };

@@ -18,6 +18,9 @@ import { chooseStrategy, pooledRecommendations, type PooledRequest, type Quality
 import type { Contribution } from '../domain/explain.js';
 import type { LoadedUser, StateSource } from './user-source.js';
 import type { ExcludeSet, Strategy } from './validation.js';
+import { DEFAULT_AFTER_WAIT_MS, type ConsistencyToken } from '../core/consistency-token.js';
+import { DEFAULT_TOPICS } from '../core/names.js';
+import { awaitToken, type ReadYourWrites } from './read-your-writes.js';
 
 export type Fallback = null | 'cold_start' | 'insufficient_history';
 
@@ -32,6 +35,8 @@ export interface RecommendQuery {
   readonly diversity?: number;
   /** Per item, the recent views that contributed most; and the exclusions applied. */
   readonly explain?: boolean;
+  /** A consistency token: answer once ingest has folded what it names (or after AFTER_WAIT_MS). */
+  readonly after?: ConsistencyToken;
 }
 
 export interface ResultItem {
@@ -53,7 +58,17 @@ export interface Recommendations {
   /** With explain: how many of the user's seen and disliked items were kept out of the results. */
   readonly exclusions?: { readonly seen: number; readonly disliked: number };
   /** How current the state behind the answer is: events folded, and the last one's time (epoch ms, null when none). */
-  readonly freshness: { readonly eventCount: number; readonly updatedAt: number | null };
+  readonly freshness: Freshness;
+}
+
+/**
+ * Events folded and the last one's time; with `after`, `caughtUp` says whether ingest had folded
+ * what the token names (false: AFTER_WAIT_MS passed first, the answer may not reflect it).
+ */
+export interface Freshness {
+  readonly eventCount: number;
+  readonly updatedAt: number | null;
+  readonly caughtUp?: boolean;
 }
 
 export interface InterestSummary {
@@ -69,6 +84,8 @@ export interface InterestSummary {
   readonly degenerateUpdates: number;
   /** Only when asked for. */
   readonly vector?: number[];
+  /** Only with `after`: the same numbers, and whether ingest had caught up with the token. */
+  readonly freshness?: Freshness;
 }
 
 export interface ErasureReceipt {
@@ -92,6 +109,8 @@ export interface QueryDeps {
   readonly quality?: QualityConfig;
   /** Called once per answer with the strategy and its fallback (metrics). */
   readonly onAnswer?: (strategy: Strategy, fallback: Fallback) => void;
+  /** The topic tokens must name and AFTER_WAIT_MS; absent: the default topic and 200 ms. */
+  readonly readYourWrites?: ReadYourWrites;
 }
 
 /** The issue-16 dependencies from the configuration: buckets, λ, γ, α, and the answers metric. */
@@ -104,6 +123,7 @@ export function qualityDeps(config: Config, metrics: QueryMetrics): Pick<QueryDe
 }
 
 const DEFAULT_QUALITY: QualityConfig = { buckets: [], bucketSalt: '', hybridLambda: 0.1, alpha: 0.2 };
+const DEFAULT_READ_YOUR_WRITES: ReadYourWrites = { topic: DEFAULT_TOPICS.interactions, waitMs: DEFAULT_AFTER_WAIT_MS };
 
 /** How many popular candidates to read per wanted result when a filter may reject most of them. */
 const COLD_START_FILTER_FACTOR = 10;
@@ -121,10 +141,11 @@ export class QueryUseCases {
   /** Recommendations for a user; an unknown user gets popular items (`cold_start`), never an error. */
   async recommend(q: RecommendQuery): Promise<Recommendations> {
     const g = await this.deps.generations.current();
+    const caughtUp = await awaitToken(g.progress, q.after, this.deps.readYourWrites ?? DEFAULT_READ_YOUR_WRITES);
     const { state } = await g.users.load(q.userId);
     const live = state !== null && !state.erased ? state : null;
     const excludeIds = exclusions(live, q.exclude);
-    const freshness = { eventCount: live?.eventCount ?? 0, updatedAt: live && live.lastEventAt > 0 ? live.lastEventAt : null };
+    const freshness = { eventCount: live?.eventCount ?? 0, updatedAt: live && live.lastEventAt > 0 ? live.lastEventAt : null, ...caughtUp };
     const { strategy, bucket } = chooseStrategy(q.userId, q.strategy, this.deps.quality);
     const explained = q.explain === true ? { exclusions: { seen: q.exclude.seen ? (live?.seen.length ?? 0) : 0, disliked: q.exclude.disliked ? (live?.disliked.length ?? 0) : 0 } } : {};
     const base = { userId: q.userId, strategy, bucket, freshness, ...explained };
@@ -168,9 +189,10 @@ export class QueryUseCases {
   }
 
   /** A summary of a user's state; NOT_FOUND for an unknown or erased user. */
-  async interest(q: { userId: string; includeVector: boolean }): Promise<InterestSummary> {
+  async interest(q: { userId: string; includeVector: boolean; after?: ConsistencyToken }): Promise<InterestSummary> {
     const g = await this.deps.generations.current();
-    const { state, source } = await knownUser(g, q.userId);
+    const caughtUp = await awaitToken(g.progress, q.after, this.deps.readYourWrites ?? DEFAULT_READ_YOUR_WRITES);
+    const { state, source } = await knownUser(g, q.userId, caughtUp.caughtUp === false);
     const summary: InterestSummary = {
       userId: q.userId,
       source,
@@ -182,6 +204,7 @@ export class QueryUseCases {
       seenCount: state.seen.length,
       dislikedCount: state.disliked.length,
       degenerateUpdates: state.degenerateUpdates,
+      ...(caughtUp.caughtUp === undefined ? {} : { freshness: { eventCount: state.eventCount, updatedAt: state.lastEventAt > 0 ? state.lastEventAt : null, ...caughtUp } }),
     };
     return q.includeVector && state.vector !== null ? { ...summary, vector: Array.from(state.vector) } : summary;
   }
@@ -256,12 +279,13 @@ export function catalogueItems(vectors: VectorStore, collection: string, ids: re
   return vectors.get(collection, [...new Set(ids)]).catch(noCatalogue(new Map<string, VectorPoint>()));
 }
 
-/** The user's live state; NOT_FOUND when the user is unknown or erased. */
-async function knownUser(g: GenerationView, userId: string): Promise<LoadedUser & { state: UserState }> {
+/** The user's live state; NOT_FOUND when the user is unknown or erased (saying so when ingest is behind an `after`). */
+async function knownUser(g: GenerationView, userId: string, behind = false): Promise<LoadedUser & { state: UserState }> {
   const loaded = await g.users.load(userId);
   const { state } = loaded;
   if (state === null || state.erased) {
-    throw new InterestStreamError('NOT_FOUND', `user "${userId}" has no interest state`, { details: { field: 'userId' } });
+    const why = behind ? ' (ingest had not yet folded the events of `after` when AFTER_WAIT_MS ran out)' : '';
+    throw new InterestStreamError('NOT_FOUND', `user "${userId}" has no interest state${why}`, { details: { field: 'userId', ...(behind ? { caughtUp: false } : {}) } });
   }
   return { ...loaded, state };
 }

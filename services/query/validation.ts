@@ -4,6 +4,7 @@
  */
 import { InterestStreamError } from '../core/errors.js';
 import { idProblem } from '../domain/ids.js';
+import { decodeToken, type ConsistencyToken } from '../core/consistency-token.js';
 
 export const STRATEGIES = ['ema', 'average', 'trend', 'hybrid'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -109,4 +110,9 @@ export function checkQueryParams(query: Record<string, unknown>, known: readonly
     out[name] = value;
   }
   return out;
+}
+
+/** `after`: a consistency token (read-your-writes); absent means none. A malformed one is a 400 naming `after`. */
+export function parseAfter(value: string | undefined): ConsistencyToken | undefined {
+  return value === undefined ? undefined : decodeToken(value, 'after');
 }

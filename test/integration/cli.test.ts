@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeInteraction } from '../../services/core/events.js';
+import { decodeToken } from '../../services/core/consistency-token.js';
 import { eventually } from '../support/eventually.js';
 import { IngestHarness } from '../support/ingest-harness.js';
 import { unique } from '../support/names.js';
@@ -93,6 +94,19 @@ describe('interest-stream CLI', () => {
     expect(u1[0]!.eventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(u1[1]!.eventId).toBe('fixed-id');
     expect(seen.find((s) => s.key === 'u2')).toMatchObject({ type: 'DISLIKE', weight: 2 });
+  });
+
+  it('events publish --json prints the consistency token: per partition written, the last offset', async () => {
+    const file = path.join(dir, 'more-events.jsonl');
+    writeFileSync(file, ['u3', 'u4', 'u5', 'u6', 'u3'].map((u) => JSON.stringify({ userId: u, itemId: 'a', type: 'view' })).join('\n'));
+    const before = new Map((await h.admin.fetchTopicOffsets(h.config.interactionsTopic)).map((p) => [p.partition, BigInt(p.high)]));
+    const r = await cli(['events', 'publish', file, '--json'], h.env);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as { published: number; topic: string; after: string };
+    expect(out).toMatchObject({ published: 5, topic: h.config.interactionsTopic });
+    const after = await h.admin.fetchTopicOffsets(h.config.interactionsTopic);
+    const written = after.filter((p) => BigInt(p.high) > before.get(p.partition)!).map((p) => [p.partition, BigInt(p.high) - 1n] as const);
+    expect(decodeToken(out.after)).toEqual({ topic: h.config.interactionsTopic, offsets: new Map(written) });
   });
 
   it('explains an invalid configuration, listing every problem', async () => {

@@ -18,7 +18,7 @@ describe('query service: validation, authentication, rate limits', () => {
     ['strategy=popular', 'strategy', 'strategy must be one of ema, average, trend, hybrid, got "popular"'],
     ['filter=year%3E%3Dabc', 'filter', 'filter: condition 1 ("year>=abc"): "abc" is not a number'],
     ['exclude=liked', 'exclude', 'exclude takes a comma list of seen, disliked (or none), got "liked"'],
-    ['limt=5', 'limt', 'unknown query parameter "limt" (this route takes limit, strategy, exclude, filter, diversity, explain)'],
+    ['limt=5', 'limt', 'unknown query parameter "limt" (this route takes limit, strategy, exclude, filter, diversity, explain, after)'],
   ])('HTTP %s is a 400 naming the field %s', async (query, field, message) => {
     const res = await f.http(`/v1/users/u/recommendations?${query}`);
     expect(res.status).toBe(400);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import type { InteractionEvent } from '../../domain/types.js';
 import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import { checkInteraction, interactionCodec } from '../../core/events.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { inSpan, traceHeaders } from '../../core/tracing.js';
+import { encodeToken, type ConsistencyToken } from '../../core/consistency-token.js';
 import { producerConfig } from './kafka-client.js';
 
 /** What a caller publishes: eventId, occurredAt and weight are filled in when absent. */
@@ -30,6 +31,19 @@ export interface InteractionPublisherOptions {
   readonly timeoutMs?: number;
 }
 
+/** What `publishWithToken` returns: the events as sent and the consistency token for them. */
+export interface PublishedEvents {
+  readonly events: InteractionEvent[];
+  /**
+   * Pass it as `after` to a query (HTTP `?after=`, gRPC `after`) to be answered once ingest has
+   * folded these events. Opaque and URL-safe; tokens of several sends merge with `mergeTokens`
+   * (services/core/consistency-token.ts). Empty when nothing was sent.
+   */
+  readonly token: string;
+  /** The token decoded (partition → highest offset written), for merging. Undefined when nothing was sent. */
+  readonly position: ConsistencyToken | undefined;
+}
+
 /**
  * Typed producer of `interactions` events, keyed by userId. The producer is idempotent with one
  * request in flight, so a retried send can neither duplicate nor reorder a user's events.
@@ -42,8 +56,11 @@ export class InteractionPublisher {
   private started: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
 
+  /** The partition kafkajs' partitioner chose for each message object we sent (the token needs the count per partition). */
+  private readonly partitionOf = new WeakMap<Message, number>();
+
   constructor(private readonly opts: InteractionPublisherOptions) {
-    this.producer = opts.kafka.producer(producerConfig());
+    this.producer = opts.kafka.producer(producerConfig({ createPartitioner: recordingPartitioner(this.partitionOf) }));
     this.logger = (opts.logger ?? silentLogger()).child({ component: 'interaction-publisher', topic: opts.topic });
     this.now = opts.now ?? Date.now;
     this.newId = opts.newId ?? randomUUID;
@@ -70,26 +87,47 @@ export class InteractionPublisher {
    * failure throws BROKER_UNAVAILABLE (retryable: the ids are fixed, so a retry is deduplicated downstream).
    */
   async publish(events: readonly InteractionInput[]): Promise<InteractionEvent[]> {
+    return (await this.publishWithToken(events)).events;
+  }
+
+  /** `publish`, plus the consistency token of what was sent (read-your-writes: pass it as `after`). */
+  async publishWithToken(events: readonly InteractionInput[]): Promise<PublishedEvents> {
     if (this.started === undefined || this.closed !== undefined) {
       throw new InterestStreamError('INTERNAL', 'InteractionPublisher.publish() called before start() or after close()');
     }
     await this.started;
     const complete = events.map((e) => this.complete(e));
-    if (complete.length === 0) return complete;
+    if (complete.length === 0) return { events: complete, token: '', position: undefined };
     const codec = interactionCodec();
     const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': this.opts.topic, 'messaging.batch.message_count': complete.length };
-    await inSpan('interactions publish', () => ({ kind: SpanKind.PRODUCER, attributes }), async () => {
+    const position = await inSpan('interactions publish', () => ({ kind: SpanKind.PRODUCER, attributes }), async () => {
       // With tracing on, every record carries this span's traceparent: ingest links its batch to it.
       const headers = traceHeaders();
-      const messages = complete.map((e) => ({ key: e.userId, value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }), ...(headers ? { headers } : {}) }));
+      const messages: Message[] = complete.map((e) => ({ key: e.userId, value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }), ...(headers ? { headers } : {}) }));
       try {
-        await this.bounded(this.producer.send({ topic: this.opts.topic, messages }));
+        const sent = await this.bounded(this.producer.send({ topic: this.opts.topic, messages }));
+        return this.positionOf(sent, messages);
       } catch (e) {
         throw toInterestStreamError(e, 'BROKER_UNAVAILABLE');
       }
     });
     this.logger.debug({ count: complete.length }, 'published interactions');
-    return complete;
+    return { events: complete, token: encodeToken(position), position };
+  }
+
+  /** Per partition, the last offset written: the broker's base offset plus the messages sent there, less one. */
+  private positionOf(sent: readonly RecordMetadata[], messages: readonly Message[]): ConsistencyToken {
+    const counts = new Map<number, number>();
+    for (const m of messages) {
+      const p = this.partitionOf.get(m);
+      if (p !== undefined) counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+    const offsets = new Map<number, bigint>();
+    for (const r of sent) {
+      const n = counts.get(r.partition) ?? 0;
+      if (r.topicName === this.opts.topic && n > 0 && r.baseOffset !== undefined) offsets.set(r.partition, BigInt(r.baseOffset) + BigInt(n - 1));
+    }
+    return { topic: this.opts.topic, offsets };
   }
 
   // The send itself goes on in kafkajs after a timeout; its ids are fixed, so if it lands late and
@@ -118,6 +156,22 @@ export class InteractionPublisher {
       weight: e.weight ?? 1,
     });
   }
+}
+
+/**
+ * kafkajs' default (murmur2) partitioner, remembering the partition of every message object it
+ * places. kafkajs hands the caller's message objects to the partitioner and places them again on a
+ * retried send, so the last choice recorded is the one that was written.
+ */
+function recordingPartitioner(partitionOf: WeakMap<Message, number>) {
+  return () => {
+    const place = Partitioners.DefaultPartitioner();
+    return (args: Parameters<ReturnType<typeof Partitioners.DefaultPartitioner>>[0]): number => {
+      const p = place(args);
+      partitionOf.set(args.message, p);
+      return p;
+    };
+  };
 }
 
 /**

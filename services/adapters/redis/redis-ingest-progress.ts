@@ -1,0 +1,55 @@
+/**
+ * Ingest's progress per partition, for read-your-writes (services/core/consistency-token.ts):
+ * `RedisKeys.ingestProgress(topic)` holds, per partition, the next offset ingest will fold. Ingest
+ * raises it after each batch's compare-and-set; a query holding a token waits until it passes the
+ * token's offsets. One key per command, so it runs unchanged on Redis Cluster.
+ */
+import { toInterestStreamError } from '../../core/errors.js';
+import type { RedisKeys } from '../../core/names.js';
+import { type RedisClient, defineScripts } from './redis-client.js';
+
+// Only ever raises a partition's value: a replay after a rebalance, or a zombie consumer finishing
+// an old batch, must not move it back (what was folded stays folded).
+const ADVANCE_SCRIPT = `
+for i = 1, #ARGV, 2 do
+  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '-1')
+  if tonumber(ARGV[i + 1]) > current then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 0
+`;
+
+interface ProgressCommands {
+  isAdvanceProgress(key: string, ...partitionsAndOffsets: string[]): Promise<number>;
+}
+
+export class RedisIngestProgress {
+  private readonly redis: RedisClient & ProgressCommands;
+
+  constructor(
+    redis: RedisClient,
+    private readonly keys: RedisKeys,
+  ) {
+    this.redis = defineScripts<ProgressCommands>(redis, { isAdvanceProgress: { keys: 1, lua: ADVANCE_SCRIPT } });
+  }
+
+  /** Raises each partition's next-to-fold offset to the given one (never lowers it). */
+  async advance(topic: string, next: ReadonlyMap<number, bigint>): Promise<void> {
+    if (next.size === 0) return;
+    const args = [...next].flatMap(([p, o]) => [String(p), o.toString()]);
+    try {
+      await this.redis.isAdvanceProgress(this.keys.ingestProgress(topic), ...args);
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+
+  /** Partition → the next offset ingest will fold; partitions it has not folded yet are absent. */
+  async read(topic: string): Promise<Map<number, bigint>> {
+    try {
+      const raw = await this.redis.hgetall(this.keys.ingestProgress(topic));
+      return new Map(Object.entries(raw).map(([p, o]) => [Number(p), BigInt(o)]));
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+}
