@@ -159,3 +159,44 @@ export function interestQuotas(shares: readonly number[], limit: number): number
   }
   return quotas;
 }
+
+/** One interest's nearest items, best first, and how many of the answer it is owed. */
+export interface InterestHits<T extends { readonly id: string }> {
+  readonly hits: readonly T[];
+  readonly quota: number;
+}
+
+/**
+ * Merges per-interest result lists into one of up to `limit` distinct items: in rounds, each interest
+ * (in the given order: most important first) adds its next item not taken yet while it is under its
+ * quota; when quotas are met or lists run dry, the rounds go on without quotas to fill the answer.
+ * Each result says which interest (index into `lists`) supplied it.
+ */
+export function mergeByQuota<T extends { readonly id: string }>(lists: ReadonlyArray<InterestHits<T>>, limit: number): Array<{ hit: T; interest: number }> {
+  const out: Array<{ hit: T; interest: number }> = [];
+  const taken = new Set<string>();
+  const next = lists.map(() => 0);
+  const given = lists.map(() => 0);
+  const take = (i: number): boolean => {
+    const hits = lists[i]!.hits;
+    while (next[i]! < hits.length && taken.has(hits[next[i]!]!.id)) next[i]! += 1;
+    const hit = hits[next[i]!];
+    if (hit === undefined) return false;
+    taken.add(hit.id);
+    out.push({ hit, interest: i });
+    next[i]! += 1;
+    given[i]! += 1;
+    return true;
+  };
+  for (const withQuota of [true, false]) {
+    let progress = true;
+    while (progress && out.length < limit) {
+      progress = false;
+      for (let i = 0; i < lists.length && out.length < limit; i++) {
+        if (withQuota && given[i]! >= lists[i]!.quota) continue;
+        if (take(i)) progress = true;
+      }
+    }
+  }
+  return out;
+}

@@ -69,7 +69,7 @@ const optional = (s: string): string | undefined => (s === '' ? undefined : s);
 const limitOf = (n: number): number | undefined => (n === 0 ? undefined : n);
 
 function renderItems(items: readonly ResultItem[]): Array<{ id: string; score: number; payload_json: string }> {
-  return items.map((i) => ({ id: i.id, score: i.score, payload_json: JSON.stringify(i.payload), because: renderBecause(i) }));
+  return items.map((i) => ({ id: i.id, score: i.score, payload_json: JSON.stringify(i.payload), because: renderBecause(i), ...(i.interest === undefined ? {} : { interest: i.interest }) }));
 }
 
 function renderRecommendations(r: Recommendations): object {

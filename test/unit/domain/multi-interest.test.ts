@@ -4,6 +4,7 @@ import {
   dislikeInterests,
   importanceShares,
   interestQuotas,
+  mergeByQuota,
   viewInterests,
   type Interest,
   type MultiInterestParams,
@@ -126,5 +127,19 @@ describe('the fold keeps the interests', () => {
   it('leaves the interests alone when the fold is not asked to keep them', () => {
     const { multi: _, ...plain } = params;
     expect(foldEvent(emptyUserState('u'), input('e1', 0, f32(1, 0, 0)), plain).state.interests).toEqual([]);
+  });
+});
+
+describe('mergeByQuota', () => {
+  const hits = (...ids: string[]) => ids.map((id) => ({ id }));
+
+  it('alternates between interests up to their quotas, skipping an item another interest already gave', () => {
+    const merged = mergeByQuota([{ hits: hits('a', 'b', 'c', 'd'), quota: 3 }, { hits: hits('a', 'x', 'y'), quota: 2 }], 5);
+    expect(merged.map((m) => `${m.hit.id}${m.interest}`)).toEqual(['a0', 'x1', 'b0', 'y1', 'c0']);
+  });
+
+  it('fills past the quotas when an interest runs out of items', () => {
+    const merged = mergeByQuota([{ hits: hits('a'), quota: 3 }, { hits: hits('x', 'y', 'z', 'w'), quota: 1 }], 4);
+    expect(merged.map((m) => `${m.hit.id}${m.interest}`)).toEqual(['a0', 'x1', 'y1', 'z1']);
   });
 });
