@@ -5,6 +5,8 @@ import { parsePayloadIndexes, type PayloadIndexSpec } from './payload-indexes.js
 import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
 import { parseBuckets, type Bucket } from '../domain/buckets.js';
 import { DEFAULT_AFTER_WAIT_MS } from './consistency-token.js';
+import type { MultiInterestParams } from '../domain/multi-interest.js';
+import { readMultiInterestConfig } from './multi-interest-config.js';
 
 /**
  * Configuration, read once from environment variables at start-up. Every variable is documented
@@ -164,6 +166,8 @@ export interface Config {
    * coverage; 0.2 gains 14 % more HR at 40 % coverage (docs/quality.md).
    */
   readonly hybridLambda: number;
+  /** MULTI_INTERESTS, MULTI_THRESHOLD, MULTI_HALF_LIFE_MS: strategy=multi (core/multi-interest-config.ts). */
+  readonly multi: MultiInterestParams;
   // --- Qdrant in production (issue 14) ---
   /** QDRANT_TIMEOUT_MS: how long one Qdrant request may take before it counts as failed (and is retried). Default 30000. */
   readonly qdrantTimeoutMs: number;
@@ -352,7 +356,7 @@ function readKafkaSecurity(r: Reader): KafkaSecurity {
 }
 
 /** The strategies a bucket may name: those the query service answers. */
-const BUCKET_STRATEGIES = ['ema', 'average', 'trend', 'hybrid'];
+const BUCKET_STRATEGIES = ['ema', 'average', 'trend', 'hybrid', 'multi'];
 
 function readBuckets(r: Reader): Bucket[] {
   try {
@@ -462,6 +466,7 @@ export function loadConfig(env: Env = process.env): Config {
     unknownItemParkMs: r.int('UNKNOWN_ITEM_PARK_MS', 600_000, 0),
     trendMomentum: r.num('TREND_MOMENTUM', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
     hybridLambda: r.num('HYBRID_LAMBDA', 0.1, (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
+    multi: readMultiInterestConfig(r),
     strategyBuckets: readBuckets(r),
     bucketSalt: r.str('BUCKET_SALT', 'interest-stream'),
     qdrantTimeoutMs: r.int('QDRANT_TIMEOUT_MS', 30_000, 100),

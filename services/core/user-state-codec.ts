@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import type { Interest } from '../domain/multi-interest.js';
 import type { UserState, Watermark } from '../domain/types.js';
 import { InterestStreamError } from './errors.js';
 import { bufferToFloat32, float32ToBuffer } from './float32.js';
@@ -7,14 +8,15 @@ import { bufferToFloat32, float32ToBuffer } from './float32.js';
  * The storage form of a user's state (everything but the vector), shared by Redis and the durable
  * users collection so that rehydration after a Redis loss is exact. Avro binary behind a one-byte
  * format version, so a later version can still read what this one wrote.
+ *
+ * Version 2 adds the multi-interest vectors. It is written only when a user has interests, so a
+ * state without them is byte for byte what version 1 wrote, and a process that predates version 2
+ * keeps reading every state that has none (MULTI_INTERESTS=0 keeps a roll-back possible).
  */
 const FORMAT_V1 = 1;
+const FORMAT_V2 = 2;
 
-const stateType = avro.Type.forSchema({
-  type: 'record',
-  name: 'UserStateV1',
-  namespace: 'dev.intereststream.storage',
-  fields: [
+const V1_FIELDS: avro.schema.RecordType['fields'] = [
     { name: 'recentViews', type: { type: 'array', items: 'string' } },
     { name: 'seen', type: { type: 'array', items: 'string' } },
     { name: 'disliked', type: { type: 'array', items: 'string' } },
@@ -23,8 +25,34 @@ const stateType = avro.Type.forSchema({
     { name: 'lastEventAt', type: 'long' },
     { name: 'degenerateUpdates', type: 'long' },
     { name: 'erased', type: 'boolean' },
+];
+
+const NAMESPACE = 'dev.intereststream.storage';
+const stateTypeV1 = avro.Type.forSchema({ type: 'record', name: 'UserStateV1', namespace: NAMESPACE, fields: V1_FIELDS });
+
+const interestType: avro.schema.RecordType = {
+  type: 'record',
+  name: 'Interest',
+  fields: [
+    // float32 little-endian, like the main vector.
+    { name: 'vector', type: 'bytes' },
+    { name: 'importance', type: 'double' },
+    { name: 'updatedAt', type: 'long' },
   ],
+};
+
+const stateTypeV2 = avro.Type.forSchema({
+  type: 'record',
+  name: 'UserStateV2',
+  namespace: NAMESPACE,
+  fields: [...V1_FIELDS, { name: 'interests', type: { type: 'array', items: interestType } }],
 });
+
+interface StoredInterest {
+  vector: Buffer;
+  importance: number;
+  updatedAt: number;
+}
 
 interface StoredState {
   recentViews: string[];
@@ -35,6 +63,7 @@ interface StoredState {
   lastEventAt: number;
   degenerateUpdates: number;
   erased: boolean;
+  interests?: StoredInterest[];
 }
 
 /** Event-id hashes are 16 hex digits; stored packed as 8 bytes each. */
@@ -51,7 +80,7 @@ function unpackHashes(b: Buffer): string[] {
 }
 
 export function encodeStateBody(state: UserState): Buffer {
-  const body = stateType.toBuffer({
+  const stored: StoredState = {
     recentViews: [...state.recentViews],
     seen: [...state.seen],
     disliked: [...state.disliked],
@@ -60,8 +89,22 @@ export function encodeStateBody(state: UserState): Buffer {
     lastEventAt: state.lastEventAt,
     degenerateUpdates: state.degenerateUpdates,
     erased: state.erased,
-  } satisfies StoredState);
-  return Buffer.concat([Buffer.of(FORMAT_V1), body]);
+  };
+  if (state.interests.length === 0) return Buffer.concat([Buffer.of(FORMAT_V1), stateTypeV1.toBuffer(stored)]);
+  const interests = state.interests.map((i) => ({ vector: float32ToBuffer(i.vector), importance: i.importance, updatedAt: i.updatedAt }));
+  return Buffer.concat([Buffer.of(FORMAT_V2), stateTypeV2.toBuffer({ ...stored, interests })]);
+}
+
+function decodeBody(userId: string, body: Buffer): StoredState {
+  const format = body[0];
+  if (body.length < 1 || (format !== FORMAT_V1 && format !== FORMAT_V2)) {
+    throw new InterestStreamError('DECODE_FAILED', `user ${userId}: unknown state format ${format}`);
+  }
+  return (format === FORMAT_V1 ? stateTypeV1 : stateTypeV2).fromBuffer(body.subarray(1)) as StoredState;
+}
+
+function decodeInterests(stored: StoredInterest[] | undefined): Interest[] {
+  return (stored ?? []).map((i) => ({ vector: bufferToFloat32(i.vector), importance: i.importance, updatedAt: i.updatedAt }));
 }
 
 export function formatWatermark(w: Watermark | null): string {
@@ -81,13 +124,11 @@ export function parseWatermark(s: string | null | undefined): Watermark | null {
 
 /** Rebuilds a UserState from its stored parts. */
 export function decodeState(userId: string, parts: { body: Buffer; vector: Buffer | null; watermark: string | null }): UserState {
-  if (parts.body.length < 1 || parts.body[0] !== FORMAT_V1) {
-    throw new InterestStreamError('DECODE_FAILED', `user ${userId}: unknown state format ${parts.body[0]}`);
-  }
-  const s = stateType.fromBuffer(parts.body.subarray(1)) as StoredState;
+  const s = decodeBody(userId, parts.body);
   return {
     userId,
     vector: parts.vector && parts.vector.length > 0 ? bufferToFloat32(parts.vector) : null,
+    interests: decodeInterests(s.interests),
     recentViews: s.recentViews,
     seen: s.seen,
     disliked: s.disliked,

@@ -4,8 +4,12 @@
  */
 import { InterestStreamError } from '../core/errors.js';
 import { eventIdHash } from './event-id.js';
+import { isNewer } from './watermark.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from './types.js';
+
+export { compareWatermark, isNewer } from './watermark.js';
 import { DedupeWindow, RecencySet, appendCapped } from './recent-ids.js';
+import { dislikeInterests, interestEvent, viewInterests, type Interest } from './multi-interest.js';
 import { assertItemVector, l2Norm, MIN_NORM, normalize, normalizedCombination } from './vector.js';
 
 /** What happened to one event. `degenerate`: counted, but the vector update would have collapsed to ~0 and was skipped. */
@@ -35,6 +39,7 @@ export function emptyUserState(userId: string): UserState {
   return {
     userId,
     vector: null,
+    interests: [],
     recentViews: [],
     seen: [],
     disliked: [],
@@ -45,25 +50,6 @@ export function emptyUserState(userId: string): UserState {
     erased: false,
     watermark: null,
   };
-}
-
-/**
- * Orders an event position `a` against a state's watermark `b`: 1 when `a` is after `b` (or there is
- * no `b`), 0 when equal, -1 when before, and null when they are on different partitions, where offsets
- * say nothing and only event-id de-duplication can tell a redelivery.
- */
-export function compareWatermark(a: Watermark, b: Watermark | null): -1 | 0 | 1 | null {
-  if (b === null) return 1;
-  if (a.partition !== b.partition) return null;
-  const x = parseOffset(a.offset);
-  const y = parseOffset(b.offset);
-  return x > y ? 1 : x < y ? -1 : 0;
-}
-
-/** True when an event at `event` must still be considered for a state at `state` (see compareWatermark). */
-export function isNewer(event: Watermark, state: Watermark | null): boolean {
-  const order = compareWatermark(event, state);
-  return order === null || order > 0;
 }
 
 /**
@@ -102,6 +88,7 @@ export function foldEvents(state: UserState, inputs: readonly FoldInput[], param
 /** Mutable working copy of one user's state for the length of a batch; `result()` freezes it back into a UserState. */
 class UserFold {
   private vector: Float32Array | null;
+  private interests: readonly Interest[];
   private recentViews: readonly string[];
   private readonly seen: RecencySet;
   private readonly disliked: RecencySet;
@@ -120,6 +107,7 @@ class UserFold {
     private readonly params: FoldParams,
   ) {
     this.vector = initial.vector;
+    this.interests = initial.interests;
     this.recentViews = initial.recentViews;
     this.seen = new RecencySet(initial.seen, params.seenCap);
     this.disliked = new RecencySet(initial.disliked, params.dislikedCap);
@@ -150,6 +138,7 @@ class UserFold {
     return {
       userId: this.initial.userId,
       vector: this.vector,
+      interests: this.interests,
       recentViews: this.recentViews,
       seen: this.seen.toArray(),
       disliked: this.disliked.toArray(),
@@ -201,6 +190,8 @@ class UserFold {
   private view(event: InteractionEvent, item: Float32Array, itemNorm: number): boolean {
     this.recentViews = appendCapped(this.recentViews, event.itemId, this.params.recentViews);
     this.seen.touch(event.itemId);
+    const multi = this.params.multi;
+    if (multi !== undefined) this.interests = viewInterests(this.interests, interestEvent(item, itemNorm, event.weight, event.occurredAt), this.params.alpha, multi);
     if (this.vector === null) return this.replaceVector(normalize(item, 0));
     const a = Math.min(1, Math.max(0, this.params.alpha * event.weight));
     return this.blend(item, a / itemNorm, this.vector, 1 - a);
@@ -209,6 +200,8 @@ class UserFold {
   /** With no vector yet there is nothing to push away from; the dislike still excludes the item. */
   private dislike(event: InteractionEvent, item: Float32Array, itemNorm: number): boolean {
     this.disliked.touch(event.itemId);
+    const multi = this.params.multi;
+    if (multi !== undefined) this.interests = dislikeInterests(this.interests, interestEvent(item, itemNorm, event.weight, event.occurredAt), this.params.beta, multi);
     if (this.vector === null) return true;
     const b = this.params.beta * event.weight;
     return this.blend(this.vector, 1, item, -b / itemNorm);
@@ -237,6 +230,7 @@ class UserFold {
    */
   private erase(at: number): FoldOutcome {
     this.vector = null;
+    this.interests = [];
     this.recentViews = [];
     this.seen.clear();
     this.disliked.clear();
@@ -279,13 +273,4 @@ function invalidEvent(event: InteractionEvent, problem: string): InterestStreamE
   return new InterestStreamError('INVALID_EVENT', `event "${event.eventId}" ${problem}`, {
     details: { eventId: event.eventId, userId: event.userId, type: String(event.type) },
   });
-}
-
-const OFFSET = /^\d+$/;
-
-function parseOffset(offset: string): bigint {
-  if (!OFFSET.test(offset)) {
-    throw new InterestStreamError('INVALID_INPUT', `watermark offset "${offset}" is not a non-negative integer`);
-  }
-  return BigInt(offset);
 }

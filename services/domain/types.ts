@@ -1,4 +1,5 @@
 /** Types shared by the fold, the strategies and the adapters. Plain data; no I/O. */
+import type { Interest, MultiInterestParams } from './multi-interest.js';
 
 export type EventType = 'VIEW' | 'DISLIKE' | 'ERASE' | 'UNKNOWN';
 
@@ -29,6 +30,8 @@ export interface UserState {
   readonly userId: string;
   /** Unit-length interest vector; null before the first view and after ERASE. */
   readonly vector: Float32Array | null;
+  /** Up to MULTI_INTERESTS interest vectors (strategy=multi), in the order they were opened; empty after ERASE. */
+  readonly interests: readonly Interest[];
   /** Last N viewed item ids, oldest first. */
   readonly recentViews: readonly string[];
   /** Recently seen item ids (capped), oldest first, for exclusion. */
@@ -60,6 +63,8 @@ export interface FoldParams {
   readonly dislikedCap: number;
   readonly dedupeWindow: number;
   readonly dimension: number;
+  /** Multi-interest upkeep; absent: the state's interests are left as they are (a fresh user gets none). */
+  readonly multi?: MultiInterestParams;
 }
 
 export const DEFAULT_FOLD_PARAMS: Omit<FoldParams, 'dimension'> = Object.freeze({

@@ -205,6 +205,7 @@ export function foldParams(config: Config) {
     seenCap: config.seenCap,
     dislikedCap: config.dislikedCap,
     dedupeWindow: config.dedupeWindow,
+    multi: config.multi,
   };
 }
 

@@ -33,5 +33,6 @@ export function chunkPoints(points: readonly VectorPoint[], limits: ChunkLimits)
  */
 export function stateHeapBytes(s: UserState): number {
   const strings = (ids: readonly string[]) => ids.reduce((sum, id) => sum + 40 + id.length, 0);
-  return 256 + (s.vector?.byteLength ?? 0) + strings(s.recentViews) + strings(s.seen) + strings(s.disliked) + strings(s.recentEventIds);
+  const interests = s.interests.reduce((sum, i) => sum + 64 + i.vector.byteLength, 0);
+  return 256 + (s.vector?.byteLength ?? 0) + interests + strings(s.recentViews) + strings(s.seen) + strings(s.disliked) + strings(s.recentEventIds);
 }

@@ -71,7 +71,7 @@ const optional = (s: string): string | undefined => (s === '' ? undefined : s);
 const limitOf = (n: number): number | undefined => (n === 0 ? undefined : n);
 
 function renderItems(items: readonly ResultItem[]): Array<{ id: string; score: number; payload_json: string }> {
-  return items.map((i) => ({ id: i.id, score: i.score, payload_json: JSON.stringify(i.payload), because: renderBecause(i) }));
+  return items.map((i) => ({ id: i.id, score: i.score, payload_json: JSON.stringify(i.payload), because: renderBecause(i), ...(i.interest === undefined ? {} : { interest: i.interest }) }));
 }
 
 // proto3 `optional`: caught_up is unset without `after`, so false stays distinguishable from not asked.

@@ -23,7 +23,8 @@ import { OpsSummarySource } from './ops-summary.js';
 import { traceRedisCommands, tracedVectorStore } from './tracing.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
-import { QueryUseCases, qualityDeps } from './use-cases.js';
+import { QueryUseCases } from './use-cases.js';
+import { qualityDeps } from './quality.js';
 
 /**
  * Creates the interactions topic when it is missing, so the first erasure does not wait on kafkajs'

@@ -79,6 +79,7 @@ const ITEM: Json = {
     score: { type: 'number', description: 'Cosine similarity; for cold-start results the decayed view count.' },
     payload: { type: 'object', additionalProperties: true },
     because: { type: 'array', items: ref('Contribution'), description: 'With explain=true: the recent views that contributed most, largest first.' },
+    interest: { type: 'integer', minimum: 0, description: "strategy=multi: which of the user's interests found the item, 0 for the most important." },
   },
 };
 
@@ -238,7 +239,7 @@ function v1Paths(maxLimit: number, historySize: number): Json {
           {
             name: 'strategy',
             in: 'query',
-            description: "Absent: the user's A/B bucket (STRATEGY_BUCKETS) decides, else ema. hybrid = cosine + λ·log(1 + decayed views).",
+            description: "Absent: the user's A/B bucket (STRATEGY_BUCKETS) decides, else ema. hybrid = cosine + λ·log(1 + decayed views); multi = one search per interest vector, merged by importance-weighted quotas.",
             schema: { type: 'string', enum: [...STRATEGIES] },
           },
           { name: 'diversity', in: 'query', description: 'Maximal marginal relevance, 0 (order by score, default) to 1 (only avoid similar items).', schema: { type: 'number', minimum: 0, maximum: 1, default: 0 } },

@@ -10,6 +10,9 @@ import { hybridScore, mmr, type Candidate } from '../domain/rerank.js';
 import { cosine } from '../domain/vector.js';
 import { matchesFilter } from '../adapters/vector-store/filter.js';
 import type { Strategy } from './validation.js';
+import type { Config } from '../core/config.js';
+import type { QueryMetrics } from './metrics.js';
+import type { QueryDeps } from './use-cases.js';
 
 /** Candidates gathered per wanted result before re-ranking (at least MIN_POOL). */
 const POOL_FACTOR = 5;
@@ -22,6 +25,24 @@ export interface QualityConfig {
   readonly hybridLambda: number;
   /** α of the fold, for the EMA weights in explanations. */
   readonly alpha: number;
+  /** MULTI_HALF_LIFE_MS: how `multi` weighs a user's interests against each other. */
+  readonly multiHalfLifeMs: number;
+}
+
+export const DEFAULT_QUALITY: QualityConfig = { buckets: [], bucketSalt: '', hybridLambda: 0.1, alpha: 0.2, multiHalfLifeMs: 7 * 86_400_000 };
+
+/** The issue-16 dependencies from the configuration: buckets, λ, γ, α, the multi-interest half-life, and the answers metric. */
+export function qualityDeps(config: Config, metrics: QueryMetrics): Pick<QueryDeps, 'trendMomentum' | 'quality' | 'onAnswer'> {
+  return {
+    trendMomentum: config.trendMomentum,
+    quality: { buckets: config.strategyBuckets, bucketSalt: config.bucketSalt, hybridLambda: config.hybridLambda, alpha: config.alpha, multiHalfLifeMs: config.multi.halfLifeMs },
+    onAnswer: (strategy, fallback) => metrics.strategyAnswers.inc({ strategy, fallback: fallback ?? 'none' }),
+  };
+}
+
+/** Candidates gathered before re-ranking `limit` results: max(5·limit, 50). */
+export function diversityPoolSize(limit: number): number {
+  return Math.max(limit * POOL_FACTOR, MIN_POOL);
 }
 
 /** The strategy that answers, and the bucket that chose it (null when the request named one, or there are no buckets). */
@@ -58,7 +79,7 @@ export async function pooledRecommendations(
   deps: { vectors: VectorStore; itemsCollection: string; popularity: PopularityStore; config: QualityConfig },
   req: PooledRequest,
 ): Promise<PooledItem[]> {
-  const pool = Math.max(req.limit * POOL_FACTOR, MIN_POOL);
+  const pool = diversityPoolSize(req.limit);
   const hits = await deps.vectors.search(deps.itemsCollection, { vector: req.vector, limit: pool, excludeIds: req.excludeIds, filter: req.filter });
   const ids = hits.map((h) => h.id);
   if (req.hybrid) for (const p of await deps.popularity.top(pool, { excludeIds: req.excludeIds })) if (!ids.includes(p.itemId)) ids.push(p.itemId);

@@ -8,13 +8,12 @@ import type { UserState } from '../domain/types.js';
 import { averageStrategy } from '../domain/strategies.js';
 import { InterestStreamError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Config } from '../core/config.js';
-import type { QueryMetrics } from './metrics.js';
 import { matchesFilter } from '../adapters/vector-store/filter.js';
 import type { GenerationView, GenerationViews } from './generation-views.js';
 import { currentTrend, readHistory, type HistoryQuery, type UserHistory } from './history.js';
 import type { ErasurePublisher } from './ports.js';
-import { chooseStrategy, pooledRecommendations, type PooledRequest, type QualityConfig } from './quality.js';
+import { chooseStrategy, DEFAULT_QUALITY, pooledRecommendations, type PooledRequest, type QualityConfig } from './quality.js';
+import { multiInterestRecommendations, type MultiRequest } from './multi-interest.js';
 import type { Contribution } from '../domain/explain.js';
 import type { LoadedUser, StateSource } from './user-source.js';
 import type { ExcludeSet, Strategy } from './validation.js';
@@ -45,6 +44,8 @@ export interface ResultItem {
   readonly payload: Readonly<Record<string, unknown>>;
   /** With explain: the recent views closest to the item, by cosine × their EMA weight, largest first. */
   readonly because?: Contribution[];
+  /** Under `multi`: which of the user's interests found the item, 0 for the most important. */
+  readonly interest?: number;
 }
 
 export interface Recommendations {
@@ -113,16 +114,6 @@ export interface QueryDeps {
   readonly readYourWrites?: ReadYourWrites;
 }
 
-/** The issue-16 dependencies from the configuration: buckets, λ, γ, α, and the answers metric. */
-export function qualityDeps(config: Config, metrics: QueryMetrics): Pick<QueryDeps, 'trendMomentum' | 'quality' | 'onAnswer'> {
-  return {
-    trendMomentum: config.trendMomentum,
-    quality: { buckets: config.strategyBuckets, bucketSalt: config.bucketSalt, hybridLambda: config.hybridLambda, alpha: config.alpha },
-    onAnswer: (strategy, fallback) => metrics.strategyAnswers.inc({ strategy, fallback: fallback ?? 'none' }),
-  };
-}
-
-const DEFAULT_QUALITY: QualityConfig = { buckets: [], bucketSalt: '', hybridLambda: 0.1, alpha: 0.2 };
 const DEFAULT_READ_YOUR_WRITES: ReadYourWrites = { topic: DEFAULT_TOPICS.interactions, waitMs: DEFAULT_AFTER_WAIT_MS };
 
 /** How many popular candidates to read per wanted result when a filter may reject most of them. */
@@ -153,6 +144,10 @@ export class QueryUseCases {
       this.deps.onAnswer?.(strategy, 'cold_start');
       return { ...base, fallback: 'cold_start', items: await this.popular(g, q.limit, excludeIds, q.filter) };
     }
+    if (strategy === 'multi' && live.interests.length > 0) {
+      this.deps.onAnswer?.(strategy, null);
+      return { ...base, fallback: null, items: await this.multi(g, live, { limit: q.limit, excludeIds, filter: q.filter, diversity: q.diversity ?? 0 }, q.explain === true) };
+    }
     const { vector, fallback } = await this.queryVector(g, live, live.vector, strategy);
     this.deps.onAnswer?.(strategy, fallback);
     const pooled = strategy === 'hybrid' || (q.diversity ?? 0) > 0 || q.explain === true;
@@ -166,6 +161,12 @@ export class QueryUseCases {
     const explainWith = explain ? await this.recentVectors(g, state) : undefined;
     const deps = { vectors: this.deps.vectors, itemsCollection: g.itemsCollection, popularity: g.popularity, config: this.deps.quality ?? DEFAULT_QUALITY };
     return pooledRecommendations(deps, { ...req, explainWith }).catch(noCatalogue([]));
+  }
+
+  private async multi(g: GenerationView, state: UserState, req: Omit<MultiRequest, 'interests' | 'explainWith'>, explain: boolean): Promise<ResultItem[]> {
+    const explainWith = explain ? await this.recentVectors(g, state) : undefined;
+    const deps = { vectors: this.deps.vectors, itemsCollection: g.itemsCollection, config: this.deps.quality ?? DEFAULT_QUALITY };
+    return multiInterestRecommendations(deps, { ...req, interests: state.interests, explainWith }).catch(noCatalogue([]));
   }
 
   /** The user's recent views that are still in the catalogue, oldest first, with their vectors. */
@@ -250,7 +251,8 @@ export class QueryUseCases {
       const trend = currentTrend(snapshots, this.deps.trendWindow, this.deps.trendMomentum);
       return trend === null ? { vector: ema, fallback: 'insufficient_history' } : { vector: trend.vector, fallback: null };
     }
-    return { vector: ema, fallback: null };
+    // multi reaches here only for a user without interests (MULTI_INTERESTS=0, or state from before them).
+    return { vector: ema, fallback: strategy === 'multi' ? 'insufficient_history' : null };
   }
 
   private catalogue(g: GenerationView, ids: readonly string[]): Promise<Map<string, VectorPoint>> {

@@ -6,7 +6,7 @@ import { InterestStreamError } from '../core/errors.js';
 import { idProblem } from '../domain/ids.js';
 import { decodeToken, type ConsistencyToken } from '../core/consistency-token.js';
 
-export const STRATEGIES = ['ema', 'average', 'trend', 'hybrid'] as const;
+export const STRATEGIES = ['ema', 'average', 'trend', 'hybrid', 'multi'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export const EXCLUSIONS = ['seen', 'disliked'] as const;

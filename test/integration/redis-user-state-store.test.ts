@@ -10,6 +10,7 @@ function state(userId: string, over: Partial<UserState> = {}): UserState {
   return {
     userId,
     vector: new Float32Array([0.6, -0.8, 0]),
+    interests: [],
     recentViews: ['a', 'b', 'a'],
     seen: ['b', 'a'],
     disliked: ['z'],

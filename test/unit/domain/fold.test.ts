@@ -218,10 +218,13 @@ describe('foldEvent: ERASE', () => {
     const next = eventStream();
     const before = [next({ itemId: 'a' }), next({ type: 'DISLIKE', itemId: 'b' })];
     const erase = next({ type: 'ERASE', itemId: '', item: null });
-    const state = run([...before, erase]);
+    const multi = { ...PARAMS, multi: { maxInterests: 3, threshold: 0.5, halfLifeMs: 1000 } };
+    expect(run(before, multi).interests).toHaveLength(1);
+    const state = run([...before, erase], multi);
     expect(state).toEqual({
       userId: USER,
       vector: null,
+      interests: [],
       recentViews: [],
       seen: [],
       disliked: [],

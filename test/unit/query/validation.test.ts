@@ -26,7 +26,7 @@ describe('query validation', () => {
   it('defaults the history limit to HISTORY_SIZE and accepts 1..HISTORY_SIZE only', () => {
     expect(parseHistoryLimit(undefined, 20)).toBe(20);
     expect(() => parseHistoryLimit('', 7)).toThrow('limit must be an integer from 1 to 7, got ""');
-    expect(() => parseStrategy('')).toThrow('strategy must be one of ema, average, trend, hybrid, got ""');
+    expect(() => parseStrategy('')).toThrow('strategy must be one of ema, average, trend, hybrid, multi, got ""');
     expect(() => parseIncludeVector('')).toThrow('include takes only "vector", got ""');
     expect(parseHistoryLimit('3', 20)).toBe(3);
     expect(parseHistoryLimit(20, 20)).toBe(20);
@@ -35,10 +35,10 @@ describe('query validation', () => {
     }
   });
 
-  it('knows the four strategies and names the bad one', () => {
+  it('knows the five strategies and names the bad one', () => {
     expect(parseStrategy(undefined)).toBe('ema');
     expect(parseStrategy('trend')).toBe('trend');
-    expect(fieldOf(() => parseStrategy('popular'))).toEqual({ field: 'strategy', message: 'strategy must be one of ema, average, trend, hybrid, got "popular"' });
+    expect(fieldOf(() => parseStrategy('popular'))).toEqual({ field: 'strategy', message: 'strategy must be one of ema, average, trend, hybrid, multi, got "popular"' });
   });
 
   it('excludes seen and disliked by default; only an explicit list lets disliked items through', () => {

@@ -1,0 +1,31 @@
+/** Log positions: ordering an event against the position a user's state has reached. */
+import { InterestStreamError } from '../core/errors.js';
+import type { Watermark } from './types.js';
+
+/**
+ * Orders an event position `a` against a state's watermark `b`: 1 when `a` is after `b` (or there is
+ * no `b`), 0 when equal, -1 when before, and null when they are on different partitions, where offsets
+ * say nothing and only event-id de-duplication can tell a redelivery.
+ */
+export function compareWatermark(a: Watermark, b: Watermark | null): -1 | 0 | 1 | null {
+  if (b === null) return 1;
+  if (a.partition !== b.partition) return null;
+  const x = parseOffset(a.offset);
+  const y = parseOffset(b.offset);
+  return x > y ? 1 : x < y ? -1 : 0;
+}
+
+/** True when an event at `event` must still be considered for a state at `state` (see compareWatermark). */
+export function isNewer(event: Watermark, state: Watermark | null): boolean {
+  const order = compareWatermark(event, state);
+  return order === null || order > 0;
+}
+
+const OFFSET = /^\d+$/;
+
+function parseOffset(offset: string): bigint {
+  if (!OFFSET.test(offset)) {
+    throw new InterestStreamError('INVALID_INPUT', `watermark offset "${offset}" is not a non-negative integer`);
+  }
+  return BigInt(offset);
+}
