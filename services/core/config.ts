@@ -4,13 +4,15 @@ import { InterestStreamError } from './errors.js';
 import { parsePayloadIndexes, type PayloadIndexSpec } from './payload-indexes.js';
 import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
 import { parseBuckets, type Bucket } from '../domain/buckets.js';
+import { readShredSettings, type ShredSettings } from '../shred/shred-config.js';
 
 /**
  * Configuration, read once from environment variables at start-up. Every variable is documented
  * on its field; `loadConfig` lists *all* problems in one error and returns a frozen object.
  * Nothing else in the code base reads `process.env`.
  */
-export interface Config {
+/** Crypto-shredding settings (ERASURE_MODE, SHRED_SECRET…) are documented in shred/shred-config.ts. */
+export interface Config extends ShredSettings {
   /** KAFKA_BROKERS: comma-separated host:port list. Default `127.0.0.1:19092` (the native stack). */
   readonly kafkaBrokers: readonly string[];
   /** KAFKA_CLIENT_ID: client id reported to the broker. Default `interest-stream`. */
@@ -469,6 +471,7 @@ export function loadConfig(env: Env = process.env): Config {
     qdrantPayloadIndexes: payloadIndexes.indexes,
     qdrantCollectionPrefix,
     ...kafkaSecurity,
+    ...readShredSettings(r),
     popularShards: r.int('POPULAR_SHARDS', 8, 1, 1024),
     popularCacheMs: r.int('POPULAR_CACHE_MS', 1000, 0, 600_000),
     otlpEndpoint: otlpEndpoint(r),

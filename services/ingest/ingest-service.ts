@@ -31,6 +31,7 @@ import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics
 import { StateTrust } from './state-trust.js';
 import { IngestOpsStats } from './ops-stats.js';
 import type { UserState } from '../domain/types.js';
+import { openerFor, userKeyStore } from '../shred/compose.js';
 
 export interface IngestHandle {
   readonly metrics: IngestMetrics;
@@ -118,6 +119,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       items,
       popularity,
       params: { ...foldParams(config), dimension },
+      opener: openerFor(userKeyStore(config, redis, store)),
       metrics,
       logger: log,
       deadLetter: async (letters) => {
