@@ -12,6 +12,8 @@ import { PrequentialReplay, type ReplayEvent, type ReplayOptions, type ReplayRes
 import { EVALUATED_STRATEGIES, type EvaluatedStrategy } from '../domain/evaluation/variants.js';
 import { renderHitRateChart, renderTable } from './evaluate-report.js';
 import { createProgress, type Progress } from './progress.js';
+import { openKeyStore } from './connections.js';
+import { openerFor } from '../shred/compose.js';
 
 export const EVALUATE_USAGE = `interest-stream evaluate --items <items.jsonl> (--events <events.jsonl> | --topic [name]) [options]
 
@@ -149,18 +151,28 @@ async function readEventsFile(file: string): Promise<ReplayEvent[]> {
   return events;
 }
 
-async function readEvents(a: EvaluateArgs, config: Config, logger: Logger): Promise<{ events: ReplayEvent[]; undecodable: number }> {
-  if ('file' in a.source) return { events: await readEventsFile(a.source.file), undecodable: 0 };
+interface EventsRead {
+  readonly events: ReplayEvent[];
+  readonly undecodable: number;
+  /** Sealed events of erased users (ERASURE_MODE=shred): left out, as ingest leaves them. */
+  readonly shredded: number;
+}
+
+async function readEvents(a: EvaluateArgs, config: Config, logger: Logger): Promise<EventsRead> {
+  if ('file' in a.source) return { events: await readEventsFile(a.source.file), undecodable: 0, shredded: 0 };
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
   const label = `reading ${a.source.topic}`;
   let progress: Progress | undefined;
+  const keys = config.shredSecrets.length > 0 ? await openKeyStore(config, logger) : undefined;
   try {
-    return await readInteractionLog(kafka, a.source.topic, (read, total) => {
+    const onProgress = (read: number, total: number): void => {
       progress ??= createProgress({ label, total, logger });
       if (read % 1000 === 0 || read === total) progress.update(read);
-    });
+    };
+    return await readInteractionLog(kafka, a.source.topic, onProgress, keys && openerFor(keys.store));
   } finally {
     progress?.stop();
+    await keys?.close();
   }
 }
 
@@ -178,9 +190,9 @@ export function replayAll(catalogue: CatalogueIndex, events: readonly ReplayEven
 }
 
 /** The JSON document `evaluate` writes: its inputs and parameters beside the results. */
-export function evaluationDocument(a: EvaluateArgs, result: ReplayResult, undecodable: number): object {
+export function evaluationDocument(a: EvaluateArgs, result: ReplayResult, undecodable: number, shredded = 0): object {
   const { grid, ...params } = a.replay;
-  return { input: { items: a.items, ...a.source }, grid, params, undecodable, ...result };
+  return { input: { items: a.items, ...a.source }, grid, params, undecodable, shredded, ...result };
 }
 
 /** `interest-stream evaluate`: 0 on success, 2 for bad flags (explained on stderr). */
@@ -198,14 +210,14 @@ export async function runEvaluate(args: string[], config: Config, logger: Logger
     return 0;
   }
   const catalogue = await readItems(a.items);
-  const { events, undecodable } = await readEvents(a, config, logger);
+  const { events, undecodable, shredded } = await readEvents(a, config, logger);
   const result = replayAll(catalogue, events, a.replay, logger);
-  const doc = evaluationDocument(a, result, undecodable);
+  const doc = evaluationDocument(a, result, undecodable, shredded);
   if (a.out !== undefined) {
     await mkdir(a.out, { recursive: true });
     await writeFile(path.join(a.out, 'evaluation.json'), `${JSON.stringify(doc, null, 2)}\n`);
     await writeFile(path.join(a.out, 'hr-over-time.svg'), renderHitRateChart(result));
   }
-  console.log(a.json ? JSON.stringify(doc, null, 2) : renderTable(result, undecodable));
+  console.log(a.json ? JSON.stringify(doc, null, 2) : renderTable(result, undecodable, shredded));
   return 0;
 }

@@ -15,7 +15,7 @@ function align(rows: string[][]): string {
 }
 
 /** The results as a fixed-width table, best HR@K marked, with the event counts underneath. */
-export function renderTable(r: ReplayResult, undecodable = 0): string {
+export function renderTable(r: ReplayResult, undecodable = 0, shredded = 0): string {
   const k = r.k;
   const best = Math.max(...r.variants.map((v) => v.hr));
   const header = ['strategy', 'ranked', `HR@${k}`, `NDCG@${k}`, 'MRR', `coverage@${k}`, `ILS@${k}`, 'fallback'];
@@ -27,7 +27,7 @@ export function renderTable(r: ReplayResult, undecodable = 0): string {
     `events ${c.events}: views ${c.views}, dislikes ${c.dislikes}, erasures ${c.erases}; users ${r.users}, catalogue ${r.catalogueSize} items`,
     `ranked ${c.scored} views of users with an interest vector, ${c.coldStart} cold-start views by popularity`,
     `not ranked: ${c.excludedTargets} views of already seen or disliked items, ${c.warmUp} views before --from`,
-    `left out (as ingest would): ${c.unknownItems} unknown items, ${c.rejected} rejected by the fold, ${c.repeats} duplicates, ${undecodable} undecodable; ${c.outOfRange} after --to`,
+    `left out (as ingest would): ${c.unknownItems} unknown items, ${c.rejected} rejected by the fold, ${c.repeats} duplicates, ${undecodable} undecodable, ${shredded} shredded (erased users); ${c.outOfRange} after --to`,
   ];
   return lines.join('\n');
 }

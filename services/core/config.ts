@@ -7,13 +7,15 @@ import { parseBuckets, type Bucket } from '../domain/buckets.js';
 import { DEFAULT_AFTER_WAIT_MS } from './consistency-token.js';
 import type { MultiInterestParams } from '../domain/multi-interest.js';
 import { readMultiInterestConfig } from './multi-interest-config.js';
+import { readShredSettings, type ShredSettings } from '../shred/shred-config.js';
 
 /**
  * Configuration, read once from environment variables at start-up. Every variable is documented
  * on its field; `loadConfig` lists *all* problems in one error and returns a frozen object.
  * Nothing else in the code base reads `process.env`.
  */
-export interface Config {
+/** Crypto-shredding settings (ERASURE_MODE, SHRED_SECRET…) are documented in shred/shred-config.ts. */
+export interface Config extends ShredSettings {
   /** KAFKA_BROKERS: comma-separated host:port list. Default `127.0.0.1:19092` (the native stack). */
   readonly kafkaBrokers: readonly string[];
   /** KAFKA_CLIENT_ID: client id reported to the broker. Default `interest-stream`. */
@@ -481,6 +483,7 @@ export function loadConfig(env: Env = process.env): Config {
     qdrantPayloadIndexes: payloadIndexes.indexes,
     qdrantCollectionPrefix,
     ...kafkaSecurity,
+    ...readShredSettings(r),
     popularShards: r.int('POPULAR_SHARDS', 8, 1, 1024),
     popularCacheMs: r.int('POPULAR_CACHE_MS', 1000, 0, 600_000),
     afterWaitMs: r.int('AFTER_WAIT_MS', DEFAULT_AFTER_WAIT_MS, 0, 60_000),

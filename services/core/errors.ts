@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   INVALID_ITEM_ID: false,
   UNKNOWN_ITEM: false,
   INVALID_TIMESTAMP: false,
+  INVALID_ENVELOPE: false,
   INVALID_VECTOR: false,
   DIMENSION_MISMATCH: false,
   INVALID_INPUT: false,

@@ -72,6 +72,14 @@ export class RedisKeys {
   }
 
   /**
+   * A user's current crypto-shredding data key (services/shred), named by pseudonym, shared by
+   * every generation (they all read the same topic).
+   */
+  userKey(pseudonym: string): string {
+    return `${this.root}:ukey:{${pseudonym}}`;
+  }
+
+  /**
    * One shard of the popularity counts: each in a slot of its own (hash tag `{pop-N}`), so on Redis
    * Cluster no single slot takes every view.
    */

@@ -16,6 +16,7 @@ import { loadUserStates } from './state-loader.js';
 import { sameWatermark, type StateTrust } from './state-trust.js';
 import type { CorruptStateReport } from './stored-states.js';
 import { splitForParking, type ParkingLot } from './parked-events.js';
+import { OpenedBatch, type EventOpener } from '../shred/shredding.js';
 
 /** One Kafka record as the processor needs it (the consumer adapter translates kafkajs' type). */
 export interface RawRecord {
@@ -53,6 +54,8 @@ export interface BatchDeps {
   readonly onCorruptState?: CorruptStateReport;
   /** Where events whose item is unknown wait (UNKNOWN_ITEM_PARK_MS); absent, they go to the DLQ at once. */
   readonly parking?: ParkingLot;
+  /** Opens sealed events (ERASURE_MODE=shred); absent, a sealed event is undecodable (DECODE_FAILED, ciphertext kept). */
+  readonly opener?: EventOpener;
 }
 
 /**
@@ -106,7 +109,8 @@ export class BatchProcessor {
   async process(topic: string, records: readonly RawRecord[], park: ParkMode = 'park'): Promise<BatchResult> {
     const started = performance.now();
     const dead: DeadLetter[] = [];
-    const byUser = this.decodeAndGroup(records, (record, error) => dead.push(deadLetter(topic, record, error)));
+    const opened = this.deps.opener ? await this.deps.opener.prepare(records.map((r) => r.value)) : new OpenedBatch(new Map());
+    const byUser = this.decodeAndGroup(records, opened, (record, error) => dead.push(deadLetter(topic, record, error)));
     const items = await this.deps.items.getMany(neededItems(byUser));
     this.parkUnknown(topic, byUser, items, park);
     const { states, expected } = await this.loadStates([...byUser.keys()]);
@@ -126,7 +130,8 @@ export class BatchProcessor {
     ]);
     const all = [...folds.values()];
     dead.push(...all.flatMap((f) => f.dead));
-    await this.deps.deadLetter(dead);
+    // A sealed event's letter keeps its ciphertext and seals its reason: deleting the key shreds it too.
+    await this.deps.deadLetter(dead.map((d) => ({ ...d, ...opened.letter(d.value, d.headers, d.error) })));
     this.record(records.length, all, dead, performance.now() - started);
     return {
       states: all.map((f) => f.state),
@@ -157,12 +162,18 @@ export class BatchProcessor {
     }
   }
 
-  private decodeAndGroup(records: readonly RawRecord[], fail: (r: RawRecord, e: InterestStreamError) => void): Map<string, Pending[]> {
+  private decodeAndGroup(records: readonly RawRecord[], opened: OpenedBatch, fail: (r: RawRecord, e: InterestStreamError) => void): Map<string, Pending[]> {
     const byUser = new Map<string, Pending[]>();
+    let shredded = 0;
     for (const record of records) {
       try {
         if (record.value === null) throw new InterestStreamError('DECODE_FAILED', 'message has no value (tombstone records are not events)');
-        const event = decodeInteraction(record.value);
+        const plain = opened.plain(record.value);
+        if (plain === undefined) {
+          shredded++;
+          continue;
+        }
+        const event = decodeInteraction(plain);
         const badTime = this.deps.eventTime && timestampProblem(event.occurredAt, Date.now(), this.deps.eventTime);
         if (badTime) throw badTime;
         const list = byUser.get(event.userId);
@@ -173,6 +184,7 @@ export class BatchProcessor {
         fail(record, toInterestStreamError(e, 'DECODE_FAILED'));
       }
     }
+    this.countShredded(shredded);
     return byUser;
   }
 
@@ -288,6 +300,13 @@ export class BatchProcessor {
       await this.emitBoundaries(conflicts.map((id) => folds.get(id)!));
       todo = conflicts.filter(mustWrite);
     }
+  }
+
+  /** Events whose user's key is gone (erased): skipped, never dead-lettered. */
+  private countShredded(count: number): void {
+    if (count === 0) return;
+    this.deps.metrics.shredded.inc(count);
+    this.deps.logger.debug({ count }, 'sealed events skipped: their user key is gone (erased)');
   }
 
   private record(size: number, folds: readonly UserFold[], dead: readonly DeadLetter[], ms: number): void {

@@ -33,6 +33,7 @@ import { StateTrust } from './state-trust.js';
 import { IngestOpsStats } from './ops-stats.js';
 import type { UserState } from '../domain/types.js';
 import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
+import { openerFor, userKeyStore } from '../shred/compose.js';
 
 export interface IngestHandle {
   readonly metrics: IngestMetrics;
@@ -120,6 +121,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       items,
       popularity,
       params: { ...foldParams(config), dimension },
+      opener: openerFor(userKeyStore(config, redis, store)),
       metrics,
       logger: log,
       deadLetter: async (letters) => {

@@ -26,6 +26,7 @@ export interface IngestMetrics {
   readonly parkedEvents: Gauge;
   readonly freshness: Summary;
   readonly misrouted: Counter;
+  readonly shredded: Counter;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -129,6 +130,11 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     misrouted: new Counter({
       name: 'interest_stream_ingest_misrouted_events_total',
       help: "Events whose key murmur2-hashes to another partition than the one they arrived on (a producer not using Kafka's default partitioner)",
+      registers,
+    }),
+    shredded: new Counter({
+      name: 'interest_stream_ingest_shredded_events_total',
+      help: 'Sealed events skipped because their user key is gone (the user was erased; ERASURE_MODE=shred)',
       registers,
     }),
     committedOffset: new Gauge({

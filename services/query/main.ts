@@ -25,6 +25,7 @@ import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
 import { QueryUseCases } from './use-cases.js';
 import { qualityDeps } from './quality.js';
+import { keyForgetter, sealerFor, userKeyStore } from '../shred/compose.js';
 
 /**
  * Creates the interactions topic when it is missing, so the first erasure does not wait on kafkajs'
@@ -58,7 +59,9 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   traceRedisCommands(redis);
   const vectors = tracedVectorStore(createVectorStore(config, log));
   const kafka = kafkaForConfig(config, log);
+  const userKeys = userKeyStore(config, redis, vectors);
   const publisher = new InteractionPublisher({
+    sealer: sealerFor(config, userKeys),
     kafka,
     topic: config.interactionsTopic,
     schemaRegistryId: config.schemaRegistryId,
@@ -92,6 +95,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
     vectors,
     publisher,
+    forgetKeys: keyForgetter(config, userKeys),
     trendWindow: config.trendWindow,
     logger: log,
     readYourWrites: { topic: config.interactionsTopic, waitMs: config.afterWaitMs },

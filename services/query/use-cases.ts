@@ -101,6 +101,8 @@ export interface QueryDeps {
   readonly generations: GenerationViews;
   readonly vectors: VectorStore;
   readonly publisher: ErasurePublisher;
+  /** Deletes the user's data keys (ERASURE_MODE=shred, shred/compose.ts): their sealed events become unreadable. */
+  readonly forgetKeys?: (userId: string) => Promise<void>;
   /** W of the trend strategy: it reads the last 2W snapshots. */
   readonly trendWindow: number;
   readonly logger: Logger;
@@ -229,6 +231,8 @@ export class QueryUseCases {
   async erase(userId: string, requester: Requester = { keyId: undefined, requestId: undefined }): Promise<ErasureReceipt> {
     const eventId = randomUUID();
     await this.deps.publisher.publish([{ eventId, userId, itemId: '', type: 'ERASE', occurredAt: Date.now(), weight: 1 }]);
+    // Before the purge: once the keys are gone ingest can fold none of the user's sealed events again.
+    await this.deps.forgetKeys?.(userId);
     // The active generation is purged now; every other generation folds the ERASE event itself.
     const g = await this.deps.generations.current();
     const [hot, durable] = await Promise.all([g.userStates.getMany([userId]), g.users.loadDurable(userId)]);

@@ -7,6 +7,7 @@ import type { Kafka } from 'kafkajs';
 import { decodeInteraction } from '../../core/events.js';
 import { readTopicToEnd } from './topic-reader.js';
 import type { InteractionEvent, Watermark } from '../../domain/types.js';
+import { OpenedBatch, type EventOpener } from '../../shred/shredding.js';
 
 export interface LoggedEvent {
   readonly event: InteractionEvent;
@@ -18,28 +19,42 @@ export interface InteractionLog {
   readonly events: LoggedEvent[];
   /** Messages that did not decode or validate: ingest dead-letters them. */
   readonly undecodable: number;
+  /** Sealed events whose user key is gone (erased users): ingest skips them too. */
+  readonly shredded: number;
 }
 
-/** Reads `topic` in full (topic-reader.ts); `onProgress(read, total)` is called as messages arrive. */
-export async function readInteractionLog(kafka: Kafka, topic: string, onProgress: (read: number, total: number) => void = () => {}): Promise<InteractionLog> {
+/**
+ * Reads `topic` in full (topic-reader.ts); `onProgress(read, total)` is called as messages arrive.
+ * Sealed events (ERASURE_MODE=shred) are opened with `opener`'s keys, fetched once at the end.
+ */
+export async function readInteractionLog(
+  kafka: Kafka,
+  topic: string,
+  onProgress: (read: number, total: number) => void = () => {},
+  opener?: EventOpener,
+): Promise<InteractionLog> {
+  const raw: Array<{ partition: number; offset: string; value: Buffer | null }> = [];
+  await readTopicToEnd(kafka, topic, ({ partition, offset, value }) => void raw.push({ partition, offset, value }), { groupPrefix: 'interest-stream-evaluate', onProgress });
+  const opened = opener ? await opener.prepare(raw.map((r) => r.value)) : new OpenedBatch(new Map());
   const partitions = new Map<number, LoggedEvent[]>();
   let undecodable = 0;
-  await readTopicToEnd(
-    kafka,
-    topic,
-    ({ partition, offset, value }) => {
-      try {
-        if (value === null) throw new Error('tombstone');
-        const events = partitions.get(partition) ?? [];
-        events.push({ event: decodeInteraction(value), watermark: { partition, offset } });
-        partitions.set(partition, events);
-      } catch {
-        undecodable++;
+  let shredded = 0;
+  for (const { partition, offset, value } of raw) {
+    try {
+      if (value === null) throw new Error('tombstone');
+      const plain = opened.plain(value);
+      if (plain === undefined) {
+        shredded++;
+        continue;
       }
-    },
-    { groupPrefix: 'interest-stream-evaluate', onProgress },
-  );
-  return { events: mergeByEventTime([...partitions.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)), undecodable };
+      const events = partitions.get(partition) ?? [];
+      events.push({ event: decodeInteraction(plain), watermark: { partition, offset } });
+      partitions.set(partition, events);
+    } catch {
+      undecodable++;
+    }
+  }
+  return { events: mergeByEventTime([...partitions.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)), undecodable, shredded };
 }
 
 /**

@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import { inSpan, traceHeaders } from '../../core/tracing.js';
 import { encodeToken, type ConsistencyToken } from '../../core/consistency-token.js';
 import { producerConfig } from './kafka-client.js';
+import type { EventSealer } from '../../shred/shredding.js';
 
 /** What a caller publishes: eventId, occurredAt and weight are filled in when absent. */
 export type InteractionInput = Omit<InteractionEvent, 'eventId' | 'occurredAt' | 'weight'> &
@@ -29,6 +30,11 @@ export interface InteractionPublisherOptions {
    * caller gets BROKER_UNAVAILABLE with `details.timeoutMs` instead of waiting. Unbounded when absent.
    */
   readonly timeoutMs?: number;
+  /**
+   * ERASURE_MODE=shred: seals every event with its user's data key and keys it by the user's
+   * pseudonym instead of the user id (shred/shredding.ts EventSealer). Absent: plain events keyed by userId.
+   */
+  readonly sealer?: Pick<EventSealer, 'seal'> & { close?(): Promise<void> };
 }
 
 /** What `publishWithToken` returns: the events as sent and the consistency token for them. */
@@ -77,7 +83,7 @@ export class InteractionPublisher {
 
   /** Disconnects; safe to call more than once (returns the same promise). */
   close(): Promise<void> {
-    this.closed ??= this.producer.disconnect();
+    this.closed ??= this.producer.disconnect().finally(() => this.opts.sealer?.close?.());
     return this.closed;
   }
 
@@ -103,7 +109,9 @@ export class InteractionPublisher {
     const position = await inSpan('interactions publish', () => ({ kind: SpanKind.PRODUCER, attributes }), async () => {
       // With tracing on, every record carries this span's traceparent: ingest links its batch to it.
       const headers = traceHeaders();
-      const messages: Message[] = complete.map((e) => ({ key: e.userId, value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }), ...(headers ? { headers } : {}) }));
+      const plain = complete.map((e) => ({ key: e.userId, userId: e.userId, value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }) }));
+      const sealed = this.opts.sealer ? await this.opts.sealer.seal(plain) : plain;
+      const messages = sealed.map((m) => ({ key: m.key, value: m.value, ...(headers ? { headers } : {}) }));
       try {
         const sent = await this.bounded(this.producer.send({ topic: this.opts.topic, messages }));
         return this.positionOf(sent, messages);

@@ -1,0 +1,67 @@
+import type { VectorStore } from '../../domain/ports.js';
+import type { UserKey } from '../../shred/envelope.js';
+import { pickKeys, type KeyArchive, type KeyRef } from '../../shred/user-keys.js';
+
+/** The durable collection of crypto-shredding keys: shared by every generation, never aliased. */
+export const USER_KEYS_COLLECTION = 'user_keys';
+
+const PLACEHOLDER = new Float32Array([1]);
+
+/**
+ * The KeyArchive in the vector store (embedded LanceDB or Qdrant): one point per pseudonym, its
+ * payload `{ keys: { <keyId>: <base64> } }`. `put` reads, adds and writes back: only the process
+ * that won the pseudonym's creation claim in Redis writes, so two writers of one point do not race
+ * (RedisUserKeyStore).
+ */
+export class VectorStoreKeyArchive implements KeyArchive {
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly store: VectorStore) {}
+
+  async put(pseudonym: string, key: UserKey): Promise<void> {
+    const held = (await this.read([pseudonym])).get(pseudonym) ?? new Map<string, UserKey>();
+    held.set(key.keyId, key);
+    await this.write(pseudonym, held);
+  }
+
+  async find(refs: readonly KeyRef[]): Promise<Map<string, UserKey>> {
+    const held = await this.read([...new Set(refs.map((r) => r.pseudonym))]);
+    return pickKeys(refs, (p) => held.get(p));
+  }
+
+  async remove(pseudonym: string, keyId: string): Promise<void> {
+    const held = (await this.read([pseudonym])).get(pseudonym);
+    if (!held?.delete(keyId)) return;
+    if (held.size === 0) await this.deleteAll(pseudonym);
+    else await this.write(pseudonym, held);
+  }
+
+  async deleteAll(pseudonym: string): Promise<void> {
+    await this.ensure();
+    await this.store.delete(USER_KEYS_COLLECTION, [pseudonym]);
+  }
+
+  private async read(pseudonyms: readonly string[]): Promise<Map<string, Map<string, UserKey>>> {
+    await this.ensure();
+    const points = await this.store.get(USER_KEYS_COLLECTION, pseudonyms);
+    const out = new Map<string, Map<string, UserKey>>();
+    for (const [id, point] of points) {
+      const keys = (point.payload.keys ?? {}) as Record<string, string>;
+      out.set(id, new Map(Object.entries(keys).map(([keyId, b64]) => [keyId, { keyId, material: Buffer.from(b64, 'base64') }])));
+    }
+    return out;
+  }
+
+  private async write(pseudonym: string, held: ReadonlyMap<string, UserKey>): Promise<void> {
+    const keys = Object.fromEntries([...held].map(([keyId, k]) => [keyId, k.material.toString('base64')]));
+    await this.store.upsert(USER_KEYS_COLLECTION, [{ id: pseudonym, vector: PLACEHOLDER, payload: { keys } }]);
+  }
+
+  private ensure(): Promise<void> {
+    this.ready ??= this.store.ensureCollection(USER_KEYS_COLLECTION, 1).catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    return this.ready;
+  }
+}

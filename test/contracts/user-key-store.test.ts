@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { silentLogger } from '../../services/core/logger.js';
+import { RedisKeys } from '../../services/core/names.js';
+import { RedisUserKeyStore } from '../../services/adapters/redis/redis-user-key-store.js';
+import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
+import { VectorStoreKeyArchive } from '../../services/adapters/vector-store/vector-store-key-archive.js';
+import { newUserKey } from '../../services/shred/envelope.js';
+import { InMemoryUserKeyStore, keyRef } from '../../services/shred/user-keys.js';
+import { unique } from '../support/names.js';
+import { describeUserKeyStoreContract } from './user-key-store.contract.js';
+
+const redis = new Redis(inject('redisUrl'));
+const keys = new RedisKeys(unique('ukeys'), 'g1');
+const dir = mkdtempSync(path.join(tmpdir(), 'is-ukeys-'));
+const vectors = new EmbeddedVectorStore({ directory: dir, logger: silentLogger() });
+const archive = new VectorStoreKeyArchive(vectors);
+
+beforeAll(() => vectors.start());
+afterAll(async () => {
+  const left = await redis.keys(`${keys.root}:*`);
+  if (left.length > 0) await redis.del(...left);
+  await redis.quit();
+  await vectors.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describeUserKeyStoreContract('in memory (the fake)', () => new InMemoryUserKeyStore());
+describeUserKeyStoreContract('Redis + durable archive (embedded store)', () => new RedisUserKeyStore(redis, keys, archive));
+
+describe('RedisUserKeyStore beyond the contract', () => {
+  const p = Buffer.from(unique('loss').padEnd(32, '.').slice(0, 32)).toString('hex');
+
+  it('losing Redis shreds nobody: keys are found in the archive, and the next key is a new one', async () => {
+    const store = new RedisUserKeyStore(redis, keys, archive);
+    const first = await store.createIfAbsent(p, newUserKey());
+    await redis.del(keys.userKey(p));
+    expect(await store.current([p])).toEqual(new Map());
+    expect(await store.find([{ pseudonym: p, keyId: first.keyId }])).toEqual(new Map([[keyRef(p, first.keyId), first]]));
+    const second = await store.createIfAbsent(p, newUserKey());
+    expect(second.keyId).not.toBe(first.keyId);
+    const both = await store.find([{ pseudonym: p, keyId: first.keyId }, { pseudonym: p, keyId: second.keyId }]);
+    expect([...both.keys()].sort()).toEqual([keyRef(p, first.keyId), keyRef(p, second.keyId)].sort());
+    await store.deleteAll(p);
+    expect(await store.find([{ pseudonym: p, keyId: first.keyId }, { pseudonym: p, keyId: second.keyId }])).toEqual(new Map());
+  });
+
+  it('a claim left pending by a crashed creator is waited for, then taken over once it expires', async () => {
+    const q = Buffer.from(unique('crash').padEnd(32, '.').slice(0, 32)).toString('hex');
+    const orphan = newUserKey();
+    await redis.set(keys.userKey(q), `p|${orphan.keyId}|${orphan.material.toString('base64')}`, 'PX', 300);
+    const started = Date.now();
+    const key = await new RedisUserKeyStore(redis, keys, archive).createIfAbsent(q, newUserKey());
+    expect(key.keyId).not.toBe(orphan.keyId);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+});

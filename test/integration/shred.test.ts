@@ -1,0 +1,144 @@
+/**
+ * Crypto-shredding end to end (ERASURE_MODE=shred, docs/privacy-shred.md) on the real broker and
+ * Redis: sealed events fold exactly as plain ones; after DELETE the topic and the DLQ, read as the
+ * product reads them, reveal nothing of the user, and a replay into a new generation skips them.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../services/core/config.js';
+import { decodeInteraction } from '../../services/core/events.js';
+import { silentLogger } from '../../services/core/logger.js';
+import { RedisKeys, consumerGroupId } from '../../services/core/names.js';
+import type { InteractionEvent, UserState } from '../../services/domain/types.js';
+import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
+import { InteractionPublisher } from '../../services/adapters/kafka/interaction-publisher.js';
+import { readTopicToEnd, type TopicMessage } from '../../services/adapters/kafka/topic-reader.js';
+import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
+import { startIngest } from '../../services/ingest/ingest-service.js';
+import { startQueryService } from '../../services/query/main.js';
+import { openerFor, sealerFor, userKeyStore } from '../../services/shred/compose.js';
+import { pseudonymOf } from '../../services/shred/envelope.js';
+import { SEALED_REASON_HEADER } from '../../services/shred/shredding.js';
+import { ingestSuite, type IngestHarness } from '../support/ingest-harness.js';
+import { maxAbsDiff, referenceFold, type RefEvent } from '../support/reference-fold.js';
+import { workload } from '../support/workload.js';
+
+const SECRET = 'test-secret-for-pseudonyms-0123456789';
+const w = workload({ seed: 23, items: 60, users: 40, events: 800, dimension: 8, erase: true });
+const reference = referenceFold(w.events, w.items);
+
+async function publishAll(publisher: InteractionPublisher, events: readonly RefEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 200) await publisher.publish(events.slice(i, i + 200));
+}
+
+async function readAll(h: IngestHarness, topic: string): Promise<TopicMessage[]> {
+  const out: TopicMessage[] = [];
+  await readTopicToEnd(h.kafka, topic, (m) => void out.push(m), { groupPrefix: 'shred-test' });
+  return out;
+}
+
+/** What the product can read of a topic: every value opened with its key store, then decoded. */
+async function readAsProduct(h: IngestHarness, topic: string): Promise<{ events: InteractionEvent[]; shredded: number; raw: TopicMessage[] }> {
+  const raw = await readAll(h, topic);
+  const opened = await openerFor(userKeyStore(h.config, h.redis, h.store)).prepare(raw.map((m) => m.value));
+  const plain = raw.map((m) => opened.plain(m.value!));
+  return { events: plain.flatMap((p) => (p === undefined ? [] : [decodeInteraction(p)])), shredded: plain.filter((p) => p === undefined).length, raw };
+}
+
+function sameFold(a: UserState | undefined, b: UserState | undefined): void {
+  expect(a && { vector: a.vector, eventCount: a.eventCount, recentViews: a.recentViews, seen: a.seen, disliked: a.disliked, erased: a.erased }).toEqual(
+    b && { vector: b.vector, eventCount: b.eventCount, recentViews: b.recentViews, seen: b.seen, disliked: b.disliked, erased: b.erased },
+  );
+}
+
+describe('ERASURE_MODE=shred', () => {
+  const plain = ingestSuite(w.items, { partitions: 3 });
+  const shred = ingestSuite(w.items, { partitions: 3, extraEnv: { ERASURE_MODE: 'shred', SHRED_SECRET: SECRET, QUERY_HTTP_PORT: '0', QUERY_GRPC_PORT: '0' } });
+  const h = shred.h;
+  const victim = w.userIds.find((u) => reference.get(u)?.vector != null && w.events.filter((e) => e.userId === u).length >= 10)!;
+
+  async function sealingPublisher(): Promise<InteractionPublisher> {
+    const publisher = new InteractionPublisher({ kafka: h.kafka, topic: h.config.interactionsTopic, sealer: sealerFor(h.config, userKeyStore(h.config, h.redis, h.store)) });
+    await publisher.start();
+    return publisher;
+  }
+
+  it('publishes sealed events keyed by pseudonym, and ingest folds them exactly as plain mode does', async () => {
+    const publisher = await sealingPublisher();
+    try {
+      await Promise.all([plain.startIngest(), shred.startIngest()]);
+      await Promise.all([publishAll(plain.h.publisher, w.events), publishAll(publisher, w.events)]);
+      // One VIEW of an item not in the catalogue: it goes to the DLQ (UNKNOWN_ITEM_PARK_MS=0).
+      await publisher.publish([{ userId: victim, itemId: 'not-in-catalogue', type: 'VIEW', occurredAt: Date.now() }]);
+      await Promise.all([plain.h.drained(), h.drained()]);
+    } finally {
+      await publisher.close();
+    }
+    const [plainStates, shredStates] = await Promise.all([plain.h.hotStates(w.userIds), h.hotStates(w.userIds)]);
+    for (const u of w.userIds) sameFold(shredStates.get(u), plainStates.get(u));
+    for (const [u, ref] of reference) {
+      const v = shredStates.get(u)!.vector;
+      expect(v === null ? null : maxAbsDiff(v, ref.vector!) <= 1e-5, u).toBe(ref.vector === null ? null : true);
+    }
+    const raw = await readAll(h, h.config.interactionsTopic);
+    expect(raw.length).toBe(w.events.length + 1);
+    const byKey = new Map<string, Set<number>>();
+    for (const m of raw) byKey.set(String(m.key), (byKey.get(String(m.key)) ?? new Set()).add(m.partition));
+    expect([...byKey.keys()].sort()).toEqual([...new Set(w.events.map((e) => pseudonymOf(SECRET, e.userId)))].sort());
+    expect([...byKey.values()].every((partitions) => partitions.size === 1)).toBe(true);
+    expect(raw.filter((m) => m.value!.includes(victim) || [...w.items.keys()].some((id) => m.value!.includes(id)))).toEqual([]);
+  });
+
+  it("the dead letter of a sealed event keeps the ciphertext and seals its reason", async () => {
+    const letters = await readAll(h, `${h.config.interactionsTopic}.dlq`);
+    expect(letters.length).toBe(1);
+    const [letter] = letters;
+    expect(letter!.value!.includes('not-in-catalogue')).toBe(false);
+    expect(String(letter!.headers!['x-error-code'])).toBe('UNKNOWN_ITEM');
+    expect(String(letter!.headers!['x-error-message'])).toBe(`UNKNOWN_ITEM: the reason is sealed with the user's key in ${SEALED_REASON_HEADER}`);
+    expect(Object.values(letter!.headers!).some((v) => String(v).includes('not-in-catalogue') || String(v).includes(victim))).toBe(false);
+    const asProduct = await readAsProduct(h, `${h.config.interactionsTopic}.dlq`);
+    expect(asProduct.events.map((e) => [e.userId, e.itemId])).toEqual([[victim, 'not-in-catalogue']]);
+  });
+
+  it('after DELETE the topic and the DLQ, read with the product key store, reveal nothing of the user', async () => {
+    const query = await startQueryService(h.config, silentLogger());
+    try {
+      const res = await fetch(`http://127.0.0.1:${query.httpPort}/v1/users/${victim}`, { method: 'DELETE' });
+      expect(res.status).toBe(202);
+    } finally {
+      await query.close();
+    }
+    await h.drained();
+    const victimEvents = w.events.filter((e) => e.userId === victim).length;
+    const topic = await readAsProduct(h, h.config.interactionsTopic);
+    expect(topic.events.filter((e) => e.userId === victim)).toEqual([]);
+    // Every event of the user, the unknown-item VIEW and the ERASE itself.
+    expect(topic.shredded).toBe(victimEvents + 2);
+    expect(topic.events.length).toBe(w.events.length - victimEvents);
+    const dlq = await readAsProduct(h, `${h.config.interactionsTopic}.dlq`);
+    expect([dlq.events, dlq.shredded]).toEqual([[], 1]);
+    for (const m of [...topic.raw, ...dlq.raw]) {
+      const text = [m.key, m.value, ...Object.values(m.headers ?? {})].map(String).join(' ');
+      expect(text.includes(victim)).toBe(false);
+      expect(text.includes('not-in-catalogue')).toBe(false);
+    }
+    const keys = await h.redis.keys(`${h.config.redisPrefix}:ukey:*`);
+    expect(keys).not.toContain(new RedisKeys(h.config.redisPrefix, 'g1').userKey(pseudonymOf(SECRET, victim)));
+  });
+
+  it('a replay into a new generation rebuilds every other user exactly and not the erased one, counting what it skipped', async () => {
+    await shred.stopIngest();
+    const g2 = loadConfig({ ...h.env, GENERATION: 'g2', METRICS_PORT: '0' });
+    const ingest = await startIngest(g2, silentLogger());
+    try {
+      await waitForCatchUp(h.admin, consumerGroupId(g2.consumerGroup, 'g2'), h.config.interactionsTopic, { timeoutMs: 60_000, intervalMs: 200 });
+      const states = await new RedisUserStateStore(h.redis, new RedisKeys(g2.redisPrefix, 'g2')).getMany(w.userIds);
+      const g1 = await h.hotStates(w.userIds);
+      expect(states.has(victim)).toBe(false);
+      for (const u of w.userIds.filter((id) => id !== victim)) sameFold(states.get(u), g1.get(u));
+      expect((await ingest.metrics.shredded.get()).values[0]?.value).toBe(w.events.filter((e) => e.userId === victim).length + 2);
+    } finally {
+      await ingest.close();
+    }
+  });
+});
