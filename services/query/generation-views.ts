@@ -8,6 +8,7 @@ import type { RedisGenerationRegistry } from '../adapters/redis/redis-generation
 import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
+import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import type { HistoryStore } from './ports.js';
 import { UserSource } from './user-source.js';
 
@@ -19,6 +20,8 @@ export interface GenerationView {
   readonly users: UserSource;
   readonly popularity: PopularityStore;
   readonly history: HistoryStore;
+  /** Purges an erased user's keys of this generation down to the tombstone. */
+  readonly purge: RedisUserPurge;
 }
 
 /** Which generation a request reads. */
@@ -93,6 +96,7 @@ export function generationViewFactory(src: ViewSources): (name: string) => Promi
       users: new UserSource(userStates, vectors, name, logger),
       popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, shards: config.popularShards, cacheMs: config.popularCacheMs }),
       history: new RedisHistoryStore(redis, keys, config.historySize),
+      purge: new RedisUserPurge(redis, keys, config.dirtyShards),
     };
   };
 }

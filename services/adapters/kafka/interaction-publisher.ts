@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { InteractionEvent } from '../../domain/types.js';
+import type { Admin, Kafka, Producer, RecordMetadata } from 'kafkajs';
+import type { InteractionEvent, Watermark } from '../../domain/types.js';
 import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import { checkInteraction, interactionCodec } from '../../core/events.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
@@ -70,26 +70,41 @@ export class InteractionPublisher {
    * failure throws BROKER_UNAVAILABLE (retryable: the ids are fixed, so a retry is deduplicated downstream).
    */
   async publish(events: readonly InteractionInput[]): Promise<InteractionEvent[]> {
+    return (await this.send(events)).events;
+  }
+
+  /**
+   * Publishes one event like `publish` and returns it with the position the broker gave it: an
+   * erasure's marker is that position (docs/privacy.md).
+   */
+  async publishAt(event: InteractionInput): Promise<{ event: InteractionEvent; watermark: Watermark }> {
+    const { events, sent } = await this.send([event]);
+    const meta = sent[0];
+    if (meta?.baseOffset === undefined) throw new InterestStreamError('BROKER_UNAVAILABLE', `the broker did not say where it wrote the event to ${this.opts.topic}`);
+    return { event: events[0]!, watermark: { partition: meta.partition, offset: meta.baseOffset } };
+  }
+
+  private async send(events: readonly InteractionInput[]): Promise<{ events: InteractionEvent[]; sent: RecordMetadata[] }> {
     if (this.started === undefined || this.closed !== undefined) {
       throw new InterestStreamError('INTERNAL', 'InteractionPublisher.publish() called before start() or after close()');
     }
     await this.started;
     const complete = events.map((e) => this.complete(e));
-    if (complete.length === 0) return complete;
+    if (complete.length === 0) return { events: complete, sent: [] };
     const codec = interactionCodec();
     const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': this.opts.topic, 'messaging.batch.message_count': complete.length };
-    await inSpan('interactions publish', () => ({ kind: SpanKind.PRODUCER, attributes }), async () => {
+    const sent = await inSpan('interactions publish', () => ({ kind: SpanKind.PRODUCER, attributes }), async () => {
       // With tracing on, every record carries this span's traceparent: ingest links its batch to it.
       const headers = traceHeaders();
       const messages = complete.map((e) => ({ key: e.userId, value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }), ...(headers ? { headers } : {}) }));
       try {
-        await this.bounded(this.producer.send({ topic: this.opts.topic, messages }));
+        return await this.bounded(this.producer.send({ topic: this.opts.topic, messages }));
       } catch (e) {
         throw toInterestStreamError(e, 'BROKER_UNAVAILABLE');
       }
     });
     this.logger.debug({ count: complete.length }, 'published interactions');
-    return complete;
+    return { events: complete, sent };
   }
 
   // The send itself goes on in kafkajs after a timeout; its ids are fixed, so if it lands late and
@@ -121,15 +136,22 @@ export class InteractionPublisher {
 }
 
 /**
+ * The history topic is compacted: each snapshot has a key of its own (names.ts historySnapshotKey),
+ * and an erasure's tombstones remove every snapshot of the user (docs/privacy.md). A topic created
+ * before this must be altered by the operator (docs/deployment.md).
+ */
+export const HISTORY_TOPIC_CONFIG: ReadonlyArray<{ name: string; value: string }> = [{ name: 'cleanup.policy', value: 'compact' }];
+
+/**
  * Creates `topic` with `partitions` partitions unless it exists, and waits for its leaders.
  * Returns true when it was created here. Throws BROKER_UNAVAILABLE on broker errors.
  */
-export async function ensureTopic(admin: Admin, topic: string, partitions: number): Promise<boolean> {
+export async function ensureTopic(admin: Admin, topic: string, partitions: number, configEntries?: ReadonlyArray<{ name: string; value: string }>): Promise<boolean> {
   try {
     const existing = await admin.listTopics();
     if (existing.includes(topic)) return false;
     // createTopics resolves false when a concurrent caller created it first: still a success.
-    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
+    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions, ...(configEntries ? { configEntries: [...configEntries] } : {}) }], waitForLeaders: false });
     await waitForLeaders(admin, topic);
     return created;
   } catch (e) {
