@@ -113,6 +113,8 @@ export interface Config extends ShredSettings {
    * interval).
    */
   readonly snapshotLatenessMs: number;
+  /** ERASURE_RECORD_TTL_MS: how long `GET /v1/erasures/{id}` can report an erasure (docs/privacy.md). Default 604800000 (7 days). */
+  readonly erasureRecordTtlMs: number;
   /** DIRTY_SHARDS: shards of the changed-users sets the snapshotters split between them (increase only). Default 16. */
   readonly dirtyShards: number;
   /**
@@ -453,6 +455,7 @@ export function loadConfig(env: Env = process.env): Config {
     snapshotIntervalMs,
     snapshotLatenessMs: Math.min(r.int('SNAPSHOT_LATENESS_MS', 60_000, 0), snapshotIntervalMs - 1),
     dirtyShards: r.int('DIRTY_SHARDS', 16, 1, 4096),
+    erasureRecordTtlMs: r.int('ERASURE_RECORD_TTL_MS', 604_800_000, 1000),
     snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
     rateLimitPerAddressPerMinute: r.int('RATE_LIMIT_PER_ADDRESS_PER_MINUTE', 0, 0, 100_000_000),
     authFailuresPerMinute: r.int('AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),

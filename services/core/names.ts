@@ -35,6 +35,21 @@ export const ITEMS_COLLECTION = 'items';
 /** The generation registry and active pointer, kept durably beside Redis (vector-store-generations.ts). */
 export const GENERATIONS_COLLECTION = 'generations';
 
+/**
+ * The history-topic key of a user's snapshot of `window`: one of `slots` keys per user and
+ * generation (`<userId>{<generation>:<window mod slots>}`; ids never contain braces). The topic is
+ * compacted, so at most `slots` snapshots per user and generation stay, and an erasure removes them
+ * all by sending a tombstone (null value) for each of these keys (docs/privacy.md).
+ */
+export function historySnapshotKey(userId: string, generation: string, window: number, slots: number): string {
+  return `${userId}{${generation}:${window % slots}}`;
+}
+
+/** Every snapshot key a user can have in a generation (see historySnapshotKey). */
+export function historySnapshotKeys(userId: string, generation: string, slots: number): string[] {
+  return Array.from({ length: slots }, (_, slot) => historySnapshotKey(userId, generation, slot, slots));
+}
+
 export function usersCollection(generation: string): string {
   return `users_${generation}`;
 }
@@ -113,6 +128,19 @@ export class RedisKeys {
   /** Points at the generation the query service reads; shared by all generations. */
   static activeGeneration(root: string): string {
     return `${root}:active-generation`;
+  }
+
+  /**
+   * A user's erase marker (docs/privacy.md): the position and time of their latest erasure, kept for
+   * every generation (a replay must keep them erased). In the user's slot, like every per-user key.
+   */
+  static eraseMarker(root: string, userId: string): string {
+    return `${root}:erased:{${userId}}`;
+  }
+
+  /** The status record of one erasure (`GET /v1/erasures/{id}`); its own slot, expires (ERASURE_RECORD_TTL_MS). */
+  static erasure(root: string, erasureId: string): string {
+    return `${root}:erasure:{${erasureId}}`;
   }
 
   /** Hash of every known generation (name -> JSON description); shared by all generations. */

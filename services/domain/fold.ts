@@ -92,7 +92,7 @@ class UserFold {
   private recentViews: readonly string[];
   private readonly seen: RecencySet;
   private readonly disliked: RecencySet;
-  private readonly eventIds: DedupeWindow;
+  private eventIds: DedupeWindow;
   private eventCount: number;
   private lastEventAt: number;
   private degenerateUpdates: number;
@@ -225,10 +225,14 @@ class UserFold {
   }
 
   /**
-   * Hashes survive the tombstone so that a redelivered pre-erase event cannot resurrect the user.
-   * The tombstone keeps the erasure's time: it places the history's erase marker in event time.
+   * The tombstone is the erase marker of docs/privacy.md: the user id, the erasure's position (the
+   * watermark) and time, and the hash of the ERASE's own id (the erasure id, so a redelivered ERASE
+   * cannot wipe what the user did after it) — none of the user's event ids. A redelivered pre-erase
+   * event is still refused while the user is erased: on the erasure's partition its offset is behind
+   * the watermark (stale), on any other its time is before the erasure's (the check in apply).
    */
   private erase(at: number): FoldOutcome {
+    this.eventIds = new DedupeWindow([], this.params.dedupeWindow);
     this.vector = null;
     this.interests = [];
     this.recentViews = [];

@@ -17,6 +17,8 @@ import { sameWatermark, type StateTrust } from './state-trust.js';
 import type { CorruptStateReport } from './stored-states.js';
 import { splitForParking, type ParkingLot } from './parked-events.js';
 import { OpenedBatch, type EventOpener } from '../shred/shredding.js';
+import type { ErasureFinisher, FoldedErase } from './erasure-finisher.js';
+import { pass } from '../core/gates.js';
 
 /** One Kafka record as the processor needs it (the consumer adapter translates kafkajs' type). */
 export interface RawRecord {
@@ -56,6 +58,10 @@ export interface BatchDeps {
   readonly parking?: ParkingLot;
   /** Opens sealed events (ERASURE_MODE=shred); absent, a sealed event is undecodable (DECODE_FAILED, ciphertext kept). */
   readonly opener?: EventOpener;
+  /** Finishes the erasures a batch folded (purge, history tombstones, completion); absent, nothing beyond the fold. */
+  readonly erasures?: Pick<ErasureFinisher, 'finish'>;
+  /** Erase markers of users no store knows yet (a replay into a new generation): they start as the tombstone. */
+  readonly markers?: (userIds: readonly string[]) => Promise<Map<string, UserState>>;
 }
 
 /**
@@ -82,6 +88,7 @@ interface UserFold {
   readonly outcomes: Array<{ type: string; outcome: string }>;
   readonly dead: DeadLetter[];
   readonly popularity: PopularityIncrement[];
+  readonly erases: FoldedErase[];
 }
 
 export interface BatchResult {
@@ -107,6 +114,7 @@ export class BatchProcessor {
   constructor(private readonly deps: BatchDeps) {}
 
   async process(topic: string, records: readonly RawRecord[], park: ParkMode = 'park'): Promise<BatchResult> {
+    await pass('ingest:batch', records.map((r) => r.key?.toString() ?? ''));
     const started = performance.now();
     const dead: DeadLetter[] = [];
     const opened = this.deps.opener ? await this.deps.opener.prepare(records.map((r) => r.value)) : new OpenedBatch(new Map());
@@ -124,7 +132,9 @@ export class BatchProcessor {
         await this.writeStates(folds, states, expected, (userId, base) => this.foldUser(topic, base, byUser.get(userId)!, items));
         // Every user of the batch, not only the changed ones: a batch redelivered after a crash between
         // the compare-and-set and this mark changes nothing the second time, yet must still mark.
-        await this.deps.dirty?.mark([...folds.values()].map((f) => f.state));
+        // Not an erased user: there is nothing to snapshot, and the erasure purges their history.
+        await this.deps.dirty?.mark([...folds.values()].map((f) => f.state).filter((st) => !st.erased));
+        await this.deps.erasures?.finish([...folds.values()].flatMap((f) => f.erases));
       })(),
       this.deps.popularity && popularity.length > 0 ? this.deps.popularity.record(popularity) : undefined,
     ]);
@@ -200,7 +210,7 @@ export class BatchProcessor {
    * rejects becomes a dead letter and its window's events are folded again without it.
    */
   private foldUser(topic: string, base: UserState, pending: readonly Pending[], items: ReadonlyMap<string, Float32Array>): UserFold {
-    const fold: UserFold = { base, state: base, applied: 0, duplicates: 0, outcomes: [], dead: [], popularity: [], boundaries: [] };
+    const fold: UserFold = { base, state: base, applied: 0, duplicates: 0, outcomes: [], dead: [], popularity: [], boundaries: [], erases: [] };
     const inputs: FoldItem[] = [];
     for (const p of pending) {
       const needsItem = p.event.type === 'VIEW' || p.event.type === 'DISLIKE';
@@ -235,6 +245,7 @@ export class BatchProcessor {
           fold.outcomes.push({ type: event.type, outcome });
           if (outcome === 'duplicate' || outcome === 'stale') fold.duplicates++;
           else fold.applied++;
+          if (event.type === 'ERASE') fold.erases.push({ erasureId: event.eventId, userId: event.userId, watermark: inputs[i]!.watermark, at: event.occurredAt });
           if (event.type === 'VIEW' && (outcome === 'applied' || outcome === 'degenerate')) {
             fold.popularity.push({ itemId: event.itemId, weight: event.weight, at: event.occurredAt });
           }

@@ -3,6 +3,7 @@ import type { UserState } from '../domain/types.js';
 import type { Logger } from '../core/logger.js';
 import { toUserPoint } from '../core/user-record.js';
 import { hasVersion, writeUserPoints } from './durable-users.js';
+import { pass } from '../core/gates.js';
 import { chunkPoints, stateHeapBytes, type ChunkLimits } from './write-budget.js';
 
 /** The next offset to commit for one partition. */
@@ -159,6 +160,7 @@ export class DurableWriter {
       for (const s of states) if (!hasVersion(s)) this.release(s.userId);
       const points = states.filter(hasVersion).map((s) => toUserPoint(s, this.deps.dimension));
       for (const chunk of chunkPoints(points, limits)) {
+        await pass('durable:write', chunk.map((p) => p.id));
         await writeUserPoints(this.deps, chunk);
         for (const p of chunk) this.release(p.id);
         this.checkPressure();

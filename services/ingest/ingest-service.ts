@@ -10,7 +10,7 @@ import { DeadLetterPublisher, type DeadLetter } from '../adapters/kafka/dead-let
 import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
 import { InterestStreamError } from '../core/errors.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
-import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
+import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
@@ -21,6 +21,10 @@ import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js'
 import { redisNodeIdentity } from '../adapters/redis/redis-node-identity.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { SnapshotClaims } from '../snapshotter/snapshot-claims.js';
+import { RedisErasures, tombstoneOf } from '../adapters/redis/redis-erasures.js';
+import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
+import { ErasureFinisher } from './erasure-finisher.js';
+import { historyMessage } from '../snapshotter/records.js';
 import { BatchProcessor } from './batch-processor.js';
 import type { HistoryEmitter } from './history-boundaries.js';
 import { ItemVectors } from './item-vectors.js';
@@ -112,6 +116,16 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const onCorruptState = corruptStateReporter(metrics, log);
     const parking = new ParkingLot(config.unknownItemParkMs);
     const ops = new IngestOpsStats(redis, keys.ops(), metrics.freshness, log);
+    const erasures = new RedisErasures(redis, config.redisPrefix, config.erasureRecordTtlMs);
+    const finisher = new ErasureFinisher({
+      erasures,
+      purge: new RedisUserPurge(redis, keys, config.dirtyShards),
+      vectors: store,
+      usersCollection: users,
+      generation: config.generation,
+      slots: config.historySize,
+      tombstone: (keys) => sendHistory(producer, config.historyTopic, keys.map((key) => ({ key, value: null })), usableBytes(maxMessageBytes.get(config.historyTopic) ?? DEFAULT_MAX_MESSAGE_BYTES)),
+    });
     closers.push(ops.start());
     const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
       unflushed,
@@ -134,6 +148,8 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       onCorruptState,
       parking,
       eventTime: { maxAgeMs: config.maxEventAgeMs, maxSkewMs: config.maxClockSkewMs },
+      erasures: finisher,
+      markers: async (ids) => new Map([...(await erasures.markers(ids))].map(([id, m]) => [id, tombstoneOf(m)])),
     });
 
     const itemsConsumer = new ItemsConsumer({ kafka, config, store, items, dimension, deadLetters, logger: log });
@@ -184,14 +200,19 @@ function historyEmitter(
     generation: config.generation,
     emitted: (userIds) => claims.snapshotted(userIds),
     send: async (records) => {
-      const fits = (r: { userId: string; value: Buffer | null }) => recordBytes({ key: r.userId, value: r.value }) <= limit;
-      await sizes.deadLetters.send(records.filter((r) => !fits(r)).map((r) => oversizedLetter(config.historyTopic, r.userId, r.value, limit)));
-      const messages = records.filter(fits).map((r) => ({ key: r.userId, value: r.value }));
-      for (const chunk of chunkMessages(messages, limit)) {
-        await producer.send({ topic: config.historyTopic, messages: chunk });
-      }
+      const all = records.map((r) => historyMessage(r, config.historySize));
+      const fits = (m: { key: string; value: Buffer | null }) => recordBytes(m) <= limit;
+      await sizes.deadLetters.send(all.filter((m) => !fits(m)).map((m) => oversizedLetter(config.historyTopic, m.key, m.value, limit)));
+      await sendHistory(producer, config.historyTopic, all.filter(fits), limit);
     },
   };
+}
+
+/** Sends history messages in requests under the topic's max.message.bytes (`limit` usable). */
+async function sendHistory(producer: Producer, topic: string, messages: ReadonlyArray<{ key: string; value: Buffer | null }>, limit: number): Promise<void> {
+  for (const chunk of chunkMessages([...messages], limit)) {
+    await producer.send({ topic, messages: chunk });
+  }
 }
 
 function oversizedLetter(topic: string, key: string, value: Buffer | null, limit: number): DeadLetter {
@@ -217,7 +238,7 @@ async function prepareTopics(kafka: Kafka, config: Config): Promise<Map<string, 
   await admin.connect();
   try {
     for (const topic of [config.interactionsTopic, dlqTopic(config.interactionsTopic), config.itemsTopic, dlqTopic(config.itemsTopic), config.historyTopic, dlqTopic(config.historyTopic)]) {
-      await ensureTopic(admin, topic, config.topicPartitions);
+      await ensureTopic(admin, topic, config.topicPartitions, topic === config.historyTopic ? HISTORY_TOPIC_CONFIG : undefined);
     }
     return await readMaxMessageBytes(admin, [dlqTopic(config.interactionsTopic), dlqTopic(config.itemsTopic), dlqTopic(config.historyTopic), config.historyTopic]);
   } finally {

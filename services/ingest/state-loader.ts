@@ -16,6 +16,8 @@ export interface StateSources {
   readonly trust?: StateTrust;
   /** Undecodable durable states are reported here and the user starts afresh; absent, they throw. */
   readonly onCorruptState?: CorruptStateReport;
+  /** Tombstones from erase markers, for users no store of this generation knows (docs/privacy.md). */
+  readonly markers?: (userIds: readonly string[]) => Promise<Map<string, UserState>>;
 }
 
 export interface LoadedStates {
@@ -46,12 +48,17 @@ export async function loadUserStates(src: StateSources, userIds: readonly string
     const unflushed = src.unflushed?.(doubtful) ?? new Map<string, UserState>();
     const durable = decodeDurablePoints(await src.store.get(src.usersCollection, doubtful), src.onCorruptState);
     let rehydrated = 0;
+    const unknown: string[] = [];
     for (const id of doubtful) {
       const fromStore = durable.get(id);
       const best = newest([hot.get(id), unflushed.get(id), fromStore]);
       if (best !== undefined && best === fromStore) rehydrated++;
+      if (best === undefined) unknown.push(id);
       states.set(id, best ?? emptyUserState(id));
     }
+    // A user this generation has never seen may have been erased before it began (a replay): they
+    // start as their tombstone, so the events before the erasure are stale and never fold.
+    if (unknown.length > 0 && src.markers) for (const [id, tombstone] of await src.markers(unknown)) states.set(id, tombstone);
     src.metrics.untrustedStates.inc(doubtful.filter((id) => hot.has(id)).length);
     src.metrics.rehydrated.inc(rehydrated);
   }

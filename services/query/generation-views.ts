@@ -8,6 +8,7 @@ import type { RedisGenerationRegistry } from '../adapters/redis/redis-generation
 import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
+import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import type { HistoryStore } from './ports.js';
 import { UserSource } from './user-source.js';
 import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
@@ -23,6 +24,8 @@ export interface GenerationView {
   readonly history: HistoryStore;
   /** Ingest's progress over the interactions topic in this generation (read-your-writes). */
   readonly progress: ProgressWaiter;
+  /** Purges an erased user's keys of this generation down to the tombstone. */
+  readonly purge: RedisUserPurge;
 }
 
 /** Which generation a request reads. */
@@ -99,6 +102,7 @@ export function generationViewFactory(src: ViewSources): (name: string) => Promi
       popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, shards: config.popularShards, cacheMs: config.popularCacheMs }),
       history: new RedisHistoryStore(redis, keys, config.historySize),
       progress: new ProgressWaiter(() => progress.read(config.interactionsTopic)),
+      purge: new RedisUserPurge(redis, keys, config.dirtyShards),
     };
   };
 }

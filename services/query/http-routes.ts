@@ -5,7 +5,7 @@ import type { RouteAccess } from './http.js';
 import { rejectOtherMethods } from './method-not-allowed.js';
 import type { QueryUseCases, Requester } from './use-cases.js';
 import { parseDiversity, parseExplain, parseStrategyChoice } from './quality-params.js';
-import { checkQueryParams, parseAfter, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, type Limits } from './validation.js';
+import { checkQueryParams, parseAfter, parseErasureId, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, type Limits } from './validation.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
 
@@ -60,7 +60,14 @@ export function registerV1Routes(app: FastifyInstance, useCases: QueryUseCases, 
     return reply.code(202).send(receipt);
   });
 
-  for (const url of ['/v1/users/:userId/recommendations', '/v1/users/:userId/interest', '/v1/users/:userId/history', '/v1/items/:itemId/similar']) {
+  // Reading an erasure's status needs only the read scope: it reveals no user data.
+  app.get('/v1/erasures/:erasureId', async (req: Req) => {
+    const erasureId = parseErasureId(req.params.erasureId);
+    checkQueryParams(req.query, []);
+    return useCases.erasure(erasureId);
+  });
+
+  for (const url of ['/v1/erasures/:erasureId', '/v1/users/:userId/recommendations', '/v1/users/:userId/interest', '/v1/users/:userId/history', '/v1/items/:itemId/similar']) {
     rejectOtherMethods(app, url, ['GET', 'HEAD']);
   }
   rejectOtherMethods(app, '/v1/users/:userId', ['DELETE']);

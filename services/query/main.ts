@@ -11,6 +11,7 @@ import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
+import { RedisErasures } from '../adapters/redis/redis-erasures.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
@@ -96,6 +97,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     vectors,
     publisher,
     forgetKeys: keyForgetter(config, userKeys),
+    erasures: new RedisErasures(redis, config.redisPrefix, config.erasureRecordTtlMs),
     trendWindow: config.trendWindow,
     logger: log,
     readYourWrites: { topic: config.interactionsTopic, waitMs: config.afterWaitMs },

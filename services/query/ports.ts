@@ -3,7 +3,7 @@
  * query service (and, later, the snapshotter feeding history) uses them.
  */
 import type { InterestSnapshot } from '../core/events.js';
-import type { InteractionEvent } from '../domain/types.js';
+import type { InteractionEvent, Watermark } from '../domain/types.js';
 
 export type { InterestSnapshot } from '../core/events.js';
 
@@ -20,9 +20,9 @@ export interface HistoryStore {
   delete(userId: string): Promise<number>;
 }
 
-/** What the query service needs from the interaction producer: erasure requests and a health probe. */
+/** What the query service needs from the interaction producer: an erasure request, and where the broker put it. */
 export interface ErasurePublisher {
-  publish(events: readonly InteractionEvent[]): Promise<unknown>;
+  publishAt(event: InteractionEvent): Promise<{ readonly event: InteractionEvent; readonly watermark: Watermark }>;
 }
 
 export type { RateDecision, RateLimiter } from '../domain/ports.js';

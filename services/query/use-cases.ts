@@ -2,7 +2,6 @@
  * The query service's use cases, shared by HTTP and gRPC: inputs are already validated (see
  * validation.ts), outputs are plain data each transport renders in its own way.
  */
-import { randomUUID } from 'node:crypto';
 import type { Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports.js';
 import type { UserState } from '../domain/types.js';
 import { averageStrategy } from '../domain/strategies.js';
@@ -14,6 +13,10 @@ import { currentTrend, readHistory, type HistoryQuery, type UserHistory } from '
 import type { ErasurePublisher } from './ports.js';
 import { chooseStrategy, DEFAULT_QUALITY, pooledRecommendations, type PooledRequest, type QualityConfig } from './quality.js';
 import { multiInterestRecommendations, type MultiRequest } from './multi-interest.js';
+import type { ErasureStatus, RedisErasures } from '../adapters/redis/redis-erasures.js';
+import { erasureStatus, eraseUser, type ErasureReceipt, type Requester } from './erasures.js';
+
+export type { ErasureReceipt, Requester } from './erasures.js';
 import type { Contribution } from '../domain/explain.js';
 import type { LoadedUser, StateSource } from './user-source.js';
 import type { ExcludeSet, Strategy } from './validation.js';
@@ -89,13 +92,6 @@ export interface InterestSummary {
   readonly freshness?: Freshness;
 }
 
-export interface ErasureReceipt {
-  readonly userId: string;
-  /** Id of the ERASE event published to the interactions topic. */
-  readonly eventId: string;
-  readonly purged: { readonly redis: boolean; readonly durable: boolean; readonly historySnapshots: number };
-}
-
 export interface QueryDeps {
   /** The generation each request reads (the active one, or a fixed one). */
   readonly generations: GenerationViews;
@@ -103,6 +99,8 @@ export interface QueryDeps {
   readonly publisher: ErasurePublisher;
   /** Deletes the user's data keys (ERASURE_MODE=shred, shred/compose.ts): their sealed events become unreadable. */
   readonly forgetKeys?: (userId: string) => Promise<void>;
+  /** Erasure records and erase markers (Redis, shared by generations). */
+  readonly erasures: RedisErasures;
   /** W of the trend strategy: it reads the last 2W snapshots. */
   readonly trendWindow: number;
   readonly logger: Logger;
@@ -121,12 +119,6 @@ const DEFAULT_READ_YOUR_WRITES: ReadYourWrites = { topic: DEFAULT_TOPICS.interac
 /** How many popular candidates to read per wanted result when a filter may reject most of them. */
 const COLD_START_FILTER_FACTOR = 10;
 const COLD_START_MIN_SCAN = 500;
-
-/** Who asked for an erasure, for the audit log: the API key's id (undefined without keys) and the request id. */
-export interface Requester {
-  readonly keyId: string | undefined;
-  readonly requestId: string | undefined;
-}
 
 export class QueryUseCases {
   constructor(private readonly deps: QueryDeps) {}
@@ -223,26 +215,14 @@ export class QueryUseCases {
     return readHistory(g, q, this.deps.trendWindow);
   }
 
-  /**
-   * Publishes an ERASE event (so ingest tombstones the user and replays keep them erased), then
-   * purges Redis, the durable record and the history at once, so the user is gone before ingest
-   * gets to the event. The log line records who asked (the key's id, never the key) and the request.
-   */
-  async erase(userId: string, requester: Requester = { keyId: undefined, requestId: undefined }): Promise<ErasureReceipt> {
-    const eventId = randomUUID();
-    await this.deps.publisher.publish([{ eventId, userId, itemId: '', type: 'ERASE', occurredAt: Date.now(), weight: 1 }]);
-    // Before the purge: once the keys are gone ingest can fold none of the user's sealed events again.
-    await this.deps.forgetKeys?.(userId);
-    // The active generation is purged now; every other generation folds the ERASE event itself.
-    const g = await this.deps.generations.current();
-    const [hot, durable] = await Promise.all([g.userStates.getMany([userId]), g.users.loadDurable(userId)]);
-    const [, , historySnapshots] = await Promise.all([
-      g.userStates.delete([userId]),
-      this.deps.vectors.delete(g.users.collection, [userId]).catch(ignoreMissingCollection),
-      g.history.delete(userId),
-    ]);
-    this.deps.logger.info({ userId, eventId, keyId: requester.keyId ?? null, requestId: requester.requestId ?? null }, 'user erased');
-    return { userId, eventId, purged: { redis: hot.has(userId), durable: durable !== null, historySnapshots } };
+  /** Erases a user (erasures.ts). */
+  erase(userId: string, requester: Requester = { keyId: undefined, requestId: undefined }): Promise<ErasureReceipt> {
+    return eraseUser(this.deps, userId, requester);
+  }
+
+  /** Where an erasure stands; NOT_FOUND for an unknown id. */
+  erasure(erasureId: string): Promise<ErasureStatus> {
+    return erasureStatus(this.deps.erasures, erasureId);
   }
 
   private async queryVector(g: GenerationView, state: UserState, ema: Float32Array, strategy: Strategy): Promise<{ vector: Float32Array; fallback: Fallback }> {
@@ -310,10 +290,6 @@ function toItem(h: SearchHit): ResultItem {
 
 function isMissingCollection(e: unknown): boolean {
   return e instanceof InterestStreamError && e.code === 'NOT_FOUND';
-}
-
-function ignoreMissingCollection(e: unknown): void {
-  if (!isMissingCollection(e)) throw e;
 }
 
 /** A rejection handler answering `empty` when the items collection does not exist yet. */

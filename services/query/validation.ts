@@ -42,6 +42,16 @@ export function parseId(field: string, value: unknown): string {
   return value;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** An erasure id, as `DELETE /v1/users/{id}` returns it: a lowercase UUID. */
+export function parseErasureId(value: unknown): string {
+  if (typeof value !== 'string' || !UUID.test(value)) {
+    throw invalidField('erasureId', `erasureId must be the UUID a DELETE /v1/users/{userId} returned, got ${JSON.stringify(String(value ?? ''))}`);
+  }
+  return value;
+}
+
 /** `limit`: absent means `fallback` (DEFAULT_LIMIT capped at maxLimit); otherwise an integer 1..maxLimit (`limit=` is not absent: 400). */
 export function parseLimit(value: string | number | undefined, maxLimit: number, fallback: number = Math.min(DEFAULT_LIMIT, maxLimit)): number {
   if (value === undefined) return fallback;

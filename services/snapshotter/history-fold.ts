@@ -6,7 +6,11 @@ import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
 import type { HistoryStore } from '../query/ports.js';
 
 /** One history-topic record as the fold sees it. */
-export type HistoryChange = { readonly kind: 'snapshot'; readonly snapshot: InterestSnapshot } | { readonly kind: 'erase'; readonly userId: string };
+export type HistoryChange =
+  | { readonly kind: 'snapshot'; readonly snapshot: InterestSnapshot }
+  | { readonly kind: 'erase'; readonly userId: string }
+  /** A tombstone of one snapshot key (`<userId>{<generation>:<slot>}`): for compaction; the user's erase marker does the forgetting. */
+  | { readonly kind: 'compaction'; readonly userId: string };
 
 export interface HistoryFoldOptions {
   readonly kafka: Kafka;
@@ -57,6 +61,7 @@ export class HistoryFold {
     for (const m of batch.messages) {
       const change = this.decode(batch.topic, batch.partition, m, dead);
       if (change === null) continue;
+      if (change.kind === 'compaction') continue;
       const userId = change.kind === 'erase' ? change.userId : change.snapshot.userId;
       const list = byUser.get(userId);
       if (list) list.push(change);
@@ -86,16 +91,21 @@ export class HistoryFold {
   }
 }
 
-/** Decodes a history-topic record: a null value is an erase marker for the key's user. */
+/**
+ * Decodes a history-topic record: a null value keyed by a user id is that user's erase marker; one
+ * keyed by a snapshot key (ids never hold braces) only tells compaction to drop that snapshot.
+ */
 export function toHistoryChange(key: Buffer | null, value: Buffer | null): HistoryChange {
   if (value !== null) return { kind: 'snapshot', snapshot: decodeSnapshot(value) };
   if (key === null || key.length === 0) throw toInterestStreamError(new Error('erase marker without a user key'), 'DECODE_FAILED');
-  return { kind: 'erase', userId: key.toString('utf8') };
+  const text = key.toString('utf8');
+  const brace = text.indexOf('{');
+  return brace < 0 ? { kind: 'erase', userId: text } : { kind: 'compaction', userId: text.slice(0, brace) };
 }
 
 async function applyInOrder(history: HistoryStore, changes: readonly HistoryChange[]): Promise<void> {
   for (const c of changes) {
     if (c.kind === 'erase') await history.delete(c.userId);
-    else await history.append(c.snapshot);
+    else if (c.kind === 'snapshot') await history.append(c.snapshot);
   }
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.js';
 import { RedisKeys, dlqTopic, historyFoldGroupId, snapshotTransactionalId } from '../core/names.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
-import { ensureTopic } from '../adapters/kafka/interaction-publisher.js';
+import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
@@ -56,7 +56,7 @@ async function connectAll(config: Config, logger: Logger, closers: Closer[]): Pr
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopic(admin, config.historyTopic, config.topicPartitions);
+    await ensureTopic(admin, config.historyTopic, config.topicPartitions, HISTORY_TOPIC_CONFIG);
   } finally {
     await admin.disconnect();
   }
@@ -90,6 +90,7 @@ export async function startSnapshotter(config: Config, logger: Logger): Promise<
         topic: config.historyTopic,
         generation: config.generation,
         intervalMs: config.snapshotIntervalMs,
+        slots: config.historySize,
         batchSize: SNAPSHOT_BATCH_SIZE,
         now: Date.now,
         logger: log,

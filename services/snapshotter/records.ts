@@ -1,11 +1,12 @@
 import { InterestStreamError } from '../core/errors.js';
-import { encodeSnapshot } from '../core/events.js';
+import { decodeSnapshot, encodeSnapshot } from '../core/events.js';
+import { historySnapshotKey } from '../core/names.js';
 import type { UserState } from '../domain/types.js';
 
 /**
- * What a snapshot run sends to the history topic for one user: an `InterestSnapshot`, or an erase
- * marker (a record with a null value) when the user was erased, which makes the history fold forget
- * them — so a rebuild from the topic keeps erased users' old snapshots out too.
+ * What a snapshot run sends to the history topic for one user: an `InterestSnapshot`. (A null value
+ * is an erase marker: older pending claims may hold one; erasures now send their own, see
+ * services/ingest/erasure-finisher.ts.)
  */
 export interface HistoryRecord {
   readonly userId: string;
@@ -19,14 +20,13 @@ export function windowOf(at: number, intervalMs: number): number {
 }
 
 /**
- * What a user's state gives for its event-time window: a snapshot, an erase marker, or nothing (no
- * vector yet). Everything in a snapshot follows from the state and the window — `takenAt` is the
+ * What a user's state gives for its event-time window: a snapshot, or nothing (no vector yet, or
+ * erased: the erasure itself tombstones the user's history, docs/privacy.md). Everything in a snapshot follows from the state and the window — `takenAt` is the
  * window's last millisecond — so whoever emits it (ingest at a window boundary, a snapshotter for
  * an idle user, a replay in another generation) emits the same bytes.
  */
 export function recordFor(state: UserState, window: number, generation: string, intervalMs: number): HistoryRecord | null {
-  if (state.erased) return { userId: state.userId, value: null };
-  if (state.vector === null || state.watermark === null) return null;
+  if (state.erased || state.vector === null || state.watermark === null) return null;
   const value = encodeSnapshot({
     userId: state.userId,
     vector: state.vector,
@@ -38,6 +38,17 @@ export function recordFor(state: UserState, window: number, generation: string, 
     window,
   });
   return { userId: state.userId, value };
+}
+
+/**
+ * The Kafka message of a record: a snapshot is keyed by user, generation and window slot (names.ts
+ * historySnapshotKey) so that the compacted topic keeps at most `slots` of them per user and an
+ * erasure can tombstone every one; an erase marker is keyed by the user id.
+ */
+export function historyMessage(r: HistoryRecord, slots: number): { key: string; value: Buffer | null } {
+  if (r.value === null) return { key: r.userId, value: null };
+  const { generation, window } = decodeSnapshot(r.value);
+  return { key: historySnapshotKey(r.userId, generation, window, slots), value: r.value };
 }
 
 /**

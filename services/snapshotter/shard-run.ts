@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
 import type { UserStateStore } from '../domain/ports.js';
 import type { DirtyEntry, DirtyUsers } from './ports.js';
-import { frameRecord, recordFor, unframeRecords, windowOf, type HistoryRecord } from './records.js';
+import { frameRecord, historyMessage, recordFor, unframeRecords, windowOf } from './records.js';
 import type { Claim, SnapshotClaims } from './snapshot-claims.js';
 import type { ShardLeases } from './shard-leases.js';
 
@@ -17,6 +17,8 @@ export interface ShardRunDeps {
   readonly generation: string;
   /** Length of an event-time window. */
   readonly intervalMs: number;
+  /** Snapshot keys per user and generation in the compacted history topic (HISTORY_SIZE; records.ts historyMessage). */
+  readonly slots: number;
   /** Users read, claimed and sent per Kafka transaction. */
   readonly batchSize: number;
   readonly now: () => number;
@@ -77,7 +79,7 @@ async function snapshotChunk(deps: ShardRunDeps, producer: Producer, shard: numb
     const outcomes = await claimAll(deps, window, todo);
     const sends = outcomes.flatMap((o) => (o.claim.status === 'send' ? [{ userId: o.entry.userId, claim: o.claim }] : []));
     const records = sends.flatMap((s) => unframeRecords(s.userId, s.claim.records));
-    await sendTransaction(producer, deps.topic, records);
+    await sendTransaction(producer, deps.topic, records.map((r) => historyMessage(r, deps.slots)));
     await Promise.all(sends.map((s) => deps.claims.confirm(s.userId, deps.leases.token, s.claim.window)));
     tally.sent += records.length;
     tally.unchanged += outcomes.filter((o) => o.claim.status === 'unchanged').length;
@@ -116,11 +118,11 @@ async function claimAll(deps: ShardRunDeps, passWindow: number, entries: readonl
 }
 
 /** All of a chunk's records in one transaction: readers (read_committed) see all of them or none. */
-async function sendTransaction(producer: Producer, topic: string, records: readonly HistoryRecord[]): Promise<void> {
-  if (records.length === 0) return;
+async function sendTransaction(producer: Producer, topic: string, messages: ReadonlyArray<{ key: string; value: Buffer | null }>): Promise<void> {
+  if (messages.length === 0) return;
   const tx = await producer.transaction();
   try {
-    await tx.send({ topic, messages: records.map((r) => ({ key: r.userId, value: r.value })) });
+    await tx.send({ topic, messages: [...messages] });
     await tx.commit();
   } catch (e) {
     await tx.abort().catch(() => undefined);

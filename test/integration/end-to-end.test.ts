@@ -2,7 +2,6 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
-import { usersCollection } from '../../services/core/names.js';
 import { normalize } from '../../services/domain/vector.js';
 import { loadProtos } from '../../services/query/grpc-protos.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
@@ -95,22 +94,28 @@ describe('end to end: publish, ingest, recommend', () => {
     expect(ids).toEqual(await expectedTop(userId, 5));
   });
 
-  it('erases a user: gone from Redis and the vector store, then served cold-start results', async () => {
+  it('erases a user: only the tombstone left in Redis and the vector store, then served cold-start results, and the erasure completes', async () => {
     const userId = w.userIds[1]!;
-    expect((await h.hotStates([userId])).has(userId)).toBe(true);
+    expect((await h.hotStates([userId])).get(userId)?.vector).not.toBeNull();
     const del = await http(`/v1/users/${userId}`, { method: 'DELETE' });
     expect(del.status).toBe(202);
-    expect((await h.hotStates([userId])).has(userId)).toBe(false);
-    expect((await h.store.get(usersCollection(h.config.generation), [userId])).has(userId)).toBe(false);
+    expect(del.body).toMatchObject({ userId, status: 'pending', erasureId: del.body.eventId });
+    const tombstone = { erased: true, vector: null, eventCount: 0, seen: [], disliked: [], recentViews: [] };
+    expect((await h.hotStates([userId])).get(userId)).toMatchObject(tombstone);
+    expect((await h.durableStates([userId])).get(userId)).toMatchObject(tombstone);
     const r = await http(`/v1/users/${userId}/recommendations?limit=5`);
     expect(r.status).toBe(200);
     expect(r.body.fallback).toBe('cold_start');
     expect(r.body.items.length).toBe(5);
-    // The ERASE event then reaches ingest: whether its tombstone or the purge lands last, no vector
-    // comes back and the user stays cold.
-    await h.drained();
-    const after = (await h.hotStates([userId])).get(userId);
-    expect(after === undefined || (after.erased && after.vector === null)).toBe(true);
+    // The ERASE then reaches ingest, which completes the erasure: the user stays a tombstone.
+    const done = await eventually(async () => {
+      const s = await http(`/v1/erasures/${del.body.erasureId}`);
+      return s.body.status === 'complete' ? s.body : undefined;
+    });
+    expect(done.requestedAt).toBe(del.body.requestedAt);
+    expect(done.foldedAt).toBeGreaterThanOrEqual(done.requestedAt);
+    expect(done.completedAt).toBeGreaterThanOrEqual(done.foldedAt);
+    expect((await h.hotStates([userId])).get(userId)).toMatchObject(tombstone);
     expect((await http(`/v1/users/${userId}/recommendations?limit=5`)).body.fallback).toBe('cold_start');
     expect(await h.store.count(h.config.itemsCollection)).toBe(w.items.size);
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { trendStrategy } from '../../services/domain/strategies.js';
+import { fromUserPoint } from '../../services/core/user-record.js';
 import { usersCollection } from '../../services/core/names.js';
 import { bruteForce, GENERATION, startFixture, userState, type QueryFixture } from '../support/query-fixture.js';
 
@@ -133,14 +134,18 @@ describe('query service: recommendations over HTTP and gRPC', () => {
     expect((await f.http('/v1/users/stranger/interest')).status).toBe(404);
   });
 
-  it('DELETE publishes ERASE and purges Redis, the durable record and history at once', async () => {
+  it('DELETE publishes ERASE and purges Redis, the durable record and history down to the tombstone at once', async () => {
     await f.seedDurable(userState('hot', { vector: Q }));
     const res = await f.http('/v1/users/hot', { method: 'DELETE' });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ userId: 'hot', purged: { redis: true, durable: true, historySnapshots: 2 } });
+    expect(res.body).toMatchObject({ userId: 'hot', status: 'pending', purged: { redis: true, durable: true, historySnapshots: 2 } });
     expect(res.body.eventId).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await f.users.getMany(['hot'])).size).toBe(0);
-    expect((await f.vectors.get(usersCollection(GENERATION), ['hot'])).size).toBe(0);
+    expect(res.body.erasureId).toBe(res.body.eventId);
+    const tombstone = { userId: 'hot', vector: null, erased: true, eventCount: 0, seen: [], disliked: [], recentViews: [], watermark: { partition: 0, offset: expect.any(String) } };
+    expect((await f.users.getMany(['hot'])).get('hot')).toMatchObject(tombstone);
+    const durable = (await f.vectors.get(usersCollection(GENERATION), ['hot'])).get('hot')!;
+    expect(fromUserPoint(durable)).toMatchObject(tombstone);
+    expect(durable.payload.hasVector).toBe(false);
     expect(await f.history.recent('hot', 10)).toEqual([]);
     const after = await f.http('/v1/users/hot/recommendations?limit=2');
     expect(after.body.fallback).toBe('cold_start');

@@ -43,8 +43,12 @@ export function catalogue(): VectorPoint[] {
   }));
 }
 
+/**
+ * A seeded state. It carries no position by default: it was not folded from the fixture's topic, so
+ * an erasure (whose ERASE lands at the topic's end) must find it older than itself.
+ */
 export function userState(userId: string, over: Partial<UserState> = {}): UserState {
-  return { ...emptyUserState(userId), eventCount: 3, lastEventAt: 1_700_000_000_000, watermark: { partition: 0, offset: '2' }, ...over };
+  return { ...emptyUserState(userId), eventCount: 3, lastEventAt: 1_700_000_000_000, watermark: null, ...over };
 }
 
 /** Item ids by brute-force cosine similarity to `query`, best first. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { Partitioners, type Admin, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
-import type { InteractionEvent } from '../../domain/types.js';
+import type { InteractionEvent, Watermark } from '../../domain/types.js';
 import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import { checkInteraction, interactionCodec } from '../../core/events.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
@@ -96,6 +96,17 @@ export class InteractionPublisher {
     return (await this.publishWithToken(events)).events;
   }
 
+  /**
+   * Publishes one event like `publish` and returns it with the position the broker gave it: an
+   * erasure's marker is that position (docs/privacy.md).
+   */
+  async publishAt(event: InteractionInput): Promise<{ event: InteractionEvent; watermark: Watermark }> {
+    const { events, position } = await this.publishWithToken([event]);
+    const [written] = position?.offsets ?? new Map<number, bigint>();
+    if (written === undefined) throw new InterestStreamError('BROKER_UNAVAILABLE', `the broker did not say where it wrote the event to ${this.opts.topic}`);
+    return { event: events[0]!, watermark: { partition: written[0], offset: written[1].toString() } };
+  }
+
   /** `publish`, plus the consistency token of what was sent (read-your-writes: pass it as `after`). */
   async publishWithToken(events: readonly InteractionInput[]): Promise<PublishedEvents> {
     if (this.started === undefined || this.closed !== undefined) {
@@ -183,15 +194,22 @@ function recordingPartitioner(partitionOf: WeakMap<Message, number>) {
 }
 
 /**
+ * The history topic is compacted: each snapshot has a key of its own (names.ts historySnapshotKey),
+ * and an erasure's tombstones remove every snapshot of the user (docs/privacy.md). A topic created
+ * before this must be altered by the operator (docs/deployment.md).
+ */
+export const HISTORY_TOPIC_CONFIG: ReadonlyArray<{ name: string; value: string }> = [{ name: 'cleanup.policy', value: 'compact' }];
+
+/**
  * Creates `topic` with `partitions` partitions unless it exists, and waits for its leaders.
  * Returns true when it was created here. Throws BROKER_UNAVAILABLE on broker errors.
  */
-export async function ensureTopic(admin: Admin, topic: string, partitions: number): Promise<boolean> {
+export async function ensureTopic(admin: Admin, topic: string, partitions: number, configEntries?: ReadonlyArray<{ name: string; value: string }>): Promise<boolean> {
   try {
     const existing = await admin.listTopics();
     if (existing.includes(topic)) return false;
     // createTopics resolves false when a concurrent caller created it first: still a success.
-    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
+    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions, ...(configEntries ? { configEntries: [...configEntries] } : {}) }], waitForLeaders: false });
     await waitForLeaders(admin, topic);
     return created;
   } catch (e) {

@@ -1,6 +1,7 @@
 import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
 import { decodeSnapshot, encodeSnapshot } from '../../core/events.js';
-import type { RedisKeys } from '../../core/names.js';
+import { RedisKeys } from '../../core/names.js';
+import { LUA_OFFSET_AFTER } from './redis-erasures.js';
 import type { HistoryStore, InterestSnapshot } from '../../query/ports.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 
@@ -12,8 +13,13 @@ import { type RedisClient, defineScripts } from './redis-client.js';
  * self-describing record the `interest-history` topic carries, so older entries stay readable
  * after the schema evolves.
  */
-const APPEND_SCRIPT = `
+const APPEND_SCRIPT = `${LUA_OFFSET_AFTER}
 local key, w, entry, cap = KEYS[1], tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local erased = redis.call('HGET', KEYS[2], 'w')
+if erased then
+  local ep, eo = string.match(erased, '^(%d+):(%d+)$')
+  if ep == ARGV[4] and not after(ARGV[5], eo) then return -1 end
+end
 local entries = redis.call('LRANGE', key, 0, -1)
 local out, placed = {}, false
 for _, e in ipairs(entries) do
@@ -33,7 +39,7 @@ return math.min(#out, cap)
 `;
 
 interface HistoryCommands {
-  isAppendHistory(key: string, window: string, entry: Buffer, cap: number): Promise<number>;
+  isAppendHistory(key: string, markerKey: string, window: string, entry: Buffer, cap: number, partition: string, offset: string): Promise<number>;
 }
 
 /** The list key of a user's history; carries the `{userId}` hash tag like every per-user key. */
@@ -51,16 +57,22 @@ export class RedisHistoryStore implements HistoryStore {
     private readonly size: number,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new InterestStreamError('INVALID_INPUT', `history size must be a positive integer, got ${size}`);
-    this.redis = defineScripts<HistoryCommands>(redis, { isAppendHistory: { keys: 1, lua: APPEND_SCRIPT } });
+    this.redis = defineScripts<HistoryCommands>(redis, { isAppendHistory: { keys: 2, lua: APPEND_SCRIPT } });
   }
 
+  /**
+   * Also refuses, atomically, a snapshot of a state the user's erase marker covers (same partition,
+   * not after the erasure): a history fold that lags, or a rebuild from the topic, can never bring
+   * back what an erasure removed (docs/privacy.md). The marker shares the user's slot.
+   */
   async append(snapshot: InterestSnapshot): Promise<void> {
     if (!Number.isSafeInteger(snapshot.window) || snapshot.window < 0) {
       throw new InterestStreamError('INVALID_INPUT', `snapshot window must be a non-negative integer, got ${snapshot.window}`);
     }
     const entry = Buffer.concat([Buffer.from(`${snapshot.window} `), encodeSnapshot(snapshot)]);
     try {
-      await this.redis.isAppendHistory(historyKey(this.keys, snapshot.userId), String(snapshot.window), entry, this.size);
+      const marker = RedisKeys.eraseMarker(this.keys.root, snapshot.userId);
+      await this.redis.isAppendHistory(historyKey(this.keys, snapshot.userId), marker, String(snapshot.window), entry, this.size, String(snapshot.watermarkPartition), snapshot.watermarkOffset);
     } catch (e) {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }

@@ -25,6 +25,12 @@ const scenarioArb = fc.record({
   specs: fc.array(specArb, { minLength: 1, maxLength: 30 }),
 });
 
+/**
+ * Without ERASE: a tombstone forgets the user's event ids (docs/privacy.md), so a pre-erase event
+ * redelivered on another partition after the user came back is no longer recognised by id.
+ */
+const eraseFreeScenarioArb = scenarioArb.map((s) => ({ ...s, specs: s.specs.filter((x) => x.type !== 'ERASE') })).filter((s) => s.specs.length > 0);
+
 type Scenario = { pool: Float32Array[]; specs: Array<{ type: string; item: number; scale: number; weight: number }> };
 
 function paramsArb(dedupeWindow: fc.Arbitrary<number>): fc.Arbitrary<FoldParams> {
@@ -100,7 +106,7 @@ describe('fold properties', () => {
 
   it('changes nothing but the watermark when a suffix is redelivered on another partition', () => {
     fc.assert(
-      fc.property(scenarioArb, paramsArb(fc.integer({ min: 30, max: 100 })), fc.nat(), (scenario, params, cut) => {
+      fc.property(eraseFreeScenarioArb, paramsArb(fc.integer({ min: 30, max: 100 })), fc.nat(), (scenario, params, cut) => {
         const inputs = inputsOf(scenario);
         const state = foldEvents(emptyUserState(USER), inputs, params).state;
         const suffix = onPartition(inputs, 7).slice(cut % inputs.length);
@@ -113,7 +119,7 @@ describe('fold properties', () => {
 
   it('ends exactly where one clean pass ends when applied events are redelivered from another partition mid-stream', () => {
     fc.assert(
-      fc.property(scenarioArb, paramsArb(fc.integer({ min: 30, max: 100 })), fc.nat(), fc.nat(), (scenario, params, a, b) => {
+      fc.property(eraseFreeScenarioArb, paramsArb(fc.integer({ min: 30, max: 100 })), fc.nat(), fc.nat(), (scenario, params, a, b) => {
         const inputs = inputsOf(scenario);
         const split = a % inputs.length; // at least one fresh event follows the replayed ones
         const replayed = onPartition(inputs.slice(0, split), 3).slice(b % (split + 1));

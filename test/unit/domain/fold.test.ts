@@ -214,7 +214,7 @@ describe('foldEvent: DISLIKE', () => {
 });
 
 describe('foldEvent: ERASE', () => {
-  it('turns the user into a tombstone that still remembers the event ids it has applied', () => {
+  it('turns the user into a tombstone holding its id, the erasure\'s position, time and id hash: none of its event ids', () => {
     const next = eventStream();
     const before = [next({ itemId: 'a' }), next({ type: 'DISLIKE', itemId: 'b' })];
     const erase = next({ type: 'ERASE', itemId: '', item: null });
@@ -228,7 +228,7 @@ describe('foldEvent: ERASE', () => {
       recentViews: [],
       seen: [],
       disliked: [],
-      recentEventIds: [...before, erase].map((i) => eventIdHash(i.event.eventId)),
+      recentEventIds: [eventIdHash(erase.event.eventId)],
       eventCount: 0,
       lastEventAt: erase.event.occurredAt,
       degenerateUpdates: 0,
@@ -242,7 +242,7 @@ describe('foldEvent: ERASE', () => {
     const view = next({ itemId: 'a' });
     const erased = run([view, next({ type: 'ERASE', item: null })]);
     const step = foldEvent(erased, { ...view, watermark: { partition: 9, offset: '0' } }, PARAMS);
-    expect(step.outcome).toBe('duplicate');
+    expect(step.outcome).toBe('stale');
     expect(step.state).toMatchObject({ vector: null, erased: true, eventCount: 0 });
   });
 

@@ -4,7 +4,7 @@ import { emptyUserState } from '../../../services/domain/fold.js';
 import type { UserState } from '../../../services/domain/types.js';
 import { shardOfUser } from '../../../services/adapters/redis/redis-dirty-users.js';
 import { toHistoryChange } from '../../../services/snapshotter/history-fold.js';
-import { frameRecord, recordFor, unframeRecords } from '../../../services/snapshotter/records.js';
+import { frameRecord, historyMessage, recordFor, unframeRecords } from '../../../services/snapshotter/records.js';
 import { splitAtWindows } from '../../../services/ingest/history-boundaries.js';
 
 const state: UserState = {
@@ -34,12 +34,20 @@ describe('recordFor', () => {
     expect(recordFor({ ...state }, 4, 'g1', 1_000)!.value!.equals(recordFor(state, 4, 'g1', 1_000)!.value!)).toBe(true);
   });
 
-  it('gives an erase marker (no vector, null value) for an erased user, never a snapshot', () => {
-    expect(recordFor({ ...state, vector: null, erased: true }, 3, 'g1', 0)).toEqual({ userId: 'u1', value: null });
+  it('gives nothing for an erased user: the erasure tombstones their history itself', () => {
+    expect(recordFor({ ...state, vector: null, erased: true }, 3, 'g1', 0)).toBeNull();
   });
 
   it('gives nothing for a user with no vector yet (only dislikes)', () => {
     expect(recordFor({ ...state, vector: null }, 3, 'g1', 0)).toBeNull();
+  });
+});
+
+describe('historyMessage', () => {
+  it('keys a snapshot by user, generation and window slot, and an erase marker by the user', () => {
+    expect(historyMessage(recordFor(state, 12, 'g1', 1_000)!, 5).key).toBe('u1{g1:2}');
+    expect(historyMessage(recordFor(state, 17, 'g1', 1_000)!, 5).key).toBe('u1{g1:2}');
+    expect(historyMessage({ userId: 'u1', value: null }, 5)).toEqual({ key: 'u1', value: null });
   });
 });
 
@@ -63,6 +71,7 @@ describe('pending record frames', () => {
 describe('history records as the fold reads them', () => {
   it('reads a null value as the erasure of the key\'s user and rejects one without a key', () => {
     expect(toHistoryChange(Buffer.from('u9'), null)).toEqual({ kind: 'erase', userId: 'u9' });
+    expect(toHistoryChange(Buffer.from('u9{g1:4}'), null)).toEqual({ kind: 'compaction', userId: 'u9' });
     expect(() => toHistoryChange(null, null)).toThrow(/without a user key/);
   });
 });

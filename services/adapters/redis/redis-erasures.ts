@@ -1,0 +1,146 @@
+import { toInterestStreamError } from '../../core/errors.js';
+import { RedisKeys } from '../../core/names.js';
+import { formatWatermark, parseWatermark } from '../../core/user-state-codec.js';
+import { emptyUserState } from '../../domain/fold.js';
+import type { UserState, Watermark } from '../../domain/types.js';
+import { type RedisClient, defineScripts } from './redis-client.js';
+
+/** A user's erase marker: the position and event time of their latest erasure, nothing else. */
+export interface EraseMarker {
+  readonly userId: string;
+  readonly watermark: Watermark;
+  readonly at: number;
+}
+
+/** What `GET /v1/erasures/{id}` reports. */
+export interface ErasureStatus {
+  readonly erasureId: string;
+  readonly status: 'pending' | 'complete';
+  readonly requestedAt: number;
+  /** When ingest (of the generation that finished it) folded the ERASE; null before. */
+  readonly foldedAt: number | null;
+  readonly completedAt: number | null;
+}
+
+/**
+ * Lua: is offset string a after b? Offsets are decimal strings up to 2^63, beyond a Lua double's
+ * exact range, so they compare by length, then as text.
+ */
+export const LUA_OFFSET_AFTER = `
+local function after(a, b)
+  if #a ~= #b then return #a > #b end
+  return a > b
+end
+`;
+
+/**
+ * Keeps the later erasure: a marker on the same partition moves forward only; one on another
+ * partition (the topic gained partitions) wins when its time is later.
+ */
+const MARK_SCRIPT = `${LUA_OFFSET_AFTER}
+local cur = redis.call('HMGET', KEYS[1], 'w', 't')
+if cur[1] then
+  local cp, co = string.match(cur[1], '^(%d+):(%d+)$')
+  local np, no = string.match(ARGV[1], '^(%d+):(%d+)$')
+  if cp == np then
+    if not after(no, co) then return 0 end
+  elseif tonumber(ARGV[2]) <= tonumber(cur[2]) then
+    return 0
+  end
+end
+redis.call('HSET', KEYS[1], 'w', ARGV[1], 't', ARGV[2])
+return 1
+`;
+
+/** Only an erasure someone asked for through the API has a record; completing drops the user id. */
+const COMPLETE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSETNX', KEYS[1], 'foldedAt', ARGV[1])
+if ARGV[2] ~= '' then
+  redis.call('HSETNX', KEYS[1], 'completedAt', ARGV[2])
+  redis.call('HDEL', KEYS[1], 'userId')
+end
+return 1
+`;
+
+interface ErasureCommands {
+  isMarkErased(key: string, watermark: string, at: string): Promise<number>;
+  isCompleteErasure(key: string, foldedAt: string, completedAt: string): Promise<number>;
+}
+
+/**
+ * Erase markers and erasure records in Redis, both under the root prefix (shared by generations).
+ * Every command touches one key, so all of it runs on Redis Cluster.
+ */
+export class RedisErasures {
+  private readonly redis: RedisClient & ErasureCommands;
+
+  constructor(
+    redis: RedisClient,
+    private readonly root: string,
+    /** Life of an erasure record (config ERASURE_RECORD_TTL_MS); markers never expire. */
+    private readonly ttlMs: number,
+  ) {
+    this.redis = defineScripts<ErasureCommands>(redis, {
+      isMarkErased: { keys: 1, lua: MARK_SCRIPT },
+      isCompleteErasure: { keys: 1, lua: COMPLETE_SCRIPT },
+    });
+  }
+
+  /** Opens the record of an erasure (pending); the user id stays in it only until it completes. */
+  async request(erasureId: string, userId: string, at: number): Promise<void> {
+    const key = RedisKeys.erasure(this.root, erasureId);
+    await this.call(() => this.redis.multi().hset(key, 'userId', userId, 'requestedAt', String(at)).pexpire(key, this.ttlMs).exec());
+  }
+
+  /** Records that ingest folded the erasure's ERASE (first time only); nothing for an erasure without a record. */
+  async folded(erasureId: string, at: number): Promise<void> {
+    await this.call(() => this.redis.isCompleteErasure(RedisKeys.erasure(this.root, erasureId), String(at), ''));
+  }
+
+  /** Records that every store is purged. */
+  async complete(erasureId: string, at: number): Promise<void> {
+    await this.call(() => this.redis.isCompleteErasure(RedisKeys.erasure(this.root, erasureId), String(at), String(at)));
+  }
+
+  /** The erasure's status; undefined when unknown (never asked for, or expired). */
+  async status(erasureId: string): Promise<ErasureStatus | undefined> {
+    const h = await this.call(() => this.redis.hgetall(RedisKeys.erasure(this.root, erasureId)));
+    if (h.requestedAt === undefined) return undefined;
+    const num = (v: string | undefined) => (v === undefined ? null : Number(v));
+    const completedAt = num(h.completedAt);
+    return { erasureId, status: completedAt === null ? 'pending' : 'complete', requestedAt: Number(h.requestedAt), foldedAt: num(h.foldedAt), completedAt };
+  }
+
+  /** Sets (or moves forward) the user's erase marker. */
+  async mark(m: EraseMarker): Promise<void> {
+    await this.call(() => this.redis.isMarkErased(RedisKeys.eraseMarker(this.root, m.userId), formatWatermark(m.watermark), String(m.at)));
+  }
+
+  /** The users' erase markers, by user id; users never erased are absent. */
+  async markers(userIds: readonly string[]): Promise<Map<string, EraseMarker>> {
+    const rows = await this.call(() => Promise.all(userIds.map((id) => this.redis.hmget(RedisKeys.eraseMarker(this.root, id), 'w', 't'))));
+    const out = new Map<string, EraseMarker>();
+    rows.forEach(([w, t], i) => {
+      const watermark = w ? parseWatermark(w) : null;
+      if (watermark !== null && t) out.set(userIds[i]!, { userId: userIds[i]!, watermark, at: Number(t) });
+    });
+    return out;
+  }
+
+  private async call<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
+    }
+  }
+}
+
+/**
+ * The state an erase marker stands for: the tombstone of a user erased at that position and time,
+ * holding nothing else. `erasureId` is the ERASE's id, remembered so a redelivered ERASE is a duplicate.
+ */
+export function tombstoneOf(m: EraseMarker, erasureHash?: string): UserState {
+  return { ...emptyUserState(m.userId), erased: true, watermark: m.watermark, lastEventAt: m.at, recentEventIds: erasureHash === undefined ? [] : [erasureHash] };
+}

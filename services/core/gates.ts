@@ -1,0 +1,25 @@
+/**
+ * Named points in a flow where a test may hold it (test/integration/erasure-races.test.ts forces
+ * each erasure race this way). Nothing waits unless a test has set a gate: `pass` is one Map lookup.
+ *
+ *   erase:purge     the query service published an ERASE and is about to purge (detail: userId)
+ *   ingest:batch    ingest is about to fold a batch (detail: the records' keys, as strings)
+ *   durable:write   the durable writer is about to write states (detail: their user ids)
+ */
+export type GateName = 'erase:purge' | 'ingest:batch' | 'durable:write';
+
+type Gate = (detail: readonly string[]) => Promise<void> | void;
+
+const gates = new Map<GateName, Gate>();
+
+/** Runs the gate set at `name`, if any; resolves when it lets the flow go on. */
+export async function pass(name: GateName, detail: readonly string[]): Promise<void> {
+  const gate = gates.get(name);
+  if (gate !== undefined) await gate(detail);
+}
+
+/** Tests only: sets (or with undefined, removes) the gate at `name`. */
+export function setGate(name: GateName, gate: Gate | undefined): void {
+  if (gate === undefined) gates.delete(name);
+  else gates.set(name, gate);
+}

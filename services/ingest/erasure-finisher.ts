@@ -1,0 +1,54 @@
+import { historySnapshotKeys } from '../core/names.js';
+import { eventIdHash } from '../domain/event-id.js';
+import type { VectorStore } from '../domain/ports.js';
+import type { Watermark } from '../domain/types.js';
+import { tombstoneOf, type RedisErasures } from '../adapters/redis/redis-erasures.js';
+import { purgeGeneration, type RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
+
+/** One ERASE event a batch folded (applied, or already covered by the query service's purge). */
+export interface FoldedErase {
+  /** The ERASE's event id: the erasure id when it came through the API. */
+  readonly erasureId: string;
+  readonly userId: string;
+  readonly watermark: Watermark;
+  /** The ERASE's occurredAt. */
+  readonly at: number;
+}
+
+export interface ErasureFinisherDeps {
+  readonly erasures: RedisErasures;
+  readonly purge: RedisUserPurge;
+  readonly vectors: VectorStore;
+  readonly usersCollection: string;
+  readonly generation: string;
+  /** Snapshot keys per user in the history topic (HISTORY_SIZE). */
+  readonly slots: number;
+  /** Sends tombstones (null values) for these history-topic keys; resolves once the broker has them. */
+  readonly tombstone: (keys: readonly string[]) => Promise<void>;
+  readonly now?: () => number;
+}
+
+/**
+ * What ingest does once a batch has folded a user's ERASE and written the tombstone to Redis
+ * (docs/privacy.md): moves the erase marker forward, purges the generation (Redis keys, the
+ * durable record) down to the tombstone again — whatever landed since the query service's purge —
+ * tombstones every snapshot key of the user in the history topic and sends the user's erase
+ * marker, then records the erasure as complete. Idempotent: a redelivered batch does it again.
+ */
+export class ErasureFinisher {
+  constructor(private readonly deps: ErasureFinisherDeps) {}
+
+  async finish(erases: readonly FoldedErase[]): Promise<void> {
+    if (erases.length === 0) return;
+    const now = this.deps.now ?? Date.now;
+    const { erasures } = this.deps;
+    await Promise.all(erases.map((e) => erasures.folded(e.erasureId, now())));
+    for (const e of erases) {
+      await erasures.mark(e);
+      await purgeGeneration({ purge: this.deps.purge, vectors: this.deps.vectors, usersCollection: this.deps.usersCollection }, tombstoneOf(e, eventIdHash(e.erasureId)));
+    }
+    const users = [...new Set(erases.map((e) => e.userId))];
+    await this.deps.tombstone(users.flatMap((u) => [...historySnapshotKeys(u, this.deps.generation, this.deps.slots), u]));
+    await Promise.all(erases.map((e) => erasures.complete(e.erasureId, now())));
+  }
+}
