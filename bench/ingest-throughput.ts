@@ -60,7 +60,7 @@ export async function ingestThroughput(stack: Stack, o: IngestBenchOptions): Pro
     if (ingest.profile) log.push(describeProfile(`ingest d=${d}, from group join to drained`, ingest.profile));
 
     const userIds = activity.users.map((u) => u.userId);
-    const memory = [...(await memoryAfterIngest(env.redis, env.keys, userIds, d)), await memoryAtCaps(env.redis, env.keys, catalogue)];
+    const memory = [...(await memoryAfterIngest(env.redis, env.keys, userIds, d, env.config.popularShards)), await memoryAtCaps(env.redis, env.keys, catalogue)];
 
     const stages = await ingestStages({
       redis: env.redis,

@@ -16,12 +16,13 @@ async function usage(redis: Redis, key: string): Promise<number> {
 }
 
 /** Mean MEMORY USAGE over up to `sample` of the users ingest wrote, plus the ZSET share. */
-export async function memoryAfterIngest(redis: Redis, keys: RedisKeys, userIds: readonly string[], dimension: number, sample = 500): Promise<Row[]> {
+export async function memoryAfterIngest(redis: Redis, keys: RedisKeys, userIds: readonly string[], dimension: number, shards = 8, sample = 500): Promise<Row[]> {
   const step = Math.max(1, Math.floor(userIds.length / sample));
   const picked = userIds.filter((_, i) => i % step === 0).slice(0, sample);
   const sizes = await Promise.all(picked.map((u) => usage(redis, keys.user(u))));
   const perUser = sizes.reduce((a, b) => a + b, 0) / sizes.length;
-  const zset = await usage(redis, keys.popular());
+  // Popularity lives in POPULAR_SHARDS sorted sets (default 8); the share is all of them together.
+  const zset = (await Promise.all(Array.from({ length: shards }, (_, i) => usage(redis, keys.popularShard(i))))).reduce((a, b) => a + b, 0);
   const share = zset / userIds.length;
   const kib = (b: number) => round(b / 1024, 2);
   const variant = `d=${dimension}`;

@@ -107,6 +107,7 @@ function demoConfig(base: Config, ns: string, windowMs: number): Config {
   return loadConfig({
     KAFKA_BROKERS: base.kafkaBrokers.join(','),
     REDIS_URL: base.redisUrl,
+    REDIS_CLUSTER: String(base.redisCluster),
     REDIS_PREFIX: ns,
     INTERACTIONS_TOPIC: `${ns}.interactions`,
     ITEMS_TOPIC: `${ns}.items`,
@@ -118,6 +119,7 @@ function demoConfig(base: Config, ns: string, windowMs: number): Config {
     TOPIC_PARTITIONS: '3',
     VECTOR_STORE: base.vectorStore,
     ...(base.qdrantUrl ? { QDRANT_URL: base.qdrantUrl } : {}),
+    ...(base.qdrantApiKey ? { QDRANT_API_KEY: base.qdrantApiKey } : {}),
     EMBEDDED_STORE_DIR: path.join(base.embeddedStoreDir, '..', ns),
     QUERY_HTTP_PORT: String(base.queryHttpPort),
     QUERY_GRPC_PORT: String(base.queryGrpcPort),

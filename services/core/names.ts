@@ -69,6 +69,7 @@ export class RedisKeys {
     return `${this.prefix}:user:{${userId}}`;
   }
 
+  /** The one popularity key of versions before POPULAR_SHARDS; read once by ingest and folded into the shards. */
   popular(): string {
     return `${this.prefix}:popular`;
   }

@@ -5,7 +5,7 @@ import { loadSchema } from '../core/avro/schemas.js';
 import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
-import type { PopularityStore, VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports.js';
 import { DeadLetterPublisher, type DeadLetter } from '../adapters/kafka/dead-letters.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
 import { InterestStreamError } from '../core/errors.js';
@@ -16,6 +16,7 @@ import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
+import { foldLegacyPopularityKey } from '../adapters/redis/popularity-legacy-key.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 import { redisNodeIdentity } from '../adapters/redis/redis-node-identity.js';
@@ -106,11 +107,14 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       retryDelayMs: config.unknownItemRetryMs,
     });
     const keys = new RedisKeys(config.redisPrefix, config.generation);
-    const popularity: PopularityStore = new RedisPopularityStore(redis, keys, {
+    const popularity = new RedisPopularityStore(redis, keys, {
       halfLifeMs: config.popularHalfLifeMs,
       futureToleranceMs: config.maxClockSkewMs,
       shards: config.popularShards,
     });
+    // Counts left in the one key of versions before POPULAR_SHARDS move into the shards, once.
+    const folded = await foldLegacyPopularityKey(redis, keys, popularity, config.popularHalfLifeMs);
+    if (folded > 0) log.info({ items: folded }, 'popularity counts of the pre-shard key folded into the shards');
     const deadLetters = new DeadLetterPublisher(producer, maxMessageBytes);
     const trust = new StateTrust(() => redisNodeIdentity(redis));
     const onCorruptState = corruptStateReporter(metrics, log);

@@ -3,14 +3,19 @@
  * (three primaries, one replica each), three ingest processes, two query processes and two
  * snapshotters. While events flow: a rolling restart of every ingest process, one broker killed and
  * restarted, one Redis primary killed so that its replica takes over. Then every user's vector must
- * equal an independent fold, no event counted twice, and queries must have kept answering.
+ * equal an independent fold, no event counted twice, every user's history must hold a snapshot for
+ * each closed window in which they had events (test/support/reference-history.ts), no ingest process
+ * may have exited except those the rolling restart stopped, and queries must have kept answering.
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTopic } from '../../services/adapters/kafka/interaction-publisher.js';
+import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
+import { RedisKeys } from '../../services/core/names.js';
 import { IngestHarness } from '../support/ingest-harness.js';
 import { eventually } from '../support/eventually.js';
 import { maxAbsDiff, referenceFold } from '../support/reference-fold.js';
+import { checkHistories, type HistoryCheck, type SentEvent } from '../support/reference-history.js';
 import { workload } from '../support/workload.js';
 import { bounceBroker, clusterEndpoints, failOverRedisPrimary, primaries } from './support.js';
 
@@ -40,6 +45,13 @@ function queryLoad(userIds: readonly string[]) {
   return { counts, stop: async () => ((running = false), await loop) };
 }
 
+/** Records into `exits` an exit of `child` the test did not ask for (it stops ingest only by the rolling restart and at the end). */
+function watchExit(child: ChildProcess, stopped: ReadonlySet<ChildProcess>, exits: string[]): void {
+  child.once('exit', (code, signal) => {
+    if (!stopped.has(child)) exits.push(`pid ${child.pid}: ${signal ?? `code ${code}`}`);
+  });
+}
+
 describe('cluster: 3 brokers, Redis Cluster, 3 ingest, 2 query, 2 snapshotters', () => {
   const endpoints = clusterEndpoints();
   const h = new IngestHarness({
@@ -61,7 +73,14 @@ describe('cluster: 3 brokers, Redis Cluster, 3 ingest, 2 query, 2 snapshotters',
   afterAll(() => h.close());
 
   it('keeps every invariant through a rolling restart, a broker loss and a Redis failover', async () => {
-    for (let i = 0; i < 3; i++) ingests.push(h.spawnIngest([], { KAFKA_CLIENT_ID: `ingest-${i}-a` }));
+    const stopped = new Set<ChildProcess>();
+    const ingestExits: string[] = [];
+    const spawnIngest = (name: string) => {
+      const child = h.spawnIngest([], { KAFKA_CLIENT_ID: name });
+      watchExit(child, stopped, ingestExits);
+      return child;
+    };
+    for (let i = 0; i < 3; i++) ingests.push(spawnIngest(`ingest-${i}-a`));
     for (let i = 0; i < 3; i++) await h.joined(`ingest-${i}-a`, 120_000);
     QUERY_PORTS.forEach((port, i) => others.push(h.spawnCli('query', [], { QUERY_HTTP_PORT: String(port), QUERY_GRPC_PORT: String(port + 10), KAFKA_CLIENT_ID: `query-${i}` })));
     for (let i = 0; i < 2; i++) others.push(h.spawnCli('snapshotter', [], { KAFKA_CLIENT_ID: `snapshotter-${i}` }));
@@ -69,9 +88,10 @@ describe('cluster: 3 brokers, Redis Cluster, 3 ingest, 2 query, 2 snapshotters',
 
     const load = queryLoad(w.userIds);
     let publishing = true;
+    const sent: SentEvent[] = [];
     const published = (async () => {
       for (let i = 0; i < w.events.length; i += 100) {
-        await h.publisher.publish(w.events.slice(i, i + 100));
+        sent.push(...((await h.publisher.publish(w.events.slice(i, i + 100))) as SentEvent[]));
         await sleep(100);
       }
       publishing = false;
@@ -79,8 +99,9 @@ describe('cluster: 3 brokers, Redis Cluster, 3 ingest, 2 query, 2 snapshotters',
 
     // Rolling restart: each ingest stopped with SIGTERM (it finishes its batch) and replaced.
     for (let i = 0; i < 3; i++) {
+      stopped.add(ingests[i]!);
       await h.kill(ingests[i]!, 'SIGTERM');
-      ingests[i] = h.spawnIngest([], { KAFKA_CLIENT_ID: `ingest-${i}-b` });
+      ingests[i] = spawnIngest(`ingest-${i}-b`);
       await h.joined(`ingest-${i}-b`, 120_000);
     }
     await bounceBroker(1, 3_000);
@@ -111,14 +132,41 @@ describe('cluster: 3 brokers, Redis Cluster, 3 ingest, 2 query, 2 snapshotters',
       const d = durable.get(id);
       if (!d || d.eventCount !== s.eventCount) wrong.push(`${id} (durable)`);
     }
+    const histories = await completeHistories(h, sent, w.items);
     const okPct = (100 * counts.ok) / Math.max(1, counts.total);
     console.log(
       `cluster summary: users=${expected.size} events=${w.events.length} wrong=${wrong.length} doubleCounted=${doubled.length} ` +
-        `maxDiff=${maxDiff.toExponential(2)} queries=${counts.total} ok=${counts.ok} (${okPct.toFixed(3)} % 2xx) failures=[${counts.failed.join(',')}] redisFailover=${victim}`,
+        `maxDiff=${maxDiff.toExponential(2)} historiesWrong=${histories.wrong.length} snapshots=${histories.snapshots} (exact=${histories.exact} late=${histories.late}) ` +
+        `ingestExits=${ingestExits.length} queries=${counts.total} ok=${counts.ok} (${okPct.toFixed(3)} % 2xx) failures=[${counts.failed.join(',')}] redisFailover=${victim}`,
     );
     expect(wrong).toEqual([]);
     expect(doubled).toEqual([]);
+    expect(histories.wrong).toEqual([]);
+    expect(histories.snapshots).toBeGreaterThan(w.userIds.length);
+    expect(ingestExits).toEqual([]);
     expect(okPct).toBeGreaterThanOrEqual(99.9);
-    for (const c of [...ingests, ...others]) await h.kill(c, 'SIGTERM');
+    for (const c of [...ingests, ...others]) {
+      stopped.add(c);
+      await h.kill(c, 'SIGTERM');
+    }
   });
 });
+
+/**
+ * Waits (the snapshotters close the last windows SNAPSHOT_LATENESS_MS after they end, the history
+ * fold follows) until every user's history is what the reference says, or a minute has passed, and
+ * returns the last check.
+ */
+async function completeHistories(h: IngestHarness, sent: readonly SentEvent[], items: ReadonlyMap<string, Float32Array>): Promise<HistoryCheck> {
+  const { historySize, snapshotIntervalMs } = h.config;
+  const store = new RedisHistoryStore(h.redis, new RedisKeys(h.config.redisPrefix, h.config.generation), historySize);
+  const users = [...new Set(sent.map((e) => e.userId))];
+  let check: HistoryCheck | undefined;
+  const deadline = Date.now() + 60_000;
+  while (check === undefined || (check.wrong.length > 0 && Date.now() < deadline)) {
+    if (check !== undefined) await sleep(2_000);
+    const stored = new Map(await Promise.all(users.map(async (u) => [u, await store.recent(u, historySize)] as const)));
+    check = checkHistories(sent, items, stored, { intervalMs: snapshotIntervalMs, historySize });
+  }
+  return check;
+}

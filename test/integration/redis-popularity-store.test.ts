@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { EPOCH_MEMBER, RedisPopularityStore } from '../../services/adapters/redis/redis-popularity-store.js';
+import { foldLegacyPopularityKey } from '../../services/adapters/redis/popularity-legacy-key.js';
 import { unique } from '../support/names.js';
 import { deleteKeys, testRedis } from '../support/test-redis.js';
 import type { RedisClient } from '../../services/adapters/redis/redis-client.js';
@@ -157,5 +158,22 @@ describe('RedisPopularityStore', () => {
     const top = await s.top(10, { now: T0 + 1000 * HOUR });
     expect(top.map((t) => t.itemId)).toEqual(['big', 'small']);
     expect(top.every((t) => Number.isFinite(t.score) && t.score >= 0)).toBe(true);
+  });
+
+  it('folds the one key of versions before POPULAR_SHARDS into the shards once, and deletes it', async () => {
+    const { s, keys } = storeWithKeys(undefined, { shards: 4 });
+    // The old layout: one sorted set, scores relative to its epoch member (−epoch0). As of T0:
+    // a has 8 views, b 2; c has 1e-7 of a view, below what the store keeps.
+    await redis.zadd(keys.popular(), -T0, EPOCH_MEMBER, 8, 'a', 2, 'b', 1e-7, 'c');
+    await s.record([{ itemId: 'a', weight: 1, at: T0 + HOUR }], T0 + HOUR);
+    expect(await foldLegacyPopularityKey(redis, keys, s, HOUR, T0 + HOUR)).toBe(2);
+    expect(await redis.exists(keys.popular())).toBe(0);
+    // One half-life later: a 8/2 + 1 (the new view), b 2/2; c forgotten.
+    expect(await s.top(10, { now: T0 + HOUR })).toEqual([
+      { itemId: 'a', score: 5 },
+      { itemId: 'b', score: 1 },
+    ]);
+    expect(await foldLegacyPopularityKey(redis, keys, s, HOUR, T0 + HOUR)).toBe(0);
+    expect((await s.top(10, { now: T0 + HOUR })).map((t) => t.score)).toEqual([5, 1]);
   });
 });

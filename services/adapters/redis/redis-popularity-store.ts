@@ -23,7 +23,8 @@ import { type RedisClient, defineScripts } from './redis-client.js';
  */
 export const EPOCH_MEMBER = '\u0000epoch0';
 
-const FORGET_BELOW = 1e-6;
+/** Counts below this (in views) are forgotten when a shard is rescaled. */
+export const FORGET_BELOW = 1e-6;
 
 const RECORD_SCRIPT = `
 local key, member = KEYS[1], ARGV[1]
@@ -82,7 +83,7 @@ export interface RedisPopularityStoreOptions {
 }
 
 /** One shard's rows as read: raw scores and the shard's own epoch0. */
-interface ShardRows {
+export interface ShardRows {
   readonly epoch0: number;
   readonly rows: ReadonlyArray<readonly [string, number]>;
 }
@@ -205,10 +206,7 @@ export class RedisPopularityStore implements PopularityStore {
     }
     const epochScore = res?.[0]?.[1] as string | null | undefined;
     if (epochScore === null || epochScore === undefined) return { epoch0: 0, rows: [] };
-    const flat = (res?.[1]?.[1] as string[] | undefined) ?? [];
-    const rows: Array<readonly [string, number]> = [];
-    for (let i = 0; i < flat.length; i += 2) if (flat[i] !== EPOCH_MEMBER) rows.push([flat[i]!, parseStoredScore(flat[i + 1])]);
-    return { epoch0: -parseStoredScore(epochScore), rows };
+    return { ...shardRows((res?.[1]?.[1] as string[] | undefined) ?? []), epoch0: -parseStoredScore(epochScore) };
   }
 
   async clear(): Promise<void> {
@@ -219,6 +217,17 @@ export class RedisPopularityStore implements PopularityStore {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
   }
+}
+
+/** Rows of a flat ZRANGE … WITHSCORES reply; epoch0 from the epoch member when the reply holds it (else 0). */
+export function shardRows(flat: readonly string[]): ShardRows {
+  let epoch0 = 0;
+  const rows: Array<readonly [string, number]> = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    if (flat[i] === EPOCH_MEMBER) epoch0 = -parseStoredScore(flat[i + 1]);
+    else rows.push([flat[i]!, parseStoredScore(flat[i + 1])]);
+  }
+  return { epoch0, rows };
 }
 
 /** The shard an item's count lives in (FNV-1a of its id): fixed for a given shard count. */
