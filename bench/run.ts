@@ -19,7 +19,7 @@ import { machine, table, type Row } from './report.js';
 interface Plan {
   readonly ingest: Array<{ dimension: number; events: number; users: number; items: number }>;
   readonly baselineMs: number;
-  readonly freshness: Array<{ rate: number; seconds: number }>;
+  readonly freshness: Array<{ rate: number; seconds: number; fetchWaitMs?: number }>;
   readonly query: { items: number[]; latencySeconds: number; closedLoopSeconds: number };
   /** Publish-then-query rounds with the token (and as many polling ones). */
   readonly readYourWrites: { rounds: number };
@@ -35,9 +35,12 @@ const FULL: Plan = {
     { dimension: 1536, events: 60_000, users: 4_000, items: 10_000 },
   ],
   baselineMs: 10_000,
-  // 10,000 events/s only in the full run: it adds a minute to the quick one.
+  // 10,000 events/s only in the full run: it adds a minute to the quick one. The 5 ms fetch wait
+  // was tried against the default 500 ms and not adopted (docs/benchmarks.md); the full run keeps
+  // measuring both, so a quiet machine can settle it.
   freshness: [
     { rate: 1000, seconds: 10 },
+    { rate: 1000, seconds: 10, fetchWaitMs: 5 },
     { rate: 10_000, seconds: 10 },
   ],
   query: { items: [10_000, 100_000], latencySeconds: 20, closedLoopSeconds: 10 },
@@ -53,8 +56,9 @@ const QUICK: Plan = {
   baselineMs: 3_000,
   freshness: [{ rate: 1000, seconds: 4 }],
   query: { items: [10_000, 50_000], latencySeconds: 5, closedLoopSeconds: 3 },
-  readYourWrites: { rounds: 100 },
-  scaling: { dimension: 256, events: 30_000, users: 3_000, items: 5_000 },
+  // Kept small: the quick run must stay under 5 minutes with every row.
+  readYourWrites: { rounds: 60 },
+  scaling: { dimension: 256, events: 20_000, users: 2_000, items: 2_000 },
 };
 
 type Section = (stack: Stack, plan: Plan, profile: boolean) => Promise<{ rows: Row[]; log: string[] }>;

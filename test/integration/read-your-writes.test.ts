@@ -115,7 +115,8 @@ describe('read-your-writes: publish, then query with the token', () => {
     expect(rec.status).toBe(200);
     expect(rec.body.freshness).toMatchObject({ eventCount: 1, caughtUp: false });
     expect(took).toBeGreaterThanOrEqual(WAIT_MS - 5);
-    expect(took).toBeLessThan(WAIT_MS + 1500);
+    // Bounded by AFTER_WAIT_MS, not by the ingest that never comes (generous: the machine is shared).
+    expect(took).toBeLessThan(WAIT_MS + 3000);
     // Without a token the same stale answer carries no caughtUp: nothing was asked.
     expect((await http('/v1/users/reader-1/recommendations?limit=5', impatient)).body.freshness.caughtUp).toBeUndefined();
   });
