@@ -81,7 +81,7 @@ describe('read-your-writes: publish, then query with the token', () => {
     interest.body.vector.forEach((x: number, i: number) => expect(x).toBeCloseTo(unit.get('item-7')![i]!, 6));
   });
 
-  it('holds a gRPC Recommend with `after` until the second view is folded', async () => {
+  it('holds a gRPC Recommend with `after` until its view is folded, and leaves caught_up unset without it', async () => {
     const sent = await h.publisher.publishWithToken([{ userId: 'reader-2', itemId: 'item-3', type: 'VIEW' }]);
     const r = await rpc('Recommend', { user_id: 'reader-2', limit: 3, after: sent.token });
     expect(r.freshness).toMatchObject({ event_count: 1, caught_up: true });
