@@ -81,13 +81,16 @@ describe('read-your-writes: publish, then query with the token', () => {
     interest.body.vector.forEach((x: number, i: number) => expect(x).toBeCloseTo(unit.get('item-7')![i]!, 6));
   });
 
-  it('holds a gRPC Recommend with `after` until its view is folded, and leaves caught_up unset without it', async () => {
+  it('holds gRPC Recommend and GetInterest with `after` until the view is folded, and leaves caught_up unset without it', async () => {
     const sent = await h.publisher.publishWithToken([{ userId: 'reader-2', itemId: 'item-3', type: 'VIEW' }]);
     const r = await rpc('Recommend', { user_id: 'reader-2', limit: 3, after: sent.token });
     expect(r.freshness).toMatchObject({ event_count: 1, caught_up: true });
     expect(r.items.map((i: { id: string }) => i.id)).toEqual(ranking(unit.get('item-3')!, 'item-3').slice(0, 3));
     const plain = await rpc('Recommend', { user_id: 'reader-2', limit: 3 });
     expect(plain.freshness.caught_up).toBeUndefined();
+    const interest = await rpc('GetInterest', { user_id: 'reader-2', after: sent.token });
+    expect(interest.freshness).toMatchObject({ event_count: 1, caught_up: true });
+    expect(interest.recent_views).toEqual(['item-3']);
   });
 
   it('refuses a malformed token, and a token of another topic, naming `after`', async () => {
