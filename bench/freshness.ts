@@ -16,6 +16,8 @@ export interface FreshnessOptions {
   readonly rate: number;
   readonly seconds: number;
   readonly profile: boolean;
+  /** INGEST_FETCH_WAIT_MS of the ingest child (named in the rows); its default when absent. */
+  readonly fetchWaitMs?: number;
 }
 
 const TICK_MS = 10;
@@ -35,7 +37,7 @@ export async function waitReady(httpPort: number, timeoutMs = 60_000): Promise<v
 }
 
 /** Polls the user's recommendations until they reflect `expected` events; the ms since `sentAt`, or NaN on timeout. */
-async function pollUntil(httpPort: number, userId: string, expected: number, sentAt: number): Promise<number> {
+export async function pollUntil(httpPort: number, userId: string, expected: number, sentAt: number): Promise<number> {
   const url = `http://127.0.0.1:${httpPort}/v1/users/${userId}/recommendations?limit=10`;
   while (performance.now() - sentAt < POLL_TIMEOUT_MS) {
     const body = (await (await fetch(url)).json()) as { freshness: { eventCount: number } };
@@ -54,7 +56,8 @@ export async function freshness(stack: Stack, o: FreshnessOptions): Promise<{ ro
     const catalogue = createCatalogue({ items: 2_000, dimension: 256, clusters: 20, seed: 21 });
     await env.importCatalogue(catalogue);
     const profileDir = o.profile ? env.newProfileDir() : undefined;
-    const ingest = env.spawnCli('ingest', { profileDir });
+    const fetchWait: Record<string, string> = o.fetchWaitMs === undefined ? {} : { INGEST_FETCH_WAIT_MS: String(o.fetchWaitMs) };
+    const ingest = env.spawnCli('ingest', { profileDir, env: fetchWait });
     const query = env.spawnCli('query');
     await Promise.all([env.groupStable(), waitReady(httpPort)]);
 
@@ -111,7 +114,7 @@ export async function freshness(stack: Stack, o: FreshnessOptions): Promise<{ ro
     const ok = latencies.filter((x) => !Number.isNaN(x));
     const s = latencySummary(ok);
     const note = `${ok.length} probes (${latencies.length - ok.length} timed out) at ${Math.round(sent / elapsed)} events/s achieved`;
-    const variant = `${o.rate.toLocaleString('en-US')} events/s, HTTP`;
+    const variant = `${o.rate.toLocaleString('en-US')} events/s, HTTP${o.fetchWaitMs === undefined ? '' : `, fetch wait ${o.fetchWaitMs} ms`}`;
     return {
       rows: [
         { measurement: 'event -> fresh recommendation', variant: `${variant}, p50`, value: round(s.p50, 1), unit: 'ms', notes: note },

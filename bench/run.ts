@@ -11,14 +11,20 @@ import { isInterestStreamError } from '../services/core/errors.js';
 import { assertStackReachable } from '../services/cli/stack-check.js';
 import { freshness } from './freshness.js';
 import { ingestThroughput } from './ingest-throughput.js';
+import { ingestScaling } from './ingest-scaling.js';
+import { readYourWrites } from './read-your-writes.js';
 import { queryLatency } from './query-latency.js';
 import { machine, table, type Row } from './report.js';
 
 interface Plan {
   readonly ingest: Array<{ dimension: number; events: number; users: number; items: number }>;
   readonly baselineMs: number;
-  readonly freshness: { rate: number; seconds: number };
+  readonly freshness: Array<{ rate: number; seconds: number; fetchWaitMs?: number }>;
   readonly query: { items: number[]; latencySeconds: number; closedLoopSeconds: number };
+  /** Publish-then-query rounds with the token (and as many polling ones). */
+  readonly readYourWrites: { rounds: number };
+  /** Ingest with 1 and 2 processes on 6 partitions. */
+  readonly scaling: { dimension: number; events: number; users: number; items: number };
 }
 
 const FULL: Plan = {
@@ -29,8 +35,17 @@ const FULL: Plan = {
     { dimension: 1536, events: 60_000, users: 4_000, items: 10_000 },
   ],
   baselineMs: 10_000,
-  freshness: { rate: 1000, seconds: 10 },
+  // 10,000 events/s only in the full run: it adds a minute to the quick one. The 5 ms fetch wait
+  // was tried against the default 500 ms and not adopted (docs/benchmarks.md); the full run keeps
+  // measuring both, so a quiet machine can settle it.
+  freshness: [
+    { rate: 1000, seconds: 10 },
+    { rate: 1000, seconds: 10, fetchWaitMs: 5 },
+    { rate: 10_000, seconds: 10 },
+  ],
   query: { items: [10_000, 100_000], latencySeconds: 20, closedLoopSeconds: 10 },
+  readYourWrites: { rounds: 300 },
+  scaling: { dimension: 256, events: 120_000, users: 8_000, items: 10_000 },
 };
 
 const QUICK: Plan = {
@@ -39,25 +54,33 @@ const QUICK: Plan = {
     { dimension: 1536, events: 30_000, users: 3_000, items: 5_000 },
   ],
   baselineMs: 3_000,
-  freshness: { rate: 1000, seconds: 4 },
+  freshness: [{ rate: 1000, seconds: 4 }],
   query: { items: [10_000, 50_000], latencySeconds: 5, closedLoopSeconds: 3 },
+  // Kept small: the quick run must stay under 5 minutes with every row.
+  readYourWrites: { rounds: 60 },
+  scaling: { dimension: 256, events: 20_000, users: 2_000, items: 2_000 },
 };
 
 type Section = (stack: Stack, plan: Plan, profile: boolean) => Promise<{ rows: Row[]; log: string[] }>;
 
+/** Runs one measurement per variant, one after the other, and joins their rows and logs. */
+async function inTurn<T>(variants: readonly T[], measure: (o: T) => Promise<{ rows: Row[]; log: string[] }>): Promise<{ rows: Row[]; log: string[] }> {
+  const rows: Row[] = [];
+  const log: string[] = [];
+  for (const o of variants) {
+    const r = await measure(o);
+    rows.push(...r.rows);
+    log.push(...r.log);
+  }
+  return { rows, log };
+}
+
 const SECTIONS: Record<string, Section> = {
-  ingest: async (stack, plan, profile) => {
-    const rows: Row[] = [];
-    const log: string[] = [];
-    for (const o of plan.ingest) {
-      const r = await ingestThroughput(stack, { ...o, baselineMs: plan.baselineMs, profile });
-      rows.push(...r.rows);
-      log.push(...r.log);
-    }
-    return { rows, log };
-  },
-  freshness: (stack, plan, profile) => freshness(stack, { ...plan.freshness, profile }),
+  ingest: (stack, plan, profile) => inTurn(plan.ingest, (o) => ingestThroughput(stack, { ...o, baselineMs: plan.baselineMs, profile })),
+  freshness: (stack, plan, profile) => inTurn(plan.freshness, (o) => freshness(stack, { ...o, profile })),
   query: (stack, plan, profile) => queryLatency(stack, { ...plan.query, profile }),
+  ryw: (stack, plan) => readYourWrites(stack, plan.readYourWrites),
+  scaling: (stack, plan) => ingestScaling(stack, plan.scaling),
 };
 
 async function main(): Promise<void> {

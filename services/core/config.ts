@@ -243,6 +243,12 @@ export interface Config extends ShredSettings {
    */
   readonly afterWaitMs: number;
   /**
+   * INGEST_FETCH_WAIT_MS: how long the broker may hold ingest's fetch of the interactions topic when
+   * no data is there (kafkajs `maxWaitTimeInMs`; `minBytes` stays 1, so data is returned as soon as
+   * it arrives). It also bounds how long a shutdown waits for the fetch in flight. Default 500.
+   */
+  readonly ingestFetchWaitMs: number;
+  /**
    * OTEL_EXPORTER_OTLP_ENDPOINT: base URL of an OTLP/HTTP collector (spans go to `<url>/v1/traces`,
    * JSON). Unset (the default) turns tracing off: no SDK is loaded and no `traceparent` header is added.
    */
@@ -490,6 +496,7 @@ export function loadConfig(env: Env = process.env): Config {
     popularShards: r.int('POPULAR_SHARDS', 8, 1, 1024),
     popularCacheMs: r.int('POPULAR_CACHE_MS', 1000, 0, 600_000),
     afterWaitMs: r.int('AFTER_WAIT_MS', DEFAULT_AFTER_WAIT_MS, 0, 60_000),
+    ingestFetchWaitMs: r.int('INGEST_FETCH_WAIT_MS', 500, 1, 30_000),
     otlpEndpoint: otlpEndpoint(r),
   };
   if (r.problems.length > 0) {

@@ -15,12 +15,6 @@ import { inSpan, linksFromHeaders } from '../core/tracing.js';
 import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
 import type { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 
-/**
- * How long the broker may hold an empty fetch. Data is returned as soon as it arrives whatever this
- * is; it bounds how long a shutdown waits for the fetch in flight.
- */
-export const FETCH_WAIT_MS = 500;
-
 export interface InteractionsConsumerDeps {
   readonly kafka: Kafka;
   readonly config: Config;
@@ -69,7 +63,7 @@ export class InteractionsConsumer {
 
   async start(from: 'earliest' | Date): Promise<void> {
     const { kafka, config, metrics } = this.deps;
-    const consumer = kafka.consumer({ groupId: consumerGroupId(config.consumerGroup, config.generation), maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: FETCH_WAIT_MS });
+    const consumer = kafka.consumer({ groupId: consumerGroupId(config.consumerGroup, config.generation), maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: config.ingestFetchWaitMs });
     this.consumer = consumer;
     const ownership = new PartitionOwnership(consumer, this.deps.onAssigned);
     const writer = new DurableWriter({

@@ -31,6 +31,8 @@ export class IngestOpsStats {
    * batch: a lost count only makes the panel show less, a failed batch would re-send the letters.
    */
   async countDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    // Most batches have none: an empty MULTI/EXEC would still cost every batch a Redis round trip.
+    if (letters.length === 0) return;
     const byReason = new Map<string, number>();
     for (const l of letters) byReason.set(l.error.code, (byReason.get(l.error.code) ?? 0) + 1);
     const tx = this.redis.multi();

@@ -46,7 +46,7 @@ describe('ProgressWaiter', () => {
     const never = waiter.waitFor(token([[5, 0n]]), 80);
     setTimeout(() => (applied = new Map([[0, 2n], [1, 1n]])), 30);
     expect(await Promise.all([first, second, never])).toEqual([true, true, false]);
-    // Polled with back-off (1, 2, 4, … 16 ms): a few dozen reads at most in ~80 ms, not one per ms per waiter.
+    // Polled with back-off (1, 2, 4, 8, 8, … ms): about a dozen reads in ~80 ms, not one per ms per waiter.
     expect(reads).toBeLessThan(20);
     const before = reads;
     // Progress only rises, so a token already reached answers from memory.
