@@ -68,6 +68,8 @@ export interface InterestSummary {
   readonly seenCount: number;
   readonly dislikedCount: number;
   readonly degenerateUpdates: number;
+  /** Interest vectors kept for `multi`. */
+  readonly interests: number;
   /** Only when asked for. */
   readonly vector?: number[];
 }
@@ -182,6 +184,7 @@ export class QueryUseCases {
       seenCount: state.seen.length,
       dislikedCount: state.disliked.length,
       degenerateUpdates: state.degenerateUpdates,
+      interests: state.interests.length,
     };
     return q.includeVector && state.vector !== null ? { ...summary, vector: Array.from(state.vector) } : summary;
   }
