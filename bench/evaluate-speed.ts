@@ -22,7 +22,7 @@ const events = [...createActivity(catalogue, { users: 500, events: Number(values
   watermark: { partition: 0, offset: String(i) },
 }));
 const replay = new PrequentialReplay(index, {
-  grid: { strategies: [values.strategy as EvaluatedStrategy], alpha: [0.2], beta: [0.5], momentum: [1], lambda: [0.05], k: 10 },
+  grid: { strategies: [values.strategy as EvaluatedStrategy], alpha: [0.2], beta: [0.5], momentum: [1], lambda: [0.05], multi: { interests: [3], threshold: [0.5], halfLifeMs: [3_600_000] }, k: 10 },
   fold: DEFAULT_FOLD_PARAMS,
   trendWindow: 3,
   snapshotIntervalMs: 60_000,

@@ -34,7 +34,10 @@ Strategies and grids (comma lists):
   --beta LIST         strength of a dislike (default FOLD_BETA)
   --momentum LIST     γ of the damped trend (default TREND_MOMENTUM)
   --lambda LIST       λ of the popularity blend (default HYBRID_LAMBDA)
-  --diversity LIST    MMR diversity 0..1: every strategy again with its top K re-ranked (default 0)
+  --diversity LIST    MMR diversity 0..1: every strategy again with its top K re-ranked (default 0; not multi)
+  --interests LIST    multi: most interests per user (default MULTI_INTERESTS, at least 1)
+  --threshold LIST    multi: cosine for a view to join its nearest interest (default MULTI_THRESHOLD)
+  --half-life LIST    multi: half-life of an interest's importance, ms (default MULTI_HALF_LIFE_MS)
   --k N               cut-off of HR@K, NDCG@K, coverage and intra-list similarity (default 10)
 
 Output:
@@ -53,6 +56,9 @@ const FLAGS = {
   momentum: { type: 'string' },
   lambda: { type: 'string' },
   diversity: { type: 'string' },
+  interests: { type: 'string' },
+  threshold: { type: 'string' },
+  'half-life': { type: 'string' },
   k: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
@@ -122,6 +128,11 @@ export function parseEvaluateArgs(args: readonly string[], config: Config): Eval
         momentum: numbers('momentum', v.momentum, config.trendMomentum),
         lambda: numbers('lambda', v.lambda, config.hybridLambda),
         diversity: numbers('diversity', v.diversity, 0),
+        multi: {
+          interests: numbers('interests', v.interests, Math.max(1, config.multi.maxInterests)),
+          threshold: numbers('threshold', v.threshold, config.multi.threshold),
+          halfLifeMs: numbers('half-life', v['half-life'], config.multi.halfLifeMs),
+        },
         k: k[0]!,
       },
       fold: { recentViews: config.recentViews, seenCap: config.seenCap, dislikedCap: config.dislikedCap, dedupeWindow: config.dedupeWindow },

@@ -161,7 +161,7 @@ export function interestQuotas(shares: readonly number[], limit: number): number
 }
 
 /** One interest's nearest items, best first, and how many of the answer it is owed. */
-export interface InterestHits<T extends { readonly id: string }> {
+export interface InterestHits<T extends { readonly id: string | number }> {
   readonly hits: readonly T[];
   readonly quota: number;
 }
@@ -172,9 +172,9 @@ export interface InterestHits<T extends { readonly id: string }> {
  * quota; when quotas are met or lists run dry, the rounds go on without quotas to fill the answer.
  * Each result says which interest (index into `lists`) supplied it.
  */
-export function mergeByQuota<T extends { readonly id: string }>(lists: ReadonlyArray<InterestHits<T>>, limit: number): Array<{ hit: T; interest: number }> {
+export function mergeByQuota<T extends { readonly id: string | number }>(lists: ReadonlyArray<InterestHits<T>>, limit: number): Array<{ hit: T; interest: number }> {
   const out: Array<{ hit: T; interest: number }> = [];
-  const taken = new Set<string>();
+  const taken = new Set<string | number>();
   const next = lists.map(() => 0);
   const given = lists.map(() => 0);
   const take = (i: number): boolean => {

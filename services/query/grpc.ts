@@ -102,6 +102,7 @@ function renderInterest(s: InterestSummary): object {
     seen_count: s.seenCount,
     disliked_count: s.dislikedCount,
     degenerate_updates: s.degenerateUpdates,
+    interests: s.interests,
     vector: s.vector ?? [],
     ...(s.freshness ? { freshness: renderFreshness(s.freshness) } : {}),
   };

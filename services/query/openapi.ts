@@ -115,7 +115,7 @@ const RECOMMENDATIONS: Json = {
 
 const INTEREST: Json = {
   type: 'object',
-  required: ['userId', 'source', 'hasVector', 'dimension', 'eventCount', 'updatedAt', 'recentViews', 'seenCount', 'dislikedCount', 'degenerateUpdates'],
+  required: ['userId', 'source', 'hasVector', 'dimension', 'eventCount', 'updatedAt', 'recentViews', 'seenCount', 'dislikedCount', 'degenerateUpdates', 'interests'],
   properties: {
     userId: { type: 'string' },
     source: { type: 'string', enum: ['redis', 'durable'] },
@@ -127,6 +127,7 @@ const INTEREST: Json = {
     seenCount: { type: 'integer' },
     dislikedCount: { type: 'integer' },
     degenerateUpdates: { type: 'integer' },
+    interests: { type: 'integer', description: 'Interest vectors kept for strategy=multi (0 with MULTI_INTERESTS=0).' },
     vector: { type: 'array', items: { type: 'number' }, description: 'Only with include=vector.' },
     freshness: { ...ref('Freshness'), description: 'Only with `after`.' },
   },

@@ -86,6 +86,8 @@ export interface InterestSummary {
   readonly seenCount: number;
   readonly dislikedCount: number;
   readonly degenerateUpdates: number;
+  /** Interest vectors kept for `multi`. */
+  readonly interests: number;
   /** Only when asked for. */
   readonly vector?: number[];
   /** Only with `after`: the same numbers, and whether ingest had caught up with the token. */
@@ -199,6 +201,7 @@ export class QueryUseCases {
       seenCount: state.seen.length,
       dislikedCount: state.disliked.length,
       degenerateUpdates: state.degenerateUpdates,
+      interests: state.interests.length,
       ...(caughtUp.caughtUp === undefined ? {} : { freshness: { eventCount: state.eventCount, updatedAt: state.lastEventAt > 0 ? state.lastEventAt : null, ...caughtUp } }),
     };
     return q.includeVector && state.vector !== null ? { ...summary, vector: Array.from(state.vector) } : summary;

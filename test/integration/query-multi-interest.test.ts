@@ -98,6 +98,11 @@ describe('strategy=multi over real ingest', () => {
     expect(dotRef(b!.vector, unit.get('b0')!)).toBeGreaterThan(0.99);
     const durable = (await h.durableStates([USER])).get(USER)!;
     expect(durable.interests).toEqual(state.interests);
+    expect((await http(`/v1/users/${USER}/interest`)).interests).toBe(2);
+    const viaGrpc = await new Promise<{ interests: number }>((resolve, reject) =>
+      client.GetInterest!.call(client, { user_id: USER }, new grpc.Metadata(), (e: unknown, r: unknown) => (e ? reject(e) : resolve(r as { interests: number }))),
+    );
+    expect(viaGrpc.interests).toBe(2);
   });
 
   it('answers both tastes on HTTP and gRPC, by importance quota, where ema answers the blend', async () => {

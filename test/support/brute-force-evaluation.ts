@@ -5,12 +5,16 @@
  * the architecture specifies (`normalize(wx·x + wy·y)` with float64 intermediates), so the query
  * vectors are the very floats the product stores — which lets ranks be compared exactly.
  */
+import { bfDislike, bfMultiRank, bfUnit, bfView, type BfInterest, type BfMultiParams } from './brute-force-multi.js';
+
 export interface BfEvent {
   readonly eventId: string;
   readonly userId: string;
   readonly itemId: string;
   readonly type: 'VIEW' | 'DISLIKE';
   readonly weight: number;
+  /** Needed by multi (importance decays in event time). */
+  readonly occurredAt?: number;
 }
 
 export interface BfMetrics {
@@ -27,6 +31,7 @@ interface BfUser {
   recent: string[];
   seen: string[];
   disliked: string[];
+  interests: BfInterest[];
 }
 
 const norm = (v: ArrayLike<number>) => {
@@ -72,30 +77,24 @@ function touch(list: string[], id: string, cap: number): void {
   if (list.length > cap) list.splice(0, list.length - cap);
 }
 
-export type BfStrategy = 'ema' | 'average' | 'last';
+export type BfStrategy = 'ema' | 'average' | 'last' | 'multi';
 
 /** Metrics of `strategy` over `events` (in order), K cut-off, fold α/β, last-N views for average. */
 export function bruteForceEvaluation(
   items: ReadonlyArray<{ id: string; vector: Float32Array }>,
   events: readonly BfEvent[],
-  opts: { strategy: BfStrategy; k: number; alpha: number; beta: number; recentViews: number; seenCap: number },
+  opts: { strategy: BfStrategy; k: number; alpha: number; beta: number; recentViews: number; seenCap: number; multi?: BfMultiParams },
 ): BfMetrics {
   const byId = new Map(items.map((it, i) => [it.id, i]));
   const users = new Map<string, BfUser>();
   const shown = new Set<number>();
   const m: BfMetrics = { events: 0, hr: 0, ndcg: 0, mrr: 0, coverage: 0, ils: 0 };
   for (const e of events) {
-    const u = users.get(e.userId) ?? { vector: null, recent: [], seen: [], disliked: [] };
+    const u = users.get(e.userId) ?? { vector: null, recent: [], seen: [], disliked: [], interests: [] };
     users.set(e.userId, u);
     const item = items[byId.get(e.itemId)!]!.vector;
     if (e.type === 'VIEW' && u.vector !== null && !u.seen.includes(e.itemId) && !u.disliked.includes(e.itemId)) {
-      const q = opts.strategy === 'ema' ? u.vector : averageOf((opts.strategy === 'last' ? u.recent.slice(-1) : u.recent).map((id) => items[byId.get(id)!]!.vector));
-      const eligible = items.map((it, i) => ({ i, s: cos(it.vector, q) })).filter(({ i }) => !u.seen.includes(items[i]!.id) && !u.disliked.includes(items[i]!.id));
-      eligible.sort((a, b) => b.s - a.s || a.i - b.i);
-      const target = byId.get(e.itemId)!;
-      const targetScore = eligible.find((x) => x.i === target)!.s;
-      const rank = 1 + eligible.filter((x) => x.i !== target && x.s >= targetScore).length;
-      const top = eligible.slice(0, opts.k).map((x) => x.i);
+      const { rank, top } = rankView(items, u, byId.get(e.itemId)!, opts);
       top.forEach((i) => shown.add(i));
       m.events++;
       if (rank <= opts.k) {
@@ -113,8 +112,25 @@ export function bruteForceEvaluation(
   return { ...m, hr: m.hr / m.events, ndcg: m.ndcg / m.events, mrr: m.mrr / m.events, ils: m.ils / m.events, coverage: shown.size / items.length };
 }
 
-function fold(u: BfUser, e: BfEvent, item: Float32Array, opts: { alpha: number; beta: number; recentViews: number; seenCap: number }): void {
+/** Rank of the viewed item among the eligible items (ties count against it), and the top K. */
+function rankView(items: ReadonlyArray<{ id: string; vector: Float32Array }>, u: BfUser, target: number, opts: { strategy: BfStrategy; k: number; multi?: BfMultiParams }): { rank: number; top: number[] } {
+  const eligibleIds = items.map((_, i) => i).filter((i) => !u.seen.includes(items[i]!.id) && !u.disliked.includes(items[i]!.id));
+  if (opts.strategy === 'multi') return bfMultiRank(u.interests, eligibleIds, target, (i, q) => cos(items[i]!.vector, q), opts.k, opts.multi!.halfLifeMs);
+  const byId = (id: string) => items.findIndex((it) => it.id === id);
+  const q = opts.strategy === 'ema' ? u.vector! : averageOf((opts.strategy === 'last' ? u.recent.slice(-1) : u.recent).map((id) => items[byId(id)]!.vector));
+  const eligible = eligibleIds.map((i) => ({ i, s: cos(items[i]!.vector, q) }));
+  eligible.sort((a, b) => b.s - a.s || a.i - b.i);
+  const targetScore = eligible.find((x) => x.i === target)!.s;
+  const rank = 1 + eligible.filter((x) => x.i !== target && x.s >= targetScore).length;
+  return { rank, top: eligible.slice(0, opts.k).map((x) => x.i) };
+}
+
+function fold(u: BfUser, e: BfEvent, item: Float32Array, opts: { alpha: number; beta: number; recentViews: number; seenCap: number; multi?: BfMultiParams }): void {
   const itemNorm = norm(item);
+  if (opts.multi !== undefined) {
+    if (e.type === 'VIEW') bfView(u.interests, bfUnit(item), e.weight, e.occurredAt!, opts.alpha, opts.multi);
+    else bfDislike(u.interests, bfUnit(item), e.weight, opts.beta, opts.multi);
+  }
   if (e.type === 'VIEW') {
     u.recent.push(e.itemId);
     if (u.recent.length > opts.recentViews) u.recent.shift();

@@ -12,6 +12,8 @@ import { hitRateOverTime, intraListSimilarity, MetricAccumulator, type MetricSum
 import { DecayedCounts } from './popularity.js';
 import { diversify, diversityPool } from './diverse-ranking.js';
 import { expandGrid, type EvaluationGrid, type Variant } from './variants.js';
+import { Growable } from './growable.js';
+import { rankMulti } from './multi-ranking.js';
 
 export interface ReplayEvent {
   readonly event: InteractionEvent;
@@ -232,13 +234,22 @@ export class PrequentialReplay {
     this.times.push(at);
     if (this.variants.some((v) => v.strategy === 'hybrid')) this.popularity.logCountsAt(at, this.logPopularity);
     this.variants.forEach((v, i) => {
-      const { query, bias, fellBack } = this.queryOf(v, user, before);
-      const k = this.opts.grid.k;
-      const base = this.catalogue.rank({ query, bias, target, excluded: this.excluded, k: v.diversity ? diversityPool(k) : k });
-      const r = v.diversity ? diversify(this.catalogue, base, target, k, v.diversity) : base;
-      const hit = this.accumulators[i]!.add(r.rank, r.top, this.ils(r.top), fellBack);
+      const r = this.rankVariant(v, user, before, target);
+      const hit = this.accumulators[i]!.add(r.rank, r.top, this.ils(r.top), r.fellBack);
       this.hits[i]!.push(hit ? 1 : 0);
     });
+  }
+
+  private rankVariant(v: Variant, user: UserReplay, before: readonly UserState[], target: number): { rank: number; top: Int32Array; fellBack: boolean } {
+    const k = this.opts.grid.k;
+    const interests = before[v.fold]!.interests;
+    if (v.strategy === 'multi' && interests.length > 0) {
+      return { ...rankMulti(this.catalogue, { interests, halfLifeMs: v.halfLifeMs!, target, excluded: this.excluded, k }), fellBack: false };
+    }
+    const { query, bias, fellBack } = this.queryOf(v, user, before);
+    const base = this.catalogue.rank({ query, bias, target, excluded: this.excluded, k: v.diversity ? diversityPool(k) : k });
+    const r = v.diversity ? diversify(this.catalogue, base, target, k, v.diversity) : base;
+    return { rank: r.rank, top: r.top, fellBack };
   }
 
   private queryOf(v: Variant, user: UserReplay, before: readonly UserState[]): { query: Float32Array | null; bias?: Float64Array; fellBack: boolean } {
@@ -257,6 +268,9 @@ export class PrequentialReplay {
         const avg = averageStrategy(ids.map((id) => this.items[this.catalogue.indexOf(id)!]!));
         return avg === null ? { query: ema, fellBack: true } : { query: avg, fellBack: false };
       }
+      case 'multi':
+        // A user without interests yet: the product answers with ema (insufficient_history).
+        return { query: ema, fellBack: true };
       case 'trend': {
         const history = user.history[v.fold]!;
         const trend = history.length < 2 ? null : trendStrategy(history, this.opts.trendWindow, v.momentum);
@@ -287,26 +301,6 @@ export class PrequentialReplay {
 
 function paramsOf(v: Variant): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const key of ['alpha', 'beta', 'momentum', 'lambda', 'diversity'] as const) if (v[key] !== undefined) out[key] = v[key];
+  for (const key of ['alpha', 'beta', 'momentum', 'lambda', 'diversity', 'interests', 'threshold', 'halfLifeMs'] as const) if (v[key] !== undefined) out[key] = v[key];
   return out;
-}
-
-/** An append-only typed array that doubles when full. */
-class Growable<T extends Float64Array | Uint8Array> {
-  private data: T;
-  private length = 0;
-  constructor(private readonly make: new (n: number) => T) {
-    this.data = new make(1024);
-  }
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const next = new this.make(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = x;
-  }
-  view(): T {
-    return this.data.subarray(0, this.length) as T;
-  }
 }
