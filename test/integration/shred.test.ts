@@ -3,6 +3,8 @@
  * Redis: sealed events fold exactly as plain ones; after DELETE the topic and the DLQ, read as the
  * product reads them, reveal nothing of the user, and a replay into a new generation skips them.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../services/core/config.js';
 import { decodeInteraction } from '../../services/core/events.js';
@@ -11,6 +13,7 @@ import { RedisKeys, consumerGroupId } from '../../services/core/names.js';
 import type { InteractionEvent, UserState } from '../../services/domain/types.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
 import { InteractionPublisher } from '../../services/adapters/kafka/interaction-publisher.js';
+import { readInteractionLog } from '../../services/adapters/kafka/interaction-log-reader.js';
 import { readTopicToEnd, type TopicMessage } from '../../services/adapters/kafka/topic-reader.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { startIngest } from '../../services/ingest/ingest-service.js';
@@ -122,6 +125,9 @@ describe('ERASURE_MODE=shred', () => {
       expect(text.includes(victim)).toBe(false);
       expect(text.includes('not-in-catalogue')).toBe(false);
     }
+    // `interest-stream evaluate` reads the topic the same way and leaves the same events out.
+    const log = await readInteractionLog(h.kafka, h.config.interactionsTopic, undefined, openerFor(userKeyStore(h.config, h.redis, h.store)));
+    expect([log.events.length, log.shredded, log.undecodable]).toEqual([w.events.length - victimEvents, victimEvents + 2, 0]);
     const keys = await h.redis.keys(`${h.config.redisPrefix}:ukey:*`);
     expect(keys).not.toContain(new RedisKeys(h.config.redisPrefix, 'g1').userKey(pseudonymOf(SECRET, victim)));
   });
@@ -140,5 +146,17 @@ describe('ERASURE_MODE=shred', () => {
     } finally {
       await ingest.close();
     }
+  });
+
+  it('`interest-stream events publish` seals in shred mode too', async () => {
+    const file = path.join(h.dir, 'events.jsonl');
+    writeFileSync(file, ['{"userId":"cli-user","itemId":"item-1","type":"view"}', '{"userId":"cli-user","itemId":"item-2","type":"view"}'].join('\n'));
+    const child = h.spawnCli('events', ['publish', file]);
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    const { events, raw } = await readAsProduct(h, h.config.interactionsTopic);
+    const sent = raw.filter((m) => String(m.key) === pseudonymOf(SECRET, 'cli-user'));
+    expect(sent.length).toBe(2);
+    expect(sent.some((m) => m.value!.includes('cli-user') || m.value!.includes('item-1'))).toBe(false);
+    expect(events.filter((e) => e.userId === 'cli-user').map((e) => e.itemId)).toEqual(['item-1', 'item-2']);
   });
 });
