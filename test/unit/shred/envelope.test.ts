@@ -82,7 +82,7 @@ describe('sealing and opening through the key store', () => {
   it('an envelope naming a key id the store does not hold (a wrong key) is skipped, not an error', async () => {
     const keys = new InMemoryUserKeyStore();
     const name = pseudonymOf(SECRET, 'alice');
-    await keys.createIfAbsent(name, newUserKey());
+    await keys.createIfAbsent(new Map([[name, newUserKey()]]));
     const foreign = seal(encodeInteraction(view), newUserKey(), name);
     expect((await new EventOpener(keys).prepare([foreign])).plain(foreign)).toBeUndefined();
   });
