@@ -7,3 +7,5 @@ export { InteractionPublisher, ensureTopic } from './adapters/kafka/interaction-
 export type { InteractionInput, InteractionPublisherOptions } from './adapters/kafka/interaction-publisher.js';
 export type { InteractionEvent, EventType } from './domain/types.js';
 export { InterestStreamError, isInterestStreamError } from './core/errors.js';
+export { EventSealer } from './shred/shredding.js';
+export { openShreddingSealer } from './shred/compose.js';

@@ -12,13 +12,13 @@ import { silentLogger } from '../../services/core/logger.js';
 import { RedisKeys, consumerGroupId } from '../../services/core/names.js';
 import type { InteractionEvent, UserState } from '../../services/domain/types.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
-import { InteractionPublisher } from '../../services/adapters/kafka/interaction-publisher.js';
+import { InteractionPublisher, openShreddingSealer } from '../../services/publisher.js';
 import { readInteractionLog } from '../../services/adapters/kafka/interaction-log-reader.js';
 import { readTopicToEnd, type TopicMessage } from '../../services/adapters/kafka/topic-reader.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { startIngest } from '../../services/ingest/ingest-service.js';
 import { startQueryService } from '../../services/query/main.js';
-import { openerFor, sealerFor, userKeyStore } from '../../services/shred/compose.js';
+import { openerFor, userKeyStore } from '../../services/shred/compose.js';
 import { pseudonymOf } from '../../services/shred/envelope.js';
 import { SEALED_REASON_HEADER } from '../../services/shred/shredding.js';
 import { ingestSuite, type IngestHarness } from '../support/ingest-harness.js';
@@ -59,8 +59,9 @@ describe('ERASURE_MODE=shred', () => {
   const h = shred.h;
   const victim = w.userIds.find((u) => reference.get(u)?.vector != null && w.events.filter((e) => e.userId === u).length >= 10)!;
 
+  /** As a producing service builds it from the package: `openShreddingSealer` reads the same environment. */
   async function sealingPublisher(): Promise<InteractionPublisher> {
-    const publisher = new InteractionPublisher({ kafka: h.kafka, topic: h.config.interactionsTopic, sealer: sealerFor(h.config, userKeyStore(h.config, h.redis, h.store)) });
+    const publisher = new InteractionPublisher({ kafka: h.kafka, topic: h.config.interactionsTopic, sealer: await openShreddingSealer(h.env) });
     await publisher.start();
     return publisher;
   }
