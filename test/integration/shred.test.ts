@@ -160,4 +160,21 @@ describe('ERASURE_MODE=shred', () => {
     expect(sent.some((m) => m.value!.includes('cli-user') || m.value!.includes('item-1'))).toBe(false);
     expect(events.filter((e) => e.userId === 'cli-user').map((e) => e.itemId)).toEqual(['item-1', 'item-2']);
   });
+
+  it('a tampered envelope goes to the DLQ as INVALID_ENVELOPE with its bytes, and folds nothing', async () => {
+    const sealed = (await readAll(h, h.config.interactionsTopic)).find((m) => String(m.key) === pseudonymOf(SECRET, 'cli-user'))!;
+    const tampered = Buffer.from(sealed.value!);
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 0x01;
+    await shred.startIngest();
+    const producer = h.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: h.config.interactionsTopic, messages: [{ key: sealed.key, value: tampered }] });
+    await producer.disconnect();
+    await h.drained();
+    const letters = (await readAll(h, `${h.config.interactionsTopic}.dlq`)).filter((m) => String(m.headers!['x-error-code']) === 'INVALID_ENVELOPE');
+    expect(letters.map((m) => [m.value!.equals(tampered), String(m.headers!['x-error-message'])])).toEqual([
+      [true, 'shredded event envelope: authentication failed: its ciphertext, IV, tag or header (key id, pseudonym) was altered'],
+    ]);
+    expect((await h.hotStates(['cli-user'])).get('cli-user')?.eventCount).toBe(2);
+  });
 });
