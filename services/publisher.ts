@@ -10,3 +10,15 @@ export { mergeTokens, encodeToken, decodeToken } from './core/consistency-token.
 export type { ConsistencyToken } from './core/consistency-token.js';
 export type { InteractionEvent, EventType } from './domain/types.js';
 export { InterestStreamError, isInterestStreamError } from './core/errors.js';
+export { EventSealer } from './shred/shredding.js';
+import type { EventSealer } from './shred/shredding.js';
+
+/**
+ * ERASURE_MODE=shred (docs/privacy-shred.md): the sealer to give `InteractionPublisher`, configured
+ * from the same environment variables as the services; undefined in plain mode. Loaded on demand,
+ * so a plain publisher never loads the Redis and vector-store clients.
+ */
+export async function openShreddingSealer(env: Record<string, string | undefined> = process.env): Promise<(EventSealer & { close(): Promise<void> }) | undefined> {
+  const { openShreddingSealer: open } = await import('./shred/compose.js');
+  return open(env);
+}

@@ -12,8 +12,7 @@ import { PrequentialReplay, type ReplayEvent, type ReplayOptions, type ReplayRes
 import { EVALUATED_STRATEGIES, type EvaluatedStrategy } from '../domain/evaluation/variants.js';
 import { renderHitRateChart, renderTable } from './evaluate-report.js';
 import { createProgress, type Progress } from './progress.js';
-import { openKeyStore } from './connections.js';
-import { openerFor } from '../shred/compose.js';
+import { openKeyStore, openerFor } from '../shred/compose.js';
 
 export const EVALUATE_USAGE = `interest-stream evaluate --items <items.jsonl> (--events <events.jsonl> | --topic [name]) [options]
 

@@ -1,4 +1,7 @@
-import type { Config } from '../core/config.js';
+import { loadConfig, type Config } from '../core/config.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { RedisKeys } from '../core/names.js';
 import type { VectorStore } from '../domain/ports.js';
 import type { RedisClient } from '../adapters/redis/redis-client.js';
@@ -25,4 +28,30 @@ export function keyForgetter(config: Config, keys: UserKeyStore): (userId: strin
 /** The opener of sealed events (ingest, evaluate): needs no secret, only the keys. */
 export function openerFor(keys: UserKeyStore): EventOpener {
   return new EventOpener(keys);
+}
+
+/** The key store on a Redis connection and vector store of its own (`close` releases both). */
+export async function openKeyStore(config: Config, logger: Logger): Promise<{ store: UserKeyStore; close(): Promise<void> }> {
+  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  await connectRedis(redis, config.redisUrl);
+  const vectors = createVectorStore(config, logger);
+  await vectors.start();
+  return { store: userKeyStore(config, redis, vectors), close: async () => void (await Promise.all([redis.quit(), vectors.close()])) };
+}
+
+/** ERASURE_MODE=shred: a sealer with a key store of its own, to close after the publisher; undefined in plain mode. */
+export async function openSealer(config: Config, logger: Logger): Promise<(EventSealer & { close(): Promise<void> }) | undefined> {
+  if (config.erasureMode !== 'shred') return undefined;
+  const keys = await openKeyStore(config, logger);
+  return Object.assign(sealerFor(config, keys.store)!, { close: () => keys.close() });
+}
+
+/**
+ * For a producing service (the package's entry point): the sealer ERASURE_MODE=shred asks for,
+ * configured from environment variables like the services (SHRED_SECRET, REDIS_URL, REDIS_PREFIX,
+ * the vector store's settings); undefined in plain mode. Close it after the publisher (the
+ * publisher's close does it when it was given the sealer).
+ */
+export function openShreddingSealer(env: Record<string, string | undefined> = process.env): Promise<(EventSealer & { close(): Promise<void> }) | undefined> {
+  return openSealer(loadConfig(env), silentLogger());
 }

@@ -27,9 +27,8 @@ export class EventSealer {
     const names = events.map((e) => pseudonymOf(this.secret, e.userId));
     const distinct = [...new Set(names)];
     const keys = await this.keys.current(distinct);
-    await Promise.all(
-      distinct.filter((p) => !keys.has(p)).map(async (p) => keys.set(p, await this.keys.createIfAbsent(p, newUserKey()))),
-    );
+    const missing = distinct.filter((p) => !keys.has(p));
+    if (missing.length > 0) for (const [p, k] of await this.keys.createIfAbsent(new Map(missing.map((p) => [p, newUserKey()])))) keys.set(p, k);
     return events.map((e, i) => ({ key: names[i]!, value: seal(e.value, keys.get(names[i]!)!, names[i]!) }));
   }
 }

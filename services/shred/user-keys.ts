@@ -13,11 +13,11 @@ export interface UserKeyStore {
   /** The keys still held among these (pseudonym, key id) pairs, by `keyRef(pseudonym, keyId)`. */
   find(refs: readonly KeyRef[]): Promise<Map<string, UserKey>>;
   /**
-   * Makes `candidate` the pseudonym's current key unless it has one, race-free across processes,
-   * and returns the current key (the candidate or the one that won). The key is durable before
-   * any caller gets it back.
+   * Makes each candidate its pseudonym's current key unless it has one, race-free across
+   * processes, and returns every pseudonym's current key (its candidate or the one that won). A key
+   * is durable before any caller gets it back. One call for a whole batch of new users.
    */
-  createIfAbsent(pseudonym: string, candidate: UserKey): Promise<UserKey>;
+  createIfAbsent(candidates: ReadonlyMap<string, UserKey>): Promise<Map<string, UserKey>>;
   /** Forgets every key of the pseudonym, current and older: its events can no longer be opened. */
   deleteAll(pseudonym: string): Promise<void>;
 }
@@ -37,11 +37,11 @@ export function keyRef(pseudonym: string, keyId: string): string {
  * record. Only the process that won a pseudonym's creation race writes it (UserKeyStore).
  */
 export interface KeyArchive {
-  /** Adds `key` to the pseudonym's keys. */
-  put(pseudonym: string, key: UserKey): Promise<void>;
+  /** Adds each key to its pseudonym's keys (one write for the batch). */
+  put(entries: ReadonlyArray<{ readonly pseudonym: string; readonly key: UserKey }>): Promise<void>;
   find(refs: readonly KeyRef[]): Promise<Map<string, UserKey>>;
-  /** Removes one key (a creation that was overtaken by an erasure). */
-  remove(pseudonym: string, keyId: string): Promise<void>;
+  /** Removes these keys (creations overtaken by an erasure). */
+  remove(refs: readonly KeyRef[]): Promise<void>;
   deleteAll(pseudonym: string): Promise<void>;
 }
 
@@ -59,18 +59,16 @@ export function pickKeys(refs: readonly KeyRef[], held: (pseudonym: string) => R
 export class InMemoryKeyArchive implements KeyArchive {
   private readonly keys = new Map<string, Map<string, UserKey>>();
 
-  async put(pseudonym: string, key: UserKey): Promise<void> {
-    const held = this.keys.get(pseudonym) ?? new Map<string, UserKey>();
-    held.set(key.keyId, key);
-    this.keys.set(pseudonym, held);
+  async put(entries: ReadonlyArray<{ readonly pseudonym: string; readonly key: UserKey }>): Promise<void> {
+    for (const { pseudonym, key } of entries) this.keys.set(pseudonym, (this.keys.get(pseudonym) ?? new Map<string, UserKey>()).set(key.keyId, key));
   }
 
   async find(refs: readonly KeyRef[]): Promise<Map<string, UserKey>> {
     return pickKeys(refs, (p) => this.keys.get(p));
   }
 
-  async remove(pseudonym: string, keyId: string): Promise<void> {
-    this.keys.get(pseudonym)?.delete(keyId);
+  async remove(refs: readonly KeyRef[]): Promise<void> {
+    for (const r of refs) this.keys.get(r.pseudonym)?.delete(r.keyId);
   }
 
   async deleteAll(pseudonym: string): Promise<void> {
@@ -97,12 +95,16 @@ export class InMemoryUserKeyStore implements UserKeyStore {
     return this.archive.find(refs);
   }
 
-  createIfAbsent(pseudonym: string, candidate: UserKey): Promise<UserKey> {
-    const held = this.currentKeys.get(pseudonym);
-    if (held) return held;
-    const created = this.archive.put(pseudonym, candidate).then(() => candidate);
-    this.currentKeys.set(pseudonym, created);
-    return created;
+  async createIfAbsent(candidates: ReadonlyMap<string, UserKey>): Promise<Map<string, UserKey>> {
+    const entries = [...candidates].map(([pseudonym, candidate]) => {
+      let key = this.currentKeys.get(pseudonym);
+      if (key === undefined) {
+        key = this.archive.put([{ pseudonym, key: candidate }]).then(() => candidate);
+        this.currentKeys.set(pseudonym, key);
+      }
+      return [pseudonym, key] as const;
+    });
+    return new Map(await Promise.all(entries.map(async ([p, k]) => [p, await k] as const)));
   }
 
   async deleteAll(pseudonym: string): Promise<void> {

@@ -3,11 +3,16 @@
  * archive in the embedded vector store) run it unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { newUserKey } from '../../services/shred/envelope.js';
+import { newUserKey, type UserKey } from '../../services/shred/envelope.js';
 import { keyRef, type UserKeyStore } from '../../services/shred/user-keys.js';
 import { unique } from '../support/names.js';
 
 const pseudonym = (): string => Buffer.from(unique('p').padEnd(32, '.').slice(0, 32)).toString('hex');
+
+/** One user's key through the batch call. */
+export async function createOne(store: UserKeyStore, pseudonym: string, candidate: UserKey): Promise<UserKey> {
+  return (await store.createIfAbsent(new Map([[pseudonym, candidate]]))).get(pseudonym)!;
+}
 
 export function describeUserKeyStoreContract(name: string, make: () => UserKeyStore): void {
   describe(`UserKeyStore contract: ${name}`, () => {
@@ -22,8 +27,8 @@ export function describeUserKeyStoreContract(name: string, make: () => UserKeySt
       const store = make();
       const p = pseudonym();
       const first = newUserKey();
-      expect(await store.createIfAbsent(p, first)).toEqual(first);
-      expect(await store.createIfAbsent(p, newUserKey())).toEqual(first);
+      expect(await createOne(store, p, first)).toEqual(first);
+      expect(await createOne(store, p, newUserKey())).toEqual(first);
       expect(await store.current([p])).toEqual(new Map([[p, first]]));
       expect(await store.find([{ pseudonym: p, keyId: first.keyId }])).toEqual(new Map([[keyRef(p, first.keyId), first]]));
     });
@@ -31,15 +36,25 @@ export function describeUserKeyStoreContract(name: string, make: () => UserKeySt
     it('concurrent creators of one user all get the same key', async () => {
       const store = make();
       const p = pseudonym();
-      const winners = await Promise.all(Array.from({ length: 8 }, () => store.createIfAbsent(p, newUserKey())));
+      const winners = await Promise.all(Array.from({ length: 8 }, () => createOne(store, p, newUserKey())));
       expect(new Set(winners.map((k) => k.keyId)).size).toBe(1);
       expect((await store.current([p])).get(p)).toEqual(winners[0]);
+    });
+
+    it('creates a batch at once: new users get their candidates, a user with a key keeps it', async () => {
+      const store = make();
+      const [had, a, b] = [pseudonym(), pseudonym(), pseudonym()];
+      const existing = await createOne(store, had, newUserKey());
+      const candidates = new Map([had, a, b].map((p) => [p, newUserKey()]));
+      const got = await store.createIfAbsent(candidates);
+      expect(got).toEqual(new Map([[had, existing], [a, candidates.get(a)!], [b, candidates.get(b)!]]));
+      expect(await store.current([had, a, b])).toEqual(got);
     });
 
     it('keeps users apart, and deleteAll forgets only that user', async () => {
       const store = make();
       const [a, b] = [pseudonym(), pseudonym()];
-      const [ka, kb] = [await store.createIfAbsent(a, newUserKey()), await store.createIfAbsent(b, newUserKey())];
+      const [ka, kb] = [await createOne(store, a, newUserKey()), await createOne(store, b, newUserKey())];
       await store.deleteAll(a);
       expect(await store.current([a, b])).toEqual(new Map([[b, kb]]));
       expect(await store.find([{ pseudonym: a, keyId: ka.keyId }, { pseudonym: b, keyId: kb.keyId }])).toEqual(new Map([[keyRef(b, kb.keyId), kb]]));
@@ -48,9 +63,9 @@ export function describeUserKeyStoreContract(name: string, make: () => UserKeySt
     it('after deleteAll a new key can be created, with a new id; the old one stays gone', async () => {
       const store = make();
       const p = pseudonym();
-      const old = await store.createIfAbsent(p, newUserKey());
+      const old = await createOne(store, p, newUserKey());
       await store.deleteAll(p);
-      const fresh = await store.createIfAbsent(p, newUserKey());
+      const fresh = await createOne(store, p, newUserKey());
       expect(fresh.keyId).not.toBe(old.keyId);
       expect(await store.find([{ pseudonym: p, keyId: old.keyId }])).toEqual(new Map());
       expect((await store.current([p])).get(p)).toEqual(fresh);

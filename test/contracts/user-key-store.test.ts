@@ -11,7 +11,7 @@ import { VectorStoreKeyArchive } from '../../services/adapters/vector-store/vect
 import { newUserKey } from '../../services/shred/envelope.js';
 import { InMemoryUserKeyStore, keyRef } from '../../services/shred/user-keys.js';
 import { unique } from '../support/names.js';
-import { describeUserKeyStoreContract } from './user-key-store.contract.js';
+import { createOne, describeUserKeyStoreContract } from './user-key-store.contract.js';
 
 const redis = new Redis(inject('redisUrl'));
 const keys = new RedisKeys(unique('ukeys'), 'g1');
@@ -36,11 +36,11 @@ describe('RedisUserKeyStore beyond the contract', () => {
 
   it('losing Redis shreds nobody: keys are found in the archive, and the next key is a new one', async () => {
     const store = new RedisUserKeyStore(redis, keys, archive);
-    const first = await store.createIfAbsent(p, newUserKey());
+    const first = await createOne(store, p, newUserKey());
     await redis.del(keys.userKey(p));
     expect(await store.current([p])).toEqual(new Map());
     expect(await store.find([{ pseudonym: p, keyId: first.keyId }])).toEqual(new Map([[keyRef(p, first.keyId), first]]));
-    const second = await store.createIfAbsent(p, newUserKey());
+    const second = await createOne(store, p, newUserKey());
     expect(second.keyId).not.toBe(first.keyId);
     const both = await store.find([{ pseudonym: p, keyId: first.keyId }, { pseudonym: p, keyId: second.keyId }]);
     expect([...both.keys()].sort()).toEqual([keyRef(p, first.keyId), keyRef(p, second.keyId)].sort());
@@ -53,7 +53,7 @@ describe('RedisUserKeyStore beyond the contract', () => {
     const orphan = newUserKey();
     await redis.set(keys.userKey(q), `p|${orphan.keyId}|${orphan.material.toString('base64')}`, 'PX', 300);
     const started = Date.now();
-    const key = await new RedisUserKeyStore(redis, keys, archive).createIfAbsent(q, newUserKey());
+    const key = await createOne(new RedisUserKeyStore(redis, keys, archive), q, newUserKey());
     expect(key.keyId).not.toBe(orphan.keyId);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });

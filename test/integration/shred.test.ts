@@ -3,6 +3,8 @@
  * Redis: sealed events fold exactly as plain ones; after DELETE the topic and the DLQ, read as the
  * product reads them, reveal nothing of the user, and a replay into a new generation skips them.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../services/core/config.js';
 import { decodeInteraction } from '../../services/core/events.js';
@@ -10,12 +12,13 @@ import { silentLogger } from '../../services/core/logger.js';
 import { RedisKeys, consumerGroupId } from '../../services/core/names.js';
 import type { InteractionEvent, UserState } from '../../services/domain/types.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
-import { InteractionPublisher } from '../../services/adapters/kafka/interaction-publisher.js';
+import { InteractionPublisher, openShreddingSealer } from '../../services/publisher.js';
+import { readInteractionLog } from '../../services/adapters/kafka/interaction-log-reader.js';
 import { readTopicToEnd, type TopicMessage } from '../../services/adapters/kafka/topic-reader.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { startIngest } from '../../services/ingest/ingest-service.js';
 import { startQueryService } from '../../services/query/main.js';
-import { openerFor, sealerFor, userKeyStore } from '../../services/shred/compose.js';
+import { openerFor, userKeyStore } from '../../services/shred/compose.js';
 import { pseudonymOf } from '../../services/shred/envelope.js';
 import { SEALED_REASON_HEADER } from '../../services/shred/shredding.js';
 import { ingestSuite, type IngestHarness } from '../support/ingest-harness.js';
@@ -56,8 +59,9 @@ describe('ERASURE_MODE=shred', () => {
   const h = shred.h;
   const victim = w.userIds.find((u) => reference.get(u)?.vector != null && w.events.filter((e) => e.userId === u).length >= 10)!;
 
+  /** As a producing service builds it from the package: `openShreddingSealer` reads the same environment. */
   async function sealingPublisher(): Promise<InteractionPublisher> {
-    const publisher = new InteractionPublisher({ kafka: h.kafka, topic: h.config.interactionsTopic, sealer: sealerFor(h.config, userKeyStore(h.config, h.redis, h.store)) });
+    const publisher = new InteractionPublisher({ kafka: h.kafka, topic: h.config.interactionsTopic, sealer: await openShreddingSealer(h.env) });
     await publisher.start();
     return publisher;
   }
@@ -122,6 +126,9 @@ describe('ERASURE_MODE=shred', () => {
       expect(text.includes(victim)).toBe(false);
       expect(text.includes('not-in-catalogue')).toBe(false);
     }
+    // `interest-stream evaluate` reads the topic the same way and leaves the same events out.
+    const log = await readInteractionLog(h.kafka, h.config.interactionsTopic, undefined, openerFor(userKeyStore(h.config, h.redis, h.store)));
+    expect([log.events.length, log.shredded, log.undecodable]).toEqual([w.events.length - victimEvents, victimEvents + 2, 0]);
     const keys = await h.redis.keys(`${h.config.redisPrefix}:ukey:*`);
     expect(keys).not.toContain(new RedisKeys(h.config.redisPrefix, 'g1').userKey(pseudonymOf(SECRET, victim)));
   });
@@ -140,5 +147,34 @@ describe('ERASURE_MODE=shred', () => {
     } finally {
       await ingest.close();
     }
+  });
+
+  it('`interest-stream events publish` seals in shred mode too', async () => {
+    const file = path.join(h.dir, 'events.jsonl');
+    writeFileSync(file, ['{"userId":"cli-user","itemId":"item-1","type":"view"}', '{"userId":"cli-user","itemId":"item-2","type":"view"}'].join('\n'));
+    const child = h.spawnCli('events', ['publish', file]);
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    const { events, raw } = await readAsProduct(h, h.config.interactionsTopic);
+    const sent = raw.filter((m) => String(m.key) === pseudonymOf(SECRET, 'cli-user'));
+    expect(sent.length).toBe(2);
+    expect(sent.some((m) => m.value!.includes('cli-user') || m.value!.includes('item-1'))).toBe(false);
+    expect(events.filter((e) => e.userId === 'cli-user').map((e) => e.itemId)).toEqual(['item-1', 'item-2']);
+  });
+
+  it('a tampered envelope goes to the DLQ as INVALID_ENVELOPE with its bytes, and folds nothing', async () => {
+    const sealed = (await readAll(h, h.config.interactionsTopic)).find((m) => String(m.key) === pseudonymOf(SECRET, 'cli-user'))!;
+    const tampered = Buffer.from(sealed.value!);
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 0x01;
+    await shred.startIngest();
+    const producer = h.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: h.config.interactionsTopic, messages: [{ key: sealed.key, value: tampered }] });
+    await producer.disconnect();
+    await h.drained();
+    const letters = (await readAll(h, `${h.config.interactionsTopic}.dlq`)).filter((m) => String(m.headers!['x-error-code']) === 'INVALID_ENVELOPE');
+    expect(letters.map((m) => [m.value!.equals(tampered), String(m.headers!['x-error-message'])])).toEqual([
+      [true, 'shredded event envelope: authentication failed: its ciphertext, IV, tag or header (key id, pseudonym) was altered'],
+    ]);
+    expect((await h.hotStates(['cli-user'])).get('cli-user')?.eventCount).toBe(2);
   });
 });

@@ -86,24 +86,37 @@ export class RedisUserKeyStore implements UserKeyStore {
     return out;
   }
 
-  async createIfAbsent(pseudonym: string, candidate: UserKey): Promise<UserKey> {
-    const key = this.keys.userKey(pseudonym);
-    const mine = encode(candidate);
+  async createIfAbsent(candidates: ReadonlyMap<string, UserKey>): Promise<Map<string, UserKey>> {
+    const out = new Map<string, UserKey>();
     const deadline = Date.now() + this.waitMs;
+    let todo: Array<readonly [string, UserKey]> = [...candidates];
     for (;;) {
-      const held = await this.guard(() => this.redis.isClaimUserKey(key, mine, CLAIM_TTL_MS));
-      const d = decode(held);
-      if (d?.ready) return d.key;
-      if (Date.now() > deadline) throw new InterestStreamError('STORE_UNAVAILABLE', `the data key of a user stayed pending for ${this.waitMs} ms`);
-      if (held === `p|${mine}`) {
-        await this.archive.put(pseudonym, candidate);
-        if ((await this.guard(() => this.redis.isReadyUserKey(key, mine))) === 1) return candidate;
-        // Erased (or our claim expired) while archiving: take our key back out and start over.
-        await this.archive.remove(pseudonym, candidate.keyId);
-      } else {
-        await sleep(WAIT_STEP_MS);
-      }
+      const held = await this.guard(() => Promise.all(todo.map(([p, k]) => this.redis.isClaimUserKey(this.keys.userKey(p), encode(k), CLAIM_TTL_MS))));
+      const won = todo.filter(([, k], i) => held[i] === `p|${encode(k)}`);
+      const waiting = todo.filter(([p, k], i) => {
+        const d = decode(held[i]!);
+        if (d?.ready) out.set(p, d.key);
+        return !d?.ready && held[i] !== `p|${encode(k)}`;
+      });
+      todo = [...waiting, ...(await this.archiveAndReady(won, out))];
+      if (todo.length === 0) return out;
+      if (Date.now() > deadline) throw new InterestStreamError('STORE_UNAVAILABLE', `the data keys of ${todo.length} users stayed pending for ${this.waitMs} ms`);
+      await sleep(WAIT_STEP_MS);
     }
+  }
+
+  /**
+   * Archives the claims this call won (one write), then turns each ready if it is still ours; the
+   * ones erased (or expired) meanwhile are taken back out of the archive and returned, to retry.
+   */
+  private async archiveAndReady(won: ReadonlyArray<readonly [string, UserKey]>, out: Map<string, UserKey>): Promise<Array<readonly [string, UserKey]>> {
+    if (won.length === 0) return [];
+    await this.archive.put(won.map(([pseudonym, key]) => ({ pseudonym, key })));
+    const ready = await this.guard(() => Promise.all(won.map(([p, k]) => this.redis.isReadyUserKey(this.keys.userKey(p), encode(k)))));
+    const lost = won.filter((_, i) => ready[i] !== 1);
+    won.forEach(([p, k], i) => ready[i] === 1 && out.set(p, k));
+    await this.archive.remove(lost.map(([pseudonym, k]) => ({ pseudonym, keyId: k.keyId })));
+    return lost;
   }
 
   /** Redis first, so no publisher seals with the key once this starts; then the archive. */

@@ -18,10 +18,11 @@ export class VectorStoreKeyArchive implements KeyArchive {
 
   constructor(private readonly store: VectorStore) {}
 
-  async put(pseudonym: string, key: UserKey): Promise<void> {
-    const held = (await this.read([pseudonym])).get(pseudonym) ?? new Map<string, UserKey>();
-    held.set(key.keyId, key);
-    await this.write(pseudonym, held);
+  async put(entries: ReadonlyArray<{ readonly pseudonym: string; readonly key: UserKey }>): Promise<void> {
+    if (entries.length === 0) return;
+    const held = await this.read([...new Set(entries.map((e) => e.pseudonym))]);
+    for (const { pseudonym, key } of entries) held.set(pseudonym, (held.get(pseudonym) ?? new Map<string, UserKey>()).set(key.keyId, key));
+    await this.write(held);
   }
 
   async find(refs: readonly KeyRef[]): Promise<Map<string, UserKey>> {
@@ -29,11 +30,13 @@ export class VectorStoreKeyArchive implements KeyArchive {
     return pickKeys(refs, (p) => held.get(p));
   }
 
-  async remove(pseudonym: string, keyId: string): Promise<void> {
-    const held = (await this.read([pseudonym])).get(pseudonym);
-    if (!held?.delete(keyId)) return;
-    if (held.size === 0) await this.deleteAll(pseudonym);
-    else await this.write(pseudonym, held);
+  async remove(refs: readonly KeyRef[]): Promise<void> {
+    if (refs.length === 0) return;
+    const held = await this.read([...new Set(refs.map((r) => r.pseudonym))]);
+    for (const r of refs) held.get(r.pseudonym)?.delete(r.keyId);
+    const empty = [...held].filter(([, keys]) => keys.size === 0).map(([p]) => p);
+    if (empty.length > 0) await this.store.delete(USER_KEYS_COLLECTION, empty);
+    await this.write(new Map([...held].filter(([, keys]) => keys.size > 0)));
   }
 
   async deleteAll(pseudonym: string): Promise<void> {
@@ -52,9 +55,10 @@ export class VectorStoreKeyArchive implements KeyArchive {
     return out;
   }
 
-  private async write(pseudonym: string, held: ReadonlyMap<string, UserKey>): Promise<void> {
-    const keys = Object.fromEntries([...held].map(([keyId, k]) => [keyId, k.material.toString('base64')]));
-    await this.store.upsert(USER_KEYS_COLLECTION, [{ id: pseudonym, vector: PLACEHOLDER, payload: { keys } }]);
+  private async write(held: ReadonlyMap<string, ReadonlyMap<string, UserKey>>): Promise<void> {
+    if (held.size === 0) return;
+    const points = [...held].map(([id, keys]) => ({ id, vector: PLACEHOLDER, payload: { keys: Object.fromEntries([...keys].map(([keyId, k]) => [keyId, k.material.toString('base64')])) } }));
+    await this.store.upsert(USER_KEYS_COLLECTION, points);
   }
 
   private ensure(): Promise<void> {

@@ -79,10 +79,18 @@ describe('sealing and opening through the key store', () => {
     expect(decodeInteraction(after.plain(messages[1]!.value)!)).toEqual(bob);
   });
 
+  it('forgetUserKeys also deletes keys made under a retired secret', async () => {
+    const keys = new InMemoryUserKeyStore();
+    const old = 'an-older-secret-of-32-characters!!';
+    const [m] = await new EventSealer(keys, old).seal([{ userId: 'alice', value: encodeInteraction(view) }]);
+    await forgetUserKeys(keys, [SECRET, old], 'alice');
+    expect((await new EventOpener(keys).prepare([m!.value])).plain(m!.value)).toBeUndefined();
+  });
+
   it('an envelope naming a key id the store does not hold (a wrong key) is skipped, not an error', async () => {
     const keys = new InMemoryUserKeyStore();
     const name = pseudonymOf(SECRET, 'alice');
-    await keys.createIfAbsent(name, newUserKey());
+    await keys.createIfAbsent(new Map([[name, newUserKey()]]));
     const foreign = seal(encodeInteraction(view), newUserKey(), name);
     expect((await new EventOpener(keys).prepare([foreign])).plain(foreign)).toBeUndefined();
   });
