@@ -1,0 +1,85 @@
+/**
+ * What the erasure tests look for after an erasure: every Redis key dumped by type, and the traces
+ * of one user (their id, vectors, item ids, event-id hashes) searched in those bytes.
+ */
+import type { Kafka } from 'kafkajs';
+import { readTopicToEnd, type TopicMessage } from '../../services/adapters/kafka/topic-reader.js';
+import type { RedisClient } from '../../services/adapters/redis/redis-client.js';
+import { eventIdHash } from '../../services/domain/event-id.js';
+
+export interface DumpedKey {
+  readonly key: string;
+  readonly type: string;
+  /** Every field name, member, element and value the key holds, as bytes. */
+  readonly parts: Buffer[];
+}
+
+/** SCANs every key matching `pattern` (on each primary of a cluster) and dumps it by type. */
+export async function dumpRedis(redis: RedisClient, pattern: string): Promise<DumpedKey[]> {
+  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+  const keys: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return Promise.all(keys.map(async (key) => ({ key, ...(await dumpKey(redis, key)) })));
+}
+
+async function dumpKey(redis: RedisClient, key: string): Promise<{ type: string; parts: Buffer[] }> {
+  const type = await redis.type(key);
+  switch (type) {
+    case 'string':
+      return { type, parts: [(await redis.getBuffer(key)) ?? Buffer.alloc(0)] };
+    case 'hash':
+      return { type, parts: Object.entries(await redis.hgetallBuffer(key)).flatMap(([f, v]) => [Buffer.from(f), v]) };
+    case 'list':
+      return { type, parts: await redis.lrangeBuffer(key, 0, -1) };
+    case 'set':
+      return { type, parts: await redis.smembersBuffer(key) };
+    case 'zset':
+      return { type, parts: await redis.zrangeBuffer(key, 0, -1) };
+    default:
+      throw new Error(`key ${key} has type ${type}, which this dump does not read`);
+  }
+}
+
+/** What identifies a user's activity: their vectors (raw float32 bytes), item ids and event-id hashes (hex and packed). */
+export interface UserTraces {
+  readonly userId: string;
+  readonly vectors: readonly Float32Array[];
+  readonly itemIds: readonly string[];
+  readonly eventIds: readonly string[];
+}
+
+/** The traces of `t` found in `bytes`, named (`vector #2`, `item i-07`, `event hash …`); empty when none. */
+export function tracesIn(bytes: Buffer, t: UserTraces): string[] {
+  const found: string[] = [];
+  t.vectors.forEach((v, i) => {
+    if (bytes.includes(Buffer.from(v.buffer, v.byteOffset, v.byteLength))) found.push(`vector #${i}`);
+  });
+  for (const id of t.itemIds) if (bytes.includes(Buffer.from(id))) found.push(`item ${id}`);
+  for (const e of t.eventIds) {
+    const hash = eventIdHash(e);
+    if (bytes.includes(Buffer.from(hash)) || bytes.includes(Buffer.from(hash, 'hex'))) found.push(`event hash of ${e}`);
+  }
+  return found;
+}
+
+/** Every message of a topic up to its current end. */
+export async function readAll(kafka: Kafka, topic: string): Promise<TopicMessage[]> {
+  const out: TopicMessage[] = [];
+  await readTopicToEnd(kafka, topic, (m) => void out.push(m), { groupPrefix: 'erasure-test' });
+  return out;
+}
+
+/** The topic as compaction leaves it: the last message of each key (null-valued ones removed). */
+export function compacted(messages: readonly TopicMessage[]): Map<string, TopicMessage> {
+  const last = new Map<string, TopicMessage>();
+  for (const m of messages) if (m.key !== null) last.set(m.key.toString(), m);
+  for (const [k, m] of last) if (m.value === null) last.delete(k);
+  return last;
+}
