@@ -8,10 +8,8 @@ import { eventIdHash } from '../../services/domain/event-id.js';
 import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
 import { shardOfUser } from '../../services/adapters/redis/redis-dirty-users.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
-import { HistoryFold } from '../../services/snapshotter/history-fold.js';
-import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
 import { startHistoryFold, startSnapshotter } from '../../services/snapshotter/main.js';
-import { compacted, dumpRedis, readAll, tracesIn, type UserTraces } from '../support/erasure-checks.js';
+import { compacted, dumpRedis, readAll, rebuildHistory, tracesIn, type UserTraces } from '../support/erasure-checks.js';
 import { eventually } from '../support/eventually.js';
 import { ingestSuite } from '../support/ingest-harness.js';
 import { randomVector, rng } from '../support/random.js';
@@ -43,20 +41,6 @@ describe('erasure: complete, confirmed, nothing left but the marker', () => {
   };
   const keys = () => new RedisKeys(h.config.redisPrefix, h.config.generation);
   const history = () => new RedisHistoryStore(h.redis, keys(), h.config.historySize);
-
-  /** A history fold of the whole topic, in a group and store of its own: what a rebuild gives. */
-  async function rebuildHistory(): Promise<RedisHistoryStore> {
-    const store = new RedisHistoryStore(h.redis, new RedisKeys(h.config.redisPrefix, 'rebuild'), h.config.historySize);
-    const groupId = `${h.config.consumerGroup}-rebuild`;
-    const fold = new HistoryFold({ kafka: h.kafka, topic: h.config.historyTopic, groupId, generation: h.config.generation, history: store, deadLetter: async () => {}, logger: silentLogger() });
-    await fold.start();
-    try {
-      await waitForCatchUp(h.admin, groupId, h.config.historyTopic, { timeoutMs: 30_000 });
-    } finally {
-      await fold.close();
-    }
-    return store;
-  }
 
   beforeAll(async () => {
     await suite.startIngest();
@@ -129,7 +113,7 @@ describe('erasure: complete, confirmed, nothing left but the marker', () => {
     const kept = compacted(messages);
     for (const [key, m] of kept) expect({ key, traces: tracesIn(m.value!, traces) }).toEqual({ key, traces: [] });
     expect([...kept.keys()].filter((key) => key.startsWith(userId))).toEqual([]);
-    const rebuilt = await rebuildHistory();
+    const rebuilt = await rebuildHistory(h, 'rebuild');
     expect(await rebuilt.recent(userId, 20)).toEqual([]);
     expect((await rebuilt.recent(bystander, 20)).length).toBeGreaterThanOrEqual(3);
 

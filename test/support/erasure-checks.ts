@@ -6,6 +6,13 @@ import type { Kafka } from 'kafkajs';
 import { readTopicToEnd, type TopicMessage } from '../../services/adapters/kafka/topic-reader.js';
 import type { RedisClient } from '../../services/adapters/redis/redis-client.js';
 import { eventIdHash } from '../../services/domain/event-id.js';
+import { setGate, type GateName } from '../../services/core/gates.js';
+import { silentLogger } from '../../services/core/logger.js';
+import { RedisKeys } from '../../services/core/names.js';
+import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
+import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
+import { HistoryFold } from '../../services/snapshotter/history-fold.js';
+import type { IngestHarness } from './ingest-harness.js';
 
 export interface DumpedKey {
   readonly key: string;
@@ -82,4 +89,43 @@ export function compacted(messages: readonly TopicMessage[]): Map<string, TopicM
   for (const m of messages) if (m.key !== null) last.set(m.key.toString(), m);
   for (const [k, m] of last) if (m.value === null) last.delete(k);
   return last;
+}
+
+/** A history fold of the whole topic into a store and group of its own (`name`): what a rebuild gives. */
+export async function rebuildHistory(h: IngestHarness, name: string): Promise<RedisHistoryStore> {
+  const store = new RedisHistoryStore(h.redis, new RedisKeys(h.config.redisPrefix, name), h.config.historySize);
+  const groupId = `${h.config.consumerGroup}-${name}`;
+  const fold = new HistoryFold({ kafka: h.kafka, topic: h.config.historyTopic, groupId, generation: h.config.generation, history: store, deadLetter: async () => {}, logger: silentLogger() });
+  await fold.start();
+  try {
+    await waitForCatchUp(h.admin, groupId, h.config.historyTopic, { timeoutMs: 30_000 });
+  } finally {
+    await fold.close();
+  }
+  return store;
+}
+
+export interface Held {
+  /** Resolves with the gate's detail when the flow reaches the gate (and waits there). */
+  readonly reached: Promise<readonly string[]>;
+  release(): void;
+}
+
+/**
+ * Holds the next flow that reaches gate `name` with a detail `match` accepts, until `release()`.
+ * A later `hold` on the same gate replaces this one for flows that arrive after it.
+ */
+export function hold(name: GateName, match: (detail: readonly string[]) => boolean): Held {
+  let reach!: (detail: readonly string[]) => void;
+  let free!: () => void;
+  const reached = new Promise<readonly string[]>((r) => (reach = r));
+  const freed = new Promise<void>((r) => (free = r));
+  let armed = true;
+  setGate(name, async (detail) => {
+    if (!armed || !match(detail)) return;
+    armed = false;
+    reach(detail);
+    await freed;
+  });
+  return { reached, release: free };
 }
