@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../services/core/config.js';
 import { decodeSnapshot } from '../../services/core/events.js';
-import { setGate } from '../../services/core/gates.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { RedisKeys, consumerGroupId, usersCollection } from '../../services/core/names.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
@@ -10,7 +9,7 @@ import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-st
 import { fromUserPoint } from '../../services/core/user-record.js';
 import { startIngest } from '../../services/ingest/ingest-service.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
-import { hold, readAll, rebuildHistory } from '../support/erasure-checks.js';
+import { hold, readAll, rebuildHistory, releaseAll } from '../support/erasure-checks.js';
 import { eventually } from '../support/eventually.js';
 import { ingestSuite } from '../support/ingest-harness.js';
 import { randomVector, rng } from '../support/random.js';
@@ -60,9 +59,7 @@ describe('erasure races', () => {
     await suite.startIngest();
     query = await startQueryService(loadConfig({ ...h.env, QUERY_HTTP_PORT: '0', QUERY_GRPC_PORT: '0', SHUTDOWN_GRACE_MS: '2000' }), silentLogger());
   });
-  afterEach(() => {
-    for (const gate of ['erase:purge', 'ingest:batch', 'durable:write'] as const) setGate(gate, undefined);
-  });
+  afterEach(releaseAll);
   afterAll(async () => {
     await query?.close();
   });
@@ -91,11 +88,12 @@ describe('erasure races', () => {
     await write.reached;
     expect((await h.hotStates([userId])).get(userId)!.vector).not.toBeNull();
     const eraseBatch = hold('ingest:batch', has(userId));
-    const staleBefore = (await suite.ingest!.metrics.staleDurableWrites.get()).values[0]?.value ?? 0;
+    const flushes = async () => (await suite.ingest!.metrics.durableWrites.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+    const flushed = await flushes();
     const erasureId = await erase(userId);
     await eraseBatch.reached;
     write.release();
-    await eventually(async () => (((await suite.ingest!.metrics.staleDurableWrites.get()).values[0]?.value ?? 0) > staleBefore ? true : undefined));
+    await eventually(async () => ((await flushes()) > flushed ? true : undefined));
     expect((await h.durableStates([userId])).get(userId)).toMatchObject(TOMBSTONE);
     expect(await visible(userId)).toEqual(GONE);
     // Redis loses the user (an eviction, a failover): the durable record is still only the tombstone.

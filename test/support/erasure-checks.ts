@@ -115,11 +115,21 @@ export interface Held {
  * Holds the next flow that reaches gate `name` with a detail `match` accepts, until `release()`.
  * A later `hold` on the same gate replaces this one for flows that arrive after it.
  */
+const held = new Set<() => void>();
+
+/** Lets every held flow go and removes the gates (after each test, so a failed one blocks nothing). */
+export function releaseAll(): void {
+  for (const name of ['erase:purge', 'ingest:batch', 'durable:write'] as const) setGate(name, undefined);
+  for (const free of held) free();
+  held.clear();
+}
+
 export function hold(name: GateName, match: (detail: readonly string[]) => boolean): Held {
   let reach!: (detail: readonly string[]) => void;
   let free!: () => void;
   const reached = new Promise<readonly string[]>((r) => (reach = r));
   const freed = new Promise<void>((r) => (free = r));
+  held.add(free);
   let armed = true;
   setGate(name, async (detail) => {
     if (!armed || !match(detail)) return;
