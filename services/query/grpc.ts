@@ -15,7 +15,8 @@ import type { QueryMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import type { UserHistory } from './history.js';
 import type { ErasureReceipt, Freshness, InterestSummary, QueryUseCases, Recommendations, Requester, ResultItem } from './use-cases.js';
-import { parseAfter, parseExclude, parseHistoryLimit, parseId, parseLimit, type Limits } from './validation.js';
+import { parseAfter, parseErasureId, parseExclude, parseHistoryLimit, parseId, parseLimit, type Limits } from './validation.js';
+import type { ErasureStatus } from '../adapters/redis/redis-erasures.js';
 import { parseDiversity, parseStrategyChoice } from './quality-params.js';
 import { renderBecause, renderQuality } from './grpc-quality.js';
 
@@ -120,7 +121,12 @@ function renderHistory(h: UserHistory): object {
 }
 
 function renderErasure(r: ErasureReceipt): object {
-  return { user_id: r.userId, event_id: r.eventId, purged: { redis: r.purged.redis, durable: r.purged.durable, history_snapshots: r.purged.historySnapshots } };
+  const purged = { redis: r.purged.redis, durable: r.purged.durable, history_snapshots: r.purged.historySnapshots };
+  return { user_id: r.userId, event_id: r.eventId, purged, erasure_id: r.erasureId, requested_at: r.requestedAt };
+}
+
+function renderErasureStatus(s: ErasureStatus): object {
+  return { erasure_id: s.erasureId, status: s.status, requested_at: s.requestedAt, folded_at: s.foldedAt ?? 0, completed_at: s.completedAt ?? 0 };
 }
 
 class GrpcTransport {
@@ -199,6 +205,7 @@ class GrpcTransport {
         return { item_id: itemId, items: renderItems(items) };
       }),
       Erase: this.unary<EraseRequest>('Erase', 'erase', async (r, requester) => renderErasure(await useCases.erase(parseId('userId', r.user_id), requester))),
+      GetErasure: this.unary<{ erasure_id: string }>('GetErasure', 'read', async (r) => renderErasureStatus(await useCases.erasure(parseErasureId(r.erasure_id)))),
     };
   }
 }

@@ -164,15 +164,30 @@ const HISTORY: Json = {
 
 const ERASURE: Json = {
   type: 'object',
-  required: ['userId', 'eventId', 'purged'],
+  required: ['erasureId', 'userId', 'eventId', 'status', 'requestedAt', 'purged'],
   properties: {
+    erasureId: { type: 'string', format: 'uuid', description: 'Poll GET /v1/erasures/{erasureId} until `complete`.' },
     userId: { type: 'string' },
-    eventId: { type: 'string', description: 'Id of the ERASE event published to the interactions topic.' },
+    eventId: { type: 'string', description: 'Id of the ERASE event published to the interactions topic (the erasure id).' },
+    status: { type: 'string', enum: ['pending'] },
+    requestedAt: { type: 'integer', description: 'Epoch ms.' },
     purged: {
       type: 'object',
       required: ['redis', 'durable', 'historySnapshots'],
       properties: { redis: { type: 'boolean' }, durable: { type: 'boolean' }, historySnapshots: { type: 'integer' } },
     },
+  },
+};
+
+const ERASURE_STATUS: Json = {
+  type: 'object',
+  required: ['erasureId', 'status', 'requestedAt', 'foldedAt', 'completedAt'],
+  properties: {
+    erasureId: { type: 'string', format: 'uuid' },
+    status: { type: 'string', enum: ['pending', 'complete'], description: 'complete: ingest has folded the ERASE and every store is purged (docs/privacy.md).' },
+    requestedAt: { type: 'integer', description: 'Epoch ms.' },
+    foldedAt: { type: ['integer', 'null'], description: 'Epoch ms when ingest folded the ERASE; null before.' },
+    completedAt: { type: ['integer', 'null'], description: 'Epoch ms when every store was purged; null before.' },
   },
 };
 
@@ -283,7 +298,15 @@ function v1Paths(maxLimit: number, historySize: number): Json {
         operationId: 'eraseUser',
         summary: 'Erase a user: publishes ERASE and purges cached, durable and historical state',
         parameters: [pathId('userId', 'The user.')],
-        responses: { 202: json(ref('Erasure'), 'What was purged.'), ...common },
+        responses: { 202: json(ref('Erasure'), 'The erasure id, and what the active generation held.'), ...common },
+      },
+    },
+    '/v1/erasures/{erasureId}': {
+      get: {
+        operationId: 'getErasure',
+        summary: 'Where an erasure stands: pending, then complete, with timestamps (needs only the read scope)',
+        parameters: [{ name: 'erasureId', in: 'path', required: true, description: 'The id DELETE /v1/users/{userId} returned.', schema: { type: 'string', format: 'uuid' } }],
+        responses: { 200: json(ref('ErasureStatus'), 'The erasure.'), ...common, ...errors(404) },
       },
     },
   };
@@ -322,7 +345,7 @@ export function buildOpenApi(maxLimit: number, historySize: number): Json {
           description: 'Required only when the service has API_KEYS / API_KEYS_FILE configured; erasure needs a key with the erase scope.',
         },
       },
-      schemas: { Item: ITEM, Contribution: CONTRIBUTION, Recommendations: RECOMMENDATIONS, Freshness: FRESHNESS, Interest: INTEREST, Snapshot: SNAPSHOT, History: HISTORY, Erasure: ERASURE, Error: ERROR },
+      schemas: { Item: ITEM, Contribution: CONTRIBUTION, Recommendations: RECOMMENDATIONS, Freshness: FRESHNESS, Interest: INTEREST, Snapshot: SNAPSHOT, History: HISTORY, Erasure: ERASURE, ErasureStatus: ERASURE_STATUS, Error: ERROR },
       responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([s, d]) => [`E${s}`, errorResponse(Number(s), d)])),
     },
   };

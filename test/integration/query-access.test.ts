@@ -81,7 +81,7 @@ describe('query service: access decided on the matched route', () => {
 
   it('answers every gRPC method without metadata with UNAUTHENTICATED', async () => {
     const methods = Object.keys(loadProtos().recommendations.service);
-    expect(methods.sort()).toEqual(['Erase', 'GetHistory', 'GetInterest', 'Recommend', 'SimilarItems']);
+    expect(methods.sort()).toEqual(['Erase', 'GetErasure', 'GetHistory', 'GetInterest', 'Recommend', 'SimilarItems']);
     for (const m of methods) {
       expect((await grpcError(f.grpcCall(m, { user_id: 'victim', item_id: 'item-01' }, null))).code, m).toBe(GrpcStatus.UNAUTHENTICATED);
     }
@@ -98,7 +98,12 @@ describe('query service: access decided on the matched route', () => {
     expect(erased.body).toMatchObject({ userId: 'victim', purged: { redis: true } });
     expect((await f.http('/v1/users/victim/interest', { key: READ })).status).toBe(404);
     const viaGrpc = await f.grpcCall('Erase', { user_id: 'gone' }, ERASE);
-    expect(viaGrpc).toMatchObject({ user_id: 'gone', purged: { redis: true, durable: false, history_snapshots: 0 } });
+    expect(viaGrpc).toMatchObject({ user_id: 'gone', erasure_id: viaGrpc.event_id, purged: { redis: true, durable: false, history_snapshots: 0 } });
+    // Reading where an erasure stands needs only the read scope; no ingest runs here, so it stays pending.
+    const status = await f.http(`/v1/erasures/${erased.body.erasureId}`, { key: READ });
+    expect(status).toMatchObject({ status: 200, body: { erasureId: erased.body.erasureId, status: 'pending', requestedAt: erased.body.requestedAt, foldedAt: null, completedAt: null } });
+    const viaGrpcStatus = await f.grpcCall('GetErasure', { erasure_id: viaGrpc.erasure_id }, READ);
+    expect(viaGrpcStatus).toEqual({ erasure_id: viaGrpc.erasure_id, status: 'pending', requested_at: viaGrpc.requested_at, folded_at: 0, completed_at: 0 });
 
     const audit = logs.filter((l) => l.msg === 'user erased');
     expect(audit.map((l) => [l.level, l.keyId, l.userId])).toEqual([

@@ -92,8 +92,10 @@ class TopicRecords {
     return this;
   }
 
+  /** The user's snapshots (keyed per window slot) and erase markers (keyed by the user), in order; not the slots' compaction tombstones. */
   snapshotsOf(userId: string): Array<InterestSnapshot | null> {
-    return this.records.filter((r) => r.key === userId).map((r) => (r.value === null ? null : decodeSnapshot(r.value)));
+    const mine = this.records.filter((r) => r.key === userId || (r.key.startsWith(`${userId}{`) && r.value !== null));
+    return mine.map((r) => (r.value === null ? null : decodeSnapshot(r.value)));
   }
 
   close(): Promise<void> {
@@ -190,6 +192,10 @@ describe('snapshotter and history fold: interests that move from cluster A to cl
     await snapshotted(history, await statesAt(h, new Map([['bystander', 1]])));
     const records = (await topic.untilNow()).snapshotsOf(user);
     expect(records.map((r) => (r === null ? 'erase' : r.eventCount))).toEqual([3, 6, 9, 10, 11, 12, 'erase']);
+    // Every snapshot key of the user got its compaction tombstone after its snapshot.
+    const all = (await topic.untilNow()).records.filter((r) => r.key.startsWith(`${user}{`));
+    const last = new Map(all.map((r) => [r.key, r.value]));
+    expect([...last.values()].every((v) => v === null)).toBe(true);
     expect(await history.recent(user, 20)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, Partitioners, logLevel, type KafkaConfig, type LogEntry, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type ICustomPartitioner, type KafkaConfig, type LogEntry, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { Config } from '../../core/config.js';
 import { InterestStreamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -46,11 +46,27 @@ export function producerConfig(extra: ProducerConfig = {}): ProducerConfig {
   return {
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: userKeyPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER },
     ...extra,
   };
 }
+
+/**
+ * kafkajs' default (Java-compatible murmur2) partitioner over the key up to its first `{`: a history
+ * snapshot key `<userId>{<generation>:<slot>}` (names.ts) lands on its user's partition, so every
+ * record of a user — snapshots, their compaction tombstones, the erase marker — stays in order.
+ * Ids never contain braces, and only string keys are read (the DLQ's byte keys go untouched), so
+ * every other key partitions exactly as before.
+ */
+export const userKeyPartitioner: ICustomPartitioner = () => {
+  const partition = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const key = args.message.key;
+    const brace = typeof key === 'string' ? key.indexOf('{') : -1;
+    return partition(brace < 0 ? args : { ...args, message: { ...args.message, key: (key as string).slice(0, brace) } });
+  };
+};
 
 /** The one way services build their Kafka client: brokers, client id and security from configuration. */
 export function kafkaForConfig(config: Config, logger: Logger, clientId: string = config.kafkaClientId): Kafka {

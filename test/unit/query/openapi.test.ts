@@ -24,6 +24,7 @@ describe('OpenAPI document', () => {
   it('documents every /v1 route and the limit caps', () => {
     const doc = buildOpenApi(200, 20) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; schema: { maximum?: number } }> }>> };
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1')).sort()).toEqual([
+      '/v1/erasures/{erasureId}',
       '/v1/items/{itemId}/similar',
       '/v1/users/{userId}',
       '/v1/users/{userId}/history',
