@@ -15,7 +15,7 @@ describe('query service: validation, authentication, rate limits', () => {
   it.each([
     ['limit=-1', 'limit', 'limit must be an integer from 1 to 200, got "-1"'],
     ['limit=100000', 'limit', 'limit must be an integer from 1 to 200, got "100000"'],
-    ['strategy=popular', 'strategy', 'strategy must be one of ema, average, trend, hybrid, got "popular"'],
+    ['strategy=popular', 'strategy', 'strategy must be one of ema, average, trend, hybrid, multi, got "popular"'],
     ['filter=year%3E%3Dabc', 'filter', 'filter: condition 1 ("year>=abc"): "abc" is not a number'],
     ['exclude=liked', 'exclude', 'exclude takes a comma list of seen, disliked (or none), got "liked"'],
     ['limt=5', 'limt', 'unknown query parameter "limt" (this route takes limit, strategy, exclude, filter, diversity, explain, after)'],
