@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../services/core/logger.js';
 import { RedisKeys } from '../../services/core/names.js';
 import { RedisUserKeyStore } from '../../services/adapters/redis/redis-user-key-store.js';
@@ -11,9 +10,10 @@ import { VectorStoreKeyArchive } from '../../services/adapters/vector-store/vect
 import { newUserKey } from '../../services/shred/envelope.js';
 import { InMemoryUserKeyStore, keyRef } from '../../services/shred/user-keys.js';
 import { unique } from '../support/names.js';
+import { cleanUp, testRedis } from '../support/test-redis.js';
 import { createOne, describeUserKeyStoreContract } from './user-key-store.contract.js';
 
-const redis = new Redis(inject('redisUrl'));
+const redis = testRedis();
 const keys = new RedisKeys(unique('ukeys'), 'g1');
 const dir = mkdtempSync(path.join(tmpdir(), 'is-ukeys-'));
 const vectors = new EmbeddedVectorStore({ directory: dir, logger: silentLogger() });
@@ -21,9 +21,7 @@ const archive = new VectorStoreKeyArchive(vectors);
 
 beforeAll(() => vectors.start());
 afterAll(async () => {
-  const left = await redis.keys(`${keys.root}:*`);
-  if (left.length > 0) await redis.del(...left);
-  await redis.quit();
+  await cleanUp(redis, keys.root);
   await vectors.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -24,6 +24,7 @@ import { SEALED_REASON_HEADER } from '../../services/shred/shredding.js';
 import { ingestSuite, type IngestHarness } from '../support/ingest-harness.js';
 import { maxAbsDiff, referenceFold, type RefEvent } from '../support/reference-fold.js';
 import { workload } from '../support/workload.js';
+import { keysEverywhere } from '../support/test-redis.js';
 
 const SECRET = 'test-secret-for-pseudonyms-0123456789';
 const w = workload({ seed: 23, items: 60, users: 40, events: 800, dimension: 8, erase: true });
@@ -129,7 +130,7 @@ describe('ERASURE_MODE=shred', () => {
     // `interest-stream evaluate` reads the topic the same way and leaves the same events out.
     const log = await readInteractionLog(h.kafka, h.config.interactionsTopic, undefined, openerFor(userKeyStore(h.config, h.redis, h.store)));
     expect([log.events.length, log.shredded, log.undecodable]).toEqual([w.events.length - victimEvents, victimEvents + 2, 0]);
-    const keys = await h.redis.keys(`${h.config.redisPrefix}:ukey:*`);
+    const keys = await keysEverywhere(h.redis, `${h.config.redisPrefix}:ukey:*`);
     expect(keys).not.toContain(new RedisKeys(h.config.redisPrefix, 'g1').userKey(pseudonymOf(SECRET, victim)));
   });
 
