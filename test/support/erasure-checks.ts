@@ -49,6 +49,9 @@ async function dumpKey(redis: RedisClient, key: string): Promise<{ type: string;
       return { type, parts: await redis.smembersBuffer(key) };
     case 'zset':
       return { type, parts: await redis.zrangeBuffer(key, 0, -1) };
+    case 'none':
+      // Gone between the SCAN and now (a lease or claim that expired): it holds nothing.
+      return { type, parts: [] };
     default:
       throw new Error(`key ${key} has type ${type}, which this dump does not read`);
   }
