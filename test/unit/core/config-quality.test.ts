@@ -25,4 +25,9 @@ describe('configuration of recommendation quality', () => {
       /MULTI_INTERESTS="-1": must be an integer from 0 to 32[\s\S]*MULTI_THRESHOLD="2": must be a number from 0 to 1[\s\S]*MULTI_HALF_LIFE_MS="0"/,
     );
   });
+
+  it('reads IMPRESSIONS_TOPIC, unset by default (no impressions written)', () => {
+    expect(loadConfig({}).impressionsTopic).toBeUndefined();
+    expect(loadConfig({ IMPRESSIONS_TOPIC: 'impressions' }).impressionsTopic).toBe('impressions');
+  });
 });
