@@ -17,7 +17,6 @@ import { multiInterestRecommendations, type MultiRequest } from './multi-interes
 import type { Contribution } from '../domain/explain.js';
 import type { LoadedUser, StateSource } from './user-source.js';
 import type { ExcludeSet, Strategy } from './validation.js';
-import { ignoreMissingCollection, noCatalogue } from './missing-catalogue.js';
 
 export type Fallback = null | 'cold_start' | 'insufficient_history';
 
@@ -283,4 +282,20 @@ function exclusions(state: UserState | null, exclude: ExcludeSet): string[] {
 
 function toItem(h: SearchHit): ResultItem {
   return { id: h.id, score: h.score, payload: h.payload };
+}
+
+function isMissingCollection(e: unknown): boolean {
+  return e instanceof InterestStreamError && e.code === 'NOT_FOUND';
+}
+
+function ignoreMissingCollection(e: unknown): void {
+  if (!isMissingCollection(e)) throw e;
+}
+
+/** A rejection handler answering `empty` when the items collection does not exist yet. */
+function noCatalogue<T>(empty: T): (e: unknown) => T {
+  return (e) => {
+    if (isMissingCollection(e)) return empty;
+    throw e;
+  };
 }
