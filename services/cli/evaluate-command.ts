@@ -11,6 +11,7 @@ import { CatalogueIndex, type CatalogueEntry } from '../domain/evaluation/catalo
 import { PrequentialReplay, type ReplayEvent, type ReplayOptions, type ReplayResult } from '../domain/evaluation/replay.js';
 import { EVALUATED_STRATEGIES, type EvaluatedStrategy } from '../domain/evaluation/variants.js';
 import { renderHitRateChart, renderTable } from './evaluate-report.js';
+import { DEFAULT_ANN_DEPTH, type AnnRanker } from '../domain/evaluation/ann-ranking.js';
 import { createProgress, type Progress } from './progress.js';
 import { openKeyStore, openerFor } from '../shred/compose.js';
 
@@ -38,6 +39,9 @@ Strategies and grids (comma lists):
   --threshold LIST    multi: cosine for a view to join its nearest interest (default MULTI_THRESHOLD)
   --half-life LIST    multi: half-life of an interest's importance, ms (default MULTI_HALF_LIFE_MS)
   --k N               cut-off of HR@K, NDCG@K, coverage and intra-list similarity (default 10)
+  --ann               rank ema, average, last and trend with the embedded HNSW index instead of
+                      exactly (large catalogues); a viewed item beyond --ann-depth counts as a miss
+  --ann-depth N       results read per view with --ann (default ${DEFAULT_ANN_DEPTH}); MRR becomes MRR@N
 
 Output:
   --out DIR           also write DIR/evaluation.json and DIR/hr-over-time.svg
@@ -58,6 +62,8 @@ const FLAGS = {
   interests: { type: 'string' },
   threshold: { type: 'string' },
   'half-life': { type: 'string' },
+  ann: { type: 'boolean' },
+  'ann-depth': { type: 'string' },
   k: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
@@ -70,6 +76,7 @@ export interface EvaluateArgs {
   readonly replay: ReplayOptions;
   readonly out: string | undefined;
   readonly json: boolean;
+  readonly ann: boolean;
 }
 
 function usage(message: string): InterestStreamError {
@@ -113,12 +120,15 @@ export function parseEvaluateArgs(args: readonly string[], config: Config): Eval
   if ((v.events === undefined) === (v.topic !== true)) throw usage('give exactly one of --events FILE and --topic');
   const k = numbers('k', v.k, 10);
   if (k.length !== 1) throw usage('--k takes one number');
+  const depth = numbers('ann-depth', v['ann-depth'], DEFAULT_ANN_DEPTH);
+  if (depth.length !== 1 || !Number.isInteger(depth[0]) || depth[0]! < 1) throw usage('--ann-depth takes one positive integer');
   const source = v.events !== undefined ? { file: v.events } : { topic: positionals[0] ?? config.interactionsTopic };
   return {
     items: v.items,
     source,
     out: v.out,
     json: v.json === true,
+    ann: v.ann === true,
     replay: {
       grid: {
         strategies: strategies(v.strategies),
@@ -140,6 +150,7 @@ export function parseEvaluateArgs(args: readonly string[], config: Config): Eval
       popularHalfLifeMs: config.popularHalfLifeMs,
       rankFrom: time('from', v.from),
       until: time('to', v.to),
+      ...(v.ann === true ? { annDepth: depth[0]! } : {}),
     },
   };
 }
@@ -187,8 +198,8 @@ async function readEvents(a: EvaluateArgs, config: Config, logger: Logger): Prom
 }
 
 /** Replays `events` with a progress bar (events/s, ETA). */
-export function replayAll(catalogue: CatalogueIndex, events: readonly ReplayEvent[], opts: ReplayOptions, logger: Logger): ReplayResult {
-  const replay = new PrequentialReplay(catalogue, opts);
+export function replayAll(catalogue: CatalogueIndex, events: readonly ReplayEvent[], opts: ReplayOptions, logger: Logger, ann?: AnnRanker): ReplayResult {
+  const replay = new PrequentialReplay(catalogue, opts, ann);
   const progress = createProgress({ label: 'evaluating', total: events.length, logger });
   events.forEach((e, i) => {
     replay.push(e);
@@ -221,7 +232,9 @@ export async function runEvaluate(args: string[], config: Config, logger: Logger
   }
   const catalogue = await readItems(a.items);
   const { events, undecodable, shredded } = await readEvents(a, config, logger);
-  const result = replayAll(catalogue, events, a.replay, logger);
+  // Loaded only when asked for: it brings the native HNSW library.
+  const ann = a.ann ? await (await import('./evaluate-ann.js')).buildAnnRanker(catalogue) : undefined;
+  const result = replayAll(catalogue, events, a.replay, logger, ann);
   const doc = evaluationDocument(a, result, undecodable, shredded);
   if (a.out !== undefined) {
     await mkdir(a.out, { recursive: true });

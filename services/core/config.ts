@@ -170,6 +170,12 @@ export interface Config extends ShredSettings {
    * coverage; 0.2 gains 14 % more HR at 40 % coverage (docs/quality.md).
    */
   readonly hybridLambda: number;
+  /**
+   * IMPRESSIONS_TOPIC: when set, the query service writes every recommendation answer (impression id,
+   * user, strategy, bucket, items) to this topic, for attribution, and answers carry `impressionId`.
+   * Default unset: none are written.
+   */
+  readonly impressionsTopic: string | undefined;
   /** MULTI_INTERESTS, MULTI_THRESHOLD, MULTI_HALF_LIFE_MS: strategy=multi (core/multi-interest-config.ts). */
   readonly multi: MultiInterestParams;
   // --- Qdrant in production (issue 14) ---
@@ -478,6 +484,7 @@ export function loadConfig(env: Env = process.env): Config {
     trendMomentum: r.num('TREND_MOMENTUM', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
     hybridLambda: r.num('HYBRID_LAMBDA', 0.1, (n) => n >= 0 && n <= 100, 'a number from 0 to 100'),
     multi: readMultiInterestConfig(r),
+    impressionsTopic: r.optional('IMPRESSIONS_TOPIC'),
     strategyBuckets: readBuckets(r),
     bucketSalt: r.str('BUCKET_SALT', 'interest-stream'),
     qdrantTimeoutMs: r.int('QDRANT_TIMEOUT_MS', 30_000, 100),

@@ -20,12 +20,12 @@ interface NumberReader {
  * opens a new interest (or replaces the least important one). 0..1. Default 0.5.
  *
  * MULTI_HALF_LIFE_MS: half-life of an interest's importance in event time; what decides the quotas of
- * the answer and which interest a new taste replaces. Default 604800000 (7 days).
+ * the answer and which interest a new taste replaces. Default 3600000 (1 hour; docs/quality.md).
  */
 export function readMultiInterestConfig(r: NumberReader): MultiInterestParams {
   return {
     maxInterests: r.int('MULTI_INTERESTS', 3, 0, 32),
     threshold: r.num('MULTI_THRESHOLD', 0.5, (n) => n >= 0 && n <= 1, 'a number from 0 to 1'),
-    halfLifeMs: r.int('MULTI_HALF_LIFE_MS', 7 * 86_400_000, 1),
+    halfLifeMs: r.int('MULTI_HALF_LIFE_MS', 3_600_000, 1),
   };
 }

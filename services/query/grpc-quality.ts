@@ -8,6 +8,7 @@ export function renderBecause(i: ResultItem): object[] {
 export function renderQuality(r: Recommendations): object {
   return {
     bucket: r.bucket ?? '',
+    impression_id: r.impressionId ?? '',
     ...(r.exclusions === undefined ? {} : { exclusions: { seen: r.exclusions.seen, disliked: r.exclusions.disliked } }),
   };
 }

@@ -4,11 +4,12 @@
  */
 // First: its side effect on process warnings must precede everything that may set a timer.
 import '../core/process-warnings.js';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
+import { KafkaImpressionPublisher } from '../adapters/kafka/impression-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
 import { RedisErasures } from '../adapters/redis/redis-erasures.js';
@@ -18,13 +19,14 @@ import { createVectorStore } from '../adapters/vector-store/create-vector-store.
 import { AccessGuard, InFlightLimit } from './access.js';
 import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
 import { buildHttpServer, shutdownHttp } from './http.js';
-import { createQueryMetrics } from './metrics.js';
+import { createQueryMetrics, type QueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { OpsSummarySource } from './ops-summary.js';
 import { traceRedisCommands, tracedVectorStore } from './tracing.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
-import { QueryUseCases } from './use-cases.js';
+import { QueryUseCases, type QueryDeps } from './use-cases.js';
+import { ImpressionRecordingUseCases } from './impressions.js';
 import { qualityDeps } from './quality.js';
 import { keyForgetter, sealerFor, userKeyStore } from '../shred/compose.js';
 
@@ -44,6 +46,16 @@ async function prepareTopic(admin: Admin, config: Config, log: Logger): Promise<
 /** The readiness probe of the producer: the broker answers and the topic erasures go to exists. */
 async function topicExists(admin: Admin, topic: string): Promise<void> {
   if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
+}
+
+/** The impressions publisher when IMPRESSIONS_TOPIC is set (the topic created if missing). */
+async function startImpressions(kafka: Kafka, admin: Admin, config: Config, log: Logger, metrics: QueryMetrics): Promise<KafkaImpressionPublisher | undefined> {
+  const topic = config.impressionsTopic;
+  if (topic === undefined) return undefined;
+  if (await ensureTopic(admin, topic, config.topicPartitions)) log.info({ topic }, 'created the impressions topic');
+  const publisher = new KafkaImpressionPublisher(kafka, topic, { logger: log, onOutcome: (outcome) => metrics.impressions.inc({ outcome }) });
+  await publisher.start();
+  return publisher;
 }
 
 export interface RunningQueryService {
@@ -92,7 +104,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
   const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
   const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
-  const useCases = new QueryUseCases({
+  const deps: QueryDeps = {
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
     vectors,
     publisher,
@@ -102,7 +114,10 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     logger: log,
     readYourWrites: { topic: config.interactionsTopic, waitMs: config.afterWaitMs },
     ...qualityDeps(config, metrics),
-  });
+  };
+  const impressions = await startImpressions(kafka, admin, config, log, metrics);
+  if (impressions !== undefined) closers.push(() => impressions.close());
+  const useCases = impressions === undefined ? new QueryUseCases(deps) : new ImpressionRecordingUseCases(deps, impressions);
   const readiness = new Readiness(
     [
       { name: 'producer', check: () => topicExists(admin, config.interactionsTopic) },

@@ -9,6 +9,8 @@ export interface QueryMetrics {
   readonly grpcDuration: Histogram<'method' | 'code'>;
   /** Recommendation answers by the strategy asked for and what answered instead (fallback `none` when it answered itself). */
   readonly strategyAnswers: Counter<'strategy' | 'fallback'>;
+  /** Impressions written to IMPRESSIONS_TOPIC, failed, or dropped because too many were in flight. */
+  readonly impressions: Counter<'outcome'>;
   readonly ready: Gauge;
 }
 
@@ -36,6 +38,7 @@ export function createQueryMetrics(isReady: () => Promise<boolean> = async () =>
       labelNames: ['strategy', 'fallback'],
       registers: [registry],
     }),
+    impressions: new Counter({ name: 'query_impressions_total', help: 'Impressions by outcome (sent, failed, dropped)', labelNames: ['outcome'], registers: [registry] }),
     ready: new Gauge({
       name: 'query_ready',
       help: '1 when every readiness check (producer, Redis, vector store) passes, 0 otherwise',

@@ -101,6 +101,7 @@ const RECOMMENDATIONS: Json = {
     userId: { type: 'string' },
     strategy: { type: 'string', enum: [...STRATEGIES] },
     bucket: { type: ['string', 'null'], description: 'The A/B bucket (`hybrid:50`) that chose the strategy; null when the request named one or STRATEGY_BUCKETS is empty.' },
+    impressionId: { type: 'string', description: 'With IMPRESSIONS_TOPIC: the id of the impression record written for this answer.' },
     exclusions: {
       type: 'object',
       description: "With explain=true: how many of the user's seen and disliked items were kept out.",

@@ -29,7 +29,7 @@ export interface QualityConfig {
   readonly multiHalfLifeMs: number;
 }
 
-export const DEFAULT_QUALITY: QualityConfig = { buckets: [], bucketSalt: '', hybridLambda: 0.1, alpha: 0.2, multiHalfLifeMs: 7 * 86_400_000 };
+export const DEFAULT_QUALITY: QualityConfig = { buckets: [], bucketSalt: '', hybridLambda: 0.1, alpha: 0.2, multiHalfLifeMs: 3_600_000 };
 
 /** The issue-16 dependencies from the configuration: buckets, λ, γ, α, the multi-interest half-life, and the answers metric. */
 export function qualityDeps(config: Config, metrics: QueryMetrics): Pick<QueryDeps, 'trendMomentum' | 'quality' | 'onAnswer'> {

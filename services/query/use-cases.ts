@@ -63,6 +63,8 @@ export interface Recommendations {
   readonly exclusions?: { readonly seen: number; readonly disliked: number };
   /** How current the state behind the answer is: events folded, and the last one's time (epoch ms, null when none). */
   readonly freshness: Freshness;
+  /** With IMPRESSIONS_TOPIC: the id of this answer's impression record. */
+  readonly impressionId?: string;
 }
 
 /**

@@ -14,6 +14,8 @@ import { diversify, diversityPool } from './diverse-ranking.js';
 import { expandGrid, type EvaluationGrid, type Variant } from './variants.js';
 import { Growable } from './growable.js';
 import { rankMulti } from './multi-ranking.js';
+import { ExclusionMarks } from './exclusions.js';
+import { DEFAULT_ANN_DEPTH, rankByAnn, type AnnRanker } from './ann-ranking.js';
 
 export interface ReplayEvent {
   readonly event: InteractionEvent;
@@ -32,6 +34,8 @@ export interface ReplayOptions {
   readonly rankFrom?: number;
   /** Events stamped at or after this are left out entirely. Default: none. */
   readonly until?: number;
+  /** With an ANN ranker: results read per view (DEFAULT_ANN_DEPTH); a viewed item beyond them counts as a miss. */
+  readonly annDepth?: number;
 }
 
 /** What happened to the events, whatever the strategies. */
@@ -90,7 +94,7 @@ export class PrequentialReplay {
   private readonly users = new Map<string, UserReplay>();
   private readonly items: Float32Array[];
   private readonly popularity: DecayedCounts;
-  private readonly excluded: Uint8Array;
+  private readonly exclusions: ExclusionMarks;
   private readonly logPopularity: Float64Array;
   private readonly bias: Float64Array;
   private readonly times = new Growable(Float64Array);
@@ -100,6 +104,8 @@ export class PrequentialReplay {
   constructor(
     private readonly catalogue: CatalogueIndex,
     private readonly opts: ReplayOptions,
+    /** With `evaluate --ann`: rank query-vector strategies with this index instead of exactly. */
+    private readonly ann?: AnnRanker,
   ) {
     const { folds, variants } = expandGrid(opts.grid);
     this.folds = folds.map((f) => ({ ...opts.fold, ...f, dimension: catalogue.dimension }));
@@ -110,7 +116,7 @@ export class PrequentialReplay {
     this.hits = variants.map(() => new Growable(Uint8Array));
     this.items = Array.from({ length: catalogue.size }, (_, i) => catalogue.vectorOf(i));
     this.popularity = new DecayedCounts(catalogue.size, opts.popularHalfLifeMs);
-    this.excluded = new Uint8Array(catalogue.size);
+    this.exclusions = new ExclusionMarks(catalogue);
     this.logPopularity = new Float64Array(catalogue.size);
     this.bias = new Float64Array(catalogue.size);
     this.usesTrend = variants.some((v) => v.strategy === 'trend');
@@ -213,20 +219,20 @@ export class PrequentialReplay {
 
   private score(user: UserReplay, before: readonly UserState[], target: number, at: number): void {
     const base = before[0]!;
-    const marked = this.markExcluded(base);
+    this.exclusions.mark(base);
     try {
-      if (this.excluded[target] === 1) {
+      if (this.exclusions.marks[target] === 1) {
         this.counts.excludedTargets++;
       } else if (base.vector === null) {
         this.counts.coldStart++;
-        const r = this.catalogue.rank({ query: null, bias: this.popularity.raw, target, excluded: this.excluded, k: this.opts.grid.k });
+        const r = this.catalogue.rank({ query: null, bias: this.popularity.raw, target, excluded: this.exclusions.marks, k: this.opts.grid.k });
         this.cold.add(r.rank, r.top, this.ils(r.top), false);
       } else {
         this.counts.scored++;
         this.rankAll(user, before, target, at);
       }
     } finally {
-      for (const i of marked) this.excluded[i] = 0;
+      this.exclusions.clear();
     }
   }
 
@@ -244,10 +250,13 @@ export class PrequentialReplay {
     const k = this.opts.grid.k;
     const interests = before[v.fold]!.interests;
     if (v.strategy === 'multi' && interests.length > 0) {
-      return { ...rankMulti(this.catalogue, { interests, halfLifeMs: v.halfLifeMs!, target, excluded: this.excluded, k }), fellBack: false };
+      return { ...rankMulti(this.catalogue, { interests, halfLifeMs: v.halfLifeMs!, target, excluded: this.exclusions.marks, k }), fellBack: false };
     }
     const { query, bias, fellBack } = this.queryOf(v, user, before);
-    const base = this.catalogue.rank({ query, bias, target, excluded: this.excluded, k: v.diversity ? diversityPool(k) : k });
+    if (this.ann !== undefined && query !== null && bias === undefined && !v.diversity) {
+      return { ...rankByAnn(this.ann, { query, target, exclude: this.exclusions.ids(), k, depth: this.opts.annDepth ?? DEFAULT_ANN_DEPTH }), fellBack };
+    }
+    const base = this.catalogue.rank({ query, bias, target, excluded: this.exclusions.marks, k: v.diversity ? diversityPool(k) : k });
     const r = v.diversity ? diversify(this.catalogue, base, target, k, v.diversity) : base;
     return { rank: r.rank, top: r.top, fellBack };
   }
@@ -277,21 +286,6 @@ export class PrequentialReplay {
         return trend === null ? { query: ema, fellBack: true } : { query: trend.vector, fellBack: false };
       }
     }
-  }
-
-  /** Marks the user's seen and disliked items (the product's default exclusions); returns what to unmark. */
-  private markExcluded(state: UserState): number[] {
-    const marked: number[] = [];
-    for (const list of [state.seen, state.disliked]) {
-      for (const id of list) {
-        const i = this.catalogue.indexOf(id);
-        if (i !== undefined && this.excluded[i] === 0) {
-          this.excluded[i] = 1;
-          marked.push(i);
-        }
-      }
-    }
-    return marked;
   }
 
   private ils(top: Int32Array): number {

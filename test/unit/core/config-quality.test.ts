@@ -18,11 +18,16 @@ describe('configuration of recommendation quality', () => {
     );
   });
 
-  it('reads MULTI_INTERESTS, MULTI_THRESHOLD and MULTI_HALF_LIFE_MS, with defaults 3, 0.5 and 7 days', () => {
-    expect(loadConfig({}).multi).toEqual({ maxInterests: 3, threshold: 0.5, halfLifeMs: 604_800_000 });
+  it('reads MULTI_INTERESTS, MULTI_THRESHOLD and MULTI_HALF_LIFE_MS, with defaults 3, 0.5 and 1 hour', () => {
+    expect(loadConfig({}).multi).toEqual({ maxInterests: 3, threshold: 0.5, halfLifeMs: 3_600_000 });
     expect(loadConfig({ MULTI_INTERESTS: '0', MULTI_THRESHOLD: '0.7', MULTI_HALF_LIFE_MS: '3600000' }).multi).toEqual({ maxInterests: 0, threshold: 0.7, halfLifeMs: 3_600_000 });
     expect(() => loadConfig({ MULTI_INTERESTS: '-1', MULTI_THRESHOLD: '2', MULTI_HALF_LIFE_MS: '0' })).toThrow(
       /MULTI_INTERESTS="-1": must be an integer from 0 to 32[\s\S]*MULTI_THRESHOLD="2": must be a number from 0 to 1[\s\S]*MULTI_HALF_LIFE_MS="0"/,
     );
+  });
+
+  it('reads IMPRESSIONS_TOPIC, unset by default (no impressions written)', () => {
+    expect(loadConfig({}).impressionsTopic).toBeUndefined();
+    expect(loadConfig({ IMPRESSIONS_TOPIC: 'impressions' }).impressionsTopic).toBe('impressions');
   });
 });

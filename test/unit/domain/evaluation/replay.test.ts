@@ -3,6 +3,7 @@ import { CatalogueIndex } from '../../../../services/domain/evaluation/catalogue
 import { PrequentialReplay, type ReplayEvent } from '../../../../services/domain/evaluation/replay.js';
 import type { EvaluatedStrategy } from '../../../../services/domain/evaluation/variants.js';
 import { DEFAULT_FOLD_PARAMS } from '../../../../services/domain/types.js';
+import type { AnnRanker } from '../../../../services/domain/evaluation/ann-ranking.js';
 
 /** Items on the unit circle (two of them given at length √2, to check that lengths do not matter). */
 const deg = (d: number) => new Float32Array([Math.cos((d * Math.PI) / 180), Math.sin((d * Math.PI) / 180)]);
@@ -119,5 +120,42 @@ describe('prequential replay on a hand-made stream', () => {
     expect(coldStart.events).toBe(2);
     expect(coldStart.hr).toBe(0);
     expect(coldStart.mrr).toBeCloseTo(1 / 6, 12);
+  });
+});
+
+describe('prequential replay with an ANN ranker (evaluate --ann)', () => {
+  /** A stand-in index: exact order by cosine, as many results as asked for, exclusions honoured. */
+  const exactAnn = (): AnnRanker => {
+    const c = catalogue();
+    const cos = (a: Float32Array, b: Float32Array) => (a[0]! * b[0]! + a[1]! * b[1]!) / (Math.hypot(a[0]!, a[1]!) * Math.hypot(b[0]!, b[1]!));
+    return {
+      nearest: (query, limit, exclude) =>
+        c.ids
+          .map((id, i) => ({ id, i, s: cos(query, c.vectorOf(i)) }))
+          .filter((x) => !exclude.has(x.id))
+          .sort((a, b) => b.s - a.s)
+          .slice(0, limit)
+          .map((x) => x.i),
+    };
+  };
+  const run = (depth: number) => {
+    const r = new PrequentialReplay(
+      catalogue(),
+      { grid: { strategies: ['ema'], alpha: [0.5], beta: [0.5], momentum: [1], lambda: [0], k: 1 }, fold: DEFAULT_FOLD_PARAMS, trendWindow: 3, snapshotIntervalMs: 3_600_000, popularHalfLifeMs: 86_400_000, annDepth: depth },
+      exactAnn(),
+    );
+    for (const e of stream()) r.push(e);
+    return r.result().variants[0]!;
+  };
+
+  it('gives the exact numbers when the index is exact and deep enough', () => {
+    const exact = replay(['ema'], 1).variants[0]!;
+    expect(run(6)).toMatchObject({ events: exact.events, hits: exact.hits, hr: exact.hr, ndcg: exact.ndcg, mrr: exact.mrr });
+  });
+
+  it('counts a viewed item beyond the depth as a miss with reciprocal rank 0 (MRR@depth)', () => {
+    // ranks 1, 2, 2 (see the stream); with depth 1 only the first is found
+    expect(run(1)).toMatchObject({ events: 3, hits: 1, hr: 1 / 3, mrr: 1 / 3 });
+    expect(run(2)).toMatchObject({ events: 3, hits: 1, mrr: (1 + 1 / 2 + 1 / 2) / 3 });
   });
 });
