@@ -207,8 +207,7 @@ export class QueryUseCases {
   async erase(userId: string, requester: Requester = { keyId: undefined, requestId: undefined }): Promise<ErasureReceipt> {
     const eventId = randomUUID();
     await this.deps.publisher.publish([{ eventId, userId, itemId: '', type: 'ERASE', occurredAt: Date.now(), weight: 1 }]);
-    // Before the purge: with the keys gone ingest can fold none of the user's earlier sealed events
-    // again (a shred-mode publisher already deleted them with the ERASE; this also covers plain mode).
+    // Before the purge: once the keys are gone ingest can fold none of the user's sealed events again.
     await this.deps.forgetKeys?.(userId);
     // The active generation is purged now; every other generation folds the ERASE event itself.
     const g = await this.deps.generations.current();
