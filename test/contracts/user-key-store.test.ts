@@ -50,7 +50,8 @@ describe('RedisUserKeyStore beyond the contract', () => {
 
   it('publishers on their own connections racing for the same new users all get the same keys, each archived', async () => {
     const names = Array.from({ length: 20 }, (_, i) => Buffer.from(unique(`race${i}`).padEnd(32, '.').slice(0, 32)).toString('hex'));
-    const connections = Array.from({ length: 4 }, () => new Redis(inject('redisUrl')));
+    // Connections of their own, in the run's topology (duplicate() of a Cluster client is a Cluster client).
+    const connections = Array.from({ length: 4 }, () => redis.duplicate());
     try {
       const results = await Promise.all(connections.map((c) => new RedisUserKeyStore(c, keys, archive).createIfAbsent(new Map(names.map((n) => [n, newUserKey()])))));
       for (const n of names) expect(new Set(results.map((r) => r.get(n)!.keyId)).size).toBe(1);
