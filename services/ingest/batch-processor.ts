@@ -121,6 +121,8 @@ export class BatchProcessor {
     const byUser = this.decodeAndGroup(records, opened, (record, error) => dead.push(deadLetter(topic, record, error)));
     const items = await this.deps.items.getMany(neededItems(byUser));
     this.parkUnknown(topic, byUser, items, park);
+    // Taken after parking: a parked ERASE is not folded yet, and its key must outlive it.
+    const sealedErases = [...byUser.values()].flatMap((list) => list.filter((p) => p.event.type === 'ERASE').flatMap((p) => opened.sealedUnder(p.record.value) ?? []));
     const { states, expected } = await this.loadStates([...byUser.keys()]);
     const folds = new Map<string, UserFold>();
     for (const [userId, base] of states) folds.set(userId, this.foldUser(topic, base, byUser.get(userId)!, items));
@@ -142,6 +144,8 @@ export class BatchProcessor {
     dead.push(...all.flatMap((f) => f.dead));
     // A sealed event's letter keeps its ciphertext and seals its reason: deleting the key shreds it too.
     await this.deps.deadLetter(dead.map((d) => ({ ...d, ...opened.letter(d.value, d.headers, d.error) })));
+    // Folded and written: the sealed ERASEs' own keys go too, and with them the last readable trace.
+    if (sealedErases.length > 0) await this.deps.opener?.forgetErases(sealedErases);
     this.record(records.length, all, dead, performance.now() - started);
     return {
       states: all.map((f) => f.state),

@@ -58,6 +58,15 @@ export function pseudonymOf(secret: string, userId: string): string {
   return createHmac('sha256', secret).update(userId, 'utf8').digest('hex');
 }
 
+/**
+ * The key-store name of the key that seals one ERASE event (not the user's pseudonym: an erasure
+ * deletes the user's keys at once, while the ERASE must stay readable until ingest has folded it).
+ * Keyed like pseudonyms, with a separator no user id contains.
+ */
+export function eraseKeyName(secret: string, eventId: string): string {
+  return createHmac('sha256', secret).update(`\u0000erase\u0000${eventId}`, 'utf8').digest('hex');
+}
+
 /** True when the bytes start like an envelope (whatever their validity). */
 export function isEnvelope(value: Buffer): boolean {
   return value.length >= MAGIC.length && value.subarray(0, MAGIC.length).equals(MAGIC);

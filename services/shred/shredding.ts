@@ -1,6 +1,6 @@
 import type { IHeaders } from 'kafkajs';
 import { InterestStreamError } from '../core/errors.js';
-import { isEnvelope, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal, sealText, type Envelope, type UserKey } from './envelope.js';
+import { eraseKeyName, isEnvelope, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal, sealText, type Envelope, type UserKey } from './envelope.js';
 import { keyRef, type UserKeyStore } from './user-keys.js';
 
 /** The header of a shredded event's dead letter that holds its reason, sealed with the user's key. */
@@ -12,10 +12,22 @@ export interface SealedMessage {
   readonly value: Buffer;
 }
 
+/** One encoded event to seal: whose it is, and for an ERASE its event id. */
+export interface EventToSeal {
+  readonly userId: string;
+  readonly value: Buffer;
+  /** Set for an ERASE (its event id): it is sealed with a key of its own (eraseKeyName), which ingest deletes once it has folded it. */
+  readonly eraseId?: string;
+}
+
 /**
- * The publishers' side (ERASURE_MODE=shred): seals each encoded event with its user's current data
- * key, creating the key on a user's first event (UserKeyStore.createIfAbsent). No key is cached
- * between calls, so an erasure takes effect on the next publish.
+ * The publishers' side (ERASURE_MODE=shred): seals each encoded event with a data key and keys it
+ * by its user's pseudonym. Normally the key is the user's current one, created on their first event
+ * (UserKeyStore.createIfAbsent). An ERASE is sealed with a key of its own (eraseKeyName), and so are
+ * the user's events before it in the same request; the user's existing keys are deleted before the
+ * request is sent (everything before the ERASE is erased by it), and their events after it get a
+ * fresh key. Ingest deletes an ERASE's key once it has folded it. No key is cached between calls: an
+ * erasure takes effect on the next publish.
  */
 export class EventSealer {
   constructor(
@@ -23,19 +35,38 @@ export class EventSealer {
     private readonly secret: string,
   ) {}
 
-  async seal(events: ReadonlyArray<{ readonly userId: string; readonly value: Buffer }>): Promise<SealedMessage[]> {
-    const names = events.map((e) => pseudonymOf(this.secret, e.userId));
+  async seal(events: readonly EventToSeal[]): Promise<SealedMessage[]> {
+    const users = events.map((e) => pseudonymOf(this.secret, e.userId));
+    const names = this.keyNames(events, users);
+    for (const u of new Set(users.filter((_, i) => events[i]!.eraseId !== undefined))) await this.keys.deleteAll(u);
     const distinct = [...new Set(names)];
     const keys = await this.keys.current(distinct);
     const missing = distinct.filter((p) => !keys.has(p));
     if (missing.length > 0) for (const [p, k] of await this.keys.createIfAbsent(new Map(missing.map((p) => [p, newUserKey()])))) keys.set(p, k);
-    return events.map((e, i) => ({ key: names[i]!, value: seal(e.value, keys.get(names[i]!)!, names[i]!) }));
+    return events.map((e, i) => ({ key: users[i]!, value: seal(e.value, keys.get(names[i]!)!, names[i]!) }));
+  }
+
+  /** The key name of each event: its user's next ERASE's in this request (itself included), else the user's own. */
+  private keyNames(events: readonly EventToSeal[], users: readonly string[]): string[] {
+    const names = new Array<string>(events.length);
+    const nextErase = new Map<string, string>();
+    for (let i = events.length - 1; i >= 0; i--) {
+      const eraseId = events[i]!.eraseId;
+      if (eraseId !== undefined) nextErase.set(users[i]!, eraseKeyName(this.secret, eraseId));
+      names[i] = nextErase.get(users[i]!) ?? users[i]!;
+    }
+    return names;
   }
 }
 
 /** What an erasure calls: deletes the user's keys under the current and every retired secret. */
 export async function forgetUserKeys(keys: UserKeyStore, secrets: readonly string[], userId: string): Promise<void> {
   for (const secret of secrets) await keys.deleteAll(pseudonymOf(secret, userId));
+}
+
+/** Deletes the key of one ERASE event (ingest does once it has folded it; an erasure lifecycle may too). */
+export async function forgetEraseKey(keys: UserKeyStore, secrets: readonly string[], eventId: string): Promise<void> {
+  for (const secret of secrets) await keys.deleteAll(eraseKeyName(secret, eventId));
 }
 
 /** The keys one batch of records needs, fetched once (RedisUserKeyStore.find: one Redis round trip). */
@@ -73,6 +104,16 @@ export class OpenedBatch {
     return { headers: { ...(headers ?? {}), ...sealed }, error: new InterestStreamError(error.code, message) };
   }
 
+  /** The key-store name an envelope was sealed under (for an ERASE, its own key's name); undefined for a plain value. */
+  sealedUnder(value: Buffer | null): string | undefined {
+    if (value === null || !isEnvelope(value)) return undefined;
+    try {
+      return parseEnvelope(value).pseudonym;
+    } catch {
+      return undefined;
+    }
+  }
+
   private keyOf(envelope: Envelope): UserKey | undefined {
     return this.keys.get(keyRef(envelope.pseudonym, envelope.keyId));
   }
@@ -94,5 +135,13 @@ export class EventOpener {
       }
     }
     return new OpenedBatch(refs.size === 0 ? new Map() : await this.keys.find([...refs.values()]));
+  }
+
+  /**
+   * After a batch is folded and written: deletes the keys its sealed ERASE events were sealed
+   * with, so those too become unreadable. Their users' own keys went at the erasure.
+   */
+  async forgetErases(names: readonly string[]): Promise<void> {
+    for (const name of new Set(names)) await this.keys.deleteAll(name);
   }
 }

@@ -46,6 +46,20 @@ describe('RedisUserKeyStore beyond the contract', () => {
     expect(await store.find([{ pseudonym: p, keyId: first.keyId }, { pseudonym: p, keyId: second.keyId }])).toEqual(new Map());
   });
 
+  it('publishers on their own connections racing for the same new users all get the same keys, each archived', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => Buffer.from(unique(`race${i}`).padEnd(32, '.').slice(0, 32)).toString('hex'));
+    // Connections of their own, in the run's topology (duplicate() of a Cluster client is a Cluster client).
+    const connections = Array.from({ length: 4 }, () => redis.duplicate());
+    try {
+      const results = await Promise.all(connections.map((c) => new RedisUserKeyStore(c, keys, archive).createIfAbsent(new Map(names.map((n) => [n, newUserKey()])))));
+      for (const n of names) expect(new Set(results.map((r) => r.get(n)!.keyId)).size).toBe(1);
+      const refs = names.map((n) => ({ pseudonym: n, keyId: results[0]!.get(n)!.keyId }));
+      expect((await archive.find(refs)).size).toBe(names.length);
+    } finally {
+      await Promise.all(connections.map((c) => c.quit()));
+    }
+  });
+
   it('a claim left pending by a crashed creator is waited for, then taken over once it expires', async () => {
     const q = Buffer.from(unique('crash').padEnd(32, '.').slice(0, 32)).toString('hex');
     const orphan = newUserKey();

@@ -29,6 +29,10 @@ import { keysEverywhere } from '../support/test-redis.js';
 const SECRET = 'test-secret-for-pseudonyms-0123456789';
 const w = workload({ seed: 23, items: 60, users: 40, events: 800, dimension: 8, erase: true });
 const reference = referenceFold(w.events, w.items);
+/** Per user, the index of their last ERASE in the workload: what precedes it (and it) is shredded once ingest folds it. */
+const lastErase = new Map<string, number>();
+w.events.forEach((e, i) => e.type === 'ERASE' && lastErase.set(e.userId, i));
+const shreddedByErases = (except: string): number => w.events.filter((e, i) => e.userId !== except && i <= (lastErase.get(e.userId) ?? -1)).length;
 
 async function publishAll(publisher: InteractionPublisher, events: readonly RefEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += 200) await publisher.publish(events.slice(i, i + 200));
@@ -114,10 +118,15 @@ describe('ERASURE_MODE=shred', () => {
       await query.close();
     }
     await h.drained();
-    const victimEvents = w.events.filter((e) => e.userId === victim).length;
+    // Ingest folded the sealed ERASE (its own key outlived the user's), then deleted that key too.
+    const erases = (await shred.ingest!.metrics.events.get()).values.filter((v) => v.labels.type === 'ERASE').reduce((n, v) => n + v.value, 0);
+    expect(erases).toBe(w.events.filter((e) => e.type === 'ERASE').length + 1);
+    // The workload's events no one can read any more: every one of the victim's, and of the other
+    // users what their own ERASEs in the workload erased (named for the first, it counts both).
+    const victimEvents = w.events.filter((e) => e.userId === victim).length + shreddedByErases(victim);
     const topic = await readAsProduct(h, h.config.interactionsTopic);
     expect(topic.events.filter((e) => e.userId === victim)).toEqual([]);
-    // Every event of the user, the unknown-item VIEW and the ERASE itself.
+    // Those, the unknown-item VIEW, and the ERASE itself once ingest folded it.
     expect(topic.shredded).toBe(victimEvents + 2);
     expect(topic.events.length).toBe(w.events.length - victimEvents);
     const dlq = await readAsProduct(h, `${h.config.interactionsTopic}.dlq`);
@@ -143,8 +152,11 @@ describe('ERASURE_MODE=shred', () => {
       const states = await new RedisUserStateStore(h.redis, new RedisKeys(g2.redisPrefix, 'g2')).getMany(w.userIds);
       const g1 = await h.hotStates(w.userIds);
       expect(states.has(victim)).toBe(false);
-      for (const u of w.userIds.filter((id) => id !== victim)) sameFold(states.get(u), g1.get(u));
-      expect((await ingest.metrics.shredded.get()).values[0]?.value).toBe(w.events.filter((e) => e.userId === victim).length + 2);
+      // A user whose last event was an ERASE is absent; the others are as g1 holds them.
+      const erasedLast = w.userIds.filter((u) => lastErase.get(u) === w.events.findLastIndex((e) => e.userId === u));
+      expect(erasedLast.filter((u) => states.has(u))).toEqual([]);
+      for (const u of w.userIds.filter((id) => id !== victim && !erasedLast.includes(id))) sameFold(states.get(u), g1.get(u));
+      expect((await ingest.metrics.shredded.get()).values[0]?.value).toBe(w.events.filter((e) => e.userId === victim).length + 2 + shreddedByErases(victim));
     } finally {
       await ingest.close();
     }

@@ -120,7 +120,12 @@ export class InteractionPublisher {
     const position = await inSpan('interactions publish', () => ({ kind: SpanKind.PRODUCER, attributes }), async () => {
       // With tracing on, every record carries this span's traceparent: ingest links its batch to it.
       const headers = traceHeaders();
-      const plain = complete.map((e) => ({ key: e.userId, userId: e.userId, value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }) }));
+      const plain = complete.map((e) => ({
+        key: e.userId,
+        userId: e.userId,
+        value: codec.encode(e, { schemaRegistryId: this.opts.schemaRegistryId }),
+        ...(e.type === 'ERASE' ? { eraseId: e.eventId } : {}),
+      }));
       const sealed = this.opts.sealer ? await this.opts.sealer.seal(plain) : plain;
       const messages = sealed.map((m) => ({ key: m.key, value: m.value, ...(headers ? { headers } : {}) }));
       try {

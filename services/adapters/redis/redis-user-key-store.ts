@@ -63,7 +63,7 @@ export class RedisUserKeyStore implements UserKeyStore {
   }
 
   async current(pseudonyms: readonly string[]): Promise<Map<string, UserKey>> {
-    const values = await this.guard(() => Promise.all(pseudonyms.map((p) => this.redis.get(this.keys.userKey(p)))));
+    const values = await this.guard(() => this.getAll(pseudonyms.map((p) => this.keys.userKey(p))));
     const out = new Map<string, UserKey>();
     values.forEach((v, i) => {
       const d = decode(v);
@@ -123,6 +123,13 @@ export class RedisUserKeyStore implements UserKeyStore {
   async deleteAll(pseudonym: string): Promise<void> {
     await this.guard(() => this.redis.del(this.keys.userKey(pseudonym)));
     await this.archive.deleteAll(pseudonym);
+  }
+
+  /** One MGET on a single node; one GET per key on Redis Cluster, where the keys sit in different slots. */
+  private async getAll(keys: readonly string[]): Promise<Array<string | null>> {
+    if (keys.length === 0) return [];
+    if ('nodes' in this.redis) return Promise.all(keys.map((k) => this.redis.get(k)));
+    return this.redis.mget(...keys);
   }
 
   private async guard<T>(work: () => Promise<T>): Promise<T> {

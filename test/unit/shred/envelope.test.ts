@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeInteraction, decodeInteraction } from '../../../services/core/events.js';
 import { InterestStreamError } from '../../../services/core/errors.js';
-import { ENVELOPE_HEADER_BYTES, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal } from '../../../services/shred/envelope.js';
+import { ENVELOPE_HEADER_BYTES, eraseKeyName, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal } from '../../../services/shred/envelope.js';
 import { EventOpener, EventSealer, SEALED_REASON_HEADER, forgetUserKeys } from '../../../services/shred/shredding.js';
 import { InMemoryUserKeyStore } from '../../../services/shred/user-keys.js';
 import type { InteractionEvent } from '../../../services/domain/types.js';
@@ -77,6 +77,31 @@ describe('sealing and opening through the key store', () => {
     const after = await opener.prepare(messages.map((m) => m.value));
     expect(after.plain(messages[0]!.value)).toBeUndefined();
     expect(decodeInteraction(after.plain(messages[1]!.value)!)).toEqual(bob);
+  });
+
+  it('an ERASE shreds what came before it at once, stays readable until forgetErases, and what follows gets a fresh key', async () => {
+    const keys = new InMemoryUserKeyStore();
+    const sealer = new EventSealer(keys, SECRET);
+    const ev = (eventId: string, type: 'VIEW' | 'ERASE' = 'VIEW'): InteractionEvent => ({ ...view, eventId, type, itemId: type === 'ERASE' ? '' : view.itemId });
+    const [earlier] = await sealer.seal([{ userId: 'alice', value: encodeInteraction(ev('v0')) }]);
+    const [before, erase, after] = await sealer.seal([
+      { userId: 'alice', value: encodeInteraction(ev('v1')) },
+      { userId: 'alice', value: encodeInteraction(ev('x1', 'ERASE')), eraseId: 'x1' },
+      { userId: 'alice', value: encodeInteraction(ev('v2')) },
+    ]);
+    expect([earlier, before, erase, after].map((m) => m!.key)).toEqual(Array(4).fill(pseudonymOf(SECRET, 'alice')));
+    expect([before, erase].map((m) => parseEnvelope(m!.value).pseudonym)).toEqual([eraseKeyName(SECRET, 'x1'), eraseKeyName(SECRET, 'x1')]);
+    const opener = new EventOpener(keys);
+    const ids = async (): Promise<Array<string | undefined>> => {
+      const opened = await opener.prepare([earlier, before, erase, after].map((m) => m!.value));
+      return [earlier, before, erase, after].map((m) => {
+        const plain = opened.plain(m!.value);
+        return plain && decodeInteraction(plain).eventId;
+      });
+    };
+    expect(await ids()).toEqual([undefined, 'v1', 'x1', 'v2']);
+    await opener.forgetErases([(await opener.prepare([erase!.value])).sealedUnder(erase!.value)!]);
+    expect(await ids()).toEqual([undefined, undefined, undefined, 'v2']);
   });
 
   it('forgetUserKeys also deletes keys made under a retired secret', async () => {
