@@ -25,6 +25,7 @@ import { ingestSuite, type IngestHarness } from '../support/ingest-harness.js';
 import { maxAbsDiff, referenceFold, type RefEvent } from '../support/reference-fold.js';
 import { workload } from '../support/workload.js';
 import { keysEverywhere } from '../support/test-redis.js';
+import { eventually } from '../support/eventually.js';
 
 const SECRET = 'test-secret-for-pseudonyms-0123456789';
 const w = workload({ seed: 23, items: 60, users: 40, events: 800, dimension: 8, erase: true });
@@ -114,6 +115,14 @@ describe('ERASURE_MODE=shred', () => {
     try {
       const res = await fetch(`http://127.0.0.1:${query.httpPort}/v1/users/${victim}`, { method: 'DELETE' });
       expect(res.status).toBe(202);
+      // The sealed ERASE is still readable by ingest (its own key), so the erasure completes.
+      const { erasureId } = (await res.json()) as { erasureId: string };
+      const status = await eventually(async () => {
+        const s = (await (await fetch(`http://127.0.0.1:${query.httpPort}/v1/erasures/${erasureId}`)).json()) as { status: string; completedAt?: number };
+        if (s.status !== 'complete') throw new Error(`erasure ${erasureId} is ${s.status}`);
+        return s;
+      }, { timeoutMs: 15_000 });
+      expect(status.completedAt).toBeGreaterThan(0);
     } finally {
       await query.close();
     }
