@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --only ingest,freshness,query]`: every benchmark of
+ * `npm run bench [-- --quick] [-- --profile] [-- --only ingest,freshness,query,erasure]`: every benchmark of
  * issue 6 on the running stack, printed as one table and written to bench/results/ as JSON.
  * Benchmarks are not tests: nothing here runs under `npm test`.
  */
@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, stackFromEnv, type Stack } from './env.js';
 import { isInterestStreamError } from '../services/core/errors.js';
 import { assertStackReachable } from '../services/cli/stack-check.js';
+import { erasureCompletion } from './erasure.js';
 import { freshness } from './freshness.js';
 import { ingestThroughput } from './ingest-throughput.js';
 import { queryLatency } from './query-latency.js';
@@ -19,6 +20,7 @@ interface Plan {
   readonly baselineMs: number;
   readonly freshness: { rate: number; seconds: number };
   readonly query: { items: number[]; latencySeconds: number; closedLoopSeconds: number };
+  readonly erasure: { rate: number; seconds: number };
 }
 
 const FULL: Plan = {
@@ -31,6 +33,7 @@ const FULL: Plan = {
   baselineMs: 10_000,
   freshness: { rate: 1000, seconds: 10 },
   query: { items: [10_000, 100_000], latencySeconds: 20, closedLoopSeconds: 10 },
+  erasure: { rate: 1000, seconds: 20 },
 };
 
 const QUICK: Plan = {
@@ -41,6 +44,7 @@ const QUICK: Plan = {
   baselineMs: 3_000,
   freshness: { rate: 1000, seconds: 4 },
   query: { items: [10_000, 50_000], latencySeconds: 5, closedLoopSeconds: 3 },
+  erasure: { rate: 1000, seconds: 6 },
 };
 
 type Section = (stack: Stack, plan: Plan, profile: boolean) => Promise<{ rows: Row[]; log: string[] }>;
@@ -58,6 +62,7 @@ const SECTIONS: Record<string, Section> = {
   },
   freshness: (stack, plan, profile) => freshness(stack, { ...plan.freshness, profile }),
   query: (stack, plan, profile) => queryLatency(stack, { ...plan.query, profile }),
+  erasure: (stack, plan) => erasureCompletion(stack, plan.erasure),
 };
 
 async function main(): Promise<void> {
