@@ -11,7 +11,6 @@ import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBy
 import { InterestStreamError } from '../core/errors.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
-import { cleanupPolicy, isCompacted } from '../adapters/kafka/topic-config.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
@@ -65,7 +64,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       interactionCodec().registerWriterSchema(loadSchema('InteractionEvent'), config.schemaRegistryId);
     }
     const kafka = kafkaForConfig(config, logger);
-    const maxMessageBytes = await prepareTopics(kafka, config, log);
+    const maxMessageBytes = await prepareTopics(kafka, config);
     const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
     closers.push(() => redis.quit());
     await connectRedis(redis, config.redisUrl);
@@ -228,16 +227,12 @@ export function foldParams(config: Config) {
 }
 
 /** Creates the topics ingest writes or reads, and returns the max.message.bytes of those it writes. */
-async function prepareTopics(kafka: Kafka, config: Config, log: Logger): Promise<Map<string, number>> {
+async function prepareTopics(kafka: Kafka, config: Config): Promise<Map<string, number>> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
     for (const topic of [config.interactionsTopic, dlqTopic(config.interactionsTopic), config.itemsTopic, dlqTopic(config.itemsTopic), config.historyTopic, dlqTopic(config.historyTopic)]) {
       await ensureTopic(admin, topic, config.topicPartitions, topic === config.historyTopic ? HISTORY_TOPIC_CONFIG : undefined);
-    }
-    const policy = await cleanupPolicy(admin, config.historyTopic);
-    if (!isCompacted(policy)) {
-      log.warn({ topic: config.historyTopic, cleanupPolicy: policy ?? null }, 'the history topic is not compacted: erasures cannot remove snapshots from it (set cleanup.policy=compact, docs/privacy.md)');
     }
     return await readMaxMessageBytes(admin, [dlqTopic(config.interactionsTopic), dlqTopic(config.itemsTopic), dlqTopic(config.historyTopic), config.historyTopic]);
   } finally {

@@ -125,7 +125,7 @@ describe('erasure: complete, confirmed, nothing left but the marker', () => {
     expect((await history().recent(bystander, 20)).length).toBeGreaterThanOrEqual(3);
   });
 
-  it('has ingest create the history topic compacted, and tells a plain topic apart', async () => {
+  it('has the history topic created compacted, and tells a plain topic apart', async () => {
     expect(await cleanupPolicy(h.admin, h.config.historyTopic)).toBe('compact');
     const plain = await cleanupPolicy(h.admin, h.config.interactionsTopic);
     expect(plain).toBe('delete');
