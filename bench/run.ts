@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --only ingest,freshness,query]`: every benchmark of
+ * `npm run bench [-- --quick] [-- --profile] [-- --only ingest,freshness,query,erasure]`: every benchmark of
  * issue 6 on the running stack, printed as one table and written to bench/results/ as JSON.
  * Benchmarks are not tests: nothing here runs under `npm test`.
  */
@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, stackFromEnv, type Stack } from './env.js';
 import { isInterestStreamError } from '../services/core/errors.js';
 import { assertStackReachable } from '../services/cli/stack-check.js';
+import { erasureCompletion } from './erasure.js';
 import { freshness } from './freshness.js';
 import { ingestThroughput } from './ingest-throughput.js';
 import { ingestScaling } from './ingest-scaling.js';
@@ -25,6 +26,7 @@ interface Plan {
   readonly readYourWrites: { rounds: number };
   /** Ingest with 1 and 2 processes on 6 partitions. */
   readonly scaling: { dimension: number; events: number; users: number; items: number };
+  readonly erasure: { rate: number; seconds: number };
 }
 
 const FULL: Plan = {
@@ -46,6 +48,7 @@ const FULL: Plan = {
   query: { items: [10_000, 100_000], latencySeconds: 20, closedLoopSeconds: 10 },
   readYourWrites: { rounds: 300 },
   scaling: { dimension: 256, events: 120_000, users: 8_000, items: 10_000 },
+  erasure: { rate: 1000, seconds: 20 },
 };
 
 const QUICK: Plan = {
@@ -59,6 +62,7 @@ const QUICK: Plan = {
   // Kept small: the quick run must stay under 5 minutes with every row.
   readYourWrites: { rounds: 60 },
   scaling: { dimension: 256, events: 20_000, users: 2_000, items: 2_000 },
+  erasure: { rate: 1000, seconds: 6 },
 };
 
 type Section = (stack: Stack, plan: Plan, profile: boolean) => Promise<{ rows: Row[]; log: string[] }>;
@@ -81,6 +85,7 @@ const SECTIONS: Record<string, Section> = {
   query: (stack, plan, profile) => queryLatency(stack, { ...plan.query, profile }),
   ryw: (stack, plan) => readYourWrites(stack, plan.readYourWrites),
   scaling: (stack, plan) => ingestScaling(stack, plan.scaling),
+  erasure: (stack, plan) => erasureCompletion(stack, plan.erasure),
 };
 
 async function main(): Promise<void> {

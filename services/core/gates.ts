@@ -5,8 +5,9 @@
  *   erase:purge     the query service published an ERASE and is about to purge (detail: userId)
  *   ingest:batch    ingest is about to fold a batch (detail: the records' keys, as strings)
  *   durable:write   the durable writer is about to write states (detail: their user ids)
+ *   snapshot:send   a snapshotter claimed snapshots and is about to send them (detail: their user ids)
  */
-export type GateName = 'erase:purge' | 'ingest:batch' | 'durable:write';
+export type GateName = 'erase:purge' | 'ingest:batch' | 'durable:write' | 'snapshot:send';
 
 type Gate = (detail: readonly string[]) => Promise<void> | void;
 

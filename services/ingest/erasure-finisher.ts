@@ -3,7 +3,8 @@ import { eventIdHash } from '../domain/event-id.js';
 import type { VectorStore } from '../domain/ports.js';
 import type { Watermark } from '../domain/types.js';
 import { tombstoneOf, type RedisErasures } from '../adapters/redis/redis-erasures.js';
-import { purgeGeneration, type RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
+import type { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
+import { USER_VERSION, toUserPoint } from '../core/user-record.js';
 
 /** One ERASE event a batch folded (applied, or already covered by the query service's purge). */
 export interface FoldedErase {
@@ -41,14 +42,16 @@ export class ErasureFinisher {
   async finish(erases: readonly FoldedErase[]): Promise<void> {
     if (erases.length === 0) return;
     const now = this.deps.now ?? Date.now;
-    const { erasures } = this.deps;
+    const { erasures, vectors, usersCollection } = this.deps;
     await Promise.all(erases.map((e) => erasures.folded(e.erasureId, now())));
-    for (const e of erases) {
-      await erasures.mark(e);
-      await purgeGeneration({ purge: this.deps.purge, vectors: this.deps.vectors, usersCollection: this.deps.usersCollection }, tombstoneOf(e, eventIdHash(e.erasureId)));
-    }
-    const users = [...new Set(erases.map((e) => e.userId))];
-    await this.deps.tombstone(users.flatMap((u) => [...historySnapshotKeys(u, this.deps.generation, this.deps.slots), u]));
+    // A batch may hold several erasures of one user: the last one stands for all of them.
+    const latest = [...new Map(erases.map((e) => [e.userId, e])).values()];
+    const tombstones = latest.map((e) => tombstoneOf(e, eventIdHash(e.erasureId)));
+    await Promise.all([...latest.map((e) => erasures.mark(e)), ...tombstones.map((t) => this.deps.purge.purge(t))]);
+    // One durable request for the batch's tombstones (a replay meets many erasures).
+    const dimension = await vectors.collectionDimension(usersCollection);
+    if (dimension !== undefined) await vectors.upsertIfNewer(usersCollection, tombstones.map((t) => toUserPoint(t, dimension)), USER_VERSION);
+    await this.deps.tombstone(latest.flatMap((e) => [...historySnapshotKeys(e.userId, this.deps.generation, this.deps.slots), e.userId]));
     await Promise.all(erases.map((e) => erasures.complete(e.erasureId, now())));
   }
 }

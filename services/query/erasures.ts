@@ -51,7 +51,12 @@ export async function eraseUser(deps: ErasureDeps, userId: string, requester: Re
   const erasureId = randomUUID();
   const requestedAt = Date.now();
   await deps.erasures.request(erasureId, userId, requestedAt);
-  const { watermark } = await deps.publisher.publishAt({ eventId: erasureId, userId, itemId: '', type: 'ERASE', occurredAt: requestedAt, weight: 1 });
+  const { watermark } = await deps.publisher.publishAt({ eventId: erasureId, userId, itemId: '', type: 'ERASE', occurredAt: requestedAt, weight: 1 }).catch(async (e: unknown) => {
+    // Not published (or not known to be): no record with the user id lingers for the TTL. Should the
+    // send land after all, ingest still folds and purges; it just has no record to complete.
+    await deps.erasures.forget(erasureId).catch(() => undefined);
+    throw e;
+  });
   const marker = { userId, watermark, at: requestedAt };
   await deps.erasures.mark(marker);
   // Before the purge: once the keys are gone ingest can fold none of the user's sealed events again.

@@ -9,6 +9,7 @@ import { RedisKeys, dlqTopic, historyFoldGroupId, snapshotTransactionalId } from
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
+import { cleanupPolicy, isCompacted } from '../adapters/kafka/topic-config.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
@@ -57,6 +58,10 @@ async function connectAll(config: Config, logger: Logger, closers: Closer[]): Pr
   await admin.connect();
   try {
     await ensureTopic(admin, config.historyTopic, config.topicPartitions, HISTORY_TOPIC_CONFIG);
+    const policy = await cleanupPolicy(admin, config.historyTopic);
+    if (!isCompacted(policy)) {
+      logger.warn({ topic: config.historyTopic, cleanupPolicy: policy ?? null }, 'the history topic is not compacted: erasures cannot remove snapshots from it (set cleanup.policy=compact, docs/privacy.md)');
+    }
   } finally {
     await admin.disconnect();
   }

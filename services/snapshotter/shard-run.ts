@@ -1,5 +1,6 @@
 import type { Producer } from 'kafkajs';
 import { toInterestStreamError } from '../core/errors.js';
+import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
 import type { UserStateStore } from '../domain/ports.js';
@@ -79,8 +80,10 @@ async function snapshotChunk(deps: ShardRunDeps, producer: Producer, shard: numb
     const outcomes = await claimAll(deps, window, todo);
     const sends = outcomes.flatMap((o) => (o.claim.status === 'send' ? [{ userId: o.entry.userId, claim: o.claim }] : []));
     const records = sends.flatMap((s) => unframeRecords(s.userId, s.claim.records));
+    await pass('snapshot:send', sends.map((s) => s.userId));
     await sendTransaction(producer, deps.topic, records.map((r) => historyMessage(r, deps.slots)));
-    await Promise.all(sends.map((s) => deps.claims.confirm(s.userId, deps.leases.token, s.claim.window)));
+    const confirmed = await Promise.all(sends.map((s) => deps.claims.confirm(s.userId, deps.leases.token, s.claim.window)));
+    await retractErased(deps, producer, sends.filter((_, i) => !confirmed[i]));
     tally.sent += records.length;
     tally.unchanged += outcomes.filter((o) => o.claim.status === 'unchanged').length;
     tally.deferred += outcomes.filter((o) => o.claim.status === 'done' || o.claim.status === 'open').length;
@@ -115,6 +118,21 @@ async function claimAll(deps: ShardRunDeps, passWindow: number, entries: readonl
       return { entry, read, claim };
     }),
   );
+}
+
+/**
+ * A claim that cannot be confirmed may have been deleted by an erasure's purge while its snapshot
+ * was on the way: the snapshot then landed after the erasure's tombstones. For each such user who
+ * is now erased, tombstone the keys just sent again, so compaction still removes them.
+ */
+async function retractErased(deps: ShardRunDeps, producer: Producer, unconfirmed: ReadonlyArray<{ userId: string; claim: { records: Buffer } }>): Promise<void> {
+  if (unconfirmed.length === 0) return;
+  const states = await deps.states.getMany(unconfirmed.map((u) => u.userId));
+  const keys = unconfirmed
+    .filter((u) => states.get(u.userId)?.erased === true)
+    .flatMap((u) => unframeRecords(u.userId, u.claim.records).filter((r) => r.value !== null).map((r) => historyMessage(r, deps.slots).key));
+  if (keys.length > 0) deps.logger.info({ keys: keys.length }, 'snapshots sent during an erasure tombstoned again');
+  await sendTransaction(producer, deps.topic, keys.map((key) => ({ key, value: null })));
 }
 
 /** All of a chunk's records in one transaction: readers (read_committed) see all of them or none. */

@@ -8,6 +8,7 @@ import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { fromUserPoint } from '../../services/core/user-record.js';
 import { startIngest } from '../../services/ingest/ingest-service.js';
+import { startSnapshotter } from '../../services/snapshotter/main.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
 import { hold, readAll, rebuildHistory, releaseAll } from '../support/erasure-checks.js';
 import { eventually } from '../support/eventually.js';
@@ -123,6 +124,34 @@ describe('erasure races', () => {
     const last = new Map(messages.map((m) => [m.key!.toString(), m.value]));
     expect([...last.values()].every((v) => v === null)).toBe(true);
     expect(await (await rebuildHistory(h, 'fold-first')).recent(userId, 20)).toEqual([]);
+  });
+
+  it('a snapshot claimed before the purge and sent after the erasure\'s tombstones is tombstoned again', async () => {
+    const userId = 'race-late-snapshot';
+    await h.publisher.publish(views(userId));
+    await h.drained();
+    const send = hold('snapshot:send', has(userId));
+    const snapshotter = await startSnapshotter(h.config, silentLogger());
+    try {
+      await send.reached;
+      await complete(await erase(userId));
+      // The snapshotter's next chunk (another user's closed window) starts only once this one is sent,
+      // confirmed (or not) and retracted.
+      const nextChunk = hold('snapshot:send', has('bystander-of-late-snapshot'));
+      send.release();
+      await h.publisher.publish(views('bystander-of-late-snapshot', 2));
+      await nextChunk.reached;
+      // Compaction keeps the last record of each key: every snapshot key of the user must end in a tombstone.
+      const mine = (await readAll(h.kafka, h.config.historyTopic)).filter((m) => m.key?.toString().startsWith(`${userId}{`));
+      expect(mine.filter((m) => m.value !== null).length).toBeGreaterThan(0);
+      const last = new Map(mine.map((m) => [m.key!.toString(), m.value]));
+      expect([...last].filter(([, v]) => v !== null).map(([k]) => k)).toEqual([]);
+      nextChunk.release();
+    } finally {
+      // A held chunk would keep the snapshotter from closing.
+      releaseAll();
+      await snapshotter.close();
+    }
   });
 
   it('a replay into a new generation: the erased users never fold, and none of their snapshots is published again', async () => {

@@ -7,6 +7,7 @@ import { RedisKeys, usersCollection } from '../../services/core/names.js';
 import { eventIdHash } from '../../services/domain/event-id.js';
 import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
 import { shardOfUser } from '../../services/adapters/redis/redis-dirty-users.js';
+import { cleanupPolicy, isCompacted } from '../../services/adapters/kafka/topic-config.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
 import { startHistoryFold, startSnapshotter } from '../../services/snapshotter/main.js';
 import { compacted, dumpRedis, readAll, rebuildHistory, tracesIn, type UserTraces } from '../support/erasure-checks.js';
@@ -122,6 +123,13 @@ describe('erasure: complete, confirmed, nothing left but the marker', () => {
     // The bystander is untouched.
     expect((await h.hotStates([bystander])).get(bystander)!.vector).not.toBeNull();
     expect((await history().recent(bystander, 20)).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('has the history topic created compacted, and tells a plain topic apart', async () => {
+    expect(await cleanupPolicy(h.admin, h.config.historyTopic)).toBe('compact');
+    const plain = await cleanupPolicy(h.admin, h.config.interactionsTopic);
+    expect(plain).toBe('delete');
+    expect([isCompacted('compact'), isCompacted('compact,delete'), isCompacted(plain), isCompacted(undefined)]).toEqual([true, true, false, false]);
   });
 
   it('answers 404 for an unknown erasure and 400 naming erasureId for a malformed one', async () => {

@@ -115,6 +115,8 @@ describe('query service: bounded answers when Kafka cannot take an erasure', () 
     const logged = logs.find((l) => l.requestId === requestId && l.msg === 'request failed');
     expect(logged?.level).toBe(50);
     expect(JSON.stringify(logged)).toContain(`publishing to ${f.config.interactionsTopic} did not complete within 2000 ms`);
+    // The erasure that was not published leaves no record holding the user id.
+    expect(await f.redis.keys(`${f.config.redisPrefix}:erasure:*`)).toEqual([]);
   });
 
   it('reports not ready while it cannot publish', async () => {

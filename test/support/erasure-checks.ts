@@ -79,8 +79,20 @@ export function tracesIn(bytes: Buffer, t: UserTraces): string[] {
   return found;
 }
 
-/** Every message of a topic up to its current end. */
+/**
+ * Every message of a topic up to its current end. Each partition is sealed first with a plain
+ * record (key `erasure-test-seal`, null value): a partition whose last offset is a transaction
+ * marker otherwise never reports that it reached its end.
+ */
 export async function readAll(kafka: Kafka, topic: string): Promise<TopicMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition);
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic, messages: partitions.map((partition) => ({ partition, key: 'erasure-test-seal', value: null })) });
+  await producer.disconnect();
   const out: TopicMessage[] = [];
   await readTopicToEnd(kafka, topic, (m) => void out.push(m), { groupPrefix: 'erasure-test' });
   return out;
@@ -122,7 +134,7 @@ const held = new Set<() => void>();
 
 /** Lets every held flow go and removes the gates (after each test, so a failed one blocks nothing). */
 export function releaseAll(): void {
-  for (const name of ['erase:purge', 'ingest:batch', 'durable:write'] as const) setGate(name, undefined);
+  for (const name of ['erase:purge', 'ingest:batch', 'durable:write', 'snapshot:send'] as const) setGate(name, undefined);
   for (const free of held) free();
   held.clear();
 }

@@ -93,6 +93,11 @@ export class RedisErasures {
     await this.call(() => this.redis.multi().hset(key, 'userId', userId, 'requestedAt', String(at)).pexpire(key, this.ttlMs).exec());
   }
 
+  /** Drops the record of an erasure whose ERASE could not be published (the caller retries with a new one). */
+  async forget(erasureId: string): Promise<void> {
+    await this.call(() => this.redis.del(RedisKeys.erasure(this.root, erasureId)));
+  }
+
   /** Records that ingest folded the erasure's ERASE (first time only); nothing for an erasure without a record. */
   async folded(erasureId: string, at: number): Promise<void> {
     await this.call(() => this.redis.isCompleteErasure(RedisKeys.erasure(this.root, erasureId), String(at), ''));
