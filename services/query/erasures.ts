@@ -65,7 +65,13 @@ export async function eraseUser(deps: ErasureDeps, userId: string, requester: Re
   // The active generation is purged now; every generation's ingest purges its own once it folds the ERASE.
   const g = await deps.generations.current();
   const durable = await g.users.loadDurable(userId);
-  const redis = await purgeGeneration({ purge: g.purge, vectors: deps.vectors, usersCollection: g.users.collection }, tombstoneOf(marker, eventIdHash(erasureId)));
+  const tombstone = tombstoneOf(marker, eventIdHash(erasureId));
+  const redis = await purgeGeneration({ purge: g.purge, vectors: deps.vectors, usersCollection: g.users.collection }, tombstone);
+  // Every other registered generation too: one replaying now may have folded the user's earlier
+  // events and, in shred mode, can no longer read the ERASE once the first generation has folded it.
+  for (const other of await deps.generations.others()) {
+    await purgeGeneration({ purge: other.purge, vectors: deps.vectors, usersCollection: other.users.collection }, tombstone);
+  }
   deps.logger.info({ userId, erasureId, keyId: requester.keyId ?? null, requestId: requester.requestId ?? null }, 'user erased');
   return {
     erasureId,

@@ -31,6 +31,8 @@ export interface GenerationView {
 /** Which generation a request reads. */
 export interface GenerationViews {
   current(): Promise<GenerationView>;
+  /** Every other registered generation (a replay in progress, a retired one): an erasure purges them too. */
+  others(): Promise<GenerationView[]>;
 }
 
 /**
@@ -46,10 +48,19 @@ export class ActiveGenerationViews implements GenerationViews {
     private readonly active: () => Promise<string | null>,
     private readonly fallback: string,
     private readonly make: (name: string) => Promise<GenerationView>,
+    private readonly registered: () => Promise<string[]> = async () => [],
   ) {}
 
   async current(): Promise<GenerationView> {
-    const name = (await this.pointer()) ?? this.fallback;
+    return this.view((await this.pointer()) ?? this.fallback);
+  }
+
+  async others(): Promise<GenerationView[]> {
+    const current = (await this.pointer()) ?? this.fallback;
+    return Promise.all((await this.registered()).filter((name) => name !== current).map((name) => this.view(name)));
+  }
+
+  private view(name: string): Promise<GenerationView> {
     let view = this.views.get(name);
     if (view === undefined) {
       view = this.make(name);

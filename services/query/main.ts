@@ -105,7 +105,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
   const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
   const deps: QueryDeps = {
-    generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf),
+    generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf, async () => (await registry.list()).map((g) => g.name)),
     vectors,
     publisher,
     forgetKeys: keyForgetter(config, userKeys),

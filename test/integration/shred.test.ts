@@ -171,6 +171,47 @@ describe('ERASURE_MODE=shred', () => {
     }
   });
 
+  it('an erasure during a replay leaves the replaying generation erased too, though it can no longer read the ERASE', async () => {
+    const late = 'late-victim';
+    const views = [...w.items.keys()].slice(0, 3).map((itemId) => ({ userId: late, itemId, type: 'VIEW' as const }));
+    const g3 = loadConfig({ ...h.env, GENERATION: 'g3', METRICS_PORT: '0' });
+    const g3Group = consumerGroupId(g3.consumerGroup, 'g3');
+    const g3States = new RedisUserStateStore(h.redis, new RedisKeys(g3.redisPrefix, 'g3'));
+    const publisher = await sealingPublisher();
+    let replay = await startIngest(g3, silentLogger());
+    try {
+      await publisher.publish(views);
+      await waitForCatchUp(h.admin, g3Group, h.config.interactionsTopic, { timeoutMs: 60_000, intervalMs: 200 });
+      expect((await g3States.getMany([late])).get(late)?.vector).not.toBeNull();
+    } finally {
+      await replay.close();
+      await publisher.close();
+    }
+    // The replay is paused mid-topic; the active generation (g1) folds the ERASE and deletes its key.
+    await shred.startIngest();
+    const query = await startQueryService(h.config, silentLogger());
+    try {
+      const res = await fetch(`http://127.0.0.1:${query.httpPort}/v1/users/${late}`, { method: 'DELETE' });
+      const { erasureId } = (await res.json()) as { erasureId: string };
+      await eventually(async () => {
+        const s = (await (await fetch(`http://127.0.0.1:${query.httpPort}/v1/erasures/${erasureId}`)).json()) as { status: string };
+        if (s.status !== 'complete') throw new Error(`erasure ${erasureId} is ${s.status}`);
+        return s;
+      }, { timeoutMs: 15_000 });
+    } finally {
+      await query.close();
+      await shred.stopIngest();
+    }
+    replay = await startIngest(g3, silentLogger());
+    try {
+      await waitForCatchUp(h.admin, g3Group, h.config.interactionsTopic, { timeoutMs: 60_000, intervalMs: 200 });
+      const state = (await g3States.getMany([late])).get(late);
+      expect([state?.erased, state?.vector ?? null, state?.seen.length]).toEqual([true, null, 0]);
+    } finally {
+      await replay.close();
+    }
+  });
+
   it('`interest-stream events publish` seals in shred mode too', async () => {
     const file = path.join(h.dir, 'events.jsonl');
     writeFileSync(file, ['{"userId":"cli-user","itemId":"item-1","type":"view"}', '{"userId":"cli-user","itemId":"item-2","type":"view"}'].join('\n'));
