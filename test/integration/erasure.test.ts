@@ -10,7 +10,8 @@ import { shardOfUser } from '../../services/adapters/redis/redis-dirty-users.js'
 import { cleanupPolicy, isCompacted } from '../../services/adapters/kafka/topic-config.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
 import { startHistoryFold, startSnapshotter } from '../../services/snapshotter/main.js';
-import { compacted, dumpRedis, readAll, rebuildHistory, tracesIn, type UserTraces } from '../support/erasure-checks.js';
+import { compacted, dumpRedis, readAll, readAsProduct, rebuildHistory, tracesIn, type UserTraces } from '../support/erasure-checks.js';
+import { InteractionPublisher, openShreddingSealer } from '../../services/publisher.js';
 import { eventually } from '../support/eventually.js';
 import { ingestSuite } from '../support/ingest-harness.js';
 import { randomVector, rng } from '../support/random.js';
@@ -27,13 +28,16 @@ for (let i = 0; i < 10; i++) items.set(`secret-${i}`, randomVector(rand, 8));
  * keeps holds a vector, item id or event hash of the user — only the erase marker (docs/privacy.md).
  */
 describe('erasure: complete, confirmed, nothing left but the marker', () => {
-  const suite = ingestSuite(items, { extraEnv: { SNAPSHOT_INTERVAL_MS: String(INTERVAL_MS), SNAPSHOT_LATENESS_MS: '100', DIRTY_SHARDS: '4' } });
+  // ERASURE_MODE=shred: the raw events in the interactions topic and its DLQ are checked too.
+  const shred = { ERASURE_MODE: 'shred', SHRED_SECRET: 'erasure-test-secret-0123456789abcdef', UNKNOWN_ITEM_PARK_MS: '0' };
+  const suite = ingestSuite(items, { extraEnv: { SNAPSHOT_INTERVAL_MS: String(INTERVAL_MS), SNAPSHOT_LATENESS_MS: '100', DIRTY_SHARDS: '4', ...shred } });
   const { h } = suite;
   const closers: Array<{ close(): Promise<void> }> = [];
   let query: RunningQueryService;
   const userId = 'erased-user';
   const bystander = 'bystander';
   const eventIds: string[] = [];
+  let sealed: InteractionPublisher;
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const http = async (path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> => {
@@ -55,27 +59,34 @@ describe('erasure: complete, confirmed, nothing left but the marker', () => {
       if (user === userId) eventIds.push(eventId);
       return { eventId, userId: user, itemId, type: 'VIEW' as const, occurredAt };
     };
-    await h.publisher.publish(Array.from({ length: 16 }, (_, i) => view(userId, `secret-${i % 10}`, base + i * 400)));
+    // The user's events are sealed (as a producing service in shred mode publishes them); one of an
+    // item not in the catalogue goes to the DLQ.
+    sealed = new InteractionPublisher({ kafka: h.kafka, topic: h.config.interactionsTopic, sealer: await openShreddingSealer(h.env) });
+    await sealed.start();
+    closers.push(sealed);
+    await sealed.publish(Array.from({ length: 16 }, (_, i) => view(userId, `secret-${i % 10}`, base + i * 400)));
+    await sealed.publish([view(userId, 'secret-missing', base + 7000)]);
     await h.publisher.publish(Array.from({ length: 16 }, (_, i) => view(bystander, `shared-${i % 10}`, base + i * 400)));
     await h.drained();
     await eventually(async () => ((await history().recent(userId, 20)).length >= 3 && (await history().recent(bystander, 20)).length >= 3 ? true : undefined), { timeoutMs: 30_000 });
     // The snapshotter has taken the last closed window: the user has a snapshot claim key.
     await eventually(async () => ((await h.redis.exists(keys().snapshotClaim(userId))) === 1 ? true : undefined), { timeoutMs: 30_000 });
     // One more view in the open window: the user is dirty, and their claim key exists, when erased.
-    await h.publisher.publish([view(userId, 'secret-3', Date.now())]);
+    await sealed.publish([view(userId, 'secret-3', Date.now())]);
     await h.drained();
   }, 90_000);
   afterAll(async () => {
     for (const c of closers.reverse()) await c.close();
   });
 
-  it('reaches complete within 5 s, then no Redis key, durable record or history record holds a trace of the user', async () => {
+  it('reaches complete within 5 s, then no Redis key, durable record, history record, interactions record or dead letter holds a trace of the user', async () => {
     const k = keys();
     expect(await h.redis.hget(k.dirtyUsers(shardOfUser(userId, h.config.dirtyShards)), userId)).not.toBeNull();
     expect(await h.redis.exists(k.snapshotClaim(userId))).toBe(1);
     const snapshots = await history().recent(userId, 20);
     const state = (await h.hotStates([userId])).get(userId)!;
-    const traces: UserTraces = { userId, vectors: [state.vector!, ...snapshots.map((s) => s.vector)], itemIds: [...items.keys()].filter((i) => i.startsWith('secret-')), eventIds };
+    const traces: UserTraces = { userId, vectors: [state.vector!, ...snapshots.map((s) => s.vector)], itemIds: [...items.keys(), 'secret-missing'].filter((i) => i.startsWith('secret-')), eventIds };
+    expect((await readAsProduct(h, `${h.config.interactionsTopic}.dlq`)).events.map((e) => [e.userId, e.itemId])).toEqual([[userId, 'secret-missing']]);
 
     const asked = Date.now();
     const del = await http(`/v1/users/${userId}`, { method: 'DELETE' });
@@ -118,7 +129,16 @@ describe('erasure: complete, confirmed, nothing left but the marker', () => {
     expect(await rebuilt.recent(userId, 20)).toEqual([]);
     expect((await rebuilt.recent(bystander, 20)).length).toBeGreaterThanOrEqual(3);
 
-    // Interactions topic and DLQ: ERASURE_MODE=shred (the shred part of issue 12) adds its checks here.
+    // The interactions topic and its DLQ, read as the product can read them (its key store): none of
+    // the user's events opens any more, and no byte of any record names the user or their items.
+    for (const topic of [h.config.interactionsTopic, `${h.config.interactionsTopic}.dlq`]) {
+      const read = await readAsProduct(h, topic);
+      expect({ topic, events: read.events.filter((e) => e.userId === userId) }).toEqual({ topic, events: [] });
+      for (const m of read.raw) {
+        const bytes = Buffer.concat([m.key ?? Buffer.alloc(0), m.value ?? Buffer.alloc(0), ...Object.values(m.headers ?? {}).map((v) => Buffer.from(String(v)))]);
+        expect({ topic, traces: tracesIn(bytes, traces), user: bytes.includes(Buffer.from(userId)), ids: eventIds.filter((e) => bytes.includes(Buffer.from(e))) }).toEqual({ topic, traces: [], user: false, ids: [] });
+      }
+    }
 
     // The bystander is untouched.
     expect((await h.hotStates([bystander])).get(bystander)!.vector).not.toBeNull();

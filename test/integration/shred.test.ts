@@ -7,21 +7,20 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../services/core/config.js';
-import { decodeInteraction } from '../../services/core/events.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { RedisKeys, consumerGroupId } from '../../services/core/names.js';
-import type { InteractionEvent, UserState } from '../../services/domain/types.js';
+import type { UserState } from '../../services/domain/types.js';
+import { readTopic as readAll, readAsProduct } from '../support/erasure-checks.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
 import { InteractionPublisher, openShreddingSealer } from '../../services/publisher.js';
 import { readInteractionLog } from '../../services/adapters/kafka/interaction-log-reader.js';
-import { readTopicToEnd, type TopicMessage } from '../../services/adapters/kafka/topic-reader.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { startIngest } from '../../services/ingest/ingest-service.js';
 import { startQueryService } from '../../services/query/main.js';
 import { openerFor, userKeyStore } from '../../services/shred/compose.js';
 import { pseudonymOf } from '../../services/shred/envelope.js';
 import { SEALED_REASON_HEADER } from '../../services/shred/shredding.js';
-import { ingestSuite, type IngestHarness } from '../support/ingest-harness.js';
+import { ingestSuite } from '../support/ingest-harness.js';
 import { maxAbsDiff, referenceFold, type RefEvent } from '../support/reference-fold.js';
 import { workload } from '../support/workload.js';
 import { keysEverywhere } from '../support/test-redis.js';
@@ -37,20 +36,6 @@ const shreddedByErases = (except: string): number => w.events.filter((e, i) => e
 
 async function publishAll(publisher: InteractionPublisher, events: readonly RefEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += 200) await publisher.publish(events.slice(i, i + 200));
-}
-
-async function readAll(h: IngestHarness, topic: string): Promise<TopicMessage[]> {
-  const out: TopicMessage[] = [];
-  await readTopicToEnd(h.kafka, topic, (m) => void out.push(m), { groupPrefix: 'shred-test' });
-  return out;
-}
-
-/** What the product can read of a topic: every value opened with its key store, then decoded. */
-async function readAsProduct(h: IngestHarness, topic: string): Promise<{ events: InteractionEvent[]; shredded: number; raw: TopicMessage[] }> {
-  const raw = await readAll(h, topic);
-  const opened = await openerFor(userKeyStore(h.config, h.redis, h.store)).prepare(raw.map((m) => m.value));
-  const plain = raw.map((m) => opened.plain(m.value!));
-  return { events: plain.flatMap((p) => (p === undefined ? [] : [decodeInteraction(p)])), shredded: plain.filter((p) => p === undefined).length, raw };
 }
 
 function sameFold(a: UserState | undefined, b: UserState | undefined): void {

@@ -13,6 +13,9 @@ import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
 import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
 import { HistoryFold } from '../../services/snapshotter/history-fold.js';
 import type { IngestHarness } from './ingest-harness.js';
+import { decodeInteraction } from '../../services/core/events.js';
+import type { InteractionEvent } from '../../services/domain/types.js';
+import { openerFor, userKeyStore } from '../../services/shred/compose.js';
 
 export interface DumpedKey {
   readonly key: string;
@@ -153,4 +156,19 @@ export function hold(name: GateName, match: (detail: readonly string[]) => boole
     await freed;
   });
   return { reached, release: free };
+}
+
+/** Every record of a topic up to the end it had, read in a throw-away consumer group (the topic is not written to). */
+export async function readTopic(h: IngestHarness, topic: string): Promise<TopicMessage[]> {
+  const out: TopicMessage[] = [];
+  await readTopicToEnd(h.kafka, topic, (m) => void out.push(m), { groupPrefix: 'erasure-check' });
+  return out;
+}
+
+/** What the product can read of a topic: every value opened with its key store (shred mode), then decoded. */
+export async function readAsProduct(h: IngestHarness, topic: string): Promise<{ events: InteractionEvent[]; shredded: number; raw: TopicMessage[] }> {
+  const raw = await readTopic(h, topic);
+  const opened = await openerFor(userKeyStore(h.config, h.redis, h.store)).prepare(raw.map((m) => m.value));
+  const plain = raw.map((m) => opened.plain(m.value!));
+  return { events: plain.flatMap((p) => (p === undefined ? [] : [decodeInteraction(p)])), shredded: plain.filter((p) => p === undefined).length, raw };
 }
