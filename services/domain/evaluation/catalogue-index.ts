@@ -53,6 +53,13 @@ export class CatalogueIndex {
   private heap = new Float64Array(0);
   private pool: Int32Array = new Int32Array(256);
   private readonly unitQuery: Float32Array;
+  /** The current ranking's query, its 1/‖q‖ and bias (see setQuery). */
+  private query: Float32Array | null = null;
+  private invQ = 0;
+  private bias: Float64Array | undefined;
+  /** The pooled items that survive the final line, and their exact scores (reused between rankings). */
+  private found: Int32Array = new Int32Array(256);
+  private foundScores: Float64Array = new Float64Array(256);
 
   constructor(items: readonly CatalogueEntry[]) {
     const first = items[0];
@@ -101,13 +108,15 @@ export class CatalogueIndex {
   /**
    * Ranks the target among all eligible items, and finds the top K, in one pass over the float32
    * scores: items clearly above or below the target are counted from them, the few within the
-   * slack are scored exactly, and a K-sized heap keeps the line of the top K.
+   * slack are scored exactly, and a K-sized heap keeps the line of the top K. Nothing is sorted and
+   * nothing is allocated per item: most items fail one comparison (below the target's band and
+   * below the heap's line) and cost nothing more.
    */
   rank(req: RankRequest): Ranking {
-    const exact = this.exactScorer(req);
+    this.setQuery(req);
     const slack = req.query === null ? 0 : this.slack;
     const t = req.target;
-    const target = exact(t);
+    const target = this.exact(t);
     const hi = target + slack;
     const lo = target - slack;
     const approx = this.approximate(req);
@@ -121,31 +130,31 @@ export class CatalogueIndex {
     let pool: Int32Array = this.pool;
     let pooled = 0;
     const margin = 2 * slack;
+    let poolFloor = -Infinity;
     for (let i = 0; i < n; i++) {
-      if (excluded[i] === 1) continue;
       const a = approx[i]!;
-      if (a >= heapMin - margin) {
+      if ((a < lo && a < poolFloor) || excluded[i] === 1) continue;
+      if (a >= poolFloor) {
         if (pooled === pool.length) pool = this.growPool();
         pool[pooled++] = i;
+        if (size < k) {
+          heap[size] = a;
+          siftUp(heap, size++);
+          if (size === k) poolFloor = (heapMin = heap[0]!) - margin;
+        } else if (a > heapMin) {
+          heap[0] = a;
+          siftDown(heap, size);
+          poolFloor = (heapMin = heap[0]!) - margin;
+        }
       }
-      if (size < k) {
-        heap[size] = a;
-        siftUp(heap, size++);
-        if (size === k) heapMin = heap[0]!;
-      } else if (a > heapMin) {
-        heap[0] = a;
-        siftDown(heap, size);
-        heapMin = heap[0]!;
-      }
-      if (a > hi) {
-        if (i !== t) above++;
-      } else if (a >= lo && i !== t && (slack === 0 || exact(i) >= target)) {
-        // with no slack (bias-only scores) the float64 score is the score itself
-        above++;
-      }
+      // with no slack (bias-only scores) the float64 score is the score itself
+      if (a >= lo && i !== t && (a > hi || slack === 0 || this.exact(i) >= target)) above++;
     }
     const line = size < k ? -Infinity : heapMin;
-    return { rank: above + 1, targetScore: target, ...this.topK(approx, exact, pool.subarray(0, pooled), k, line - margin) };
+    const { top, topScores } = this.topK(approx, pool, pooled, k, line - margin);
+    this.query = null;
+    this.bias = undefined;
+    return { rank: above + 1, targetScore: target, top, topScores };
   }
 
   private growPool(): Int32Array {
@@ -155,21 +164,27 @@ export class CatalogueIndex {
     return next;
   }
 
-  private exactScorer(req: RankRequest): (i: number) => number {
-    const bias = req.bias;
-    const q = req.query;
-    if (q === null) {
-      if (bias === undefined) throw new InterestStreamError('INVALID_INPUT', 'a ranking needs a query vector or a bias');
-      return (i) => bias[i]!;
+  /** Sets what `exact` scores against for this ranking (fields, not a closure: one monomorphic call site). */
+  private setQuery(req: RankRequest): void {
+    this.query = req.query;
+    this.bias = req.bias;
+    if (req.query === null) {
+      if (req.bias === undefined) throw new InterestStreamError('INVALID_INPUT', 'a ranking needs a query vector or a bias');
+      return;
     }
-    const invQ = 1 / l2Norm(q);
+    this.invQ = 1 / l2Norm(req.query);
+  }
+
+  /** Item i's exact score for the query set by `setQuery`. */
+  private exact(i: number): number {
+    const q = this.query;
+    const bias = this.bias;
+    if (q === null) return bias![i]!;
     const d = this.dimension;
-    return (i) => {
-      let sum = 0;
-      const o = i * d;
-      for (let j = 0; j < d; j++) sum += this.raw[o + j]! * q[j]!;
-      return sum * this.invNorms[i]! * invQ + (bias === undefined ? 0 : bias[i]!);
-    };
+    const raw = this.raw;
+    let sum = 0;
+    for (let j = 0, o = i * d; j < d; j++, o++) sum += raw[o]! * q[j]!;
+    return sum * this.invNorms[i]! * this.invQ + (bias === undefined ? 0 : bias[i]!);
   }
 
   /** float32 cosines of every item (plus the bias), in `this.approx`. */
@@ -181,7 +196,7 @@ export class CatalogueIndex {
       out.set(bias!);
       return out;
     }
-    const invQ = 1 / l2Norm(q);
+    const invQ = this.invQ;
     const unit = this.unitQuery;
     for (let j = 0; j < q.length; j++) unit[j] = q[j]! * invQ;
     const dots = this.scorer.score(unit);
@@ -190,21 +205,51 @@ export class CatalogueIndex {
     return out;
   }
 
-  /** Every pooled item scoring at least `floor` in float32 is scored exactly; the exact scores decide the K (ties: catalogue order). */
-  private topK(approx: Float64Array, exact: (i: number) => number, pool: Int32Array, k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
-    const found: Array<{ i: number; s: number }> = [];
-    for (const i of pool) if (approx[i]! >= floor) found.push({ i, s: exact(i) });
-    // Popularity ties (items never viewed) can pool most of the catalogue: a sort, not an insertion.
-    found.sort((a, b) => b.s - a.s || a.i - b.i);
-    const m = Math.min(k, found.length);
-    const top = new Int32Array(m);
-    const topScores = new Float64Array(m);
-    for (let j = 0; j < m; j++) {
-      top[j] = found[j]!.i;
-      topScores[j] = found[j]!.s;
+  /**
+   * Every pooled item scoring at least `floor` in float32 is scored exactly; the exact scores decide
+   * the K (ties: catalogue order). The pool is in catalogue order, so a stable insertion by score
+   * keeps ties in catalogue order; popularity ties (items never viewed) can pool most of the
+   * catalogue, hence a sort of the survivors rather than one insertion per item.
+   */
+  private topK(approx: Float64Array, pool: Int32Array, pooled: number, k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
+    let ids = this.found;
+    let scores = this.foundScores;
+    let m = 0;
+    for (let j = 0; j < pooled; j++) {
+      const i = pool[j]!;
+      if (approx[i]! < floor) continue;
+      if (m === ids.length) {
+        ids = growInt(ids);
+        scores = growFloat(scores);
+      }
+      ids[m] = i;
+      scores[m++] = this.exact(i);
+    }
+    this.found = ids;
+    this.foundScores = scores;
+    const order = Array.from({ length: m }, (_, j) => j);
+    order.sort((a, b) => scores[b]! - scores[a]! || ids[a]! - ids[b]!);
+    const count = Math.min(k, m);
+    const top = new Int32Array(count);
+    const topScores = new Float64Array(count);
+    for (let j = 0; j < count; j++) {
+      top[j] = ids[order[j]!]!;
+      topScores[j] = scores[order[j]!]!;
     }
     return { top, topScores };
   }
+}
+
+function growInt(a: Int32Array): Int32Array {
+  const next = new Int32Array(a.length * 2);
+  next.set(a);
+  return next;
+}
+
+function growFloat(a: Float64Array): Float64Array {
+  const next = new Float64Array(a.length * 2);
+  next.set(a);
+  return next;
 }
 
 /** Min-heap steps on a Float64Array (no allocation: they run for every item of every ranking). */
