@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { emptyUserState } from '../../services/domain/fold.js';
 import { RedisErasures, tombstoneOf } from '../../services/adapters/redis/redis-erasures.js';
@@ -7,27 +6,27 @@ import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-s
 import { RedisUserPurge } from '../../services/adapters/redis/redis-user-purge.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { unique } from '../support/names.js';
+import { cleanUp, testRedis } from '../support/test-redis.js';
+import type { RedisClient } from '../../services/adapters/redis/redis-client.js';
 
 /** Offsets beyond 2^53: the Lua scripts must compare them as decimal strings, not as doubles. */
 const BIG = '9007199254740993';
 const BIGGER = '9007199254740994';
 
 describe('Redis erase markers, erasure records and the purge', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let root: string;
   let keys: RedisKeys;
   let erasures: RedisErasures;
 
   beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
+    redis = testRedis();
     root = unique('erasures');
     keys = new RedisKeys(root, 'g1');
     erasures = new RedisErasures(redis, root, 60_000);
   });
   afterAll(async () => {
-    const found = await redis.keys(`${root}:*`);
-    if (found.length > 0) await Promise.all(found.map((k) => redis.del(k)));
-    await redis.quit();
+    await cleanUp(redis, root);
   });
 
   it('moves a marker forward only: a later offset on its partition, or a later time on another', async () => {
