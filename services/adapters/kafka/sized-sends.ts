@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import kafkajs, { type Admin, type IHeaders, type Message } from 'kafkajs';
-import { toInterestStreamError } from '../../core/errors.js';
+import type { Admin, IHeaders, Message } from 'kafkajs';
+import { readTopicConfig } from './topic-config.js';
 import { chunkBy } from '../../domain/chunks.js';
 
 /** The broker's default `message.max.bytes` (1 MiB + record-batch overhead), used when a topic does not say. */
@@ -19,7 +19,6 @@ export const REFERENCE_HEADERS = {
   sha256: 'x-original-sha256',
 } as const;
 
-// kafkajs is CommonJS: Node's ESM loader does not see ConfigResourceTypes as a named export.
 /**
  * `max.message.bytes` of each topic, read once at start (describeConfigs): every produce request
  * is then cut to fit, since a record batch over it is refused with MESSAGE_TOO_LARGE — retried
@@ -27,17 +26,9 @@ export const REFERENCE_HEADERS = {
  */
 export async function readMaxMessageBytes(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  try {
-    const { resources } = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: topics.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
-    });
-    for (const r of resources) {
-      const v = Number(r.configEntries.find((c) => c.configName === 'max.message.bytes')?.configValue);
-      out.set(r.resourceName, Number.isSafeInteger(v) && v > 0 ? v : DEFAULT_MAX_MESSAGE_BYTES);
-    }
-  } catch (e) {
-    throw toInterestStreamError(e, 'BROKER_UNAVAILABLE');
+  for (const [topic, value] of await readTopicConfig(admin, topics, 'max.message.bytes')) {
+    const v = Number(value);
+    out.set(topic, Number.isSafeInteger(v) && v > 0 ? v : DEFAULT_MAX_MESSAGE_BYTES);
   }
   return out;
 }
