@@ -1,6 +1,7 @@
 /**
  * Named points in a flow where a test may hold it (test/integration/erasure-races.test.ts forces
- * each erasure race this way). Nothing waits unless a test has set a gate: `pass` is one Map lookup.
+ * each erasure race this way). Nothing waits unless a test has set a gate: `pass` is one Map lookup,
+ * and the detail is computed only for a gate that is set (ingest passes one on every batch).
  *
  *   erase:purge     the query service published an ERASE and is about to purge (detail: userId)
  *   ingest:batch    ingest is about to fold a batch (detail: the records' keys, as strings)
@@ -13,10 +14,10 @@ type Gate = (detail: readonly string[]) => Promise<void> | void;
 
 const gates = new Map<GateName, Gate>();
 
-/** Runs the gate set at `name`, if any; resolves when it lets the flow go on. */
-export async function pass(name: GateName, detail: readonly string[]): Promise<void> {
+/** Runs the gate set at `name`, if any, with `detail()`; what it returns resolves when it lets the flow go on. */
+export function pass(name: GateName, detail: () => readonly string[]): Promise<void> | void {
   const gate = gates.get(name);
-  if (gate !== undefined) await gate(detail);
+  return gate === undefined ? undefined : gate(detail());
 }
 
 /** Tests only: sets (or with undefined, removes) the gate at `name`. */

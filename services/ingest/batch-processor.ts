@@ -114,7 +114,7 @@ export class BatchProcessor {
   constructor(private readonly deps: BatchDeps) {}
 
   async process(topic: string, records: readonly RawRecord[], park: ParkMode = 'park'): Promise<BatchResult> {
-    await pass('ingest:batch', records.map((r) => r.key?.toString() ?? ''));
+    await pass('ingest:batch', () => records.map((r) => r.key?.toString() ?? ''));
     const started = performance.now();
     const dead: DeadLetter[] = [];
     const opened = this.deps.opener ? await this.deps.opener.prepare(records.map((r) => r.value)) : new OpenedBatch(new Map());

@@ -160,7 +160,7 @@ export class DurableWriter {
       for (const s of states) if (!hasVersion(s)) this.release(s.userId);
       const points = states.filter(hasVersion).map((s) => toUserPoint(s, this.deps.dimension));
       for (const chunk of chunkPoints(points, limits)) {
-        await pass('durable:write', chunk.map((p) => p.id));
+        await pass('durable:write', () => chunk.map((p) => p.id));
         await writeUserPoints(this.deps, chunk);
         for (const p of chunk) this.release(p.id);
         this.checkPressure();

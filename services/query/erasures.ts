@@ -61,7 +61,7 @@ export async function eraseUser(deps: ErasureDeps, userId: string, requester: Re
   await deps.erasures.mark(marker);
   // Before the purge: once the keys are gone ingest can fold none of the user's sealed events again.
   await deps.forgetKeys?.(userId);
-  await pass('erase:purge', [userId]);
+  await pass('erase:purge', () => [userId]);
   // The active generation is purged now; every generation's ingest purges its own once it folds the ERASE.
   const g = await deps.generations.current();
   const durable = await g.users.loadDurable(userId);

@@ -80,7 +80,7 @@ async function snapshotChunk(deps: ShardRunDeps, producer: Producer, shard: numb
     const outcomes = await claimAll(deps, window, todo);
     const sends = outcomes.flatMap((o) => (o.claim.status === 'send' ? [{ userId: o.entry.userId, claim: o.claim }] : []));
     const records = sends.flatMap((s) => unframeRecords(s.userId, s.claim.records));
-    await pass('snapshot:send', sends.map((s) => s.userId));
+    await pass('snapshot:send', () => sends.map((s) => s.userId));
     await sendTransaction(producer, deps.topic, records.map((r) => historyMessage(r, deps.slots)));
     const confirmed = await Promise.all(sends.map((s) => deps.claims.confirm(s.userId, deps.leases.token, s.claim.window)));
     await retractErased(deps, producer, sends.filter((_, i) => !confirmed[i]));
