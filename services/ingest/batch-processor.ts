@@ -122,7 +122,7 @@ export class BatchProcessor {
     const items = await this.deps.items.getMany(neededItems(byUser));
     this.parkUnknown(topic, byUser, items, park);
     // Taken after parking: a parked ERASE is not folded yet, and its key must outlive it.
-    const sealedErases = [...byUser.values()].flatMap((list) => list.filter((p) => p.event.type === 'ERASE').flatMap((p) => opened.sealedUnder(p.record.value) ?? []));
+    const sealedErases = !this.deps.opener ? [] : [...byUser.values()].flatMap((list) => list.filter((p) => p.event.type === 'ERASE').flatMap((p) => opened.sealedUnder(p.record.value) ?? []));
     const { states, expected } = await this.loadStates([...byUser.keys()]);
     const folds = new Map<string, UserFold>();
     for (const [userId, base] of states) folds.set(userId, this.foldUser(topic, base, byUser.get(userId)!, items));
