@@ -8,6 +8,7 @@
 import { InterestStreamError } from '../../core/errors.js';
 import { assertItemVector, l2Norm } from '../vector.js';
 import { DotScorer, paddedDimension } from './simd-dot.js';
+import { SortedTop } from './top-k.js';
 
 export interface CatalogueEntry {
   readonly id: string;
@@ -51,15 +52,16 @@ export class CatalogueIndex {
   private readonly slack: number;
   private readonly approx: Float64Array;
   private heap = new Float64Array(0);
-  private pool: Int32Array = new Int32Array(256);
+  private candidates: Int32Array = new Int32Array(256);
   private readonly unitQuery: Float32Array;
   /** The current ranking's query, its 1/‖q‖ and bias (see setQuery). */
   private query: Float32Array | null = null;
   private invQ = 0;
   private bias: Float64Array | undefined;
-  /** The pooled items that survive the final line, and their exact scores (reused between rankings). */
-  private found: Int32Array = new Int32Array(256);
-  private foundScores: Float64Array = new Float64Array(256);
+  /** The last pass's pooled items (`candidates[0 … pooled−1]`) and its K-th best float32 score. */
+  private pooled = 0;
+  private line = -Infinity;
+  private readonly sorted = new SortedTop();
 
   constructor(items: readonly CatalogueEntry[]) {
     const first = items[0];
@@ -106,61 +108,88 @@ export class CatalogueIndex {
   }
 
   /**
-   * Ranks the target among all eligible items, and finds the top K, in one pass over the float32
-   * scores: items clearly above or below the target are counted from them, the few within the
-   * slack are scored exactly, and a K-sized heap keeps the line of the top K. Nothing is sorted and
-   * nothing is allocated per item: most items fail one comparison (below the target's band and
-   * below the heap's line) and cost nothing more.
+   * Ranks the target among all eligible items, and finds the top K, in two passes over the float32
+   * scores. The first counts the items clearly above the target without a branch per item (items
+   * above and below it come in no order, and a mispredicted branch per item cost more than the
+   * comparisons); the few within the slack of the target are scored exactly. The second pools the
+   * candidates for the top K behind a K-sized heap's line: most items fail one well-predicted
+   * comparison. Nothing is sorted and nothing is allocated per item.
    */
   rank(req: RankRequest): Ranking {
     this.setQuery(req);
     const slack = req.query === null ? 0 : this.slack;
-    const t = req.target;
-    const target = this.exact(t);
-    const hi = target + slack;
-    const lo = target - slack;
+    const targetScore = this.exact(req.target);
     const approx = this.approximate(req);
-    const { excluded, k } = req;
-    const heap = this.heap.length >= k ? this.heap : (this.heap = new Float64Array(k));
-    const n = this.size;
-    let size = 0;
-    let heapMin = -Infinity;
-    let above = 0;
-    // Every item that could end in the top K, a superset collected on the way: the line only rises.
-    let pool: Int32Array = this.pool;
-    let pooled = 0;
-    const margin = 2 * slack;
-    let poolFloor = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const a = approx[i]!;
-      if ((a < lo && a < poolFloor) || excluded[i] === 1) continue;
-      if (a >= poolFloor) {
-        if (pooled === pool.length) pool = this.growPool();
-        pool[pooled++] = i;
-        if (size < k) {
-          heap[size] = a;
-          siftUp(heap, size++);
-          if (size === k) poolFloor = (heapMin = heap[0]!) - margin;
-        } else if (a > heapMin) {
-          heap[0] = a;
-          siftDown(heap, size);
-          poolFloor = (heapMin = heap[0]!) - margin;
-        }
-      }
-      // with no slack (bias-only scores) the float64 score is the score itself
-      if (a >= lo && i !== t && (a > hi || slack === 0 || this.exact(i) >= target)) above++;
-    }
-    const line = size < k ? -Infinity : heapMin;
-    const { top, topScores } = this.topK(approx, pool, pooled, k, line - margin);
+    const above = this.countAbove(approx, req, targetScore, slack);
+    this.pool(approx, req.excluded, req.k, 2 * slack);
+    const { top, topScores } = this.topK(approx, req.k, this.line - 2 * slack);
     this.query = null;
     this.bias = undefined;
-    return { rank: above + 1, targetScore: target, top, topScores };
+    return { rank: above + 1, targetScore, top, topScores };
   }
 
-  private growPool(): Int32Array {
-    const next = new Int32Array(this.pool.length * 2);
-    next.set(this.pool);
-    this.pool = next;
+  /**
+   * How many eligible items other than the target score at least as high as it. Float32 scores
+   * above target + slack are above it for certain; those within the slack are scored exactly (with
+   * no slack, bias-only scores, the float32 pass is the score itself and ties count against).
+   */
+  private countAbove(approx: Float64Array, req: RankRequest, target: number, slack: number): number {
+    const { excluded, target: t } = req;
+    const hi = target + slack;
+    const lo = target - slack;
+    let clear = 0;
+    let atLeastLo = 0;
+    for (let i = 0; i < approx.length; i++) {
+      const a = approx[i]!;
+      const eligible = excluded[i]! ^ 1;
+      clear += +(a > hi) & eligible;
+      atLeastLo += +(a >= lo) & eligible;
+    }
+    // Only the target itself within the band: nothing to score exactly.
+    const a = approx[t]!;
+    if (atLeastLo - clear === 1 && a >= lo && a <= hi) return clear;
+    let above = clear;
+    for (let i = 0; i < approx.length; i++) {
+      const b = approx[i]!;
+      if (b >= lo && b <= hi && i !== t && excluded[i] === 0 && (slack === 0 || this.exact(i) >= target)) above++;
+    }
+    return above;
+  }
+
+  /**
+   * Collects in `candidates` every eligible item that could end in the top K, in catalogue order: a
+   * superset gathered on the way (the line only rises), and leaves the K-th best float32 score in
+   * `line`.
+   */
+  private pool(approx: Float64Array, excluded: Uint8Array, k: number, margin: number): void {
+    const heap = this.heap.length >= k ? this.heap : (this.heap = new Float64Array(k));
+    let candidates = this.candidates;
+    let size = 0;
+    let heapMin = -Infinity;
+    let pooled = 0;
+    let floor = -Infinity;
+    for (let i = 0; i < approx.length; i++) {
+      const a = approx[i]!;
+      if (a < floor || excluded[i] === 1) continue;
+      if (pooled === candidates.length) candidates = this.growCandidates();
+      candidates[pooled++] = i;
+      if (size < k) {
+        heap[size] = a;
+        siftUp(heap, size++);
+      } else if (a > heapMin) {
+        heap[0] = a;
+        siftDown(heap, size);
+      }
+      if (size === k) floor = (heapMin = heap[0]!) - margin;
+    }
+    this.pooled = pooled;
+    this.line = size < k ? -Infinity : heapMin;
+  }
+
+  private growCandidates(): Int32Array {
+    const next = new Int32Array(this.candidates.length * 2);
+    next.set(this.candidates);
+    this.candidates = next;
     return next;
   }
 
@@ -207,49 +236,18 @@ export class CatalogueIndex {
 
   /**
    * Every pooled item scoring at least `floor` in float32 is scored exactly; the exact scores decide
-   * the K (ties: catalogue order). The pool is in catalogue order, so a stable insertion by score
-   * keeps ties in catalogue order; popularity ties (items never viewed) can pool most of the
-   * catalogue, hence a sort of the survivors rather than one insertion per item.
+   * the K (ties: catalogue order, the order the pool is in).
    */
-  private topK(approx: Float64Array, pool: Int32Array, pooled: number, k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
-    let ids = this.found;
-    let scores = this.foundScores;
-    let m = 0;
-    for (let j = 0; j < pooled; j++) {
+  private topK(approx: Float64Array, k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
+    const pool = this.candidates;
+    const sorted = this.sorted;
+    sorted.reset(k);
+    for (let j = 0; j < this.pooled; j++) {
       const i = pool[j]!;
-      if (approx[i]! < floor) continue;
-      if (m === ids.length) {
-        ids = growInt(ids);
-        scores = growFloat(scores);
-      }
-      ids[m] = i;
-      scores[m++] = this.exact(i);
+      if (approx[i]! >= floor) sorted.offer(i, this.exact(i));
     }
-    this.found = ids;
-    this.foundScores = scores;
-    const order = Array.from({ length: m }, (_, j) => j);
-    order.sort((a, b) => scores[b]! - scores[a]! || ids[a]! - ids[b]!);
-    const count = Math.min(k, m);
-    const top = new Int32Array(count);
-    const topScores = new Float64Array(count);
-    for (let j = 0; j < count; j++) {
-      top[j] = ids[order[j]!]!;
-      topScores[j] = scores[order[j]!]!;
-    }
-    return { top, topScores };
+    return sorted.result();
   }
-}
-
-function growInt(a: Int32Array): Int32Array {
-  const next = new Int32Array(a.length * 2);
-  next.set(a);
-  return next;
-}
-
-function growFloat(a: Float64Array): Float64Array {
-  const next = new Float64Array(a.length * 2);
-  next.set(a);
-  return next;
 }
 
 /** Min-heap steps on a Float64Array (no allocation: they run for every item of every ranking). */

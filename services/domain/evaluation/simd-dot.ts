@@ -4,9 +4,11 @@
  * fifth of the 20,000 rankings per second that a 2,000-item catalogue needs.
  *
  * The module is one function, assembled below byte by byte (no toolchain needed):
- *   scores(matrix, query, out, rows, rowBytes) — out[r] = Σ_j matrix[r][j] · query[j] in float32,
- * two f32x4 accumulators per row, rows padded to a multiple of 8 floats. The float32 sums are only a
- * fast first pass: `CatalogueIndex` re-scores in float64 every item close enough to matter.
+ *   scores(matrix, query, out, blocks, queryBytes) — out[r] = Σ_j matrix[r][j] · query[j] in float32,
+ * summed in component order, over a blocked matrix (see `interleave`): each query component is
+ * loaded once per block and multiplies BLOCK_ROWS rows in eight f32x4 accumulators, with no
+ * per-row horizontal sum. The float32 sums are only a fast first pass: `CatalogueIndex` re-scores
+ * in float64 every item close enough to matter.
  */
 
 /** The slice of the WebAssembly JS API used here (the project's TS libs carry no WebAssembly types). */
@@ -56,37 +58,43 @@ const section = (id: number, content: number[]): number[] => [id, ...uleb(conten
 const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
-// Instructions. Locals: 0 matrix, 1 query, 2 out, 3 rows, 4 rowBytes, 5 end, 6 j, 7 acc0, 8 acc1.
+// Instructions. Locals: 0 matrix, 1 query, 2 out, 3 blocks, 4 rowBytes, 5 outEnd, 6 q, 7 qEnd, 8 splat, 9.. accumulators.
 const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
 const tee = (i: number) => [0x22, i];
 const i32 = (n: number) => [0x41, ...sleb(n)];
 const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
 const V128_LOAD = (offset: number) => simd(0x00, 4, ...uleb(offset));
+const V128_STORE = (offset: number) => simd(0x0b, 4, ...uleb(offset));
+const LOAD32_SPLAT = simd(0x09, 2, 0);
 const F32X4_MUL = simd(0xe6);
 const F32X4_ADD = simd(0xe4);
 const ZERO = simd(0x0c, ...new Array<number>(16).fill(0));
-const lane = (l: number) => [...get(7), ...simd(0x1f, l)];
-const [ADD, SHL, LT_U, GE_U, F32_ADD, BLOCK, LOOP, END, BR, BR_IF] = [0x6a, 0x74, 0x49, 0x4f, 0x92, 0x02, 0x03, 0x0b, 0x0c, 0x0d];
+const [ADD, SHL, LT_U, GE_U, BLOCK, LOOP, END, BR, BR_IF] = [0x6a, 0x74, 0x49, 0x4f, 0x02, 0x03, 0x0b, 0x0c, 0x0d];
 
-/** acc += matrix[j + offset .. +4] * query[j + offset .. +4] */
-const mac = (acc: number, offset: number) => [...get(acc), ...get(0), ...get(6), ADD, ...V128_LOAD(offset), ...get(1), ...get(6), ADD, ...V128_LOAD(offset), ...F32X4_MUL, ...F32X4_ADD, ...set(acc)];
+/** Rows per block: one f32x4 accumulator per four rows, eight accumulators. */
+export const BLOCK_ROWS = 32;
+const ACCUMULATORS = BLOCK_ROWS / 4;
+const SPLAT = 8;
+const acc = (a: number) => 9 + a;
+const each = (f: (a: number) => number[]) => Array.from({ length: ACCUMULATORS }, (_, a) => f(a)).flat();
 
 const body = [
-  ...get(2), ...get(3), ...i32(2), SHL, ADD, ...set(5),
+  ...get(2), ...get(3), ...i32(Math.log2(BLOCK_ROWS * 4)), SHL, ADD, ...set(5),
   BLOCK, 0x40,
   LOOP, 0x40,
   ...get(2), ...get(5), GE_U, BR_IF, 1,
-  ...ZERO, ...set(7), ...ZERO, ...set(8), ...i32(0), ...set(6),
+  ...each((a) => [...ZERO, ...set(acc(a))]),
+  ...get(1), ...set(6), ...get(1), ...get(4), ADD, ...set(7),
   LOOP, 0x40,
-  ...mac(7, 0), ...mac(8, 16),
-  ...get(6), ...i32(32), ADD, ...tee(6), ...get(4), LT_U, BR_IF, 0,
+  // one query component against the same component of BLOCK_ROWS rows: acc_a += rows[4a..4a+3][j] * q[j]
+  ...get(6), ...LOAD32_SPLAT, ...set(SPLAT),
+  ...each((a) => [...get(acc(a)), ...get(0), ...V128_LOAD(16 * a), ...get(SPLAT), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(a))]),
+  ...get(0), ...i32(BLOCK_ROWS * 4), ADD, ...set(0),
+  ...get(6), ...i32(4), ADD, ...tee(6), ...get(7), LT_U, BR_IF, 0,
   END,
-  // acc0 += acc1, then out[r] = (lane0 + lane1) + (lane2 + lane3)
-  ...get(7), ...get(8), ...F32X4_ADD, ...set(7),
-  ...get(2), ...lane(0), ...lane(1), F32_ADD, ...lane(2), ...lane(3), F32_ADD, F32_ADD, 0x38, 2, 0,
-  ...get(0), ...get(4), ADD, ...set(0),
-  ...get(2), ...i32(4), ADD, ...set(2),
+  ...each((a) => [...get(2), ...get(acc(a)), ...V128_STORE(16 * a)]),
+  ...get(2), ...i32(BLOCK_ROWS * 4), ADD, ...set(2),
   BR, 0,
   END,
   END,
@@ -94,7 +102,7 @@ const body = [
 ];
 
 function moduleBytes(): Uint8Array {
-  const locals = vector([[2, I32], [2, V128]]);
+  const locals = vector([[3, I32], [1 + ACCUMULATORS, V128]]);
   const code = [...locals, ...body];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -106,7 +114,7 @@ function moduleBytes(): Uint8Array {
   ]);
 }
 
-/** Floats per row in the padded matrix: a multiple of 8 (two f32x4 accumulators per step). */
+/** Floats per row in the padded matrix: a multiple of 8 (rows padded with zeros score the same). */
 export function paddedDimension(dimension: number): number {
   return Math.ceil(dimension / 8) * 8;
 }
@@ -114,7 +122,7 @@ export function paddedDimension(dimension: number): number {
 /**
  * A catalogue matrix in WebAssembly memory and the query/output buffers beside it. `score(query)`
  * fills `out` with the float32 dot product of every row with the query. Falls back to a JS loop
- * where WebAssembly SIMD is missing (same arithmetic order, slower).
+ * where WebAssembly SIMD is missing (same arithmetic, slower).
  */
 export class DotScorer {
   readonly out: Float32Array;
@@ -125,8 +133,6 @@ export class DotScorer {
   constructor(rows: Float32Array, count: number, dimension: number) {
     const width = paddedDimension(dimension);
     if (rows.length !== count * width) throw new RangeError(`matrix has ${rows.length} floats, expected ${count} × ${width}`);
-    const matrixBytes = rows.length * 4;
-    const total = matrixBytes + width * 4 + count * 4;
     const instance = instantiate();
     if (instance === null) {
       this.query = new Float32Array(width);
@@ -134,14 +140,16 @@ export class DotScorer {
       this.run = () => jsScores(rows, this.query, this.out, count, width);
       return;
     }
+    const blocks = Math.ceil(count / BLOCK_ROWS);
+    const matrixBytes = blocks * BLOCK_ROWS * width * 4;
     const memory = instance.exports.memory as WasmMemory;
-    const pages = Math.ceil(total / 65536) - memory.buffer.byteLength / 65536;
+    const pages = Math.ceil((matrixBytes + width * 4 + blocks * BLOCK_ROWS * 4) / 65536) - memory.buffer.byteLength / 65536;
     if (pages > 0) memory.grow(pages);
-    new Float32Array(memory.buffer, 0, rows.length).set(rows);
+    interleave(rows, count, width, new Float32Array(memory.buffer, 0, matrixBytes / 4));
     this.query = new Float32Array(memory.buffer, matrixBytes, width);
     this.out = new Float32Array(memory.buffer, matrixBytes + width * 4, count);
-    const scores = instance.exports.scores as (m: number, q: number, o: number, n: number, rowBytes: number) => void;
-    this.run = () => scores(0, matrixBytes, matrixBytes + width * 4, count, width * 4);
+    const scores = instance.exports.scores as (m: number, q: number, o: number, blocks: number, queryBytes: number) => void;
+    this.run = () => scores(0, matrixBytes, matrixBytes + width * 4, blocks, width * 4);
   }
 
   /** Scores every row against `query` (any length up to the padded width; the rest counts as 0). */
@@ -150,6 +158,18 @@ export class DotScorer {
     this.query.set(query);
     this.run();
     return this.out;
+  }
+}
+
+/**
+ * The blocked layout the module reads: BLOCK_ROWS rows at a time, component-major within a block
+ * (component j of rows b·BLOCK_ROWS … +BLOCK_ROWS−1 side by side), so one loaded query component
+ * multiplies BLOCK_ROWS rows with no horizontal sums. Rows past `count` stay zero.
+ */
+function interleave(rows: Float32Array, count: number, width: number, out: Float32Array): void {
+  for (let r = 0; r < count; r++) {
+    const base = Math.floor(r / BLOCK_ROWS) * BLOCK_ROWS * width + (r % BLOCK_ROWS);
+    for (let j = 0; j < width; j++) out[base + j * BLOCK_ROWS] = rows[r * width + j]!;
   }
 }
 
@@ -167,13 +187,11 @@ function instantiate(): WasmInstance | null {
   return compiled === null || wasm === undefined ? null : new wasm.Instance(compiled, {});
 }
 
-/** The module's arithmetic in JS: lanes j mod 8 summed as the two f32x4 accumulators would. */
+/** The module's arithmetic in JS: per row, float32 products summed in component order. */
 function jsScores(m: Float32Array, q: Float32Array, out: Float32Array, n: number, width: number): void {
-  const acc = new Float32Array(8);
   for (let r = 0, o = 0; r < n; r++, o += width) {
-    acc.fill(0);
-    for (let j = 0; j < width; j++) acc[j & 7] = acc[j & 7]! + Math.fround(m[o + j]! * q[j]!);
-    const l = [0, 1, 2, 3].map((i) => Math.fround(acc[i]! + acc[i + 4]!));
-    out[r] = Math.fround(Math.fround(l[0]! + l[1]!) + Math.fround(l[2]! + l[3]!));
+    let acc = 0;
+    for (let j = 0; j < width; j++) acc = Math.fround(acc + Math.fround(m[o + j]! * q[j]!));
+    out[r] = acc;
   }
 }

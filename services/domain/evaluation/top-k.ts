@@ -1,0 +1,47 @@
+/**
+ * The K best of a stream of (item, exact score) candidates offered in catalogue order, kept sorted
+ * best first in reusable buffers. Ties keep catalogue order: a candidate goes after every one
+ * already kept with the same score. Offering m candidates costs O(m·log K) comparisons plus the
+ * shifts of the few that enter, with no allocation.
+ */
+export class SortedTop {
+  private ids = new Int32Array(16);
+  private scores = new Float64Array(16);
+  private size = 0;
+  private k = 0;
+
+  /** Starts a new list of at most `k` items. */
+  reset(k: number): void {
+    if (this.ids.length < k) {
+      this.ids = new Int32Array(k);
+      this.scores = new Float64Array(k);
+    }
+    this.size = 0;
+    this.k = k;
+  }
+
+  /** Offers one candidate; candidates must come in catalogue order. */
+  offer(id: number, score: number): void {
+    const { ids, scores, k } = this;
+    if (this.size === k && !(score > scores[k - 1]!)) return;
+    // first position whose score is below `score`: equal scores stay ahead of the newcomer
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (scores[mid]! >= score) lo = mid + 1;
+      else hi = mid;
+    }
+    const end = Math.min(this.size, k - 1);
+    ids.copyWithin(lo + 1, lo, end);
+    scores.copyWithin(lo + 1, lo, end);
+    ids[lo] = id;
+    scores[lo] = score;
+    if (this.size < k) this.size++;
+  }
+
+  /** The list so far, as new arrays (they outlive the next reset). */
+  result(): { top: Int32Array; topScores: Float64Array } {
+    return { top: this.ids.slice(0, this.size), topScores: this.scores.slice(0, this.size) };
+  }
+}

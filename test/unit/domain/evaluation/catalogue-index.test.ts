@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { CatalogueIndex } from '../../../../services/domain/evaluation/catalogue-index.js';
+import { SortedTop } from '../../../../services/domain/evaluation/top-k.js';
+import { randomVector, rng } from '../../../support/random.js';
+
+/** Brute force, float64 over the float32 values: every item's cosine (plus bias), sorted by score then catalogue order. */
+function bruteForce(vectors: Float32Array[], query: Float32Array | null, bias: Float64Array | undefined, target: number, excluded: Uint8Array, k: number) {
+  const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  const score = (i: number) => {
+    const b = bias?.[i] ?? 0;
+    if (query === null) return b;
+    let dot = 0;
+    for (let j = 0; j < query.length; j++) dot += vectors[i]![j]! * query[j]!;
+    return dot * (1 / norm(vectors[i]!)) * (1 / norm(query)) + b;
+  };
+  const eligible = vectors.map((_, i) => i).filter((i) => excluded[i] === 0);
+  const scores = vectors.map((_, i) => score(i));
+  const order = [...eligible].sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const rank = 1 + eligible.filter((i) => i !== target && scores[i]! >= scores[target]!).length;
+  return { rank, top: order.slice(0, k) };
+}
+
+describe('CatalogueIndex.rank', () => {
+  it('equals a brute-force float64 ranking, ties (duplicate items) counting against the target and ordered by catalogue position', () => {
+    const rand = rng(16);
+    const d = 24;
+    const distinct = Array.from({ length: 300 }, () => randomVector(rand, d));
+    // every fifth item repeats an earlier one (some at another length): exact ties in cosine
+    const vectors = distinct.map((v, i) => (i % 5 === 4 ? distinct[i - 3]!.map((x) => x * (i % 2 === 0 ? 2 : 1)) : v));
+    const index = new CatalogueIndex(vectors.map((vector, i) => ({ id: `i${i}`, vector })));
+    for (let round = 0; round < 200; round++) {
+      const excluded = new Uint8Array(vectors.length);
+      for (let e = 0; e < 20; e++) excluded[Math.floor(rand() * vectors.length)] = 1;
+      let target = Math.floor(rand() * vectors.length);
+      while (excluded[target] === 1) target = (target + 1) % vectors.length;
+      // half the queries are an item itself (its duplicates then tie with it exactly)
+      const query = round % 2 === 0 ? vectors[Math.floor(rand() * vectors.length)]! : randomVector(rand, d);
+      const k = 1 + (round % 25);
+      const got = index.rank({ query, target, excluded, k });
+      const want = bruteForce(vectors, query, undefined, target, excluded, k);
+      expect({ rank: got.rank, top: [...got.top] }).toEqual(want);
+    }
+  });
+
+  it('ranks by a bias alone (popularity), ties at equal counts counting against the target', () => {
+    const vectors = Array.from({ length: 40 }, (_, i) => new Float32Array([1, i]));
+    const index = new CatalogueIndex(vectors.map((vector, i) => ({ id: `i${i}`, vector })));
+    const bias = Float64Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 3 : i % 7 === 0 ? 1 : 0));
+    const excluded = new Uint8Array(40);
+    excluded[8] = 1;
+    for (const target of [0, 7, 5]) {
+      const got = index.rank({ query: null, bias, target, excluded, k: 6 });
+      expect({ rank: got.rank, top: [...got.top] }).toEqual(bruteForce(vectors, null, bias, target, excluded, 6));
+    }
+    // 9 items at 3 (8 is excluded), then 7, 14, 21, 35 at 1: item 7 ties with three others
+    expect(index.rank({ query: null, bias, target: 7, excluded, k: 3 }).rank).toBe(9 + 4);
+  });
+});
+
+describe('SortedTop', () => {
+  it('keeps the K best, best first, equal scores in the order they were offered', () => {
+    const top = new SortedTop();
+    top.reset(3);
+    [[0, 0.5], [1, 0.9], [2, 0.5], [3, 0.9], [4, 0.1], [5, 0.9]].forEach(([id, s]) => top.offer(id!, s!));
+    expect([...top.result().top]).toEqual([1, 3, 5]);
+    top.reset(4);
+    [[0, 0.5], [1, 0.9], [2, 0.5], [3, 0.5]].forEach(([id, s]) => top.offer(id!, s!));
+    expect([...top.result().top]).toEqual([1, 0, 2, 3]);
+    expect([...top.result().topScores]).toEqual([0.9, 0.5, 0.5, 0.5]);
+  });
+});
