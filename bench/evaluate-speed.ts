@@ -3,7 +3,7 @@
  * (default 2,000 items, d = 64), one core. The issue asks for at least 20,000 per strategy.
  *
  *   node --import tsx bench/evaluate-speed.ts [--items 2000] [--dimension 64] [--events 20000]
- *     [--strategy ema,average,last,trend,hybrid,multi] [--ann] [--baseline DIR] [--chunk 500]
+ *     [--users 500] [--strategy ema,average,last,trend,hybrid,multi] [--ann] [--baseline DIR] [--chunk 500]
  *
  * CPU time (process.cpuUsage), not wall time: on a shared machine the wall clock also counts other
  * processes. With --baseline DIR (another checkout's root, e.g. `git worktree add /tmp/base main`,
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     ann: { type: 'boolean', default: false },
     baseline: { type: 'string' },
     chunk: { type: 'string', default: '500' },
+    users: { type: 'string', default: '500' },
   },
 });
 
@@ -89,7 +90,7 @@ function feed(sides: Side[], events: readonly ReplayEvent[], chunk: number): voi
 const items = Number(values.items);
 const catalogue = createCatalogue({ items, dimension: Number(values.dimension), clusters: 8, seed: 7 });
 const entries = [...catalogue.items()];
-const events: ReplayEvent[] = [...createActivity(catalogue, { users: 500, events: Number(values.events), seed: 7 }).events()].map((event, i) => ({
+const events: ReplayEvent[] = [...createActivity(catalogue, { users: Number(values.users), events: Number(values.events), seed: 7 }).events()].map((event, i) => ({
   event,
   watermark: { partition: 0, offset: String(i) },
 }));
