@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';

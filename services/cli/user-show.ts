@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
 import type { VectorPoint, VectorStore } from '../domain/ports.js';

@@ -2,7 +2,7 @@ import { idProblem } from '../domain/ids.js';
 import type { InteractionEvent } from '../domain/types.js';
 import { AvroCodec, type EncodeOptions } from './avro/codec.js';
 import { loadSchema } from './avro/schemas.js';
-import { InterestStreamError, type ErrorCode } from './errors.js';
+import { InterestStreamError, type ErrorCode } from '../domain/errors.js';
 
 /**
  * Decode + validate / validate + encode of the three wire records into domain shapes. Decoders

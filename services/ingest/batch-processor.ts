@@ -2,7 +2,7 @@ import type { IHeaders } from 'kafkajs';
 import type { PopularityIncrement, PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../domain/types.js';
 import { foldEvents, type FoldInput } from '../domain/fold.js';
-import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../core/errors.js';
+import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../domain/errors.js';
 import { decodeInteraction } from '../core/events.js';
 import { timestampProblem, type EventTimeBounds } from '../domain/event-time.js';
 import type { Logger } from '../core/logger.js';

@@ -8,7 +8,7 @@ import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/n
 import type { VectorStore } from '../domain/ports.js';
 import { DeadLetterPublisher, type DeadLetter } from '../adapters/kafka/dead-letters.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';

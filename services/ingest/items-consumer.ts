@@ -1,6 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Config } from '../core/config.js';
-import { toInterestStreamError } from '../core/errors.js';
+import { toInterestStreamError } from '../domain/errors.js';
 import { decodeItemUpsert } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';

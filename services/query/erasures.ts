@@ -3,7 +3,7 @@
  * an erasure (`GET /v1/erasures/{id}`).
  */
 import { randomUUID } from 'node:crypto';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { eventIdHash } from '../domain/event-id.js';

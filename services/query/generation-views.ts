@@ -1,5 +1,5 @@
 import type { Config } from '../core/config.js';
-import { isInterestStreamError } from '../core/errors.js';
+import { isInterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys } from '../core/names.js';
 import type { PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { VectorStore } from '../domain/ports.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { OpsSummarySource } from './ops-summary.js';
 import { trajectory } from './trajectory.js';
 import type { QueryUseCases } from './use-cases.js';

@@ -5,7 +5,7 @@
 import type { Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports.js';
 import type { UserState } from '../domain/types.js';
 import { averageStrategy } from '../domain/strategies.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { matchesFilter } from '../adapters/vector-store/filter.js';
 import type { GenerationView, GenerationViews } from './generation-views.js';

@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { isInterestStreamError, toInterestStreamError } from '../core/errors.js';
+import { isInterestStreamError, toInterestStreamError } from '../domain/errors.js';
 import { decodeSnapshot, type InterestSnapshot } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { DeadLetter } from '../adapters/kafka/dead-letters.js';

@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { toInterestStreamError } from '../core/errors.js';
+import { toInterestStreamError } from '../domain/errors.js';
 import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';

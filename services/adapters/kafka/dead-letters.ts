@@ -1,5 +1,5 @@
 import type { IHeaders, Message, Producer } from 'kafkajs';
-import type { InterestStreamError } from '../../core/errors.js';
+import type { InterestStreamError } from '../../domain/errors.js';
 import { dlqTopic } from '../../core/names.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, asReference, chunkMessages, recordBytes, usableBytes } from './sized-sends.js';
 

@@ -1,4 +1,4 @@
-import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import { decodeSnapshot, encodeSnapshot } from '../../core/events.js';
 import { RedisKeys } from '../../core/names.js';
 import { LUA_OFFSET_AFTER } from './redis-erasures.js';

@@ -1,4 +1,4 @@
-import { toInterestStreamError } from '../../core/errors.js';
+import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { encodeStateBody, formatWatermark } from '../../core/user-state-codec.js';
 import type { UserState } from '../../domain/types.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../../core/config.js';
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { VectorStore } from '../../domain/ports.js';
 import { EmbeddedVectorStore } from './embedded-vector-store.js';

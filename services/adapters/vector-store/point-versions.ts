@@ -1,4 +1,4 @@
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 import type { VectorPoint, VersionKeys } from '../../domain/ports.js';
 
 /** A point's version as the conditional upsert compares it. */

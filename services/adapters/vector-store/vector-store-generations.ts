@@ -1,4 +1,4 @@
-import { isInterestStreamError } from '../../core/errors.js';
+import { isInterestStreamError } from '../../domain/errors.js';
 import { GENERATIONS_COLLECTION } from '../../core/names.js';
 import type { VectorStore } from '../../domain/ports.js';
 

@@ -12,7 +12,7 @@ import {
   snapshotCodec,
   type InterestSnapshot,
 } from '../../../services/core/events.js';
-import { InterestStreamError, type ErrorCode } from '../../../services/core/errors.js';
+import { InterestStreamError, type ErrorCode } from '../../../services/domain/errors.js';
 
 const view: InteractionEvent = { eventId: 'e-1', userId: 'u-1', itemId: 'i-1', type: 'VIEW', occurredAt: 1_700_000_000_123, weight: 1.5 };
 
