@@ -1,4 +1,4 @@
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import { normalize } from '../domain/vector.js';
 import { InterestStreamError } from '../domain/errors.js';
 import { parseItemLine } from '../core/jsonl.js';

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import { InterestStreamError } from '../domain/errors.js';
 import type { OpsSummarySource } from './ops-summary.js';
 import { trajectory } from './trajectory.js';

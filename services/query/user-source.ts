@@ -1,4 +1,4 @@
-import type { UserStateStore, VectorStore } from '../domain/ports.js';
+import type { UserStateStore, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { isInterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';

@@ -1,4 +1,4 @@
-import type { PopularityIncrement, PopularityStore } from '../../domain/ports.js';
+import type { PopularityIncrement, PopularityStore } from '../../domain/ports/index.js';
 import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { clampViewTime, decayedScore, parseStoredScore, rankByScore } from '../../domain/popularity-math.js';

@@ -1,4 +1,4 @@
-import type { CasOutcome, UserStateStore, UserStateWrite } from '../../domain/ports.js';
+import type { CasOutcome, UserStateStore, UserStateWrite } from '../../domain/ports/index.js';
 import type { UserState } from '../../domain/types.js';
 import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';

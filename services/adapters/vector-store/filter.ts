@@ -4,7 +4,7 @@
  */
 import type { Schemas } from '@qdrant/js-client-rest';
 import { InterestStreamError } from '../../domain/errors.js';
-import type { Filter, FilterCondition, PayloadScalar, SearchRequest, VectorPoint } from '../../domain/ports.js';
+import type { Filter, FilterCondition, PayloadScalar, SearchRequest, VectorPoint } from '../../domain/ports/index.js';
 
 /** Payload key the Qdrant adapter keeps the original string id under; callers may not use it. */
 export const RESERVED_PAYLOAD_KEY = '__id';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InteractionEvent } from '../../../services/domain/types.js';
+import type { InteractionEvent, InterestSnapshot } from '../../../services/domain/types.js';
 import {
   decodeInteraction,
   decodeItemUpsert,
@@ -10,7 +10,6 @@ import {
   interactionCodec,
   itemUpsertCodec,
   snapshotCodec,
-  type InterestSnapshot,
 } from '../../../services/core/events.js';
 import { InterestStreamError, type ErrorCode } from '../../../services/domain/errors.js';
 
