@@ -3,8 +3,8 @@
  * from Redis may be `inf`, an epoch may sit in the far future after a bad timestamp, a weight may be
  * huge. Ranking by NaN is how cold start broke (issue 11); these functions never return NaN.
  */
-import { InterestStreamError } from '../core/errors.js';
-import type { PopularityIncrement } from './ports.js';
+import { InterestStreamError } from './errors.js';
+import type { PopularityIncrement } from './ports/index.js';
 
 /** Counts below this (in views) are forgotten when a store rescales (the Redis adapter, its fake). */
 export const FORGET_BELOW = 1e-6;

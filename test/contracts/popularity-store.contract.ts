@@ -3,7 +3,7 @@
  * Each test makes a store of its own (an empty one), with a half-life of one hour.
  */
 import { describe, expect, it } from 'vitest';
-import type { PopularityIncrement, PopularityStore } from '../../services/domain/ports.js';
+import type { PopularityIncrement, PopularityStore } from '../../services/domain/ports/index.js';
 
 export const HOUR = 3_600_000;
 const T0 = 1_700_000_000_000;

@@ -3,7 +3,7 @@
  * Every test uses user ids of its own, so one store (one key prefix) serves the whole suite.
  */
 import { describe, expect, it } from 'vitest';
-import type { UserStateStore } from '../../services/domain/ports.js';
+import type { UserStateStore } from '../../services/domain/ports/index.js';
 import type { UserState, Watermark } from '../../services/domain/types.js';
 import { unique } from '../support/names.js';
 

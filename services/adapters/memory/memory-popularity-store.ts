@@ -1,5 +1,5 @@
-import { InterestStreamError } from '../../core/errors.js';
-import type { PopularityIncrement, PopularityStore } from '../../domain/ports.js';
+import { InterestStreamError } from '../../domain/errors.js';
+import type { PopularityIncrement, PopularityStore } from '../../domain/ports/index.js';
 import { FORGET_BELOW, clampViewTime, coalesce, decayedScore, rankByScore } from '../../domain/popularity-math.js';
 
 export interface InMemoryPopularityStoreOptions {

@@ -1,4 +1,4 @@
-import type { CasOutcome, UserStateStore, UserStateWrite } from '../../domain/ports.js';
+import type { CasOutcome, UserStateStore, UserStateWrite } from '../../domain/ports/index.js';
 import type { UserState } from '../../domain/types.js';
 import { decodeState, encodeStateBody, encodeVector, formatWatermark, parseWatermark } from '../../core/user-state-codec.js';
 
