@@ -28,7 +28,7 @@ import { ActiveGenerationViews, generationViewFactory } from './generation-views
 import { QueryUseCases, type QueryDeps } from './use-cases.js';
 import { ImpressionRecordingUseCases } from './impressions.js';
 import { qualityDeps } from './quality.js';
-import { keyForgetter, sealerFor, userKeyStore } from '../shred/compose.js';
+import { keyForgetter, sealerFor, userKeyStore } from '../adapters/shredding.js';
 
 /**
  * Creates the interactions topic when it is missing, so the first erasure does not wait on kafkajs'

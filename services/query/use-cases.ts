@@ -100,7 +100,7 @@ export interface QueryDeps {
   readonly generations: GenerationViews;
   readonly vectors: VectorStore;
   readonly publisher: ErasurePublisher;
-  /** Deletes the user's data keys (ERASURE_MODE=shred, shred/compose.ts): their sealed events become unreadable. */
+  /** Deletes the user's data keys (ERASURE_MODE=shred, adapters/shredding.ts): their sealed events become unreadable. */
   readonly forgetKeys?: (userId: string) => Promise<void>;
   /** Erasure records and erase markers (Redis, shared by generations). */
   readonly erasures: RedisErasures;
