@@ -7,7 +7,7 @@ import type { UserState } from '../domain/types.js';
 import { averageStrategy } from '../domain/strategies.js';
 import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
-import { matchesFilter } from '../adapters/vector-store/filter.js';
+import { matchesFilter } from '../domain/filter.js';
 import type { GenerationView, GenerationViews } from './generation-views.js';
 import { currentTrend, readHistory, type HistoryQuery, type UserHistory } from './history.js';
 import { chooseStrategy, DEFAULT_QUALITY, pooledRecommendations, type PooledRequest, type QualityConfig } from './quality.js';
