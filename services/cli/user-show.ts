@@ -12,7 +12,7 @@ import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-ge
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { generationViewFactory, type GenerationView } from '../query/generation-views.js';
 import { readHistory, type TrendSummary } from '../query/history.js';
-import { catalogueItems } from '../query/use-cases.js';
+import { catalogueItems } from '../query/catalogue.js';
 import { parseId } from '../query/validation.js';
 
 export const USER_SHOW_USAGE = `interest-stream user show <userId> [--json]   a user's state, recent items, dislikes, history and drift
