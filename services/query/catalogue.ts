@@ -3,9 +3,9 @@
  * vectors, and the popular items a user without a vector gets (cold start). Before any import there
  * is no items collection, and every read here answers "none" instead of failing.
  */
-import type { Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports.js';
+import type { Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { matchesFilter } from '../adapters/vector-store/filter.js';
 import type { GenerationView } from './generation-views.js';
 

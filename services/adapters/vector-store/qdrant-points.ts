@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Schemas } from '@qdrant/js-client-rest';
-import type { SearchRequest, VectorPoint, VersionKeys } from '../../domain/ports.js';
+import type { SearchRequest, VectorPoint, VersionKeys } from '../../domain/ports/index.js';
 import { RESERVED_PAYLOAD_KEY, toQdrantConditions } from './filter.js';
 import { compactVector, type QdrantPointBody } from './qdrant-wire.js';
 

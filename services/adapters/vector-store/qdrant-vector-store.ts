@@ -1,7 +1,7 @@
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
-import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, isInterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports.js';
+import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports/index.js';
 import { RESERVED_PAYLOAD_KEY, checkPointDimensions, checkQueryDimension, preparePoints, validateCollectionName, validateDimension, validateIds, validateSearchRequest } from './filter.js';
 import { conditionalUpsertOperations, countStale, versionsOf } from './qdrant-conditional-upsert.js';
 import { DEFAULT_COLLECTION_OPTIONS, checkedDimension, createCollectionBody, missingPayloadIndexes, type QdrantCollectionOptions } from './qdrant-collections.js';
