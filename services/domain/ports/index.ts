@@ -13,3 +13,4 @@ export type * from './erasures.js';
 export type * from './readiness.js';
 export type * from './snapshot-claims.js';
 export type * from './shard-leases.js';
+export type * from './generations.js';
