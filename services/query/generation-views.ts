@@ -89,9 +89,15 @@ export interface ViewSources {
   readonly redis: RedisClient;
   readonly vectors: VectorStore;
   readonly registry: RedisGenerationRegistry;
-  readonly config: Config;
+  readonly config: ViewSettings;
   readonly logger: Logger;
 }
+
+/** The settings a generation's view is built from. */
+export type ViewSettings = Pick<
+  Config,
+  'redisPrefix' | 'itemsCollection' | 'interactionsTopic' | 'popularHalfLifeMs' | 'popularShards' | 'popularCacheMs' | 'historySize' | 'dirtyShards'
+>;
 
 /**
  * Builds the view of a named generation over shared connections: its Redis prefix, its users

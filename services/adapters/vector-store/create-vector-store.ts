@@ -1,4 +1,4 @@
-import type { Config } from '../../core/config.js';
+import type { QdrantSettings, VectorStoreSettings } from '../../core/config.js';
 import { InterestStreamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { VectorStore } from '../../domain/ports.js';
@@ -17,7 +17,7 @@ export interface VectorStoreAliases {
 export type AliasingVectorStore = VectorStore & VectorStoreAliases;
 
 /** The vector store the configuration selects (not yet started: call `start()`). */
-export function createVectorStore(config: Config, logger: Logger): AliasingVectorStore {
+export function createVectorStore(config: VectorStoreSettings, logger: Logger): AliasingVectorStore {
   if (config.vectorStore === 'embedded') {
     return new EmbeddedVectorStore({ directory: config.embeddedStoreDir, logger });
   }
@@ -26,7 +26,7 @@ export function createVectorStore(config: Config, logger: Logger): AliasingVecto
 }
 
 /** The production settings of the Qdrant adapter, all from configuration. */
-export function qdrantOptions(config: Config): Omit<QdrantVectorStoreOptions, 'url' | 'apiKey' | 'logger'> {
+export function qdrantOptions(config: QdrantSettings): Omit<QdrantVectorStoreOptions, 'url' | 'apiKey' | 'logger'> {
   return {
     timeoutMs: config.qdrantTimeoutMs,
     collectionPrefix: config.qdrantCollectionPrefix,
