@@ -7,7 +7,7 @@
  * Composition roots (the main.ts files, ingest-service.ts, the CLI commands) receive the whole
  * `Config`; each component they build receives only the section, or the `Pick<Config, …>`, it reads.
  */
-import { InterestStreamError } from './errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { readAccessSettings, type AccessSettings } from './config/access.js';
 import { readErasureSettings, type ErasureSettings } from './config/erasure.js';
 import { readFoldSettings, type FoldSettings } from './config/fold.js';
