@@ -4,7 +4,7 @@ import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { InteractionPublisher, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { importItems, type ImportResult } from './items-import.js';
-import { openSealer, type KeyStoreSettings } from '../shred/compose.js';
+import { openSealer, type KeyStoreSettings } from '../adapters/shredding.js';
 
 /** Where the catalogue goes: the vector store and its items collection. */
 export type CatalogueSettings = VectorStoreSettings & Pick<GenerationSettings, 'itemsCollection'>;
