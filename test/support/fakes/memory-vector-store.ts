@@ -12,18 +12,18 @@ interface Collection {
 /**
  * A VectorStore for unit tests of the use cases: collections in maps, exact search by cosine (ties by
  * id), the same filter and version rules as the real adapters, NOT_FOUND for a missing collection.
- * Points are copied in and out, so a caller can never change what is stored. `failures` makes the
- * next calls of a method reject (one error per call, in order), for the store-failure cases.
+ * Points are copied in and out, so a caller can never change what is stored. `failNext` makes the
+ * next calls of a method reject, for the store-failure cases.
  */
 export class MemoryVectorStore implements VectorStore {
   private readonly collections = new Map<string, Collection>();
-  readonly failures = new Map<keyof VectorStore, Error[]>();
+  private readonly failures: Array<{ method: keyof VectorStore; collection?: string; error: Error }> = [];
   /** Calls per method, to assert what a use case asked for. */
   readonly calls: Array<{ method: keyof VectorStore; collection: string }> = [];
 
-  /** Makes the next call(s) of `method` reject with these errors, one per call. */
-  failNext(method: keyof VectorStore, ...errors: Error[]): void {
-    this.failures.set(method, [...(this.failures.get(method) ?? []), ...errors]);
+  /** Makes the next call of `method` (on `collection`, when given) reject with `error`; queued in order. */
+  failNext(method: keyof VectorStore, error: Error, collection?: string): void {
+    this.failures.push({ method, collection, error });
   }
 
   async start(): Promise<void> {}
@@ -103,8 +103,8 @@ export class MemoryVectorStore implements VectorStore {
 
   private enter(method: keyof VectorStore, collection: string): void {
     this.calls.push({ method, collection });
-    const error = this.failures.get(method)?.shift();
-    if (error !== undefined) throw error;
+    const i = this.failures.findIndex((f) => f.method === method && (f.collection === undefined || f.collection === collection));
+    if (i >= 0) throw this.failures.splice(i, 1)[0]!.error;
   }
 }
 
