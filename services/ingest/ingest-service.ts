@@ -5,10 +5,10 @@ import { loadSchema } from '../core/avro/schemas.js';
 import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
-import type { VectorStore } from '../domain/ports.js';
-import { DeadLetterPublisher, type DeadLetter } from '../adapters/kafka/dead-letters.js';
+import type { DeadLetter, SnapshotClaims, VectorStore } from '../domain/ports/index.js';
+import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
@@ -21,7 +21,7 @@ import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js
 import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 import { redisNodeIdentity } from '../adapters/redis/redis-node-identity.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
-import { SnapshotClaims } from '../snapshotter/snapshot-claims.js';
+import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js';
 import { RedisErasures, tombstoneOf } from '../adapters/redis/redis-erasures.js';
 import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import { ErasureFinisher } from './erasure-finisher.js';
@@ -146,7 +146,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
         await deadLetters.send(letters);
         await ops.countDeadLetters(letters);
       },
-      history: historyEmitter(config, producer, new SnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
+      history: historyEmitter(config, producer, new RedisSnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
       trust,
       onCorruptState,

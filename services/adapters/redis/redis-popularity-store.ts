@@ -1,5 +1,5 @@
-import type { PopularityIncrement, PopularityStore } from '../../domain/ports.js';
-import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import type { PopularityIncrement, PopularityStore } from '../../domain/ports/index.js';
+import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { clampViewTime, decayedScore, parseStoredScore, rankByScore } from '../../domain/popularity-math.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
