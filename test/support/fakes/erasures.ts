@@ -1,12 +1,12 @@
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 import { compareWatermark } from '../../../services/domain/fold.js';
-import type { UserStateStore } from '../../../services/domain/ports.js';
+import type { UserStateStore } from '../../../services/domain/ports/index.js';
 import type { InteractionEvent, Watermark } from '../../../services/domain/types.js';
 import type { EraseMarker, ErasureStatus, RedisErasures } from '../../../services/adapters/redis/redis-erasures.js';
 import type { PurgeOutcome, RedisUserPurge } from '../../../services/adapters/redis/redis-user-purge.js';
 import type { UserState } from '../../../services/domain/types.js';
-import type { HistoryStore } from '../../../services/query/ports.js';
-import type { ErasurePublisher } from '../../../services/query/ports.js';
+import type { HistoryStore } from '../../../services/domain/ports/index.js';
+import type { ErasurePublisher } from '../../../services/domain/ports/index.js';
 
 /**
  * Erasure records and erase markers in maps, with RedisErasures' rules (a marker moves forward only on

@@ -2,10 +2,10 @@
  * INTERIM: stand-ins for the in-memory fakes the `contracts` branch is writing in
  * services/adapters/memory/ (with their contract suites). Replaced by those once merged.
  */
-import type { CasOutcome, PopularityIncrement, PopularityStore, UserStateStore, UserStateWrite } from '../../../services/domain/ports.js';
+import type { CasOutcome, PopularityIncrement, PopularityStore, UserStateStore, UserStateWrite } from '../../../services/domain/ports/index.js';
 import type { UserState } from '../../../services/domain/types.js';
 import { formatWatermark } from '../../../services/core/user-state-codec.js';
-import type { HistoryStore, InterestSnapshot } from '../../../services/query/ports.js';
+import type { HistoryStore, InterestSnapshot } from '../../../services/domain/ports/index.js';
 
 export class InMemoryUserStateStore implements UserStateStore {
   private readonly rows = new Map<string, UserState>();

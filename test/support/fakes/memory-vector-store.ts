@@ -1,5 +1,5 @@
-import { InterestStreamError } from '../../../services/core/errors.js';
-import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../../services/domain/ports.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
+import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../../services/domain/ports/index.js';
 import { cosine } from '../../../services/domain/vector.js';
 import { matchesFilter } from '../../../services/adapters/vector-store/filter.js';
 import { mayReplace, pointVersion } from '../../../services/adapters/vector-store/point-versions.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 import { decodeSnapshot } from '../../../services/core/events.js';
 import { toUserPoint } from '../../../services/core/user-record.js';
 import { emptyUserState } from '../../../services/domain/fold.js';

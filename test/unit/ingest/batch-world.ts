@@ -3,7 +3,7 @@
  * generation's users collection), popularity, dirty marks, dead letters and erasures recorded.
  * Records are plain {partition, offset, key, value}, as the consumer adapter hands them.
  */
-import type { DeadLetter } from '../../../services/adapters/kafka/dead-letters.js';
+import type { DeadLetter } from '../../../services/domain/ports/index.js';
 import { encodeInteraction } from '../../../services/core/events.js';
 import { silentLogger } from '../../../services/core/logger.js';
 import { USER_VERSION, toUserPoint } from '../../../services/core/user-record.js';
@@ -13,7 +13,7 @@ import { BatchProcessor, type BatchDeps, type RawRecord } from '../../../service
 import type { FoldedErase } from '../../../services/ingest/erasure-finisher.js';
 import { ItemVectors } from '../../../services/ingest/item-vectors.js';
 import { createIngestMetrics, type IngestMetrics } from '../../../services/ingest/metrics.js';
-import type { DirtyMark } from '../../../services/snapshotter/ports.js';
+import type { DirtyMark } from '../../../services/domain/ports/index.js';
 import { InMemoryPopularityStore, InMemoryUserStateStore } from '../../support/fakes/interim-stores.js';
 import { MemoryVectorStore } from '../../support/fakes/memory-vector-store.js';
 

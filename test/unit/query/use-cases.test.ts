@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 import type { ConsistencyToken } from '../../../services/core/consistency-token.js';
 import { DEFAULT_QUALITY } from '../../../services/query/quality.js';
 import type { RecommendQuery } from '../../../services/query/use-cases.js';
-import type { InterestSnapshot } from '../../../services/query/ports.js';
+import type { InterestSnapshot } from '../../../services/domain/ports/index.js';
 import { brokerDown } from '../../support/fakes/erasures.js';
 import { ITEMS, TOPIC, user, vec, world, type World } from './use-cases-world.js';
 
