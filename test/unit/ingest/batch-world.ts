@@ -14,7 +14,8 @@ import type { FoldedErase } from '../../../services/ingest/erasure-finisher.js';
 import { ItemVectors } from '../../../services/ingest/item-vectors.js';
 import { createIngestMetrics, type IngestMetrics } from '../../../services/ingest/metrics.js';
 import type { DirtyMark } from '../../../services/domain/ports/index.js';
-import { InMemoryPopularityStore, InMemoryUserStateStore } from '../../support/fakes/interim-stores.js';
+import { InMemoryPopularityStore } from '../../../services/adapters/memory/memory-popularity-store.js';
+import { InMemoryUserStateStore } from '../../../services/adapters/memory/memory-user-state-store.js';
 import { MemoryVectorStore } from '../../support/fakes/memory-vector-store.js';
 
 export const DIM = 3;
@@ -73,7 +74,8 @@ export async function batchWorld(over: Partial<BatchDeps> = {}): Promise<BatchWo
   await store.upsert('items', [{ id: 'w', vector: Float32Array.of(1, 0), payload: {} }]);
   await store.ensureCollection(USERS, DIM);
   const states = new InMemoryUserStateStore();
-  const popularity = new InMemoryPopularityStore();
+  // A half-life of a million years: the scores of a test's views are their counts to 9 digits.
+  const popularity = new InMemoryPopularityStore({ halfLifeMs: 3.2e16, clock: () => T0 });
   const metrics = createIngestMetrics({ defaultMetrics: false });
   const letters: DeadLetter[] = [];
   const dirty: DirtyMark[] = [];

@@ -13,11 +13,15 @@ import { QueryUseCases, type QueryDeps } from '../../../services/query/use-cases
 import { UserSource } from '../../../services/query/user-source.js';
 import { MemoryErasures, MemoryUserPurge, RecordingPublisher } from '../../support/fakes/erasures.js';
 import { MemoryVectorStore } from '../../support/fakes/memory-vector-store.js';
-import { InMemoryHistoryStore, InMemoryPopularityStore, InMemoryUserStateStore } from '../../support/fakes/interim-stores.js';
+import { InMemoryPopularityStore } from '../../../services/adapters/memory/memory-popularity-store.js';
+import { InMemoryUserStateStore } from '../../../services/adapters/memory/memory-user-state-store.js';
+import { InMemoryHistoryStore } from '../../support/fakes/interim-stores.js';
 
 export const DIM = 3;
 export const TOPIC = 'interactions';
 export const ITEMS = 'items_g1';
+/** The popularity store's clock: views recorded at NOW count 1 each, undecayed. */
+export const NOW = 1_750_000_000_000;
 
 /**
  * Hand-made catalogue: cosines with [1,0,0] are a 1, b .8, c .6, d e f 0; b·c = .96.
@@ -66,7 +70,7 @@ export async function world(deps: Partial<QueryDeps> = {}, opts: { catalogue?: b
     );
   }
   const states = new InMemoryUserStateStore();
-  const popularity = new InMemoryPopularityStore();
+  const popularity = new InMemoryPopularityStore({ halfLifeMs: 3_600_000, clock: () => NOW });
   const history = new InMemoryHistoryStore();
   const erasures = new MemoryErasures();
   const purge = new MemoryUserPurge(states, history);

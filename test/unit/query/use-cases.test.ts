@@ -5,7 +5,7 @@ import { DEFAULT_QUALITY } from '../../../services/query/quality.js';
 import type { RecommendQuery } from '../../../services/query/use-cases.js';
 import type { InterestSnapshot } from '../../../services/domain/ports/index.js';
 import { brokerDown } from '../../support/fakes/erasures.js';
-import { ITEMS, TOPIC, user, vec, world, type World } from './use-cases-world.js';
+import { ITEMS, NOW, TOPIC, user, vec, world, type World } from './use-cases-world.js';
 
 const BOTH = { seen: true, disliked: true } as const;
 const NONE = { seen: false, disliked: false } as const;
@@ -28,7 +28,7 @@ function token(offset: bigint, topic = TOPIC): ConsistencyToken {
 }
 
 async function popular(w: World, counts: Record<string, number>): Promise<void> {
-  await w.popularity.record(Object.entries(counts).map(([itemId, weight]) => ({ itemId, weight, at: Date.now() })));
+  await w.popularity.record(Object.entries(counts).map(([itemId, weight]) => ({ itemId, weight, at: NOW })));
 }
 
 describe('recommend: the EMA vector', () => {
