@@ -1,9 +1,8 @@
 import { InterestStreamError } from '../../../services/domain/errors.js';
 import { compareWatermark } from '../../../services/domain/fold.js';
-import type { UserStateStore } from '../../../services/domain/ports/index.js';
+import type { PurgeOutcome, UserPurge, UserStateStore } from '../../../services/domain/ports/index.js';
 import type { InteractionEvent, Watermark } from '../../../services/domain/types.js';
 import type { EraseMarker, ErasureStatus, RedisErasures } from '../../../services/adapters/redis/redis-erasures.js';
-import type { PurgeOutcome, RedisUserPurge } from '../../../services/adapters/redis/redis-user-purge.js';
 import type { UserState } from '../../../services/domain/types.js';
 import type { HistoryStore } from '../../../services/domain/ports/index.js';
 import type { ErasurePublisher } from '../../../services/domain/ports/index.js';
@@ -60,20 +59,16 @@ export class MemoryErasures {
 }
 
 /**
- * RedisUserPurge over the ports: replaces the user's state by the tombstone unless the store holds
+ * UserPurge over the other ports: replaces the user's state by the tombstone unless the store holds
  * the same or a later position on its partition, and forgets the user's history.
  */
-export class MemoryUserPurge {
+export class MemoryUserPurge implements UserPurge {
   readonly purged: string[] = [];
 
   constructor(
     private readonly states: UserStateStore,
     private readonly history: HistoryStore,
   ) {}
-
-  asPort(): RedisUserPurge {
-    return this as unknown as RedisUserPurge;
-  }
 
   async purge(tombstone: UserState): Promise<PurgeOutcome> {
     this.purged.push(tombstone.userId);

@@ -1,7 +1,7 @@
 import { InterestStreamError } from '../../../services/domain/errors.js';
 import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../../services/domain/ports/index.js';
 import { cosine } from '../../../services/domain/vector.js';
-import { matchesFilter } from '../../../services/adapters/vector-store/filter.js';
+import { matchesFilter } from '../../../services/domain/filter.js';
 import { mayReplace, pointVersion } from '../../../services/adapters/vector-store/point-versions.js';
 
 interface Collection {

@@ -4,9 +4,9 @@ import { decodeSnapshot } from '../../../services/core/events.js';
 import { toUserPoint } from '../../../services/core/user-record.js';
 import { emptyUserState } from '../../../services/domain/fold.js';
 import type { UserState } from '../../../services/domain/types.js';
-import type { HistoryRecord } from '../../../services/snapshotter/records.js';
-import { EventOpener, EventSealer, SEALED_REASON_HEADER } from '../../../services/shred/shredding.js';
-import { InMemoryUserKeyStore } from '../../../services/shred/user-keys.js';
+import type { HistoryRecord } from '../../../services/core/history-records.js';
+import { EventOpener, EventSealer, SEALED_REASON_HEADER } from '../../../services/domain/shred/shredding.js';
+import { InMemoryUserKeyStore } from '../../../services/domain/shred/user-keys.js';
 import { ParkingLot } from '../../../services/ingest/parked-events.js';
 import { StateTrust } from '../../../services/ingest/state-trust.js';
 import type { RefEvent } from '../../support/reference-fold.js';
@@ -41,9 +41,9 @@ describe('folding a batch', () => {
     expect(await w.redis('y')).toMatchObject({ vector: Float32Array.of(0, 0, 1), eventCount: 2, disliked: ['d'], seen: ['f'], watermark: { partition: 0, offset: '3' } });
     expect(result.states.map((s) => s.userId)).toEqual(['x', 'y']);
     expect(await w.popularity.scores(['a', 'c', 'd', 'f'])).toEqual([expect.closeTo(1, 9), expect.closeTo(1, 9), 0, expect.closeTo(1, 9)]);
-    expect(w.dirty).toEqual([
-      { ...x, userId: 'x' },
-      expect.objectContaining({ userId: 'y', watermark: { partition: 0, offset: '3' } }),
+    expect(await w.takeDirty()).toEqual([
+      ['x', '0:2'],
+      ['y', '0:3'],
     ]);
     expect(await w.count('events', { outcome: 'applied' })).toBe(4);
     expect(w.letters).toEqual([]);
@@ -53,10 +53,11 @@ describe('folding a batch', () => {
     const w = await batchWorld();
     const batch = records([ev('e0', 'x', 'VIEW', 'a'), ev('e1', 'x', 'VIEW', 'c')]);
     const first = await w.process(batch);
+    expect(await w.takeDirty()).toEqual([['x', '0:1']]);
     const again = await w.process(batch);
     expect(again).toMatchObject({ applied: 0, duplicates: 2, users: 1 });
     expect(again.states).toEqual(first.states);
-    expect(w.dirty.map((m) => m.userId)).toEqual(['x', 'x']);
+    expect(await w.takeDirty()).toEqual([['x', '0:1']]);
     expect(await w.popularity.scores(['a', 'c'])).toEqual([expect.closeTo(1, 9), expect.closeTo(1, 9)]);
     expect(await w.count('events', { outcome: 'stale' })).toBe(2);
   });
@@ -223,7 +224,7 @@ describe('reliability', () => {
     await expect(failing).rejects.toMatchObject({ code: 'CONFLICT', retryable: true });
     expect(await w.count('casConflicts')).toBe(3);
     expect(w.letters).toEqual([]);
-    expect(w.dirty).toEqual([]);
+    expect(await w.takeDirty()).toEqual([]);
   });
 
   it('durable store failing while loading: the batch fails (retryable or not, as the store said), nothing is written; redelivered, it folds once', async () => {
@@ -235,7 +236,7 @@ describe('reliability', () => {
     await expect(w.process(batch)).rejects.toMatchObject({ code: 'INTERNAL', retryable: false });
     expect(await w.redis('x')).toBeUndefined();
     expect(await w.popularity.top(5)).toEqual([]);
-    expect(w.dirty).toEqual([]);
+    expect(await w.takeDirty()).toEqual([]);
     expect(await w.process(batch)).toMatchObject({ applied: 2 });
     expect(refCheck(new Map([['x', (await w.redis('x'))!]]), [ev('e0', 'x', 'VIEW', 'a'), ev('e1', 'x', 'VIEW', 'c')])).toEqual([]);
   });
@@ -257,7 +258,10 @@ describe('reliability', () => {
     const redis = await w.states.getMany(['x', 'y']);
     expect(refCheck(redis, events)).toEqual([]);
     expect(await w.popularity.scores(['a', 'c', 'd'])).toEqual([expect.closeTo(1, 9), expect.closeTo(1, 9), expect.closeTo(1, 9)]);
-    expect(w.dirty.map((m) => m.userId)).toEqual(['x', 'y']);
+    expect(await w.takeDirty()).toEqual([
+      ['x', '0:2'],
+      ['y', '0:1'],
+    ]);
   });
 
   it('Redis failing on read: the batch fails retryably before anything is folded', async () => {
@@ -277,7 +281,7 @@ describe('erasure', () => {
     expect(result).toMatchObject({ applied: 3 });
     expect(await w.redis('x')).toMatchObject({ erased: true, vector: null, eventCount: 0, seen: [], recentViews: [], lastEventAt: T0 + 1, watermark: { partition: 0, offset: '1' } });
     expect(w.erases).toEqual([{ erasureId: 'erase-1', userId: 'x', watermark: { partition: 0, offset: '1' }, at: T0 + 1 }]);
-    expect(w.dirty.map((m) => m.userId)).toEqual(['y']);
+    expect(await w.takeDirty()).toEqual([['y', '0:2']]);
   });
 
   it('after an ERASE, an event stamped before it never brings the user back; one after it does', async () => {

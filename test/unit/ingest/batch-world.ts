@@ -13,7 +13,7 @@ import { BatchProcessor, type BatchDeps, type RawRecord } from '../../../service
 import type { FoldedErase } from '../../../services/ingest/erasure-finisher.js';
 import { ItemVectors } from '../../../services/ingest/item-vectors.js';
 import { createIngestMetrics, type IngestMetrics } from '../../../services/ingest/metrics.js';
-import type { DirtyMark } from '../../../services/domain/ports/index.js';
+import { InMemoryDirtyUsers } from '../../../services/adapters/memory/memory-dirty-users.js';
 import { InMemoryPopularityStore } from '../../../services/adapters/memory/memory-popularity-store.js';
 import { InMemoryUserStateStore } from '../../../services/adapters/memory/memory-user-state-store.js';
 import { MemoryVectorStore } from '../../support/fakes/memory-vector-store.js';
@@ -55,7 +55,8 @@ export interface BatchWorld {
   readonly popularity: InMemoryPopularityStore;
   readonly metrics: IngestMetrics;
   readonly letters: DeadLetter[];
-  readonly dirty: DirtyMark[];
+  /** Users marked for the snapshotter, as [userId, watermark], taken (cleared) as a snapshot run would. */
+  takeDirty(): Promise<Array<[string, string]>>;
   readonly erases: FoldedErase[];
   /** Another processor on the same stores: a zombie consumer, or the next owner after a rebalance. */
   another(over?: Partial<BatchDeps>): BatchProcessor;
@@ -78,7 +79,7 @@ export async function batchWorld(over: Partial<BatchDeps> = {}): Promise<BatchWo
   const popularity = new InMemoryPopularityStore({ halfLifeMs: 3.2e16, clock: () => T0 });
   const metrics = createIngestMetrics({ defaultMetrics: false });
   const letters: DeadLetter[] = [];
-  const dirty: DirtyMark[] = [];
+  const dirty = new InMemoryDirtyUsers(1);
   const erases: FoldedErase[] = [];
   const deps = (more: Partial<BatchDeps>): BatchDeps => ({
     states,
@@ -90,7 +91,7 @@ export async function batchWorld(over: Partial<BatchDeps> = {}): Promise<BatchWo
     metrics,
     logger: silentLogger(),
     deadLetter: async (l) => void letters.push(...l),
-    dirty: { mark: async (m) => void dirty.push(...m) },
+    dirty,
     erasures: { finish: async (e) => void erases.push(...e) },
     ...over,
     ...more,
@@ -103,8 +104,12 @@ export async function batchWorld(over: Partial<BatchDeps> = {}): Promise<BatchWo
     popularity,
     metrics,
     letters,
-    dirty,
     erases,
+    takeDirty: async () => {
+      const { entries } = await dirty.scan(0, '0', 1000);
+      await dirty.clear(0, entries);
+      return entries.map((e) => [e.userId, e.mark]);
+    },
     another: (more = {}) => new BatchProcessor(deps(more)),
     process: (rs) => processor.process(TOPIC, rs),
     durable: async (...users) => void (await store.upsertIfNewer(USERS, users.map((s) => toUserPoint(s, DIM, 0)), USER_VERSION)),

@@ -15,7 +15,7 @@ import { MemoryErasures, MemoryUserPurge, RecordingPublisher } from '../../suppo
 import { MemoryVectorStore } from '../../support/fakes/memory-vector-store.js';
 import { InMemoryPopularityStore } from '../../../services/adapters/memory/memory-popularity-store.js';
 import { InMemoryUserStateStore } from '../../../services/adapters/memory/memory-user-state-store.js';
-import { InMemoryHistoryStore } from '../../support/fakes/interim-stores.js';
+import { InMemoryHistoryStore } from '../../../services/adapters/memory/memory-history-store.js';
 
 export const DIM = 3;
 export const TOPIC = 'interactions';
@@ -71,8 +71,8 @@ export async function world(deps: Partial<QueryDeps> = {}, opts: { catalogue?: b
   }
   const states = new InMemoryUserStateStore();
   const popularity = new InMemoryPopularityStore({ halfLifeMs: 3_600_000, clock: () => NOW });
-  const history = new InMemoryHistoryStore();
   const erasures = new MemoryErasures();
+  const history = new InMemoryHistoryStore(10, (userId) => erasures.marks.get(userId)?.watermark);
   const purge = new MemoryUserPurge(states, history);
   const publisher = new RecordingPublisher();
   const progress = new Map<number, bigint>();
@@ -84,7 +84,7 @@ export async function world(deps: Partial<QueryDeps> = {}, opts: { catalogue?: b
     popularity,
     history,
     progress: new ProgressWaiter(async () => progress),
-    purge: purge.asPort(),
+    purge,
   };
   const answers: Array<[string, string | null]> = [];
   const useCases = new QueryUseCases({
