@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { kafkaStartupError } from '../adapters/kafka/kafka-client.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { startTracing } from '../core/tracing.js';
-import { isInterestStreamError } from '../core/errors.js';
+import { isInterestStreamError } from '../domain/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
 import { startQueryService } from '../query/main.js';
 import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
@@ -51,7 +51,7 @@ ${GENERATION_USAGE.replace(/^/gm, '    ')}
 ${DLQ_USAGE.replace(/^/gm, '    ')}
   help                           this text
 
-Configuration comes from environment variables, documented in services/core/config.ts.`;
+Configuration comes from environment variables, documented in services/core/config/.`;
 
 type Command = (args: string[], config: Config, logger: Logger, shutdown: Shutdown) => Promise<number | 'serve'>;
 

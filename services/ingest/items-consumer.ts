@@ -1,13 +1,16 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Config } from '../core/config.js';
-import { toInterestStreamError } from '../core/errors.js';
+import { toInterestStreamError } from '../domain/errors.js';
 import { decodeItemUpsert } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
-import type { VectorPoint, VectorStore } from '../domain/ports.js';
+import type { DeadLetter, VectorPoint, VectorStore } from '../domain/ports/index.js';
 import { normalize } from '../domain/vector.js';
-import type { DeadLetter, DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
+import type { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import type { ItemVectors } from './item-vectors.js';
+
+/** What the items consumer reads of the configuration. */
+export type ItemsConsumerSettings = Pick<Config, 'consumerGroup' | 'generation' | 'itemsTopic' | 'itemsCollection'>;
 
 /**
  * Applies live catalogue updates from the `items` topic to the items collection (upsert, or delete
@@ -22,7 +25,7 @@ export class ItemsConsumer {
   constructor(
     private readonly deps: {
       kafka: Kafka;
-      config: Config;
+      config: ItemsConsumerSettings;
       store: VectorStore;
       items: ItemVectors;
       dimension: number;

@@ -5,7 +5,7 @@
 // First: its side effect on process warnings must precede everything that may set a timer.
 import '../core/process-warnings.js';
 import type { Admin, Kafka } from 'kafkajs';
-import type { Config } from '../core/config.js';
+import type { Config, TopicSettings } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
@@ -25,17 +25,18 @@ import { OpsSummarySource } from './ops-summary.js';
 import { traceRedisCommands, tracedVectorStore } from './tracing.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
+import { redisGenerationStores } from '../adapters/redis/redis-generation-stores.js';
 import { QueryUseCases, type QueryDeps } from './use-cases.js';
 import { ImpressionRecordingUseCases } from './impressions.js';
 import { qualityDeps } from './quality.js';
-import { keyForgetter, sealerFor, userKeyStore } from '../shred/compose.js';
+import { keyForgetter, sealerFor, userKeyStore } from '../adapters/shredding.js';
 
 /**
  * Creates the interactions topic when it is missing, so the first erasure does not wait on kafkajs'
  * metadata retries. A failure (e.g. no permission to create topics) is logged, not fatal: the
  * service then reports not ready until the topic exists.
  */
-async function prepareTopic(admin: Admin, config: Config, log: Logger): Promise<void> {
+async function prepareTopic(admin: Admin, config: Pick<TopicSettings, 'interactionsTopic' | 'topicPartitions'>, log: Logger): Promise<void> {
   try {
     if (await ensureTopic(admin, config.interactionsTopic, config.topicPartitions)) log.info({ topic: config.interactionsTopic }, 'created the interactions topic');
   } catch (e) {
@@ -49,7 +50,7 @@ async function topicExists(admin: Admin, topic: string): Promise<void> {
 }
 
 /** The impressions publisher when IMPRESSIONS_TOPIC is set (the topic created if missing). */
-async function startImpressions(kafka: Kafka, admin: Admin, config: Config, log: Logger, metrics: QueryMetrics): Promise<KafkaImpressionPublisher | undefined> {
+async function startImpressions(kafka: Kafka, admin: Admin, config: Pick<TopicSettings, 'impressionsTopic' | 'topicPartitions'>, log: Logger, metrics: QueryMetrics): Promise<KafkaImpressionPublisher | undefined> {
   const topic = config.impressionsTopic;
   if (topic === undefined) return undefined;
   if (await ensureTopic(admin, topic, config.topicPartitions)) log.info({ topic }, 'created the impressions topic');
@@ -102,7 +103,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   }
 
   const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
-  const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
+  const viewOf = generationViewFactory(redisGenerationStores(redis, registry, config), { vectors, interactionsTopic: config.interactionsTopic, logger: log });
   const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
   const deps: QueryDeps = {
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf, async () => (await registry.list()).map((g) => g.name)),

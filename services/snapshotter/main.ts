@@ -3,7 +3,7 @@ import '../core/process-warnings.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { Config } from '../core/config.js';
+import type { Config, GenerationSettings, KafkaSettings, RedisSettings, TopicSettings } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, dlqTopic, historyFoldGroupId, snapshotTransactionalId } from '../core/names.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
@@ -15,8 +15,8 @@ import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import { HistoryFold } from './history-fold.js';
-import { SnapshotClaims } from './snapshot-claims.js';
-import { ShardLeases } from './shard-leases.js';
+import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js';
+import { RedisShardLeases } from '../adapters/redis/redis-shard-leases.js';
 import { Snapshotter } from './snapshotter.js';
 
 /** Users per Kafka transaction in a snapshot run. */
@@ -52,7 +52,10 @@ async function composed(log: Logger, start: (closers: Closer[]) => Promise<void>
   return () => (closing ??= closeAll());
 }
 
-async function connectAll(config: Config, logger: Logger, closers: Closer[]): Promise<{ kafka: Kafka; redis: RedisClient; keys: RedisKeys }> {
+/** What both snapshotter processes connect with: the brokers and the history topic, Redis, and their generation's keys. */
+type ConnectSettings = KafkaSettings & Pick<TopicSettings, 'historyTopic' | 'topicPartitions'> & RedisSettings & Pick<GenerationSettings, 'generation'>;
+
+async function connectAll(config: ConnectSettings, logger: Logger, closers: Closer[]): Promise<{ kafka: Kafka; redis: RedisClient; keys: RedisKeys }> {
   const kafka = kafkaForConfig(config, logger);
   const admin = kafka.admin();
   await admin.connect();
@@ -90,8 +93,8 @@ export async function startSnapshotter(config: Config, logger: Logger): Promise<
       run: {
         dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
         states: new RedisUserStateStore(redis, keys),
-        claims: new SnapshotClaims(redis, keys),
-        leases: new ShardLeases(redis, keys, instanceId, config.snapshotLeaseMs),
+        claims: new RedisSnapshotClaims(redis, keys),
+        leases: new RedisShardLeases(redis, keys, instanceId, config.snapshotLeaseMs),
         topic: config.historyTopic,
         generation: config.generation,
         intervalMs: config.snapshotIntervalMs,
