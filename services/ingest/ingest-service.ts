@@ -1,6 +1,6 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Server } from 'node:http';
-import type { Config } from '../core/config.js';
+import type { Config, FoldSettings, TopicSettings } from '../core/config.js';
 import { loadSchema } from '../core/avro/schemas.js';
 import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
@@ -194,7 +194,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
  * under the topic's max.message.bytes; a record that cannot fit at all is dead-lettered instead.
  */
 function historyEmitter(
-  config: Config,
+  config: Pick<Config, 'historyTopic' | 'snapshotIntervalMs' | 'generation' | 'historySize'>,
   producer: Producer,
   claims: SnapshotClaims,
   sizes: { deadLetters: DeadLetterPublisher; maxMessageBytes: ReadonlyMap<string, number> },
@@ -225,7 +225,7 @@ function oversizedLetter(topic: string, key: string, value: Buffer | null, limit
   return { topic, partition: -1, offset: '-1', key: Buffer.from(key), value, headers: undefined, error };
 }
 
-export function foldParams(config: Config) {
+export function foldParams(config: FoldSettings): FoldSettings {
   return {
     alpha: config.alpha,
     beta: config.beta,
@@ -238,7 +238,7 @@ export function foldParams(config: Config) {
 }
 
 /** Creates the topics ingest writes or reads, and returns the max.message.bytes of those it writes. */
-async function prepareTopics(kafka: Kafka, config: Config): Promise<Map<string, number>> {
+async function prepareTopics(kafka: Kafka, config: Pick<TopicSettings, 'interactionsTopic' | 'itemsTopic' | 'historyTopic' | 'topicPartitions'>): Promise<Map<string, number>> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {

@@ -15,9 +15,15 @@ import { inSpan, linksFromHeaders } from '../core/tracing.js';
 import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
 import type { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 
+/** What the interactions consumer reads of the configuration: its group, topic, fetch wait, and the durable writer's bounds. */
+export type InteractionsConsumerSettings = Pick<
+  Config,
+  'consumerGroup' | 'generation' | 'interactionsTopic' | 'ingestFetchWaitMs' | 'ingestMaxPendingUsers' | 'ingestMaxPendingBytes' | 'durableChunkPoints' | 'durableChunkBytes'
+>;
+
 export interface InteractionsConsumerDeps {
   readonly kafka: Kafka;
-  readonly config: Config;
+  readonly config: InteractionsConsumerSettings;
   readonly processor: (unflushed: (userIds: readonly string[]) => Map<string, UserState>) => BatchProcessor;
   readonly store: VectorStore;
   readonly usersCollection: string;
@@ -232,7 +238,7 @@ export class InteractionsConsumer {
  * A new consumer group starts at the earliest offset (it subscribes from the beginning), or at the
  * first offset at/after a time (replays), set here before it joins.
  */
-async function positionNewGroup(kafka: Kafka, config: Config, from: 'earliest' | Date): Promise<void> {
+async function positionNewGroup(kafka: Kafka, config: Pick<Config, 'consumerGroup' | 'generation' | 'interactionsTopic'>, from: 'earliest' | Date): Promise<void> {
   if (from === 'earliest') return;
   const admin = kafka.admin();
   await admin.connect();
