@@ -1,8 +1,8 @@
 import { historySnapshotKeys } from '../core/names.js';
 import { eventIdHash } from '../domain/event-id.js';
-import type { UserPurge, VectorStore } from '../domain/ports/index.js';
+import type { Erasures, UserPurge, VectorStore } from '../domain/ports/index.js';
 import type { Watermark } from '../domain/types.js';
-import { tombstoneOf, type RedisErasures } from '../adapters/redis/redis-erasures.js';
+import { tombstoneOf } from '../domain/tombstone.js';
 import { USER_VERSION, toUserPoint } from '../core/user-record.js';
 
 /** One ERASE event a batch folded (applied, or already covered by the query service's purge). */
@@ -16,7 +16,7 @@ export interface FoldedErase {
 }
 
 export interface ErasureFinisherDeps {
-  readonly erasures: RedisErasures;
+  readonly erasures: Erasures;
   readonly purge: UserPurge;
   readonly vectors: VectorStore;
   readonly usersCollection: string;

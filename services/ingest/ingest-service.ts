@@ -22,7 +22,8 @@ import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js'
 import { redisNodeIdentity } from '../adapters/redis/redis-node-identity.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js';
-import { RedisErasures, tombstoneOf } from '../adapters/redis/redis-erasures.js';
+import { RedisErasures } from '../adapters/redis/redis-erasures.js';
+import { tombstoneOf } from '../domain/tombstone.js';
 import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import { ErasureFinisher } from './erasure-finisher.js';
 import { historyMessage } from '../core/history-records.js';

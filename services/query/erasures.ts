@@ -7,8 +7,8 @@ import { InterestStreamError } from '../domain/errors.js';
 import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { eventIdHash } from '../domain/event-id.js';
-import type { ErasurePublisher, VectorStore } from '../domain/ports/index.js';
-import { tombstoneOf, type ErasureStatus, type RedisErasures } from '../adapters/redis/redis-erasures.js';
+import type { ErasurePublisher, Erasures, ErasureStatus, VectorStore } from '../domain/ports/index.js';
+import { tombstoneOf } from '../domain/tombstone.js';
 import { purgeGeneration } from '../adapters/redis/redis-user-purge.js';
 import type { GenerationViews } from './generation-views.js';
 
@@ -34,7 +34,7 @@ export interface ErasureDeps {
   readonly generations: GenerationViews;
   readonly vectors: VectorStore;
   readonly publisher: ErasurePublisher;
-  readonly erasures: RedisErasures;
+  readonly erasures: Erasures;
   readonly logger: Logger;
   /** Deletes the user's data keys (ERASURE_MODE=shred, adapters/shredding.ts): their sealed events become unreadable. */
   readonly forgetKeys?: (userId: string) => Promise<void>;
@@ -83,7 +83,7 @@ export async function eraseUser(deps: ErasureDeps, userId: string, requester: Re
 }
 
 /** Where an erasure stands; NOT_FOUND for an id never issued or expired (ERASURE_RECORD_TTL_MS). */
-export async function erasureStatus(erasures: RedisErasures, erasureId: string): Promise<ErasureStatus> {
+export async function erasureStatus(erasures: Erasures, erasureId: string): Promise<ErasureStatus> {
   const status = await erasures.status(erasureId);
   if (status === undefined) {
     throw new InterestStreamError('NOT_FOUND', `erasure "${erasureId}" is unknown (never issued, or its record expired)`, { details: { field: 'erasureId' } });

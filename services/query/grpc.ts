@@ -16,7 +16,7 @@ import type { Readiness } from './readiness.js';
 import type { UserHistory } from './history.js';
 import type { ErasureReceipt, Freshness, InterestSummary, QueryUseCases, Recommendations, Requester, ResultItem } from './use-cases.js';
 import { parseAfter, parseErasureId, parseExclude, parseHistoryLimit, parseId, parseLimit, type Limits } from './validation.js';
-import type { ErasureStatus } from '../adapters/redis/redis-erasures.js';
+import type { ErasureStatus } from '../domain/ports/index.js';
 import { parseDiversity, parseStrategyChoice } from './quality-params.js';
 import { renderBecause, renderQuality } from './grpc-quality.js';
 

@@ -2,7 +2,7 @@
  * The query service's use cases, shared by HTTP and gRPC: inputs are already validated (see
  * validation.ts), outputs are plain data each transport renders in its own way.
  */
-import type { ErasurePublisher, Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports/index.js';
+import type { ErasurePublisher, Erasures, ErasureStatus, Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { averageStrategy } from '../domain/strategies.js';
 import { InterestStreamError } from '../domain/errors.js';
@@ -12,7 +12,6 @@ import type { GenerationView, GenerationViews } from './generation-views.js';
 import { currentTrend, readHistory, type HistoryQuery, type UserHistory } from './history.js';
 import { chooseStrategy, DEFAULT_QUALITY, pooledRecommendations, type PooledRequest, type QualityConfig } from './quality.js';
 import { multiInterestRecommendations, type MultiRequest } from './multi-interest.js';
-import type { ErasureStatus, RedisErasures } from '../adapters/redis/redis-erasures.js';
 import { erasureStatus, eraseUser, type ErasureReceipt, type Requester } from './erasures.js';
 
 export type { ErasureReceipt, Requester } from './erasures.js';
@@ -103,7 +102,7 @@ export interface QueryDeps {
   /** Deletes the user's data keys (ERASURE_MODE=shred, adapters/shredding.ts): their sealed events become unreadable. */
   readonly forgetKeys?: (userId: string) => Promise<void>;
   /** Erasure records and erase markers (Redis, shared by generations). */
-  readonly erasures: RedisErasures;
+  readonly erasures: Erasures;
   /** W of the trend strategy: it reads the last 2W snapshots. */
   readonly trendWindow: number;
   readonly logger: Logger;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { emptyUserState } from '../../services/domain/fold.js';
-import { RedisErasures, tombstoneOf } from '../../services/adapters/redis/redis-erasures.js';
+import { RedisErasures } from '../../services/adapters/redis/redis-erasures.js';
+import { tombstoneOf } from '../../services/domain/tombstone.js';
 import { RedisUserPurge } from '../../services/adapters/redis/redis-user-purge.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { unique } from '../support/names.js';

@@ -1,26 +1,8 @@
 import { toInterestStreamError } from '../../domain/errors.js';
 import { RedisKeys } from '../../core/names.js';
 import { formatWatermark, parseWatermark } from '../../core/user-state-codec.js';
-import { emptyUserState } from '../../domain/fold.js';
-import type { UserState, Watermark } from '../../domain/types.js';
+import type { EraseMarker, Erasures, ErasureStatus } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
-
-/** A user's erase marker: the position and event time of their latest erasure, nothing else. */
-export interface EraseMarker {
-  readonly userId: string;
-  readonly watermark: Watermark;
-  readonly at: number;
-}
-
-/** What `GET /v1/erasures/{id}` reports. */
-export interface ErasureStatus {
-  readonly erasureId: string;
-  readonly status: 'pending' | 'complete';
-  readonly requestedAt: number;
-  /** When ingest (of the generation that finished it) folded the ERASE; null before. */
-  readonly foldedAt: number | null;
-  readonly completedAt: number | null;
-}
 
 /**
  * Lua: is offset string a after b? Offsets are decimal strings up to 2^63, beyond a Lua double's
@@ -72,7 +54,7 @@ interface ErasureCommands {
  * Erase markers and erasure records in Redis, both under the root prefix (shared by generations).
  * Every command touches one key, so all of it runs on Redis Cluster.
  */
-export class RedisErasures {
+export class RedisErasures implements Erasures {
   private readonly redis: RedisClient & ErasureCommands;
 
   constructor(
@@ -140,12 +122,4 @@ export class RedisErasures {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
   }
-}
-
-/**
- * The state an erase marker stands for: the tombstone of a user erased at that position and time,
- * holding nothing else. `erasureId` is the ERASE's id, remembered so a redelivered ERASE is a duplicate.
- */
-export function tombstoneOf(m: EraseMarker, erasureHash?: string): UserState {
-  return { ...emptyUserState(m.userId), erased: true, watermark: m.watermark, lastEventAt: m.at, recentEventIds: erasureHash === undefined ? [] : [erasureHash] };
 }

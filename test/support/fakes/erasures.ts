@@ -1,24 +1,15 @@
 import { InterestStreamError } from '../../../services/domain/errors.js';
 import { compareWatermark } from '../../../services/domain/fold.js';
-import type { PurgeOutcome, UserPurge, UserStateStore } from '../../../services/domain/ports/index.js';
-import type { InteractionEvent, Watermark } from '../../../services/domain/types.js';
-import type { EraseMarker, ErasureStatus, RedisErasures } from '../../../services/adapters/redis/redis-erasures.js';
-import type { UserState } from '../../../services/domain/types.js';
-import type { HistoryStore } from '../../../services/domain/ports/index.js';
-import type { ErasurePublisher } from '../../../services/domain/ports/index.js';
+import type { EraseMarker, ErasurePublisher, Erasures, ErasureStatus, HistoryStore, PurgeOutcome, UserPurge, UserStateStore } from '../../../services/domain/ports/index.js';
+import type { InteractionEvent, UserState, Watermark } from '../../../services/domain/types.js';
 
 /**
  * Erasure records and erase markers in maps, with RedisErasures' rules (a marker moves forward only on
- * its partition; `complete` drops the user id). `asPort()` hands it where the use cases take the
- * Redis class, which has no port of its own yet.
+ * its partition; `complete` drops the user id).
  */
-export class MemoryErasures {
+export class MemoryErasures implements Erasures {
   readonly records = new Map<string, { userId?: string; requestedAt: number; foldedAt?: number; completedAt?: number }>();
   readonly marks = new Map<string, EraseMarker>();
-
-  asPort(): RedisErasures {
-    return this as unknown as RedisErasures;
-  }
 
   async request(erasureId: string, userId: string, at: number): Promise<void> {
     this.records.set(erasureId, { userId, requestedAt: at });

@@ -91,7 +91,7 @@ export async function world(deps: Partial<QueryDeps> = {}, opts: { catalogue?: b
     generations: { current: async () => view, others: async () => opts.others ?? [] },
     vectors,
     publisher,
-    erasures: erasures.asPort(),
+    erasures,
     trendWindow: 1,
     logger: silentLogger(),
     readYourWrites: { topic: TOPIC, waitMs: 40 },
