@@ -188,7 +188,7 @@ export class InteractionsConsumer {
     const point = this.commitPoint(topic, partition);
     this.deps.progress
       ?.advance(topic, new Map([[partition, BigInt(point.offset)]]))
-      .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'ingest progress not written; queries waiting on it answer after AFTER_WAIT_MS'));
+      .catch((e: Error) => this.deps.logger.warn({ err: e }, 'ingest progress not written; queries waiting on it answer after AFTER_WAIT_MS'));
     return point;
   }
 
@@ -208,6 +208,6 @@ export class InteractionsConsumer {
         const result = await processor.process(due.topic, due.records, due.expired ? false : { since: due.since, attempts: due.attempts });
         await writer.add(result.states, this.folded(due.topic, due.partition));
       }
-    }).catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'retry of parked events failed; they will be fetched again'));
+    }).catch((e: Error) => this.deps.logger.warn({ err: e }, 'retry of parked events failed; they will be fetched again'));
   }
 }
