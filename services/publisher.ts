@@ -9,7 +9,7 @@ export type { InteractionInput, InteractionPublisherOptions, PublishedEvents } f
 export { mergeTokens, encodeToken, decodeToken } from './core/consistency-token.js';
 export type { ConsistencyToken } from './core/consistency-token.js';
 export type { InteractionEvent, EventType } from './domain/types.js';
-export { InterestStreamError, isInterestStreamError } from './core/errors.js';
+export { InterestStreamError, isInterestStreamError } from './domain/errors.js';
 export { EventSealer } from './shred/shredding.js';
 import type { EventSealer } from './shred/shredding.js';
 

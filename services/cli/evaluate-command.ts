@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { parseEventLine, parseItemLine, readJsonlLines } from '../core/jsonl.js';
 import type { Logger } from '../core/logger.js';
 import { createKafka } from '../adapters/kafka/kafka-client.js';

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
-import type { VectorPoint, VectorStore } from '../domain/ports.js';
+import type { VectorPoint, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { l2Norm } from '../domain/vector.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';

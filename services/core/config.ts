@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseApiKeys, type ApiKeySpec } from './api-keys.js';
-import { InterestStreamError } from './errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { parsePayloadIndexes, type PayloadIndexSpec } from './payload-indexes.js';
 import { DEFAULT_TOPICS, ITEMS_COLLECTION, isValidGeneration } from './names.js';
 import { parseBuckets, type Bucket } from '../domain/buckets.js';

@@ -1,12 +1,9 @@
+import type { MessageHeaders } from './ports/dead-letters.js';
+
 /**
  * Records of a partitioned log (Kafka) in plain types: what the consumer adapter
  * (adapters/kafka/batch-consumer.ts) hands the use cases, so that no client library type reaches them.
  */
-
-/** A record's headers as the producer set them; a header may repeat, and then holds a list. */
-export interface RecordHeaders {
-  readonly [key: string]: Buffer | string | Array<Buffer | string> | undefined;
-}
 
 /** One record as a use case reads it: where it sits in its partition, its key, value and headers. */
 export interface LogRecord {
@@ -16,7 +13,7 @@ export interface LogRecord {
   readonly key: Buffer | null;
   /** Null for a tombstone. */
   readonly value: Buffer | null;
-  readonly headers?: RecordHeaders;
+  readonly headers?: MessageHeaders;
 }
 
 /** A record as consumed, with its topic and the time the log stamped it. */

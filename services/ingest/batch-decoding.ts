@@ -1,6 +1,6 @@
 import type { LogRecord } from '../domain/log-records.js';
 import { timestampProblem, type EventTimeBounds } from '../domain/event-time.js';
-import { InterestStreamError, toInterestStreamError } from '../core/errors.js';
+import { InterestStreamError, toInterestStreamError } from '../domain/errors.js';
 import { decodeInteraction } from '../core/events.js';
 import type { OpenedBatch } from '../shred/shredding.js';
 import type { Pending } from './user-fold.js';

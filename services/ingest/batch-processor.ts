@@ -1,11 +1,9 @@
-import type { PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
+import type { DirtyUsers, DeadLetter, PopularityStore, UserStateStore, VectorStore } from '../domain/ports/index.js';
 import type { FoldParams, UserState, Watermark } from '../domain/types.js';
 import type { LogRecord } from '../domain/log-records.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { EventTimeBounds } from '../domain/event-time.js';
 import type { Logger } from '../core/logger.js';
-import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
-import type { DirtyUsers } from '../snapshotter/ports.js';
 import type { HistoryEmitter } from './history-boundaries.js';
 import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';

@@ -1,6 +1,6 @@
 import { historySnapshotKeys } from '../core/names.js';
 import { eventIdHash } from '../domain/event-id.js';
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import type { Watermark } from '../domain/types.js';
 import { tombstoneOf, type RedisErasures } from '../adapters/redis/redis-erasures.js';
 import type { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';

@@ -1,9 +1,9 @@
 import type { Producer } from 'kafkajs';
 import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../core/errors.js';
-import type { DeadLetter, DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
+import { InterestStreamError } from '../domain/errors.js';
+import type { DeadLetter, SnapshotClaims } from '../domain/ports/index.js';
+import type { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
-import type { SnapshotClaims } from '../snapshotter/snapshot-claims.js';
 import { historyMessage } from '../snapshotter/records.js';
 import type { HistoryEmitter } from './history-boundaries.js';
 

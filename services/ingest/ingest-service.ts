@@ -5,7 +5,7 @@ import { loadSchema } from '../core/avro/schemas.js';
 import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, readMaxMessageBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
@@ -21,7 +21,7 @@ import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js
 import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 import { redisNodeIdentity } from '../adapters/redis/redis-node-identity.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
-import { SnapshotClaims } from '../snapshotter/snapshot-claims.js';
+import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js';
 import { RedisErasures, tombstoneOf } from '../adapters/redis/redis-erasures.js';
 import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import { ErasureFinisher } from './erasure-finisher.js';
@@ -154,7 +154,7 @@ async function processorFactory(p: ProcessorParts): Promise<(unflushed: (ids: re
       await deadLetters.send(letters);
       await ops.countDeadLetters(letters);
     },
-    history: historyEmitter(config, producer, new SnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
+    history: historyEmitter(config, producer, new RedisSnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
     dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
     trust: p.trust,
     onCorruptState,

@@ -2,7 +2,7 @@ import { SpanKind, type SpanOptions } from '@opentelemetry/api';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import type { BatchProcessor } from './batch-processor.js';
 import { DurableWriter, type CommitPoint } from './durable-writer.js';

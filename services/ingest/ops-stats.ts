@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import type { Summary } from 'prom-client';
-import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
+import type { DeadLetter } from '../domain/ports/index.js';
 import type { RedisClient } from '../adapters/redis/redis-client.js';
 import type { Logger } from '../core/logger.js';
 

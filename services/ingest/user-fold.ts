@@ -1,9 +1,8 @@
-import type { PopularityIncrement } from '../domain/ports.js';
+import type { DeadLetter, PopularityIncrement } from '../domain/ports/index.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../domain/types.js';
 import type { LogRecord } from '../domain/log-records.js';
 import { foldEvents, type FoldInput, type FoldOutcome } from '../domain/fold.js';
-import { InterestStreamError, isInterestStreamError } from '../core/errors.js';
-import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
+import { InterestStreamError, isInterestStreamError } from '../domain/errors.js';
 import { recordFor } from '../snapshotter/records.js';
 import { splitAtWindows, type Boundary, type HistoryEmitter } from './history-boundaries.js';
 import type { FoldedErase } from './erasure-finisher.js';

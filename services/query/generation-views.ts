@@ -1,15 +1,14 @@
 import type { Config } from '../core/config.js';
-import { isInterestStreamError } from '../core/errors.js';
+import { isInterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys } from '../core/names.js';
-import type { PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
+import type { HistoryStore, PopularityStore, UserStateStore, VectorStore } from '../domain/ports/index.js';
 import type { RedisClient } from '../adapters/redis/redis-client.js';
 import type { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
-import type { HistoryStore } from './ports.js';
 import { UserSource } from './user-source.js';
 import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 import { ProgressWaiter } from './read-your-writes.js';

@@ -16,7 +16,7 @@ import { RedisErasures } from '../adapters/redis/redis-erasures.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import { Closers } from '../core/lifecycle.js';
 import { AccessGuard, InFlightLimit } from './access.js';
 import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';

@@ -2,15 +2,14 @@
  * The query service's use cases, shared by HTTP and gRPC: inputs are already validated (see
  * validation.ts), outputs are plain data each transport renders in its own way.
  */
-import type { Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports.js';
+import type { ErasurePublisher, Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { averageStrategy } from '../domain/strategies.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { matchesFilter } from '../adapters/vector-store/filter.js';
 import type { GenerationView, GenerationViews } from './generation-views.js';
 import { currentTrend, readHistory, type HistoryQuery, type UserHistory } from './history.js';
-import type { ErasurePublisher } from './ports.js';
 import { chooseStrategy, DEFAULT_QUALITY, pooledRecommendations, type PooledRequest, type QualityConfig } from './quality.js';
 import { multiInterestRecommendations, type MultiRequest } from './multi-interest.js';
 import type { ErasureStatus, RedisErasures } from '../adapters/redis/redis-erasures.js';

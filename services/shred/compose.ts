@@ -3,7 +3,7 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { RedisKeys } from '../core/names.js';
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import type { RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisUserKeyStore } from '../adapters/redis/redis-user-key-store.js';
 import { VectorStoreKeyArchive } from '../adapters/vector-store/vector-store-key-archive.js';

@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { eraseKeyName, isEnvelope, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal, sealText, type Envelope, type UserKey } from './envelope.js';
 import { keyRef, type UserKeyStore } from './user-keys.js';
 

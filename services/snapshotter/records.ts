@@ -1,4 +1,4 @@
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { decodeSnapshot, encodeSnapshot } from '../core/events.js';
 import { historySnapshotKey } from '../core/names.js';
 import type { UserState } from '../domain/types.js';

@@ -1,13 +1,10 @@
 import type { Producer } from 'kafkajs';
-import { toInterestStreamError } from '../core/errors.js';
+import { toInterestStreamError } from '../domain/errors.js';
 import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
-import type { UserStateStore } from '../domain/ports.js';
-import type { DirtyEntry, DirtyUsers } from './ports.js';
+import type { Claim, DirtyEntry, DirtyUsers, ShardLeases, SnapshotClaims, UserStateStore } from '../domain/ports/index.js';
 import { frameRecord, historyMessage, recordFor, unframeRecords, windowOf } from './records.js';
-import type { Claim, SnapshotClaims } from './snapshot-claims.js';
-import type { ShardLeases } from './shard-leases.js';
 
 export interface ShardRunDeps {
   readonly dirty: DirtyUsers;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { historyKey, RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
-import type { InterestSnapshot } from '../../services/query/ports.js';
+import type { InterestSnapshot } from '../../services/domain/ports/index.js';
 import { unique } from '../support/names.js';
 import { cleanUp, testRedis } from '../support/test-redis.js';
 import type { RedisClient } from '../../services/adapters/redis/redis-client.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { Partitioners, type Admin, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import type { InteractionEvent, Watermark } from '../../domain/types.js';
-import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import { checkInteraction, interactionCodec } from '../../core/events.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { inSpan, traceHeaders } from '../../core/tracing.js';

@@ -4,7 +4,7 @@
  * raises it after each batch's compare-and-set; a query holding a token waits until it passes the
  * token's offsets. One key per command, so it runs unchanged on Redis Cluster.
  */
-import { toInterestStreamError } from '../../core/errors.js';
+import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import type { UserKey } from '../../shred/envelope.js';
 import { keyRef, type KeyArchive, type KeyRef, type UserKeyStore } from '../../shred/user-keys.js';

@@ -1,8 +1,8 @@
-import { toInterestStreamError } from '../../core/errors.js';
+import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { encodeStateBody, formatWatermark } from '../../core/user-state-codec.js';
 import type { UserState } from '../../domain/types.js';
-import type { VectorStore } from '../../domain/ports.js';
+import type { VectorStore } from '../../domain/ports/index.js';
 import { USER_VERSION, toUserPoint } from '../../core/user-record.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 import { LUA_OFFSET_AFTER } from './redis-erasures.js';

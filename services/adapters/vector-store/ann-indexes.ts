@@ -7,7 +7,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Table } from '@lancedb/lancedb';
 import type { Logger } from '../../core/logger.js';
-import type { Filter, SearchHit } from '../../domain/ports.js';
+import type { Filter, SearchHit } from '../../domain/ports/index.js';
 import { DEFAULT_HNSW, ItemIndex, type HnswParams, type IndexedRow } from './item-index.js';
 
 export interface AnnOptions {

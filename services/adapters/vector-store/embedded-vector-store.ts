@@ -3,9 +3,9 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, type Connection, type Table } from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Schema, Utf8 } from 'apache-arrow';
-import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, isInterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ConditionalUpsert, Filter, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports.js';
+import type { ConditionalUpsert, Filter, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports/index.js';
 import { AnnIndexes, type AnnOptions } from './ann-indexes.js';
 import {
   checkPointDimensions,

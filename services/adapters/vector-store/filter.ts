@@ -3,8 +3,8 @@
  * that a bad request fails the same way, with the same message, whichever engine is behind the port.
  */
 import type { Schemas } from '@qdrant/js-client-rest';
-import { InterestStreamError } from '../../core/errors.js';
-import type { Filter, FilterCondition, PayloadScalar, SearchRequest, VectorPoint } from '../../domain/ports.js';
+import { InterestStreamError } from '../../domain/errors.js';
+import type { Filter, FilterCondition, PayloadScalar, SearchRequest, VectorPoint } from '../../domain/ports/index.js';
 
 /** Payload key the Qdrant adapter keeps the original string id under; callers may not use it. */
 export const RESERVED_PAYLOAD_KEY = '__id';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Index, MetricKind, ScalarKind, type IndexConfig } from 'usearch';
-import type { Filter, SearchHit } from '../../domain/ports.js';
+import type { Filter, SearchHit } from '../../domain/ports/index.js';
 import { matchesFilter } from './filter.js';
 
 /** HNSW parameters; the defaults give recall@10 >= 0.95 on the benchmark catalogue (docs/benchmarks.md). */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
-import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, isInterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports.js';
+import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports/index.js';
 import {
   RESERVED_PAYLOAD_KEY,
   checkPointDimensions,

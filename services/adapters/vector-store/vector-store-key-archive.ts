@@ -1,4 +1,4 @@
-import type { VectorStore } from '../../domain/ports.js';
+import type { VectorStore } from '../../domain/ports/index.js';
 import type { UserKey } from '../../shred/envelope.js';
 import { pickKeys, type KeyArchive, type KeyRef } from '../../shred/user-keys.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Filter } from '../../../services/domain/ports.js';
+import type { Filter } from '../../../services/domain/ports/index.js';
 import {
   matchesFilter,
   preparePoints,

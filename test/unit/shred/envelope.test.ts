@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeInteraction, decodeInteraction } from '../../../services/core/events.js';
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 import { ENVELOPE_HEADER_BYTES, eraseKeyName, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal } from '../../../services/shred/envelope.js';
 import { EventOpener, EventSealer, SEALED_REASON_HEADER, forgetUserKeys } from '../../../services/shred/shredding.js';
 import { InMemoryUserKeyStore } from '../../../services/shred/user-keys.js';

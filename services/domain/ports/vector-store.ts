@@ -1,8 +1,4 @@
-/**
- * Ports: what the use cases need from the outside world, named by role. Adapters (by technology)
- * live in services/adapters and each port has one conformance suite in test/contracts.
- */
-import type { UserState, Watermark } from './types.js';
+/** The vector store port: durable vectors with nearest-neighbour search, and the aliases generations switch. */
 
 /** A payload value the filter language can match. */
 export type PayloadScalar = string | number | boolean;
@@ -83,61 +79,13 @@ export interface ConditionalUpsert {
   readonly stale: number;
 }
 
-/** Result of a compare-and-set write of one user's state. */
-export type CasOutcome = { readonly ok: true } | { readonly ok: false; readonly current: Watermark | null };
-
-export interface UserStateWrite {
-  readonly state: UserState;
-  /** The watermark the state was read at; the write succeeds only if the store still holds it. */
-  readonly expected: Watermark | null;
-}
-
-/** Hot per-user state (Redis). */
-export interface UserStateStore {
-  start(): Promise<void>;
-  close(): Promise<void>;
-  /** States found, by user id; a missing user is absent (a miss, to rehydrate from the durable store). */
-  getMany(userIds: readonly string[]): Promise<Map<string, UserState>>;
-  /** Compare-and-set on the watermark, one outcome per write, in order. */
-  casMany(writes: readonly UserStateWrite[]): Promise<CasOutcome[]>;
-  /** Unconditional write (rehydration, erasure by the query service). */
-  putMany(states: readonly UserState[]): Promise<void>;
-  delete(userIds: readonly string[]): Promise<void>;
-}
-
-/** One view counted towards popularity (cold-start recommendations). */
-export interface PopularityIncrement {
-  readonly itemId: string;
-  readonly weight: number;
-  /** Epoch ms of the view; later views count more (exponential decay). */
-  readonly at: number;
-}
-
-/** Time-decayed view counts per item, kept by ingest and read by the query service for cold start. */
-export interface PopularityStore {
-  record(increments: readonly PopularityIncrement[]): Promise<void>;
-  /** Most popular items first, never returning an excluded id; scores are decayed counts as of `now`. */
-  top(limit: number, options?: { excludeIds?: readonly string[]; now?: number }): Promise<Array<{ itemId: string; score: number }>>;
-  /** Decayed counts as of `now` of the given items (0 for items never viewed), in order; for `strategy=hybrid`. */
-  scores(itemIds: readonly string[], now?: number): Promise<number[]>;
-  /** Forgets every count (tests, generation drops). */
-  clear(): Promise<void>;
-}
-
-/** The outcome of asking for one request's worth of quota. */
-export interface RateDecision {
-  readonly allowed: boolean;
-  /** Requests still allowed right now (0 when refused). */
-  readonly remaining: number;
-  /** When refused: how long until one request is allowed again. */
-  readonly retryAfterMs: number;
-}
-
 /**
- * Request quotas: one token bucket per `bucket` name holding up to `perMinute` tokens, refilled
- * continuously. The query service's HTTP and gRPC share it, so a client cannot double its rate by
- * switching transport, and so do its replicas (the Redis adapter).
+ * Named pointers to collections, which generations switch atomically (`users` -> `users_<gen>`).
+ * Point operations and searches accept an alias wherever they accept a collection name.
  */
-export interface RateLimiter {
-  take(bucket: string, perMinute: number): Promise<RateDecision>;
+export interface VectorStoreAliases {
+  setAlias(alias: string, collection: string): Promise<void>;
+  resolveAlias(alias: string): Promise<string | undefined>;
 }
+
+export type AliasingVectorStore = VectorStore & VectorStoreAliases;
