@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../core/config.js';
 import { startTracing } from '../core/tracing.js';
 import { isInterestStreamError } from '../domain/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
-import { SignalTrap } from '../core/lifecycle.js';
+import { Closers, SignalTrap } from '../core/lifecycle.js';
 import { startQueryService } from '../query/main.js';
 import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
 import { publishEvents } from './events-publish.js';
@@ -70,15 +70,14 @@ const commands: Record<string, Command> = {
   'user show': (args, config, logger) => runUserShow(args, config, logger),
   snapshotter: async (_args, config, logger, shutdown) => {
     // One process takes its share of snapshot shards and folds the history topic.
-    const fold = await startHistoryFold(config, logger);
-    const snapshotter = await startSnapshotter(config, logger).catch(async (e: unknown) => {
-      await fold.close();
-      throw e;
+    const closers = new Closers(logger);
+    await closers.starting(async () => {
+      const fold = await startHistoryFold(config, logger);
+      closers.add(() => fold.close());
+      const snapshotter = await startSnapshotter(config, logger);
+      closers.add(() => snapshotter.close());
     });
-    shutdown.serve(async () => {
-      await snapshotter.close();
-      await fold.close();
-    }, config.shutdownGraceMs);
+    shutdown.serve(() => closers.close(), config.shutdownGraceMs);
     return 'serve';
   },
   query: async (_args, config, logger, shutdown) => {
