@@ -52,6 +52,8 @@ export class BatchConsumer {
    * earliest offset, or at the first offset at/after `from` (replays).
    */
   async start(handle: BatchHandler, from: 'earliest' | Date = 'earliest'): Promise<void> {
+    // Closed before it started (a start-up that failed elsewhere): it must not join the group now.
+    if (this.stopping) return;
     const { groupId, topic, maxWaitTimeInMs, maxBytesPerPartition } = this.opts;
     const config: ConsumerConfig = { groupId, maxWaitTimeInMs, ...(maxBytesPerPartition !== undefined ? { maxBytesPerPartition } : {}) };
     const consumer = this.kafka.consumer(config);

@@ -154,3 +154,13 @@ describe('BatchConsumer', () => {
     expect(calls.filter((c) => c.startsWith('commit'))).toEqual(['commit 0@8,2@8']);
   });
 });
+
+describe('BatchConsumer closed before it started', () => {
+  it('never joins the group', async () => {
+    const { kafka, calls } = fakeKafka();
+    const consumer = new BatchConsumer(kafka, { ...options, commits: 'manual' });
+    await consumer.close();
+    await consumer.start(async () => {});
+    expect(calls).toEqual([]);
+  });
+});
