@@ -2,7 +2,7 @@ import type { LogRecord } from '../domain/log-records.js';
 import { timestampProblem, type EventTimeBounds } from '../domain/event-time.js';
 import { InterestStreamError, toInterestStreamError } from '../domain/errors.js';
 import { decodeInteraction } from '../core/events.js';
-import type { OpenedBatch } from '../shred/shredding.js';
+import type { OpenedBatch } from '../domain/shred/shredding.js';
 import type { Pending } from './user-fold.js';
 
 /** A batch's events by user, in offset order, and how many sealed events could not be opened (their user is erased). */

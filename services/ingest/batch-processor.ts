@@ -11,7 +11,7 @@ import { loadUserStates } from './state-loader.js';
 import { sameWatermark, type StateTrust } from './state-trust.js';
 import type { CorruptStateReport } from './stored-states.js';
 import { splitForParking, type ParkingLot } from './parked-events.js';
-import { OpenedBatch, type EventOpener } from '../shred/shredding.js';
+import { OpenedBatch, type EventOpener } from '../domain/shred/shredding.js';
 import type { ErasureFinisher } from './erasure-finisher.js';
 import { pass } from '../core/gates.js';
 import { decodeAndGroup, neededItems } from './batch-decoding.js';

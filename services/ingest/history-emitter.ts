@@ -4,7 +4,7 @@ import { InterestStreamError } from '../domain/errors.js';
 import type { DeadLetter, SnapshotClaims } from '../domain/ports/index.js';
 import type { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
-import { historyMessage } from '../snapshotter/records.js';
+import { historyMessage } from '../core/history-records.js';
 import type { HistoryEmitter } from './history-boundaries.js';
 
 /**

@@ -34,10 +34,10 @@ import { corruptStateReporter } from './stored-states.js';
 import { ParkingLot } from './parked-events.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
 import { StateTrust } from './state-trust.js';
-import { IngestOpsStats } from './ops-stats.js';
+import { RedisOpsStats } from '../adapters/redis/redis-ops-stats.js';
 import type { UserState } from '../domain/types.js';
 import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
-import { openerFor, userKeyStore } from '../shred/compose.js';
+import { openerFor, userKeyStore } from '../adapters/shredding.js';
 
 export interface IngestHandle {
   readonly metrics: IngestMetrics;
@@ -119,7 +119,7 @@ interface ProcessorParts {
   readonly metrics: IngestMetrics;
   readonly trust: StateTrust;
   readonly parking: ParkingLot;
-  readonly ops: IngestOpsStats;
+  readonly ops: RedisOpsStats;
   readonly erasures: RedisErasures;
   readonly log: Logger;
 }
@@ -204,7 +204,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const metrics = createIngestMetrics();
     const { server, port } = await serveMetrics(metrics.registry, config.metricsPort, () => running);
     closers.add(() => closeServer(server));
-    const ops = new IngestOpsStats(stores.redis, stores.keys.ops(), metrics.freshness, log);
+    const ops = new RedisOpsStats(stores.redis, stores.keys.ops(), metrics.freshness, log);
     const parts: ProcessorParts = {
       ...{ config, stores, producer, maxMessageBytes, metrics, ops, log },
       deadLetters: new DeadLetterPublisher(producer, maxMessageBytes),

@@ -3,7 +3,7 @@ import type { FoldParams, InteractionEvent, UserState, Watermark } from '../doma
 import type { LogRecord } from '../domain/log-records.js';
 import { foldEvents, type FoldInput, type FoldOutcome } from '../domain/fold.js';
 import { InterestStreamError, isInterestStreamError } from '../domain/errors.js';
-import { recordFor } from '../snapshotter/records.js';
+import { recordFor } from '../core/history-records.js';
 import { splitAtWindows, type Boundary, type HistoryEmitter } from './history-boundaries.js';
 import type { FoldedErase } from './erasure-finisher.js';
 

@@ -27,10 +27,11 @@ import { OpsSummarySource } from './ops-summary.js';
 import { traceRedisCommands, tracedVectorStore } from './tracing.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
+import { redisGenerationStores } from '../adapters/redis/redis-generation-stores.js';
 import { QueryUseCases, type QueryDeps } from './use-cases.js';
 import { ImpressionRecordingUseCases } from './impressions.js';
 import { qualityDeps } from './quality.js';
-import { keyForgetter, sealerFor, userKeyStore } from '../shred/compose.js';
+import { keyForgetter, sealerFor, userKeyStore } from '../adapters/shredding.js';
 
 /**
  * Creates the interactions topic when it is missing, so the first erasure does not wait on kafkajs'
@@ -106,7 +107,7 @@ async function connect(config: Config, log: Logger, closers: Closers): Promise<Q
 
 /** The use cases over the active generation's stores; they also record impressions when IMPRESSIONS_TOPIC is set. */
 async function useCasesFor(c: QueryConnections, registry: RedisGenerationRegistry, config: Config, log: Logger, metrics: QueryMetrics, closers: Closers): Promise<QueryUseCases> {
-  const viewOf = generationViewFactory({ redis: c.redis, vectors: c.vectors, registry, config, logger: log });
+  const viewOf = generationViewFactory(redisGenerationStores(c.redis, registry, config), { vectors: c.vectors, interactionsTopic: config.interactionsTopic, logger: log });
   const deps: QueryDeps = {
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf, async () => (await registry.list()).map((g) => g.name)),
     vectors: c.vectors,

@@ -6,10 +6,13 @@ export type { InterestSnapshot } from '../types.js';
 export interface HistoryStore {
   /**
    * Keeps the snapshot among the user's last H (by window). Idempotent per (userId, window): a
-   * redelivered snapshot replaces the one of the same window instead of adding a second.
+   * redelivered snapshot replaces the one of the same window instead of adding a second. A snapshot
+   * the user's erase marker covers (same partition, not after the erasure) is dropped, so a lagging
+   * fold or a rebuild never brings back what an erasure removed. Rejects a window that is not a
+   * non-negative integer (INVALID_INPUT) and an invalid snapshot (INVALID_EVENT).
    */
   append(snapshot: InterestSnapshot): Promise<void>;
-  /** The user's newest `n` snapshots, oldest first; empty for an unknown user. */
+  /** The user's newest `n` snapshots, oldest first; empty for an unknown user; `n` a non-negative integer. */
   recent(userId: string, n: number): Promise<InterestSnapshot[]>;
   /** Forgets the user's history; resolves to how many snapshots were removed. */
   delete(userId: string): Promise<number>;
