@@ -13,7 +13,7 @@ import { createVectorStore } from '../adapters/vector-store/create-vector-store.
 import { generationViewFactory, type GenerationView } from '../query/generation-views.js';
 import { redisGenerationStores } from '../adapters/redis/redis-generation-stores.js';
 import { readHistory, type TrendSummary } from '../query/history.js';
-import { catalogueItems } from '../query/use-cases.js';
+import { catalogueItems } from '../query/catalogue.js';
 import { parseId } from '../query/validation.js';
 
 export const USER_SHOW_USAGE = `interest-stream user show <userId> [--json]   a user's state, recent items, dislikes, history and drift
@@ -101,7 +101,7 @@ function parseUserShowArgs(args: string[]): { userId: string; json: boolean } {
 interface ReportInput {
   readonly view: GenerationView;
   readonly vectors: VectorStore;
-  readonly config: Config;
+  readonly config: Pick<Config, 'historySize' | 'trendWindow'>;
   readonly userId: string;
   readonly activated: boolean;
 }

@@ -1,6 +1,6 @@
 /**
  * Every topic, Redis key and collection name comes from here, so that a generation (see
- * docs/architecture) can change them all at once.
+ * docs/design.md, "Generations") can change them all at once.
  */
 
 export const DEFAULT_TOPICS = {

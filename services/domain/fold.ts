@@ -1,5 +1,7 @@
 /**
- * The fold: how one user's interaction events become their interest state (architecture.md, "The fold").
+ * The fold: how one user's interaction events become their interest state (the rules of the recommended
+ * design, ../shared/design/architecture.md "The fold", which lives outside this repository: the code
+ * below is their reference here).
  * Pure functions; ingest and replay run exactly this code, so replaying a topic rebuilds the same state.
  */
 import { InterestStreamError } from './errors.js';

@@ -54,7 +54,7 @@ export interface UserState {
   readonly watermark: Watermark | null;
 }
 
-/** Fold parameters (see architecture.md). */
+/** Fold parameters: FOLD_ALPHA, FOLD_BETA, RECENT_VIEWS… (documented where core/config.ts reads them). */
 export interface FoldParams {
   readonly alpha: number;
   readonly beta: number;

@@ -8,7 +8,8 @@ import { RedisUserKeyStore } from '../../services/adapters/redis/redis-user-key-
 import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
 import { VectorStoreKeyArchive } from '../../services/adapters/vector-store/vector-store-key-archive.js';
 import { newUserKey } from '../../services/domain/shred/envelope.js';
-import { InMemoryUserKeyStore, keyRef } from '../../services/domain/shred/user-keys.js';
+import { InMemoryUserKeyStore } from '../../services/adapters/memory/memory-user-key-store.js';
+import { keyRef } from '../../services/domain/shred/user-keys.js';
 import { unique } from '../support/names.js';
 import { cleanUp, testRedis } from '../support/test-redis.js';
 import { createOne, describeUserKeyStoreContract } from './user-key-store.contract.js';

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { emptyUserState } from '../../services/domain/fold.js';
 import type { UserState } from '../../services/domain/types.js';
-import { RedisDirtyUsers } from '../../services/adapters/redis/redis-dirty-users.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { frameRecord, recordFor, unframeRecords } from '../../services/core/history-records.js';
 import { RedisSnapshotClaims } from '../../services/adapters/redis/redis-snapshot-claims.js';
@@ -72,17 +71,5 @@ describe('snapshot claims', () => {
     expect(resumed.window).toBe(12);
     expect(await claims.confirm('e', 'resumer', 12)).toBe(true);
     expect(await claims.lastWindow('e')).toBe(12);
-  });
-
-  it('clears a dirty mark only if the user was not marked again meanwhile', async () => {
-    const dirty = new RedisDirtyUsers(redis, keys, 4);
-    await dirty.mark([{ userId: 'f', watermark: { partition: 0, offset: '1' } }, { userId: 'g', watermark: { partition: 0, offset: '1' } }]);
-    const shards = new Set([dirty.shardOf('f'), dirty.shardOf('g')]);
-    const entries = (await Promise.all([...shards].map((shard) => dirty.scan(shard, '0', 100)))).flatMap((p) => p.entries);
-    expect(entries.map((e) => e.userId).sort()).toEqual(['f', 'g']);
-    await dirty.mark([{ userId: 'g', watermark: { partition: 0, offset: '2' } }]);
-    for (const e of entries) await dirty.clear(dirty.shardOf(e.userId), [e]);
-    const left = (await Promise.all([0, 1, 2, 3].map((shard) => dirty.scan(shard, '0', 100)))).flatMap((p) => p.entries);
-    expect(left).toEqual([{ userId: 'g', mark: '0:2' }]);
   });
 });

@@ -28,44 +28,37 @@ const DOMAIN =
 const ADAPTERS =
   'Layer rule: services/adapters import no service (ingest, snapshotter, query) nor the CLI. The port an adapter implements lives in services/domain/ports; a type or rule it shares with a service goes in services/domain or services/core.';
 
+const CORE = 'Layer rule: services/core (config, codecs, names, lifecycle) imports only core and domain. Code that several services share belongs here or in services/domain; code that does I/O belongs in services/adapters.';
+const PURE = 'Layer rule: services/domain is pure: no Kafka, Redis, vector-store, Avro, logging or server library. Translate library types in an adapter (services/adapters) and give the domain plain types.';
+const PEERS_SNAPSHOTTER = PEERS.replace('what ingest shares', 'what snapshotter shares');
+
+/** [what, importing file, import, the rule's message]. */
+const REFUSED: ReadonlyArray<readonly [string, string, string, string]> = [
+  ['a service importing another service', 'services/ingest/x.ts', '../query/use-cases.js', PEERS],
+  ['a service importing another from a sub-folder', 'services/snapshotter/sub/x.ts', '../../ingest/batch-processor.js', PEERS_SNAPSHOTTER],
+  ['the domain importing an adapter', 'services/domain/x.ts', '../adapters/redis/redis-client.js', DOMAIN],
+  ['a port importing core', 'services/domain/ports/x.ts', '../../core/config.js', DOMAIN],
+  ['the domain importing a client library', 'services/domain/x.ts', 'kafkajs', PURE],
+  ['an adapter importing a service', 'services/adapters/redis/x.ts', '../../snapshotter/shard-run.js', ADAPTERS],
+  ['core importing an adapter', 'services/core/x.ts', '../adapters/kafka/kafka-client.js', CORE],
+];
+
+/** [importing file, import]: down a floor, or on the same one. */
+const ALLOWED: ReadonlyArray<readonly [string, string]> = [
+  ['services/query/x.ts', '../domain/filter.js'],
+  ['services/query/x.ts', '../adapters/redis/redis-client.js'],
+  ['services/query/x.ts', './use-cases.js'],
+  ['services/domain/shred/x.ts', '../ports/index.js'],
+  ['services/adapters/redis/x.ts', '../../core/names.js'],
+  ['services/cli/x.ts', '../query/use-cases.js'],
+];
+
 describe('layer rules (no-restricted-imports)', () => {
-  it('refuse a service importing another service', async () => {
-    expect(await layerErrors('services/ingest/x.ts', '../query/use-cases.js')).toEqual([
-      `'../query/use-cases.js' import is restricted from being used by a pattern. ${PEERS}`,
-    ]);
-    // From a sub-folder too, and whichever peer it is.
-    const fromSnapshotter = await layerErrors('services/snapshotter/sub/x.ts', '../../ingest/batch-processor.js');
-    expect(fromSnapshotter).toHaveLength(1);
-    expect(fromSnapshotter[0]).toContain('Layer rule: ingest, snapshotter and query are peers');
+  it.each(REFUSED)('refuse %s', async (_what, file, specifier, message) => {
+    expect(await layerErrors(file, specifier)).toEqual([`'${specifier}' import is restricted from being used by a pattern. ${message}`]);
   });
 
-  it('refuse the domain importing an adapter, core or a client library', async () => {
-    expect(await layerErrors('services/domain/x.ts', '../adapters/redis/redis-client.js')).toEqual([
-      `'../adapters/redis/redis-client.js' import is restricted from being used by a pattern. ${DOMAIN}`,
-    ]);
-    expect(await layerErrors('services/domain/ports/x.ts', '../../core/config.js')).toEqual([
-      `'../../core/config.js' import is restricted from being used by a pattern. ${DOMAIN}`,
-    ]);
-    const kafka = await layerErrors('services/domain/x.ts', 'kafkajs');
-    expect(kafka).toHaveLength(1);
-    expect(kafka[0]).toContain('Layer rule: services/domain is pure');
-  });
-
-  it('refuse an adapter importing a service, and core importing an adapter', async () => {
-    expect(await layerErrors('services/adapters/redis/x.ts', '../../snapshotter/shard-run.js')).toEqual([
-      `'../../snapshotter/shard-run.js' import is restricted from being used by a pattern. ${ADAPTERS}`,
-    ]);
-    const core = await layerErrors('services/core/x.ts', '../adapters/kafka/kafka-client.js');
-    expect(core).toHaveLength(1);
-    expect(core[0]).toContain('Layer rule: services/core (config, codecs, names, lifecycle) imports only core and domain');
-  });
-
-  it('allow every import that runs down a floor or stays on its own', async () => {
-    expect(await layerErrors('services/query/x.ts', '../domain/filter.js')).toEqual([]);
-    expect(await layerErrors('services/query/x.ts', '../adapters/redis/redis-client.js')).toEqual([]);
-    expect(await layerErrors('services/query/x.ts', './use-cases.js')).toEqual([]);
-    expect(await layerErrors('services/domain/shred/x.ts', '../ports/index.js')).toEqual([]);
-    expect(await layerErrors('services/adapters/redis/x.ts', '../../core/names.js')).toEqual([]);
-    expect(await layerErrors('services/cli/x.ts', '../query/use-cases.js')).toEqual([]);
+  it.each(ALLOWED)('allow %s to import %s', async (file, specifier) => {
+    expect(await layerErrors(file, specifier)).toEqual([]);
   });
 });

@@ -3,6 +3,10 @@ import type { RedisKeys } from '../../core/names.js';
 import { formatWatermark } from '../../core/user-state-codec.js';
 import type { DirtyEntry, DirtyMark, DirtyUsers } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
+import { shardOfUser } from '../../domain/hash.js';
+
+/** Where its importers found it; the rule itself is the domain's (the fake shards users alike). */
+export { shardOfUser } from '../../domain/hash.js';
 
 /**
  * Dirty users as one Redis hash per shard, `<prefix>:dirty:{shard-N}`: field = userId, value = the
@@ -22,16 +26,6 @@ return removed
 
 interface DirtyCommands {
   isClearDirty(key: string, ...fieldsAndValues: string[]): Promise<number>;
-}
-
-/** FNV-1a over the UTF-8 bytes: cheap, stable across processes and languages. */
-export function shardOfUser(userId: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (const byte of Buffer.from(userId, 'utf8')) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % shards;
 }
 
 export class RedisDirtyUsers implements DirtyUsers {

@@ -3,7 +3,7 @@ import { encodeInteraction, decodeInteraction } from '../../../../services/core/
 import { InterestStreamError } from '../../../../services/domain/errors.js';
 import { ENVELOPE_HEADER_BYTES, eraseKeyName, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal } from '../../../../services/domain/shred/envelope.js';
 import { EventOpener, EventSealer, SEALED_REASON_HEADER, forgetUserKeys } from '../../../../services/domain/shred/shredding.js';
-import { InMemoryUserKeyStore } from '../../../../services/domain/shred/user-keys.js';
+import { InMemoryUserKeyStore } from '../../../../services/adapters/memory/memory-user-key-store.js';
 import type { InteractionEvent } from '../../../../services/domain/types.js';
 
 const SECRET = 'a-deployment-secret-of-32-chars!!';
