@@ -6,7 +6,7 @@ import { emptyUserState } from '../../../services/domain/fold.js';
 import type { UserState } from '../../../services/domain/types.js';
 import type { HistoryRecord } from '../../../services/core/history-records.js';
 import { EventOpener, EventSealer, SEALED_REASON_HEADER } from '../../../services/domain/shred/shredding.js';
-import { InMemoryUserKeyStore } from '../../../services/domain/shred/user-keys.js';
+import { InMemoryUserKeyStore } from '../../../services/adapters/memory/memory-user-key-store.js';
 import { ParkingLot } from '../../../services/ingest/parked-events.js';
 import { StateTrust } from '../../../services/ingest/state-trust.js';
 import type { RefEvent } from '../../support/reference-fold.js';
