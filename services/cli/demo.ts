@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { loadConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import { Closers } from '../core/lifecycle.js';
 import { consumerGroupId, dlqTopic, historyFoldGroupId } from '../core/names.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { waitForCatchUp } from '../adapters/kafka/consumer-lag.js';
@@ -54,25 +55,23 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
   await importCatalogue(catalogue, config, logger);
   say(`  catalogue imported into the ${config.vectorStore} vector store`);
 
-  const stops: Stop[] = [];
-  const stopAll: Stop = async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-  };
-  try {
+  const closers = new Closers(logger);
+  const stopAll: Stop = () => closers.close();
+  await closers.starting(async () => {
     const ingest = await startIngest(config, logger);
-    stops.push(() => ingest.close());
+    closers.add(() => ingest.close());
     const fold = await startHistoryFold(config, logger);
-    stops.push(() => fold.close());
+    closers.add(() => fold.close());
     const snapshotter = await startSnapshotter(config, logger);
-    stops.push(() => snapshotter.close());
+    closers.add(() => snapshotter.close());
     const query = await startQueryService(config, logger);
-    stops.push(() => query.close());
+    closers.add(() => query.close());
     const publisher = await openInteractionPublisher(config, logger);
-    stops.push(() => publisher.close());
+    closers.add(() => publisher.close());
     const kafka = kafkaForConfig(config, logger, 'demo');
     const admin = kafka.admin();
     await admin.connect();
-    stops.push(() => admin.disconnect());
+    closers.add(() => admin.disconnect());
 
     const watched = pickUsers(activity);
     const api = `http://127.0.0.1:${query.httpPort}`;
@@ -90,10 +89,7 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
       opts.onPhase?.(phase, views);
     }
     say(examples(api, query.grpcPort, watched[0]!.userId, config.apiKeys.length > 0));
-  } catch (e) {
-    await stopAll();
-    throw e;
-  }
+  });
   if (!opts.serve) await stopAll();
   return stopAll;
 }

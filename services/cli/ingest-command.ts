@@ -34,7 +34,7 @@ async function initialLag(config: Config, logger: Logger, groupId: string): Prom
   };
   // Progress is a convenience: a broker lost just now must not stop an ingest that already runs.
   return retryOnBrokerLoss('reading the group lag', read, logger).catch((e: unknown) => {
-    logger.warn({ err: (e as Error).message }, 'cannot read the consumer group lag; no catch-up progress shown');
+    logger.warn({ err: e }, 'cannot read the consumer group lag; no catch-up progress shown');
     return 0;
   });
 }

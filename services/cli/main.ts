@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../core/config.js';
 import { startTracing } from '../core/tracing.js';
 import { isInterestStreamError } from '../domain/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
+import { Closers, SignalTrap } from '../core/lifecycle.js';
 import { startQueryService } from '../query/main.js';
 import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
 import { publishEvents } from './events-publish.js';
@@ -53,7 +54,7 @@ ${DLQ_USAGE.replace(/^/gm, '    ')}
 
 Configuration comes from environment variables, documented in services/core/config.ts.`;
 
-type Command = (args: string[], config: Config, logger: Logger, shutdown: Shutdown) => Promise<number | 'serve'>;
+type Command = (args: string[], config: Config, logger: Logger, shutdown: SignalTrap) => Promise<number | 'serve'>;
 
 const commands: Record<string, Command> = {
   ingest: async (args, config, logger, shutdown) => {
@@ -69,15 +70,14 @@ const commands: Record<string, Command> = {
   'user show': (args, config, logger) => runUserShow(args, config, logger),
   snapshotter: async (_args, config, logger, shutdown) => {
     // One process takes its share of snapshot shards and folds the history topic.
-    const fold = await startHistoryFold(config, logger);
-    const snapshotter = await startSnapshotter(config, logger).catch(async (e: unknown) => {
-      await fold.close();
-      throw e;
+    const closers = new Closers(logger);
+    await closers.starting(async () => {
+      const fold = await startHistoryFold(config, logger);
+      closers.add(() => fold.close());
+      const snapshotter = await startSnapshotter(config, logger);
+      closers.add(() => snapshotter.close());
     });
-    shutdown.serve(async () => {
-      await snapshotter.close();
-      await fold.close();
-    }, config.shutdownGraceMs);
+    shutdown.serve(() => closers.close(), config.shutdownGraceMs);
     return 'serve';
   },
   query: async (_args, config, logger, shutdown) => {
@@ -159,55 +159,6 @@ function stackDefaults(file = path.join(process.cwd(), '.stack', 'env')): Record
   return out;
 }
 
-/**
- * SIGTERM/SIGINT for long-running commands, installed before the service starts: a signal that
- * arrives during start-up is acted on as soon as the service can be closed (the consumer may
- * already be folding then), and a start-up that never finishes is abandoned after the grace period.
- */
-class Shutdown {
-  private close: (() => Promise<void>) | undefined;
-  private signal: string | undefined;
-  private graceMs = 10_000;
-
-  constructor(
-    private readonly logger: Logger,
-    /** Runs after the service closed (flushes spans). */
-    private readonly afterClose: () => Promise<void>,
-  ) {
-    process.on('SIGTERM', () => this.onSignal('SIGTERM'));
-    process.on('SIGINT', () => this.onSignal('SIGINT'));
-  }
-
-  /** The service is up: this closes it, in reverse start order, within `graceMs`. */
-  serve(close: () => Promise<void>, graceMs: number): void {
-    this.close = close;
-    this.graceMs = graceMs;
-    if (this.signal !== undefined) this.stop();
-  }
-
-  private onSignal(signal: string): void {
-    if (this.signal !== undefined) return;
-    this.signal = signal;
-    this.logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      this.logger.error({ graceMs: this.graceMs }, 'shutdown grace period over; exiting');
-      process.exit(1);
-    }, this.graceMs);
-    timer.unref();
-    if (this.close) this.stop();
-  }
-
-  private stop(): void {
-    this.close!().then(this.afterClose).then(
-      () => process.exit(0),
-      (e: Error) => {
-        this.logger.error({ err: e.message }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  }
-}
-
 function findCommand(argv: string[]): [string, string[]] | undefined {
   const two = argv.slice(0, 2).join(' ');
   if (commands[two]) return [two, argv.slice(2)];
@@ -233,7 +184,7 @@ async function main(argv: string[]): Promise<void> {
   const logger = name === 'demo' ? createRootLogger(logOptions, pino.destination({ dest: demoLogFile(config), mkdir: true, sync: true })) : createRootLogger(logOptions);
   await assertStackReachable(stackNeeds(name, args), config);
   const stopTracing = await startTracing(config.otlpEndpoint, `interest-stream-${name.replace(' ', '-')}`);
-  const shutdown = SERVICES.has(name) ? new Shutdown(logger, stopTracing) : undefined;
+  const shutdown = SERVICES.has(name) ? SignalTrap.install(logger, stopTracing) : undefined;
   const result = await commands[name]!(args, config, logger, shutdown!);
   if (result === 'serve') return;
   await stopTracing();

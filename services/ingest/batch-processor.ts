@@ -1,13 +1,10 @@
-import type { IHeaders } from 'kafkajs';
-import type { DeadLetter, DirtyUsers, PopularityIncrement, PopularityStore, UserStateStore, VectorStore } from '../domain/ports/index.js';
-import type { FoldParams, InteractionEvent, UserState, Watermark } from '../domain/types.js';
-import { foldEvents, type FoldInput } from '../domain/fold.js';
-import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../domain/errors.js';
-import { decodeInteraction } from '../core/events.js';
-import { timestampProblem, type EventTimeBounds } from '../domain/event-time.js';
+import type { DirtyUsers, DeadLetter, PopularityStore, UserStateStore, VectorStore } from '../domain/ports/index.js';
+import type { FoldParams, UserState, Watermark } from '../domain/types.js';
+import type { LogRecord } from '../domain/log-records.js';
+import { InterestStreamError } from '../domain/errors.js';
+import type { EventTimeBounds } from '../domain/event-time.js';
 import type { Logger } from '../core/logger.js';
-import { recordFor } from '../core/history-records.js';
-import { splitAtWindows, type Boundary, type HistoryEmitter } from './history-boundaries.js';
+import type { HistoryEmitter } from './history-boundaries.js';
 import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';
 import { loadUserStates } from './state-loader.js';
@@ -15,17 +12,13 @@ import { sameWatermark, type StateTrust } from './state-trust.js';
 import type { CorruptStateReport } from './stored-states.js';
 import { splitForParking, type ParkingLot } from './parked-events.js';
 import { OpenedBatch, type EventOpener } from '../domain/shred/shredding.js';
-import type { ErasureFinisher, FoldedErase } from './erasure-finisher.js';
+import type { ErasureFinisher } from './erasure-finisher.js';
 import { pass } from '../core/gates.js';
+import { decodeAndGroup, neededItems } from './batch-decoding.js';
+import { deadLetter, foldUser, type Pending, type UserFold, type UserFoldContext } from './user-fold.js';
 
-/** One Kafka record as the processor needs it (the consumer adapter translates kafkajs' type). */
-export interface RawRecord {
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers?: IHeaders;
-}
+/** One record as the processor reads it (the consumer adapter translates the client's type). */
+export type RawRecord = LogRecord;
 
 export interface BatchDeps {
   readonly states: UserStateStore;
@@ -68,26 +61,8 @@ export interface BatchDeps {
  */
 export type ParkMode = 'park' | { readonly since: number; readonly attempts: number } | false;
 
-interface Pending {
-  readonly event: InteractionEvent;
-  readonly record: RawRecord;
-  readonly watermark: Watermark;
-}
-
-type FoldItem = FoldInput & { readonly record: RawRecord };
-
-interface UserFold {
-  readonly base: UserState;
-  state: UserState;
-  applied: number;
-  duplicates: number;
-  /** States that closed an event-time window inside the batch, as history records. */
-  readonly boundaries: Boundary[];
-  readonly outcomes: Array<{ type: string; outcome: string }>;
-  readonly dead: DeadLetter[];
-  readonly popularity: PopularityIncrement[];
-  readonly erases: FoldedErase[];
-}
+/** Folds one user's events of the batch again on another base state (after a compare-and-set conflict). */
+type Refold = (userId: string, base: UserState) => UserFold;
 
 export interface BatchResult {
   /**
@@ -116,28 +91,18 @@ export class BatchProcessor {
     const started = performance.now();
     const dead: DeadLetter[] = [];
     const opened = this.deps.opener ? await this.deps.opener.prepare(records.map((r) => r.value)) : new OpenedBatch(new Map());
-    const byUser = this.decodeAndGroup(records, opened, (record, error) => dead.push(deadLetter(topic, record, error)));
+    const { byUser, shredded } = decodeAndGroup(records, opened, this.deps.eventTime, (record, error) => dead.push(deadLetter(topic, record, error)));
+    this.countShredded(shredded);
     const items = await this.deps.items.getMany(neededItems(byUser));
     this.parkUnknown(topic, byUser, items, park);
     // Taken after parking: a parked ERASE is not folded yet, and its key must outlive it.
     const sealedErases = !this.deps.opener ? [] : [...byUser.values()].flatMap((list) => list.filter((p) => p.event.type === 'ERASE').flatMap((p) => opened.sealedUnder(p.record.value) ?? []));
+    const ctx: UserFoldContext = { topic, items, params: this.deps.params, history: this.deps.history };
+    const refold = (userId: string, base: UserState) => foldUser(ctx, base, byUser.get(userId)!);
     const { states, expected } = await this.loadStates([...byUser.keys()]);
     const folds = new Map<string, UserFold>();
-    for (const [userId, base] of states) folds.set(userId, this.foldUser(topic, base, byUser.get(userId)!, items));
-    // Popularity is independent of the user states: it goes to Redis while they are written.
-    const popularity = [...folds.values()].flatMap((f) => f.popularity);
-    await Promise.all([
-      (async () => {
-        await this.emitBoundaries([...folds.values()]);
-        await this.writeStates(folds, states, expected, (userId, base) => this.foldUser(topic, base, byUser.get(userId)!, items));
-        // Every user of the batch, not only the changed ones: a batch redelivered after a crash between
-        // the compare-and-set and this mark changes nothing the second time, yet must still mark.
-        // Not an erased user: there is nothing to snapshot, and the erasure purges their history.
-        await this.deps.dirty?.mark([...folds.values()].map((f) => f.state).filter((st) => !st.erased));
-        await this.deps.erasures?.finish([...folds.values()].flatMap((f) => f.erases));
-      })(),
-      this.deps.popularity && popularity.length > 0 ? this.deps.popularity.record(popularity) : undefined,
-    ]);
+    for (const [userId, base] of states) folds.set(userId, refold(userId, base));
+    await this.persist(folds, states, expected, refold);
     const all = [...folds.values()];
     dead.push(...all.flatMap((f) => f.dead));
     // A sealed event's letter keeps its ciphertext and seals its reason: deleting the key shreds it too.
@@ -152,6 +117,27 @@ export class BatchProcessor {
       deadLettered: dead.length,
       users: folds.size,
     };
+  }
+
+  /**
+   * Writes what the folds produced: history boundaries, then the states, then the dirty marks and
+   * the erasures they finish. Popularity is independent of the user states: it goes to Redis while
+   * they are written.
+   */
+  private async persist(folds: Map<string, UserFold>, bases: Map<string, UserState>, expected: Map<string, Watermark | null>, refold: Refold): Promise<void> {
+    const popularity = [...folds.values()].flatMap((f) => f.popularity);
+    await Promise.all([
+      (async () => {
+        await this.emitBoundaries([...folds.values()]);
+        await this.writeStates(folds, bases, expected, refold);
+        // Every user of the batch, not only the changed ones: a batch redelivered after a crash between
+        // the compare-and-set and this mark changes nothing the second time, yet must still mark.
+        // Not an erased user: there is nothing to snapshot, and the erasure purges their history.
+        await this.deps.dirty?.mark([...folds.values()].map((f) => f.state).filter((st) => !st.erased));
+        await this.deps.erasures?.finish([...folds.values()].flatMap((f) => f.erases));
+      })(),
+      this.deps.popularity && popularity.length > 0 ? this.deps.popularity.record(popularity) : undefined,
+    ]);
   }
 
   /**
@@ -174,92 +160,9 @@ export class BatchProcessor {
     }
   }
 
-  private decodeAndGroup(records: readonly RawRecord[], opened: OpenedBatch, fail: (r: RawRecord, e: InterestStreamError) => void): Map<string, Pending[]> {
-    const byUser = new Map<string, Pending[]>();
-    let shredded = 0;
-    for (const record of records) {
-      try {
-        if (record.value === null) throw new InterestStreamError('DECODE_FAILED', 'message has no value (tombstone records are not events)');
-        const plain = opened.plain(record.value);
-        if (plain === undefined) {
-          shredded++;
-          continue;
-        }
-        const event = decodeInteraction(plain);
-        const badTime = this.deps.eventTime && timestampProblem(event.occurredAt, Date.now(), this.deps.eventTime);
-        if (badTime) throw badTime;
-        const list = byUser.get(event.userId);
-        const p = { event, record, watermark: { partition: record.partition, offset: record.offset } };
-        if (list) list.push(p);
-        else byUser.set(event.userId, [p]);
-      } catch (e) {
-        fail(record, toInterestStreamError(e, 'DECODE_FAILED'));
-      }
-    }
-    this.countShredded(shredded);
-    return byUser;
-  }
-
   /** A trusted Redis state, else the newest of Redis, unflushed and durable (state-loader.ts). */
   private loadStates(userIds: string[]): Promise<{ states: Map<string, UserState>; expected: Map<string, Watermark | null> }> {
     return loadUserStates(this.deps, userIds);
-  }
-
-  /**
-   * Folds one user's events of this batch in offset order, one `foldEvents` call per event-time
-   * window they fall in (the de-duplication index is built once per call, not per event). The
-   * state reached at each window boundary becomes that window's history record. An event the fold
-   * rejects becomes a dead letter and its window's events are folded again without it.
-   */
-  private foldUser(topic: string, base: UserState, pending: readonly Pending[], items: ReadonlyMap<string, Float32Array>): UserFold {
-    const fold: UserFold = { base, state: base, applied: 0, duplicates: 0, outcomes: [], dead: [], popularity: [], boundaries: [], erases: [] };
-    const inputs: FoldItem[] = [];
-    for (const p of pending) {
-      const needsItem = p.event.type === 'VIEW' || p.event.type === 'DISLIKE';
-      const item = needsItem ? items.get(p.event.itemId) : null;
-      if (needsItem && !item) {
-        const e = new InterestStreamError('UNKNOWN_ITEM', `item ${JSON.stringify(p.event.itemId)} is not in the catalogue`, { details: { itemId: p.event.itemId } });
-        fold.dead.push(deadLetter(topic, p.record, e));
-      } else {
-        inputs.push({ event: p.event, item: item ?? null, watermark: p.watermark, record: p.record });
-      }
-    }
-    const history = this.deps.history;
-    const segments = history ? splitAtWindows(base.lastEventAt, inputs, history.intervalMs) : [{ inputs }];
-    for (const segment of segments) {
-      this.foldSegment(topic, fold, segment.inputs);
-      if (history && segment.closes !== undefined) {
-        const record = recordFor(fold.state, segment.closes, history.generation, history.intervalMs);
-        if (record) fold.boundaries.push({ window: segment.closes, record, watermark: fold.state.watermark });
-      }
-    }
-    return fold;
-  }
-
-  private foldSegment(topic: string, fold: UserFold, segment: FoldItem[]): void {
-    let inputs = segment;
-    for (;;) {
-      try {
-        const batch = foldEvents(fold.state, inputs, this.deps.params);
-        fold.state = batch.state;
-        batch.outcomes.forEach((outcome, i) => {
-          const { event } = inputs[i]!;
-          fold.outcomes.push({ type: event.type, outcome });
-          if (outcome === 'duplicate' || outcome === 'stale') fold.duplicates++;
-          else fold.applied++;
-          if (event.type === 'ERASE') fold.erases.push({ erasureId: event.eventId, userId: event.userId, watermark: inputs[i]!.watermark, at: event.occurredAt });
-          if (event.type === 'VIEW' && (outcome === 'applied' || outcome === 'degenerate')) {
-            fold.popularity.push({ itemId: event.itemId, weight: event.weight, at: event.occurredAt });
-          }
-        });
-        return;
-      } catch (e) {
-        const index = isInterestStreamError(e) && !e.retryable ? e.details.eventIndex : undefined;
-        if (typeof index !== 'number') throw e;
-        fold.dead.push(deadLetter(topic, inputs[index]!.record, e as InterestStreamError));
-        inputs = inputs.filter((_, i) => i !== index);
-      }
-    }
   }
 
   /**
@@ -286,7 +189,7 @@ export class BatchProcessor {
     folds: Map<string, UserFold>,
     bases: Map<string, UserState>,
     expected: Map<string, Watermark | null>,
-    refold: (userId: string, base: UserState) => UserFold,
+    refold: Refold,
   ): Promise<void> {
     // A base that is not what Redis holds (rehydrated, or newer than a rewound Redis) is written even if unchanged.
     const mustWrite = (id: string) => folds.get(id)!.state !== folds.get(id)!.base || !sameWatermark(folds.get(id)!.base.watermark, expected.get(id) ?? null);
@@ -332,17 +235,6 @@ export class BatchProcessor {
   }
 }
 
-function deadLetter(topic: string, record: RawRecord, error: InterestStreamError): DeadLetter {
-  return { topic, partition: record.partition, offset: record.offset, key: record.key, value: record.value, headers: record.headers, error };
-}
-
 function sum<T>(xs: readonly T[], f: (x: T) => number): number {
   return xs.reduce((acc, x) => acc + f(x), 0);
-}
-function neededItems(byUser: ReadonlyMap<string, readonly Pending[]>): Set<string> {
-  const ids = new Set<string>();
-  for (const list of byUser.values()) {
-    for (const p of list) if (p.event.type === 'VIEW' || p.event.type === 'DISLIKE') ids.add(p.event.itemId);
-  }
-  return ids;
 }

@@ -141,7 +141,7 @@ export class DurableWriter {
       await this.deps.commit(commits).catch((e: Error) => {
         // A rebalance took the partition away: the new owner reprocesses from the last commit, finds
         // the states in Redis and writes them again. Nothing to retry here.
-        this.deps.logger.warn({ err: e.message }, 'offset commit failed; the batches will be redelivered and found already applied');
+        this.deps.logger.warn({ err: e }, 'offset commit failed; the batches will be redelivered and found already applied');
       });
     }
   }
@@ -192,7 +192,7 @@ export class DurableWriter {
   private async backOff(e: unknown): Promise<void> {
     this.failures++;
     const ms = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
-    this.deps.logger.warn({ err: e instanceof Error ? e.message : String(e), retryInMs: ms, users: this.pending.size }, 'durable write failed; retrying');
+    this.deps.logger.warn({ err: e, retryInMs: ms, users: this.pending.size }, 'durable write failed; retrying');
     await new Promise((r) => setTimeout(r, ms));
   }
 }

@@ -5,13 +5,13 @@ import { loadSchema } from '../core/avro/schemas.js';
 import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
-import type { DeadLetter, SnapshotClaims, VectorStore } from '../domain/ports/index.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
-import { InterestStreamError } from '../domain/errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, readMaxMessageBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
-import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
+import { Closers } from '../core/lifecycle.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
@@ -25,9 +25,8 @@ import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js'
 import { RedisErasures, tombstoneOf } from '../adapters/redis/redis-erasures.js';
 import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import { ErasureFinisher } from './erasure-finisher.js';
-import { historyMessage } from '../core/history-records.js';
 import { BatchProcessor } from './batch-processor.js';
-import type { HistoryEmitter } from './history-boundaries.js';
+import { historyEmitter, sendHistory } from './history-emitter.js';
 import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { InteractionsConsumer } from './interactions-consumer.js';
@@ -52,176 +51,186 @@ export interface IngestOptions {
   readonly from?: 'earliest' | Date;
 }
 
+/** What the stores side of ingest stands on, connected and registered to close. */
+interface IngestStores {
+  readonly redis: RedisClient;
+  readonly store: VectorStore;
+  readonly keys: RedisKeys;
+  readonly dimension: number;
+  readonly users: string;
+}
+
+/** Connects Redis and the vector store, waits for the catalogue, and registers this generation. */
+async function connectStores(config: Config, logger: Logger, log: Logger, closers: Closers, from: IngestOptions['from']): Promise<IngestStores> {
+  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  closers.add(() => redis.quit());
+  await connectRedis(redis, config.redisUrl);
+  const store = createVectorStore(config, logger);
+  await store.start();
+  closers.add(() => store.close());
+  const dimension = await waitForCatalogue(store, config.itemsCollection, log);
+  const users = usersCollection(config.generation);
+  await store.ensureCollection(users, dimension);
+  await new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(store)).register({
+    name: config.generation,
+    createdAt: Date.now(),
+    from: from === undefined || from === 'earliest' ? 'earliest' : from.toISOString(),
+    consumerGroup: consumerGroupId(config.consumerGroup, config.generation),
+    redisPrefix: new RedisKeys(config.redisPrefix, config.generation).prefix,
+    usersCollection: users,
+    itemsCollection: config.itemsCollection,
+    alpha: config.alpha,
+    beta: config.beta,
+  });
+  return { redis, store, keys: new RedisKeys(config.redisPrefix, config.generation), dimension, users };
+}
+
+/** The item vector cache: with parking on, a batch does not wait for missing items (the parked retries do, off its path). */
+function itemVectors(config: Config, store: VectorStore): ItemVectors {
+  return new ItemVectors(store, {
+    collection: config.itemsCollection,
+    cacheSize: config.itemCacheSize,
+    ttlMs: config.itemCacheTtlMs,
+    retries: config.unknownItemParkMs > 0 ? 0 : config.unknownItemRetries,
+    retryDelayMs: config.unknownItemRetryMs,
+  });
+}
+
+/** The popularity store, with the counts left in the one key of versions before POPULAR_SHARDS moved into the shards (once). */
+async function popularityStore(config: Config, s: IngestStores, log: Logger): Promise<RedisPopularityStore> {
+  const popularity = new RedisPopularityStore(s.redis, s.keys, {
+    halfLifeMs: config.popularHalfLifeMs,
+    futureToleranceMs: config.maxClockSkewMs,
+    shards: config.popularShards,
+  });
+  const folded = await foldLegacyPopularityKey(s.redis, s.keys, popularity, config.popularHalfLifeMs);
+  if (folded > 0) log.info({ items: folded }, 'popularity counts of the pre-shard key folded into the shards');
+  return popularity;
+}
+
+/** What the batch processor shares with the rest of ingest. */
+interface ProcessorParts {
+  readonly config: Config;
+  readonly stores: IngestStores;
+  readonly producer: Producer;
+  readonly maxMessageBytes: ReadonlyMap<string, number>;
+  readonly deadLetters: DeadLetterPublisher;
+  readonly items: ItemVectors;
+  readonly metrics: IngestMetrics;
+  readonly trust: StateTrust;
+  readonly parking: ParkingLot;
+  readonly ops: RedisOpsStats;
+  readonly erasures: RedisErasures;
+  readonly log: Logger;
+}
+
+/** Wires the batch processor of the interactions consumer (it receives the durable writer's unflushed states). */
+async function processorFactory(p: ProcessorParts): Promise<(unflushed: (ids: readonly string[]) => Map<string, UserState>) => BatchProcessor> {
+  const { config, stores, producer, maxMessageBytes, deadLetters, metrics, ops, erasures, log } = p;
+  const { redis, store, keys, dimension, users } = stores;
+  const popularity = await popularityStore(config, stores, log);
+  const onCorruptState = corruptStateReporter(metrics, log);
+  const finisher = new ErasureFinisher({
+    erasures,
+    purge: new RedisUserPurge(redis, keys, config.dirtyShards),
+    vectors: store,
+    usersCollection: users,
+    generation: config.generation,
+    slots: config.historySize,
+    tombstone: (keys) => sendHistory(producer, config.historyTopic, keys.map((key) => ({ key, value: null })), usableBytes(maxMessageBytes.get(config.historyTopic) ?? DEFAULT_MAX_MESSAGE_BYTES)),
+  });
+  return (unflushed) => new BatchProcessor({
+    unflushed,
+    states: new RedisUserStateStore(redis, keys, { onCorrupt: (userId, e) => onCorruptState('redis', userId, e) }),
+    store,
+    usersCollection: users,
+    items: p.items,
+    popularity,
+    params: { ...foldParams(config), dimension },
+    opener: openerFor(userKeyStore(config, redis, store)),
+    metrics,
+    logger: log,
+    deadLetter: async (letters) => {
+      await deadLetters.send(letters);
+      await ops.countDeadLetters(letters);
+    },
+    history: historyEmitter(config, producer, new RedisSnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
+    dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
+    trust: p.trust,
+    onCorruptState,
+    parking: p.parking,
+    eventTime: { maxAgeMs: config.maxEventAgeMs, maxSkewMs: config.maxClockSkewMs },
+    erasures: finisher,
+    markers: async (ids) => new Map([...(await erasures.markers(ids))].map(([id, m]) => [id, tombstoneOf(m)])),
+  });
+}
+
+/** Starts the catalogue consumer, then the interactions consumer group (from `from` when the group is new). */
+async function startConsumers(p: ProcessorParts, kafka: Kafka, closers: Closers, from: 'earliest' | Date): Promise<void> {
+  const { config, stores, items, deadLetters, metrics, trust, parking, log } = p;
+  const { store, dimension } = stores;
+  const processor = await processorFactory(p);
+  const itemsConsumer = new ItemsConsumer({ kafka, config, store, items, dimension, deadLetters, logger: log });
+  await itemsConsumer.start();
+  closers.add(() => itemsConsumer.close());
+  const interactions = new InteractionsConsumer({
+    ...{ kafka, config, processor, store, usersCollection: stores.users, dimension, metrics, logger: log, parking },
+    progress: new RedisIngestProgress(stores.redis, stores.keys),
+    onAssigned: () => trust.forgetAll(),
+  });
+  closers.add(() => interactions.close());
+  await interactions.start(from);
+}
+
 /**
  * The ingest composition root: Kafka consumer group `<CONSUMER_GROUP>.<generation>` over the
  * interactions topic, folding into Redis and the users collection, plus the live catalogue consumer.
  */
 export async function startIngest(config: Config, logger: Logger, opts: IngestOptions = {}): Promise<IngestHandle> {
   const log = logger.child({ component: 'ingest', generation: config.generation });
-  const closers: Array<() => Promise<unknown>> = [];
-  const closeAll = async () => {
-    for (const c of closers.reverse()) await c().catch((e: Error) => log.warn({ err: e.message }, 'error while closing'));
-  };
-  try {
+  const closers = new Closers(log);
+  let running = true;
+  const { metrics, port } = await closers.starting(async () => {
     if (config.schemaRegistryId !== undefined) {
       // Producers that use Confluent framing name the schema by id; this process knows it as ours.
       interactionCodec().registerWriterSchema(loadSchema('InteractionEvent'), config.schemaRegistryId);
     }
     const kafka = kafkaForConfig(config, logger);
     const maxMessageBytes = await retryOnBrokerLoss('preparing the topics', () => prepareTopics(kafka, config), log);
-    const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
-    closers.push(() => redis.quit());
-    await connectRedis(redis, config.redisUrl);
-    const store = createVectorStore(config, logger);
-    await store.start();
-    closers.push(() => store.close());
-    const dimension = await waitForCatalogue(store, config.itemsCollection, log);
-    const users = usersCollection(config.generation);
-    await store.ensureCollection(users, dimension);
-    await new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(store)).register({
-      name: config.generation,
-      createdAt: Date.now(),
-      from: opts.from === undefined || opts.from === 'earliest' ? 'earliest' : opts.from.toISOString(),
-      consumerGroup: consumerGroupId(config.consumerGroup, config.generation),
-      redisPrefix: new RedisKeys(config.redisPrefix, config.generation).prefix,
-      usersCollection: users,
-      itemsCollection: config.itemsCollection,
-      alpha: config.alpha,
-      beta: config.beta,
-    });
-
+    const stores = await connectStores(config, logger, log, closers, opts.from);
     const producer = kafka.producer(producerConfig());
     await producer.connect();
-    closers.push(() => producer.disconnect());
+    closers.add(() => producer.disconnect());
     const metrics = createIngestMetrics();
-    let running = true;
     const { server, port } = await serveMetrics(metrics.registry, config.metricsPort, () => running);
-    closers.push(() => closeServer(server));
-
-    const items = new ItemVectors(store, {
-      collection: config.itemsCollection,
-      cacheSize: config.itemCacheSize,
-      ttlMs: config.itemCacheTtlMs,
-      // With parking on, a batch does not wait for missing items: the parked retries do, off its path.
-      retries: config.unknownItemParkMs > 0 ? 0 : config.unknownItemRetries,
-      retryDelayMs: config.unknownItemRetryMs,
-    });
-    const keys = new RedisKeys(config.redisPrefix, config.generation);
-    const popularity = new RedisPopularityStore(redis, keys, {
-      halfLifeMs: config.popularHalfLifeMs,
-      futureToleranceMs: config.maxClockSkewMs,
-      shards: config.popularShards,
-    });
-    // Counts left in the one key of versions before POPULAR_SHARDS move into the shards, once.
-    const folded = await foldLegacyPopularityKey(redis, keys, popularity, config.popularHalfLifeMs);
-    if (folded > 0) log.info({ items: folded }, 'popularity counts of the pre-shard key folded into the shards');
-    const deadLetters = new DeadLetterPublisher(producer, maxMessageBytes);
-    const trust = new StateTrust(() => redisNodeIdentity(redis));
-    const onCorruptState = corruptStateReporter(metrics, log);
-    const parking = new ParkingLot(config.unknownItemParkMs);
-    const ops = new RedisOpsStats(redis, keys.ops(), metrics.freshness, log);
-    const erasures = new RedisErasures(redis, config.redisPrefix, config.erasureRecordTtlMs);
-    const finisher = new ErasureFinisher({
-      erasures,
-      purge: new RedisUserPurge(redis, keys, config.dirtyShards),
-      vectors: store,
-      usersCollection: users,
-      generation: config.generation,
-      slots: config.historySize,
-      tombstone: (keys) => sendHistory(producer, config.historyTopic, keys.map((key) => ({ key, value: null })), usableBytes(maxMessageBytes.get(config.historyTopic) ?? DEFAULT_MAX_MESSAGE_BYTES)),
-    });
-    closers.push(ops.start());
-    const processor = (unflushed: (ids: readonly string[]) => Map<string, UserState>) => new BatchProcessor({
-      unflushed,
-      states: new RedisUserStateStore(redis, keys, { onCorrupt: (userId, e) => onCorruptState('redis', userId, e) }),
-      store,
-      usersCollection: users,
-      items,
-      popularity,
-      params: { ...foldParams(config), dimension },
-      opener: openerFor(userKeyStore(config, redis, store)),
-      metrics,
-      logger: log,
-      deadLetter: async (letters) => {
-        await deadLetters.send(letters);
-        await ops.countDeadLetters(letters);
-      },
-      history: historyEmitter(config, producer, new RedisSnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
-      dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
-      trust,
-      onCorruptState,
-      parking,
-      eventTime: { maxAgeMs: config.maxEventAgeMs, maxSkewMs: config.maxClockSkewMs },
-      erasures: finisher,
-      markers: async (ids) => new Map([...(await erasures.markers(ids))].map(([id, m]) => [id, tombstoneOf(m)])),
-    });
-
-    const itemsConsumer = new ItemsConsumer({ kafka, config, store, items, dimension, deadLetters, logger: log });
-    await itemsConsumer.start();
-    closers.push(() => itemsConsumer.close());
-
-    const interactions = new InteractionsConsumer({
-      ...{ kafka, config, processor, store, usersCollection: users, dimension, metrics, logger: log, parking },
-      progress: new RedisIngestProgress(redis, keys),
-      onAssigned: () => trust.forgetAll(),
-    });
-    closers.push(() => interactions.close());
-    await interactions.start(opts.from ?? 'earliest');
-    log.info({ topic: config.interactionsTopic, dimension, metricsPort: port }, 'ingest running');
-
-    let closing: Promise<void> | undefined;
-    return {
-      metrics,
-      metricsPort: port,
-      close: () => {
-        closing ??= (async () => {
-          running = false;
-          await closeAll();
-          log.info('ingest stopped');
-        })();
-        return closing;
-      },
+    closers.add(() => closeServer(server));
+    const ops = new RedisOpsStats(stores.redis, stores.keys.ops(), metrics.freshness, log);
+    const parts: ProcessorParts = {
+      ...{ config, stores, producer, maxMessageBytes, metrics, ops, log },
+      deadLetters: new DeadLetterPublisher(producer, maxMessageBytes),
+      items: itemVectors(config, stores.store),
+      trust: new StateTrust(() => redisNodeIdentity(stores.redis)),
+      parking: new ParkingLot(config.unknownItemParkMs),
+      erasures: new RedisErasures(stores.redis, config.redisPrefix, config.erasureRecordTtlMs),
     };
-  } catch (e) {
-    await closeAll();
-    throw e;
-  }
-}
-
-/**
- * Window-boundary snapshots go to the history topic through the (idempotent) DLQ producer, in sends
- * under the topic's max.message.bytes; a record that cannot fit at all is dead-lettered instead.
- */
-function historyEmitter(
-  config: Config,
-  producer: Producer,
-  claims: SnapshotClaims,
-  sizes: { deadLetters: DeadLetterPublisher; maxMessageBytes: ReadonlyMap<string, number> },
-): HistoryEmitter {
-  const limit = usableBytes(sizes.maxMessageBytes.get(config.historyTopic) ?? DEFAULT_MAX_MESSAGE_BYTES);
+    closers.add(ops.start());
+    await startConsumers(parts, kafka, closers, opts.from ?? 'earliest');
+    log.info({ topic: config.interactionsTopic, dimension: stores.dimension, metricsPort: port }, 'ingest running');
+    return { metrics, port };
+  });
+  let closing: Promise<void> | undefined;
   return {
-    intervalMs: config.snapshotIntervalMs,
-    generation: config.generation,
-    emitted: (userIds) => claims.snapshotted(userIds),
-    send: async (records) => {
-      const all = records.map((r) => historyMessage(r, config.historySize));
-      const fits = (m: { key: string; value: Buffer | null }) => recordBytes(m) <= limit;
-      await sizes.deadLetters.send(all.filter((m) => !fits(m)).map((m) => oversizedLetter(config.historyTopic, m.key, m.value, limit)));
-      await sendHistory(producer, config.historyTopic, all.filter(fits), limit);
+    metrics,
+    metricsPort: port,
+    close: () => {
+      closing ??= (async () => {
+        running = false;
+        await closers.close();
+        log.info('ingest stopped');
+      })();
+      return closing;
     },
   };
-}
-
-/** Sends history messages in requests under the topic's max.message.bytes (`limit` usable). */
-async function sendHistory(producer: Producer, topic: string, messages: ReadonlyArray<{ key: string; value: Buffer | null }>, limit: number): Promise<void> {
-  for (const chunk of chunkMessages([...messages], limit)) {
-    await producer.send({ topic, messages: chunk });
-  }
-}
-
-function oversizedLetter(topic: string, key: string, value: Buffer | null, limit: number): DeadLetter {
-  const error = new InterestStreamError('INVALID_INPUT', `record of ${value?.length ?? 0} bytes does not fit ${topic}'s max.message.bytes (${limit} usable)`);
-  return { topic, partition: -1, offset: '-1', key: Buffer.from(key), value, headers: undefined, error };
 }
 
 export function foldParams(config: Config) {

@@ -1,22 +1,21 @@
 import { SpanKind, type SpanOptions } from '@opentelemetry/api';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
 import type { VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
-import type { BatchProcessor, RawRecord } from './batch-processor.js';
+import type { BatchProcessor } from './batch-processor.js';
 import { DurableWriter, type CommitPoint } from './durable-writer.js';
 import type { IngestMetrics } from './metrics.js';
-import { PartitionOwnership } from './partition-ownership.js';
 import { ParkingLot } from './parked-events.js';
 import { murmur2Partition } from '../adapters/kafka/murmur2.js';
 import { inSpan, linksFromHeaders } from '../core/tracing.js';
-import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
+import { BatchConsumer, type KafkaConnection } from '../adapters/kafka/batch-consumer.js';
+import type { LogRecord, RecordBatch } from '../domain/log-records.js';
 import type { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 
 export interface InteractionsConsumerDeps {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaConnection;
   readonly config: Config;
   readonly processor: (unflushed: (userIds: readonly string[]) => Map<string, UserState>) => BatchProcessor;
   readonly store: VectorStore;
@@ -42,9 +41,8 @@ const PARK_POLL_MS = 250;
  * is durable and committed, and only then leaves the group.
  */
 export class InteractionsConsumer {
-  private consumer: Consumer | undefined;
+  private consumer: BatchConsumer | undefined;
   private writer: DurableWriter | undefined;
-  private inFlight: Promise<void> | undefined;
   private stopping = false;
   private pausedAt: number | undefined;
   /** Batches and parked retries run one at a time, so a user's events fold in order. */
@@ -62,11 +60,35 @@ export class InteractionsConsumer {
   }
 
   async start(from: 'earliest' | Date): Promise<void> {
-    const { kafka, config, metrics } = this.deps;
-    const consumer = kafka.consumer({ groupId: consumerGroupId(config.consumerGroup, config.generation), maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: config.ingestFetchWaitMs });
+    const { kafka, config, logger } = this.deps;
+    const consumer = new BatchConsumer(kafka, {
+      groupId: consumerGroupId(config.consumerGroup, config.generation),
+      topic: config.interactionsTopic,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: config.ingestFetchWaitMs,
+      commits: 'manual',
+      onAssigned: () => {
+        this.deps.onAssigned?.();
+        // After a rebalance every assigned partition is fetched again from its last commit, which is at
+        // or below its lowest parked event: what was parked comes back and is parked again.
+        this.parking.clear();
+      },
+      // Shutdown waits until everything folded is durable and committed before leaving the group.
+      beforeLeave: async () => this.writer?.drain(),
+      logger,
+    });
     this.consumer = consumer;
-    const ownership = new PartitionOwnership(consumer, this.deps.onAssigned);
-    const writer = new DurableWriter({
+    const writer = this.durableWriter(consumer);
+    this.writer = writer;
+    const processor = this.deps.processor((ids) => writer.get(ids));
+    if (this.parking.enabled) this.retryTimer = setInterval(() => void this.retryParked(processor, writer), PARK_POLL_MS);
+    this.partitions = await consumer.partitionCount();
+    await consumer.start((batch) => this.serially(() => this.handle(batch, processor, writer)), from);
+  }
+
+  private durableWriter(consumer: BatchConsumer): DurableWriter {
+    const { config, metrics } = this.deps;
+    return new DurableWriter({
       store: this.deps.store,
       usersCollection: this.deps.usersCollection,
       dimension: this.deps.dimension,
@@ -82,35 +104,9 @@ export class InteractionsConsumer {
       },
       onPressure: (paused) => this.backPressure(paused),
       commit: async (all) => {
-        const { keep: points, dropped } = ownership.keepOwned(all);
+        const { committed, dropped } = await consumer.commitOwned(all);
         if (dropped > 0) metrics.droppedCommits.inc(dropped);
-        if (points.length === 0) return;
-        await consumer.commitOffsets(points.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
-        for (const p of points) metrics.committedOffset.set({ topic: p.topic, partition: String(p.partition) }, Number(p.offset));
-      },
-    });
-    this.writer = writer;
-    const processor = this.deps.processor((ids) => writer.get(ids));
-    // After a rebalance every assigned partition is fetched again from its last commit, which is at
-    // or below its lowest parked event: what was parked comes back and is parked again.
-    consumer.on(consumer.events.GROUP_JOIN, () => this.parking.clear());
-    if (this.parking.enabled) this.retryTimer = setInterval(() => void this.retryParked(processor, writer), PARK_POLL_MS);
-    await consumer.connect();
-    // A broker lost while starting is waited out (each attempt opens a fresh admin, fresh metadata).
-    this.partitions = await retryOnBrokerLoss('reading the partition count', () => partitionCount(kafka, config.interactionsTopic), this.deps.logger);
-    await retryOnBrokerLoss('positioning a new group', () => positionNewGroup(kafka, config, from), this.deps.logger);
-    await consumer.subscribe({ topic: config.interactionsTopic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => {
-        if (this.stopping) return Promise.resolve();
-        const p = this.serially(() => this.handle(payload, processor, writer));
-        this.inFlight = p;
-        return p.finally(() => {
-          if (this.inFlight === p) this.inFlight = undefined;
-        });
+        for (const p of committed) metrics.committedOffset.set({ topic: p.topic, partition: String(p.partition) }, Number(p.offset));
       },
     });
   }
@@ -120,60 +116,48 @@ export class InteractionsConsumer {
    * has caught up to half its cap. Never resumes once shutting down.
    */
   private backPressure(paused: boolean): void {
-    const topic = [{ topic: this.deps.config.interactionsTopic }];
     if (paused) {
       this.pausedAt = performance.now();
       this.deps.metrics.pauses.inc();
       this.deps.logger.info('durable writer behind; pausing fetches');
-      this.consumer?.pause(topic);
+      this.consumer?.pause();
       return;
     }
     if (this.pausedAt !== undefined) this.deps.metrics.pausedSeconds.inc((performance.now() - this.pausedAt) / 1000);
     this.pausedAt = undefined;
-    if (!this.stopping) this.consumer?.resume(topic);
+    this.consumer?.resume();
   }
 
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.stopping = true;
       clearInterval(this.retryTimer);
-      if (!this.consumer) return;
-      this.consumer.pause([{ topic: this.deps.config.interactionsTopic }]);
-      await this.inFlight?.catch(() => undefined);
-      await this.writer?.drain();
-      await this.consumer.disconnect();
+      await this.consumer?.close();
     })();
     return this.closed;
   }
 
-  private async handle(payload: EachBatchPayload, processor: BatchProcessor, writer: DurableWriter): Promise<void> {
-    const { batch, isStale } = payload;
-    if (batch.messages.length === 0 || isStale()) return;
+  private async handle(batch: RecordBatch, processor: BatchProcessor, writer: DurableWriter): Promise<void> {
     // One span per batch, linked to the producer spans whose traceparent the records carry.
     const options = (): SpanOptions => ({
       kind: SpanKind.CONSUMER,
-      links: linksFromHeaders(batch.messages),
-      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': batch.topic, 'messaging.destination.partition.id': String(batch.partition), 'messaging.batch.message_count': batch.messages.length },
+      links: linksFromHeaders(batch.records),
+      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': batch.topic, 'messaging.destination.partition.id': String(batch.partition), 'messaging.batch.message_count': batch.records.length },
     });
-    await inSpan('interactions fold batch', options, () => this.fold(payload, processor, writer));
+    await inSpan('interactions fold batch', options, () => this.fold(batch, processor, writer));
   }
 
-  private async fold(payload: EachBatchPayload, processor: BatchProcessor, writer: DurableWriter): Promise<void> {
-    const { batch, resolveOffset, heartbeat } = payload;
-    this.deps.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-    const records: RawRecord[] = batch.messages.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers }));
-    this.countMisrouted(records, batch.partition);
-    const result = await processor.process(batch.topic, records);
+  private async fold(batch: RecordBatch, processor: BatchProcessor, writer: DurableWriter): Promise<void> {
+    this.deps.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, batch.lag);
+    this.countMisrouted(batch.records, batch.partition);
+    const result = await processor.process(batch.topic, batch.records);
     // The states are in Redis now (durable writes follow): queries see these events from here on.
     // One observation per batch, of its oldest event (the first): the batch's worst case, at no
     // per-event cost on the hot path.
-    this.deps.metrics.freshness.observe(Math.max(0, Date.now() - Number(batch.messages[0]!.timestamp)) / 1000);
-    const last = batch.lastOffset();
-    this.nextOffsets.set(`${batch.topic}:${batch.partition}`, BigInt(last) + 1n);
+    this.deps.metrics.freshness.observe(Math.max(0, Date.now() - batch.records[0]!.timestamp) / 1000);
+    this.nextOffsets.set(`${batch.topic}:${batch.partition}`, BigInt(batch.lastOffset) + 1n);
     // Committed by the writer once these states are durable (the DLQ already holds its letters).
     await writer.add(result.states, this.folded(batch.topic, batch.partition));
-    resolveOffset(last);
-    await heartbeat();
   }
 
   /**
@@ -181,7 +165,7 @@ export class InteractionsConsumer {
    * still never lets an event older than an ERASE revive the user, but operators must fix the
    * producer (docs/deployment.md, "Partitioning").
    */
-  private countMisrouted(records: readonly RawRecord[], partition: number): void {
+  private countMisrouted(records: readonly LogRecord[], partition: number): void {
     if (this.partitions < 2) return;
     const misrouted = records.filter((r) => r.key !== null && murmur2Partition(r.key, this.partitions) !== partition).length;
     if (misrouted === 0) return;
@@ -204,7 +188,7 @@ export class InteractionsConsumer {
     const point = this.commitPoint(topic, partition);
     this.deps.progress
       ?.advance(topic, new Map([[partition, BigInt(point.offset)]]))
-      .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'ingest progress not written; queries waiting on it answer after AFTER_WAIT_MS'));
+      .catch((e: Error) => this.deps.logger.warn({ err: e }, 'ingest progress not written; queries waiting on it answer after AFTER_WAIT_MS'));
     return point;
   }
 
@@ -224,38 +208,6 @@ export class InteractionsConsumer {
         const result = await processor.process(due.topic, due.records, due.expired ? false : { since: due.since, attempts: due.attempts });
         await writer.add(result.states, this.folded(due.topic, due.partition));
       }
-    }).catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'retry of parked events failed; they will be fetched again'));
-  }
-}
-
-/**
- * A new consumer group starts at the earliest offset (it subscribes from the beginning), or at the
- * first offset at/after a time (replays), set here before it joins.
- */
-async function positionNewGroup(kafka: Kafka, config: Config, from: 'earliest' | Date): Promise<void> {
-  if (from === 'earliest') return;
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const groupId = consumerGroupId(config.consumerGroup, config.generation);
-    const committed = await admin.fetchOffsets({ groupId, topics: [config.interactionsTopic] });
-    const fresh = committed.every((t) => t.partitions.every((p) => p.offset === '-1'));
-    if (fresh) {
-      const offsets = await admin.fetchTopicOffsetsByTimestamp(config.interactionsTopic, from.getTime());
-      await admin.setOffsets({ groupId, topic: config.interactionsTopic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return topics[0]?.partitions.length ?? 0;
-  } finally {
-    await admin.disconnect();
+    }).catch((e: Error) => this.deps.logger.warn({ err: e }, 'retry of parked events failed; they will be fetched again'));
   }
 }

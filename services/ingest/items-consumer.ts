@@ -1,4 +1,3 @@
-import type { Consumer, Kafka } from 'kafkajs';
 import type { Config } from '../core/config.js';
 import { toInterestStreamError } from '../domain/errors.js';
 import { decodeItemUpsert } from '../core/events.js';
@@ -8,6 +7,8 @@ import type { DeadLetter, VectorPoint, VectorStore } from '../domain/ports/index
 import { normalize } from '../domain/vector.js';
 import type { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import type { ItemVectors } from './item-vectors.js';
+import { BatchConsumer, type KafkaConnection } from '../adapters/kafka/batch-consumer.js';
+import type { RecordBatch } from '../domain/log-records.js';
 
 /**
  * Applies live catalogue updates from the `items` topic to the items collection (upsert, or delete
@@ -16,12 +17,11 @@ import type { ItemVectors } from './item-vectors.js';
  * (ITEM_CACHE_TTL_MS); this one forgets it at once.
  */
 export class ItemsConsumer {
-  private consumer: Consumer | undefined;
-  private closing: Promise<void> | undefined;
+  private consumer: BatchConsumer | undefined;
 
   constructor(
     private readonly deps: {
-      kafka: Kafka;
+      kafka: KafkaConnection;
       config: Config;
       store: VectorStore;
       items: ItemVectors;
@@ -32,39 +32,37 @@ export class ItemsConsumer {
   ) {}
 
   async start(): Promise<void> {
-    const { kafka, config } = this.deps;
-    this.consumer = kafka.consumer({ groupId: consumerGroupId(`${config.consumerGroup}-items`, config.generation), maxWaitTimeInMs: 500 });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: config.itemsTopic, fromBeginning: true });
-    await this.consumer.run({
-      eachBatch: async ({ batch }) => {
-        // The last message for an id wins, whether it upserts or deletes.
-        const last = new Map<string, VectorPoint | null>();
-        const dead: DeadLetter[] = [];
-        for (const m of batch.messages) {
-          try {
-            if (m.value === null) throw new Error('message has no value');
-            const item = decodeItemUpsert(m.value, this.deps.dimension);
-            this.deps.items.invalidate(item.itemId);
-            last.delete(item.itemId);
-            last.set(item.itemId, item.vector === null ? null : { id: item.itemId, vector: normalize(item.vector) ?? item.vector, payload: item.payload });
-          } catch (e) {
-            const error = toInterestStreamError(e, 'DECODE_FAILED');
-            dead.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, error });
-          }
-        }
-        const upserts = [...last.values()].filter((p): p is VectorPoint => p !== null);
-        const toDelete = [...last].filter(([, p]) => p === null).map(([id]) => id);
-        if (upserts.length > 0) await this.deps.store.upsert(this.deps.config.itemsCollection, upserts);
-        if (toDelete.length > 0) await this.deps.store.delete(this.deps.config.itemsCollection, toDelete);
-        await this.deps.deadLetters.send(dead);
-        if (upserts.length + toDelete.length > 0) this.deps.logger.info({ upserts: upserts.length, deletes: toDelete.length }, 'catalogue updated');
-      },
-    });
+    const { kafka, config, logger } = this.deps;
+    const groupId = consumerGroupId(`${config.consumerGroup}-items`, config.generation);
+    this.consumer = new BatchConsumer(kafka, { groupId, topic: config.itemsTopic, maxWaitTimeInMs: 500, commits: 'auto', logger });
+    await this.consumer.start((batch) => this.apply(batch));
   }
 
   close(): Promise<void> {
-    this.closing ??= this.consumer ? this.consumer.disconnect() : Promise.resolve();
-    return this.closing;
+    return this.consumer?.close() ?? Promise.resolve();
+  }
+
+  private async apply(batch: RecordBatch): Promise<void> {
+    // The last message for an id wins, whether it upserts or deletes.
+    const last = new Map<string, VectorPoint | null>();
+    const dead: DeadLetter[] = [];
+    for (const m of batch.records) {
+      try {
+        if (m.value === null) throw new Error('message has no value');
+        const item = decodeItemUpsert(m.value, this.deps.dimension);
+        this.deps.items.invalidate(item.itemId);
+        last.delete(item.itemId);
+        last.set(item.itemId, item.vector === null ? null : { id: item.itemId, vector: normalize(item.vector) ?? item.vector, payload: item.payload });
+      } catch (e) {
+        const error = toInterestStreamError(e, 'DECODE_FAILED');
+        dead.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, error });
+      }
+    }
+    const upserts = [...last.values()].filter((p): p is VectorPoint => p !== null);
+    const toDelete = [...last].filter(([, p]) => p === null).map(([id]) => id);
+    if (upserts.length > 0) await this.deps.store.upsert(this.deps.config.itemsCollection, upserts);
+    if (toDelete.length > 0) await this.deps.store.delete(this.deps.config.itemsCollection, toDelete);
+    await this.deps.deadLetters.send(dead);
+    if (upserts.length + toDelete.length > 0) this.deps.logger.info({ upserts: upserts.length, deletes: toDelete.length }, 'catalogue updated');
   }
 }

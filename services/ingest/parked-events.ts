@@ -1,17 +1,17 @@
 import type { InteractionEvent } from '../domain/types.js';
-import type { RawRecord } from './batch-processor.js';
+import type { LogRecord } from '../domain/log-records.js';
 
 /** What parking needs of one decoded event of a batch. */
 export interface Parkable {
   readonly event: InteractionEvent;
-  readonly record: RawRecord;
+  readonly record: LogRecord;
 }
 
 interface ParkedUser {
   readonly topic: string;
   readonly partition: number;
   readonly userId: string;
-  readonly records: RawRecord[];
+  readonly records: LogRecord[];
   /** When the user's first parked event was parked: the UNKNOWN_ITEM_PARK_MS clock. */
   readonly since: number;
   attempts: number;
@@ -52,7 +52,7 @@ export class ParkingLot {
   }
 
   /** Parks `records` (in order) behind anything the user already has parked. */
-  park(topic: string, partition: number, userId: string, records: readonly RawRecord[], now: number): void {
+  park(topic: string, partition: number, userId: string, records: readonly LogRecord[], now: number): void {
     const k = key(topic, partition, userId);
     const user = this.users.get(k) ?? { topic, partition, userId, records: [], since: now, attempts: 0, retryAt: now + FIRST_RETRY_MS };
     user.records.push(...records);
@@ -63,14 +63,14 @@ export class ParkingLot {
    * Takes out the users whose retry is due, with `expired` set when they have waited
    * UNKNOWN_ITEM_PARK_MS: their still-unknown events then go to the DLQ.
    */
-  takeDue(now: number): Array<{ topic: string; partition: number; records: RawRecord[]; expired: boolean; since: number; attempts: number }> {
+  takeDue(now: number): Array<{ topic: string; partition: number; records: LogRecord[]; expired: boolean; since: number; attempts: number }> {
     const due = [...this.users.entries()].filter(([, u]) => u.retryAt <= now);
     for (const [k] of due) this.users.delete(k);
     return due.map(([, u]) => ({ topic: u.topic, partition: u.partition, records: u.records, expired: now - u.since >= this.parkMs, since: u.since, attempts: u.attempts }));
   }
 
   /** Puts back a user taken by `takeDue` whose item is still unknown, keeping its park clock. */
-  repark(topic: string, partition: number, userId: string, records: readonly RawRecord[], since: number, attempts: number, now: number): void {
+  repark(topic: string, partition: number, userId: string, records: readonly LogRecord[], since: number, attempts: number, now: number): void {
     this.park(topic, partition, userId, records, now);
     const user = this.users.get(key(topic, partition, userId))!;
     Object.assign(user, { since: Math.min(user.since, since), attempts: attempts + 1, retryAt: now + Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempts + 1)) });

@@ -19,7 +19,7 @@ export function corruptStateReporter(metrics: IngestMetrics, logger: Logger): Co
   return (source, userId, error) => {
     metrics.corruptStates.inc({ source });
     const replacement = source === 'redis' ? 'reloading it from the durable store' : 'starting the user afresh';
-    logger.error({ userId, source, err: error instanceof Error ? error.message : String(error) }, `stored user state cannot be decoded; ${replacement}`);
+    logger.error({ userId, source, err: error }, `stored user state cannot be decoded; ${replacement}`);
   };
 }
 

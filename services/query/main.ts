@@ -10,12 +10,14 @@ import type { Logger } from '../core/logger.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { KafkaImpressionPublisher } from '../adapters/kafka/impression-publisher.js';
-import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
 import { RedisErasures } from '../adapters/redis/redis-erasures.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import type { VectorStore } from '../domain/ports/index.js';
+import { Closers } from '../core/lifecycle.js';
 import { AccessGuard, InFlightLimit } from './access.js';
 import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
 import { buildHttpServer, shutdownHttp } from './http.js';
@@ -40,7 +42,7 @@ async function prepareTopic(admin: Admin, config: Config, log: Logger): Promise<
   try {
     if (await ensureTopic(admin, config.interactionsTopic, config.topicPartitions)) log.info({ topic: config.interactionsTopic }, 'created the interactions topic');
   } catch (e) {
-    log.warn({ topic: config.interactionsTopic, err: (e as Error).message }, 'cannot create the interactions topic; not ready until it exists');
+    log.warn({ topic: config.interactionsTopic, err: e }, 'cannot create the interactions topic; not ready until it exists');
   }
 }
 
@@ -66,9 +68,17 @@ export interface RunningQueryService {
   close(): Promise<void>;
 }
 
-/** Starts the query service on config.queryHttpPort and config.queryGrpcPort (0 picks free ports). */
-export async function startQueryService(config: Config, logger: Logger): Promise<RunningQueryService> {
-  const log = logger.child({ component: 'query' });
+interface QueryConnections {
+  readonly redis: RedisClient;
+  readonly vectors: VectorStore;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly publisher: InteractionPublisher;
+  readonly userKeys: ReturnType<typeof userKeyStore>;
+}
+
+/** Connects Redis, the vector store, the interactions publisher and an admin client, each registered to close. */
+async function connect(config: Config, log: Logger, closers: Closers): Promise<QueryConnections> {
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
   traceRedisCommands(redis);
   const vectors = tracedVectorStore(createVectorStore(config, log));
@@ -83,94 +93,110 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     timeoutMs: config.publishTimeoutMs,
   });
   const admin = kafka.admin();
-  const closers: Array<() => Promise<unknown>> = [];
-  const closeAll = async (): Promise<void> => {
-    for (const close of [...closers].reverse()) await close().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'error while closing'));
-  };
-  try {
-    await connectRedis(redis, config.redisUrl);
-    closers.push(() => redis.quit());
-    await vectors.start();
-    closers.push(() => vectors.close());
-    await publisher.start();
-    closers.push(() => publisher.close());
-    await admin.connect();
-    closers.push(() => admin.disconnect());
-    await prepareTopic(admin, config, log);
-  } catch (e) {
-    await closeAll();
-    throw e;
-  }
+  await connectRedis(redis, config.redisUrl);
+  closers.add(() => redis.quit());
+  await vectors.start();
+  closers.add(() => vectors.close());
+  await publisher.start();
+  closers.add(() => publisher.close());
+  await admin.connect();
+  closers.add(() => admin.disconnect());
+  await prepareTopic(admin, config, log);
+  return { redis, vectors, kafka, admin, publisher, userKeys };
+}
 
-  const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
-  const viewOf = generationViewFactory(redisGenerationStores(redis, registry, config), { vectors, interactionsTopic: config.interactionsTopic, logger: log });
-  const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
+/** The use cases over the active generation's stores; they also record impressions when IMPRESSIONS_TOPIC is set. */
+async function useCasesFor(c: QueryConnections, registry: RedisGenerationRegistry, config: Config, log: Logger, metrics: QueryMetrics, closers: Closers): Promise<QueryUseCases> {
+  const viewOf = generationViewFactory(redisGenerationStores(c.redis, registry, config), { vectors: c.vectors, interactionsTopic: config.interactionsTopic, logger: log });
   const deps: QueryDeps = {
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf, async () => (await registry.list()).map((g) => g.name)),
-    vectors,
-    publisher,
-    forgetKeys: keyForgetter(config, userKeys),
-    erasures: new RedisErasures(redis, config.redisPrefix, config.erasureRecordTtlMs),
+    vectors: c.vectors,
+    publisher: c.publisher,
+    forgetKeys: keyForgetter(config, c.userKeys),
+    erasures: new RedisErasures(c.redis, config.redisPrefix, config.erasureRecordTtlMs),
     trendWindow: config.trendWindow,
     logger: log,
     readYourWrites: { topic: config.interactionsTopic, waitMs: config.afterWaitMs },
     ...qualityDeps(config, metrics),
   };
-  const impressions = await startImpressions(kafka, admin, config, log, metrics);
-  if (impressions !== undefined) closers.push(() => impressions.close());
-  const useCases = impressions === undefined ? new QueryUseCases(deps) : new ImpressionRecordingUseCases(deps, impressions);
-  const readiness = new Readiness(
+  const impressions = await startImpressions(c.kafka, c.admin, config, log, metrics);
+  if (impressions === undefined) return new QueryUseCases(deps);
+  closers.add(() => impressions.close());
+  return new ImpressionRecordingUseCases(deps, impressions);
+}
+
+function readinessOf(c: QueryConnections, registry: RedisGenerationRegistry, config: Config, log: Logger): Readiness {
+  return new Readiness(
     [
-      { name: 'producer', check: () => topicExists(admin, config.interactionsTopic) },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'vectorStore', check: async () => void (await vectors.collectionDimension(config.itemsCollection)) },
+      { name: 'producer', check: () => topicExists(c.admin, config.interactionsTopic) },
+      { name: 'redis', check: async () => void (await c.redis.ping()) },
+      { name: 'vectorStore', check: async () => void (await c.vectors.collectionDimension(config.itemsCollection)) },
       // The active pointer, restored from the durable registry if Redis lost it: never a silent cold start.
       { name: 'generation', check: async () => void (await registry.active()) },
     ],
     log,
   );
-  const guard = new AccessGuard(
+}
+
+function accessGuard(redis: RedisClient, config: Config, log: Logger): AccessGuard {
+  return new AccessGuard(
     config.apiKeys,
     new RedisRateLimiter(redis, config.redisPrefix, log),
     { perKey: config.rateLimitPerMinute, perAddress: config.rateLimitPerAddressPerMinute, authFailures: config.authFailuresPerMinute },
     new InFlightLimit(config.queryMaxInFlight),
   );
-  const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
-  const ops = new OpsSummarySource({
-    admin,
-    redis,
+}
+
+function opsSource(c: QueryConnections, registry: RedisGenerationRegistry, config: Config): OpsSummarySource {
+  return new OpsSummarySource({
+    admin: c.admin,
+    redis: c.redis,
     redisPrefix: config.redisPrefix,
     consumerGroup: config.consumerGroup,
     topic: config.interactionsTopic,
     activeGeneration: async () => (await registry.active()) ?? config.generation,
   });
-  const ui = { useCases, vectors, itemsCollection: config.itemsCollection, historySize: config.historySize, ops };
-  const http = buildHttpServer({ ...shared, ui, openApi: buildOpenApi(config.maxLimit, config.historySize), trustProxy: config.trustProxy });
-  const grpc = buildGrpcServer({ ...shared, healthMaxWatchers: config.healthMaxWatchers });
-  let httpPort: number;
-  let grpcPort: number;
-  try {
-    await http.listen({ port: config.queryHttpPort, host: '0.0.0.0' });
-    closers.push(() => shutdownHttp(http, config.shutdownGraceMs));
-    httpPort = (http.server.address() as { port: number }).port;
-    grpcPort = await bindGrpc(grpc.server, config.queryGrpcPort);
-    closers.push(() => shutdownGrpc(grpc.server, config.shutdownGraceMs));
-  } catch (e) {
-    await closeAll();
-    throw e;
-  }
-  log.info({ httpPort, grpcPort, auth: guard.authRequired, generation: config.generation }, 'query service listening');
+}
 
+/** Binds HTTP then gRPC, each registered to shut down within SHUTDOWN_GRACE_MS. */
+async function listen(http: ReturnType<typeof buildHttpServer>, grpc: ReturnType<typeof buildGrpcServer>, config: Config, closers: Closers): Promise<{ httpPort: number; grpcPort: number }> {
+  await http.listen({ port: config.queryHttpPort, host: '0.0.0.0' });
+  closers.add(() => shutdownHttp(http, config.shutdownGraceMs));
+  const httpPort = (http.server.address() as { port: number }).port;
+  const grpcPort = await bindGrpc(grpc.server, config.queryGrpcPort);
+  closers.add(() => shutdownGrpc(grpc.server, config.shutdownGraceMs));
+  return { httpPort, grpcPort };
+}
+
+/** Starts the query service on config.queryHttpPort and config.queryGrpcPort (0 picks free ports). */
+export async function startQueryService(config: Config, logger: Logger): Promise<RunningQueryService> {
+  const log = logger.child({ component: 'query' });
+  const closers = new Closers(log);
+  const { grpc, readiness, ports } = await closers.starting(async () => {
+    const c = await connect(config, log, closers);
+    const registry = new RedisGenerationRegistry(c.redis, config.redisPrefix, new VectorStoreGenerations(c.vectors));
+    const readiness = readinessOf(c, registry, config, log);
+    const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
+    const useCases = await useCasesFor(c, registry, config, log, metrics, closers);
+    const guard = accessGuard(c.redis, config, log);
+    const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
+    const ui = { useCases, vectors: c.vectors, itemsCollection: config.itemsCollection, historySize: config.historySize, ops: opsSource(c, registry, config) };
+    const http = buildHttpServer({ ...shared, ui, openApi: buildOpenApi(config.maxLimit, config.historySize), trustProxy: config.trustProxy });
+    const grpc = buildGrpcServer({ ...shared, healthMaxWatchers: config.healthMaxWatchers });
+    const ports = await listen(http, grpc, config, closers);
+    log.info({ ...ports, auth: guard.authRequired, generation: config.generation }, 'query service listening');
+    return { grpc, readiness, ports };
+  });
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       readiness.beginDrain();
       grpc.health.close();
       log.info('query service draining');
-      await closeAll();
+      await closers.close();
       log.info('query service stopped');
     })();
     return closing;
   };
-  return { httpPort, grpcPort, close };
+  return { ...ports, close };
 }

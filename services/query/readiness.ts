@@ -57,7 +57,7 @@ export class Readiness {
     try {
       return await Promise.race([probe.check().then(() => 'ok'), timeout]);
     } catch (e) {
-      this.logger.warn({ dependency: probe.name, err: e instanceof Error ? e.message : String(e) }, 'readiness probe failed');
+      this.logger.warn({ dependency: probe.name, err: e }, 'readiness probe failed');
       return 'unreachable';
     } finally {
       clearTimeout(timer);

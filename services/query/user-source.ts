@@ -42,7 +42,7 @@ export class UserSource {
       // Redis unreachable for this user's slot (e.g. a Redis Cluster failover, seconds): answer from
       // the durable store, possibly a batch behind, rather than not at all. Nothing is written back.
       if (!isInterestStreamError(e) || !e.retryable) throw e;
-      this.logger.warn({ err: e.message }, 'redis read failed; answering from the durable store');
+      this.logger.warn({ err: e }, 'redis read failed; answering from the durable store');
       const durable = await this.loadDurable(userId);
       return { state: durable, source: durable === null ? 'none' : 'durable' };
     }

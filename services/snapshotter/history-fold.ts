@@ -1,9 +1,10 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isInterestStreamError, toInterestStreamError } from '../domain/errors.js';
 import { decodeSnapshot } from '../core/events.js';
 import type { InterestSnapshot } from '../domain/types.js';
 import type { Logger } from '../core/logger.js';
 import type { DeadLetter, HistoryStore } from '../domain/ports/index.js';
+import { BatchConsumer, type KafkaConnection } from '../adapters/kafka/batch-consumer.js';
+import type { ConsumedRecord, RecordBatch } from '../domain/log-records.js';
 
 /** One history-topic record as the fold sees it. */
 export type HistoryChange =
@@ -13,7 +14,7 @@ export type HistoryChange =
   | { readonly kind: 'compaction'; readonly userId: string };
 
 export interface HistoryFoldOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaConnection;
   readonly topic: string;
   readonly groupId: string;
   /** Only snapshots of this generation are kept: several generations may share the topic. */
@@ -30,36 +31,27 @@ export interface HistoryFoldOptions {
  * and a fresh group rebuilds it. The consumer reads committed transactions only (kafkajs default).
  */
 export class HistoryFold {
-  private consumer: Consumer | undefined;
-  private closed: Promise<void> | undefined;
+  private consumer: BatchConsumer | undefined;
 
   constructor(private readonly opts: HistoryFoldOptions) {}
 
   async start(): Promise<void> {
-    const consumer = this.opts.kafka.consumer({ groupId: this.opts.groupId, maxWaitTimeInMs: 500 });
+    const { kafka, groupId, topic, logger } = this.opts;
+    const consumer = new BatchConsumer(kafka, { groupId, topic, maxWaitTimeInMs: 500, commits: 'manual', logger });
     this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(payload, consumer),
-    });
+    await consumer.start((batch) => this.handleBatch(batch, consumer));
   }
 
   /** Finishes the batch in flight and leaves the group. Idempotent. */
   close(): Promise<void> {
-    this.closed ??= this.consumer ? this.consumer.disconnect() : Promise.resolve();
-    return this.closed;
+    return this.consumer?.close() ?? Promise.resolve();
   }
 
-  private async handleBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
-    const { batch, isStale, resolveOffset, heartbeat } = payload;
-    if (batch.messages.length === 0 || isStale()) return;
+  private async handleBatch(batch: RecordBatch, consumer: BatchConsumer): Promise<void> {
     const dead: DeadLetter[] = [];
     const byUser = new Map<string, HistoryChange[]>();
-    for (const m of batch.messages) {
-      const change = this.decode(batch.topic, batch.partition, m, dead);
+    for (const m of batch.records) {
+      const change = this.decode(m, dead);
       if (change === null) continue;
       if (change.kind === 'compaction') continue;
       const userId = change.kind === 'erase' ? change.userId : change.snapshot.userId;
@@ -69,14 +61,13 @@ export class HistoryFold {
     }
     await Promise.all([...byUser.values()].map((changes) => applyInOrder(this.opts.history, changes)));
     await this.opts.deadLetter(dead);
-    const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-    resolveOffset(batch.lastOffset());
-    await heartbeat();
+    const next = (BigInt(batch.lastOffset) + 1n).toString();
+    await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
   }
 
   /** The change a record carries; null for another generation's snapshot or an undecodable record (dead-lettered). */
-  private decode(topic: string, partition: number, m: KafkaMessage, dead: DeadLetter[]): HistoryChange | null {
+  private decode(m: ConsumedRecord, dead: DeadLetter[]): HistoryChange | null {
+    const { topic, partition } = m;
     try {
       const change = toHistoryChange(m.key, m.value);
       if (change.kind === 'snapshot' && change.snapshot.generation !== this.opts.generation) return null;

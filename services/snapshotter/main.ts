@@ -18,6 +18,7 @@ import { HistoryFold } from './history-fold.js';
 import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js';
 import { RedisShardLeases } from '../adapters/redis/redis-shard-leases.js';
 import { Snapshotter } from './snapshotter.js';
+import { Closers } from '../core/lifecycle.js';
 
 /** Users per Kafka transaction in a snapshot run. */
 export const SNAPSHOT_BATCH_SIZE = 200;
@@ -34,25 +35,14 @@ export interface HistoryFoldHandle {
   close(): Promise<void>;
 }
 
-type Closer = () => Promise<unknown>;
-
-/** Runs `start` with a list to register closers on; closes them in reverse order on failure or close(). */
-async function composed(log: Logger, start: (closers: Closer[]) => Promise<void>): Promise<() => Promise<void>> {
-  const closers: Closer[] = [];
-  const closeAll = async () => {
-    for (const c of closers.reverse()) await c().catch((e: Error) => log.warn({ err: e.message }, 'error while closing'));
-  };
-  try {
-    await start(closers);
-  } catch (e) {
-    await closeAll();
-    throw e;
-  }
-  let closing: Promise<void> | undefined;
-  return () => (closing ??= closeAll());
+/** Runs `start` with a stack to register closers on; closes them in reverse order on failure or close(). */
+async function composed(log: Logger, start: (closers: Closers) => Promise<void>): Promise<() => Promise<void>> {
+  const closers = new Closers(log);
+  await closers.starting(() => start(closers));
+  return () => closers.close();
 }
 
-async function connectAll(config: Config, logger: Logger, closers: Closer[]): Promise<{ kafka: Kafka; redis: RedisClient; keys: RedisKeys }> {
+async function connectAll(config: Config, logger: Logger, closers: Closers): Promise<{ kafka: Kafka; redis: RedisClient; keys: RedisKeys }> {
   const kafka = kafkaForConfig(config, logger);
   const admin = kafka.admin();
   await admin.connect();
@@ -66,7 +56,7 @@ async function connectAll(config: Config, logger: Logger, closers: Closer[]): Pr
     await admin.disconnect();
   }
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
-  closers.push(() => redis.quit());
+  closers.add(() => redis.quit());
   await connectRedis(redis, config.redisUrl);
   return { kafka, redis, keys: new RedisKeys(config.redisPrefix, config.generation) };
 }
@@ -102,7 +92,7 @@ export async function startSnapshotter(config: Config, logger: Logger): Promise<
       },
     });
     snapshotter.start();
-    closers.push(() => snapshotter.close());
+    closers.add(() => snapshotter.close());
     log.info({ topic: config.historyTopic, intervalMs: config.snapshotIntervalMs, shards: config.dirtyShards }, 'snapshotter running');
   });
   return { instanceId, close };
@@ -118,7 +108,7 @@ export async function startHistoryFold(config: Config, logger: Logger): Promise<
     const { kafka, redis, keys } = await connectAll(config, logger, closers);
     const producer = kafka.producer(producerConfig());
     await producer.connect();
-    closers.push(() => producer.disconnect());
+    closers.add(() => producer.disconnect());
     const deadLetters = new DeadLetterPublisher(producer);
     const fold = new HistoryFold({
       kafka,
@@ -129,7 +119,7 @@ export async function startHistoryFold(config: Config, logger: Logger): Promise<
       deadLetter: (letters) => deadLetters.send(letters),
       logger: log,
     });
-    closers.push(() => fold.close());
+    closers.add(() => fold.close());
     await fold.start();
     log.info({ topic: config.historyTopic, dlq: dlqTopic(config.historyTopic), historySize: config.historySize }, 'history fold running');
   });

@@ -5,20 +5,19 @@
 import { loadConfig } from '../core/config.js';
 import { createRootLogger } from '../core/logger.js';
 import { startHistoryFold, startSnapshotter } from './main.js';
+import { Closers, SignalTrap } from '../core/lifecycle.js';
 
 const config = loadConfig(process.env);
 const logger = createRootLogger({ level: config.logLevel, name: 'interest-stream snapshotter' });
-const handles: Array<{ close(): Promise<void> }> = [await startSnapshotter(config, logger)];
-if (process.argv.includes('--with-fold')) handles.push(await startHistoryFold(config, logger));
-
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  Promise.all(handles.reverse().map((h) => h.close())).then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+// Installed first: a signal during start-up closes what has started once it can.
+const trap = SignalTrap.install(logger);
+const closers = new Closers(logger);
+await closers.starting(async () => {
+  const snapshotter = await startSnapshotter(config, logger);
+  closers.add(() => snapshotter.close());
+  if (process.argv.includes('--with-fold')) {
+    const fold = await startHistoryFold(config, logger);
+    closers.add(() => fold.close());
+  }
+});
+trap.serve(() => closers.close(), config.shutdownGraceMs);

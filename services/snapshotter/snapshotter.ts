@@ -72,7 +72,7 @@ export class Snapshotter {
         summary.deferred += tally.deferred;
         if (end === 'complete') summary.shards++;
       } finally {
-        await run.leases.release(shard).catch((e: Error) => this.opts.logger.warn({ shard, err: e.message }, 'could not release a shard lease; it expires'));
+        await run.leases.release(shard).catch((e: Error) => this.opts.logger.warn({ shard, err: e }, 'could not release a shard lease; it expires'));
       }
     }
     return summary;
@@ -86,7 +86,7 @@ export class Snapshotter {
         if (s.sent > 0 || s.shards > 0) log.debug(s, 'snapshot pass');
         if (s.sent > 0) log.info({ window: s.window, sent: s.sent, shards: s.shards }, 'interest snapshots sent');
       } catch (e) {
-        log.warn({ err: (e as Error).message }, 'snapshot pass failed; retrying next tick');
+        log.warn({ err: e }, 'snapshot pass failed; retrying next tick');
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.tickMs);

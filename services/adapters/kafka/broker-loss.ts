@@ -37,7 +37,7 @@ export async function retryOnBrokerLoss<T>(what: string, attempt: () => Promise<
     } catch (e) {
       if (!isBrokerLoss(e) || Date.now() >= deadline) throw e;
       const waitMs = Math.min(5_000, 250 * 2 ** Math.min(failures, 5));
-      logger.warn({ err: (e as Error).message, retryInMs: waitMs, failures }, `${what}: a Kafka broker is unreachable; retrying`);
+      logger.warn({ err: e, retryInMs: waitMs, failures }, `${what}: a Kafka broker is unreachable; retrying`);
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }

@@ -60,7 +60,7 @@ export class KafkaImpressionPublisher implements ImpressionSink {
         () => this.opts.onOutcome?.('sent'),
         (e: unknown) => {
           this.opts.onOutcome?.('failed');
-          this.opts.logger.warn({ err: (e as Error).message, topic: this.topic, userId: impression.userId }, 'impression not written');
+          this.opts.logger.warn({ err: e, topic: this.topic, userId: impression.userId }, 'impression not written');
         },
       )
       .finally(() => this.pending.delete(sent));

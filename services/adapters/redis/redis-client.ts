@@ -13,7 +13,7 @@ export function createRedisClient(opts: { url: string; cluster: boolean; logger:
   // auto-pipelining crashed the process on very large batches of script calls (ioredis#1931).
   const common = { lazyConnect: true, maxRetriesPerRequest: 3 } as const;
   const client: RedisClient = opts.cluster ? new Cluster([opts.url], { redisOptions: common, lazyConnect: true }) : new Redis(opts.url, common);
-  client.on('error', (e: Error) => opts.logger.warn({ err: e.message }, 'redis connection error'));
+  client.on('error', (e: Error) => opts.logger.warn({ err: e }, 'redis connection error'));
   return client;
 }
 

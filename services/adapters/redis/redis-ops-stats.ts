@@ -40,13 +40,13 @@ export class RedisOpsStats {
     for (const l of letters) byReason.set(l.error.code, (byReason.get(l.error.code) ?? 0) + 1);
     const tx = this.redis.multi();
     for (const [reason, n] of byReason) tx.hincrby(this.key, `${OPS_DLQ_FIELD}${reason}`, n);
-    await tx.exec().catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'dead-letter counts not written'));
+    await tx.exec().catch((e: unknown) => this.logger.warn({ err: e }, 'dead-letter counts not written'));
   }
 
   /** Publishes this process' freshness p99 every `intervalMs` until stop() (which removes it). */
   start(intervalMs = 2000): () => Promise<void> {
     const tick = (): void => {
-      this.publishFreshness().catch((e: unknown) => this.logger.debug({ err: (e as Error).message }, 'ops stats not written'));
+      this.publishFreshness().catch((e: unknown) => this.logger.debug({ err: e }, 'ops stats not written'));
       this.timer = setTimeout(tick, intervalMs);
       this.timer.unref();
     };

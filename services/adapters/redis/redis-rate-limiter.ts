@@ -57,7 +57,7 @@ export class RedisRateLimiter implements RateLimiter {
       const [allowed, remaining, retryAfterMs] = await this.redis.isTakeToken(rateLimitKey(this.prefix, bucket), perMinute, perMinute / 60_000);
       return { allowed: allowed === 1, remaining, retryAfterMs };
     } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'rate limiter unavailable; request let through');
+      this.logger.warn({ err: e }, 'rate limiter unavailable; request let through');
       return { allowed: true, remaining: 0, retryAfterMs: 0 };
     }
   }

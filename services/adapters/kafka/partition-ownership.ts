@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import type { CommitPoint } from './durable-writer.js';
+import type { LogPosition } from '../../domain/log-records.js';
 
 /**
  * The partitions this process owns, as the group coordinator last assigned them. kafkajs commits
@@ -29,7 +29,7 @@ export class PartitionOwnership {
   }
 
   /** The points of partitions still owned, and how many were dropped. */
-  keepOwned(points: readonly CommitPoint[]): { keep: CommitPoint[]; dropped: number } {
+  keepOwned(points: readonly LogPosition[]): { keep: LogPosition[]; dropped: number } {
     const keep = points.filter((p) => this.owns(p.topic, p.partition));
     return { keep, dropped: points.length - keep.length };
   }

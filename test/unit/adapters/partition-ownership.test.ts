@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { PartitionOwnership } from '../../../services/ingest/partition-ownership.js';
+import { PartitionOwnership } from '../../../services/adapters/kafka/partition-ownership.js';
 
 const events = { GROUP_JOIN: 'join', REBALANCING: 'rebalancing', STOP: 'stop', CRASH: 'crash' };
 
