@@ -4,7 +4,7 @@
  * like create-vector-store.ts, because it builds adapters from the config and every process needs
  * it: ingest, the query service, the CLI and the package's entry point.
  */
-import { loadConfig, type Config } from '../core/config.js';
+import { loadConfig, type GenerationSettings, type RedisSettings, type ShredSettings, type VectorStoreSettings } from '../core/config.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { connectRedis, createRedisClient } from './redis/redis-client.js';
 import { createVectorStore } from './vector-store/create-vector-store.js';
@@ -15,18 +15,21 @@ import { RedisUserKeyStore } from './redis/redis-user-key-store.js';
 import { VectorStoreKeyArchive } from './vector-store/vector-store-key-archive.js';
 import { EventOpener, EventSealer, forgetUserKeys } from '../domain/shred/shredding.js';
 
+/** Where user keys live: the Redis keys of the generation, and the vector store that archives them. */
+export type KeyStoreSettings = RedisSettings & Pick<GenerationSettings, 'generation'> & VectorStoreSettings;
+
 /** The production key store: Redis, with every key archived in the vector store. */
-export function userKeyStore(config: Config, redis: RedisClient, store: VectorStore): UserKeyStore {
+export function userKeyStore(config: Pick<KeyStoreSettings, 'redisPrefix' | 'generation'>, redis: RedisClient, store: VectorStore): UserKeyStore {
   return new RedisUserKeyStore(redis, new RedisKeys(config.redisPrefix, config.generation), new VectorStoreKeyArchive(store));
 }
 
 /** The sealer publishers use in ERASURE_MODE=shred; undefined in plain mode. */
-export function sealerFor(config: Config, keys: UserKeyStore): EventSealer | undefined {
+export function sealerFor(config: ShredSettings, keys: UserKeyStore): EventSealer | undefined {
   return config.erasureMode === 'shred' ? new EventSealer(keys, config.shredSecrets[0]!) : undefined;
 }
 
 /** What an erasure calls to shred the user's events; a no-op without any SHRED_SECRET (nothing was ever sealed). */
-export function keyForgetter(config: Config, keys: UserKeyStore): (userId: string) => Promise<void> {
+export function keyForgetter(config: Pick<ShredSettings, 'shredSecrets'>, keys: UserKeyStore): (userId: string) => Promise<void> {
   return (userId) => forgetUserKeys(keys, config.shredSecrets, userId);
 }
 
@@ -36,7 +39,7 @@ export function openerFor(keys: UserKeyStore): EventOpener {
 }
 
 /** The key store on a Redis connection and vector store of its own (`close` releases both). */
-export async function openKeyStore(config: Config, logger: Logger): Promise<{ store: UserKeyStore; close(): Promise<void> }> {
+export async function openKeyStore(config: KeyStoreSettings, logger: Logger): Promise<{ store: UserKeyStore; close(): Promise<void> }> {
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
   await connectRedis(redis, config.redisUrl);
   const vectors = createVectorStore(config, logger);
@@ -45,7 +48,7 @@ export async function openKeyStore(config: Config, logger: Logger): Promise<{ st
 }
 
 /** ERASURE_MODE=shred: a sealer with a key store of its own, to close after the publisher; undefined in plain mode. */
-export async function openSealer(config: Config, logger: Logger): Promise<(EventSealer & { close(): Promise<void> }) | undefined> {
+export async function openSealer(config: KeyStoreSettings & ShredSettings, logger: Logger): Promise<(EventSealer & { close(): Promise<void> }) | undefined> {
   if (config.erasureMode !== 'shred') return undefined;
   const keys = await openKeyStore(config, logger);
   return Object.assign(sealerFor(config, keys.store)!, { close: () => keys.close() });

@@ -16,7 +16,7 @@ import { startQueryService } from '../query/main.js';
 import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
 import { createActivity, type Activity, type GeneratedEvent } from '../workload/activity.js';
 import { createCatalogue, itemJson, type Catalogue } from '../workload/catalogue.js';
-import { importCatalogueFile, openInteractionPublisher } from './connections.js';
+import { importCatalogueFile, openInteractionPublisher, type CatalogueSettings } from './connections.js';
 import { formatPhase, type UserView } from './demo-report.js';
 
 /** The demo's own namespace (topics, consumer groups, Redis prefix, store directory): reruns start clean without touching anything else. */
@@ -150,7 +150,7 @@ async function resetDemoState(config: Config, logger: Logger): Promise<void> {
   if (config.vectorStore === 'embedded') await rm(config.embeddedStoreDir, { recursive: true, force: true });
 }
 
-async function importCatalogue(catalogue: Catalogue, config: Config, logger: Logger): Promise<void> {
+async function importCatalogue(catalogue: Catalogue, config: CatalogueSettings, logger: Logger): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'interest-stream-demo-'));
   try {
     const file = path.join(dir, 'items.jsonl');
@@ -218,12 +218,12 @@ export function examples(api: string, grpcPort: number, userId: string, keysRequ
 }
 
 /** Where the demo's services log (next to the embedded store's directory, under .data/ by default). */
-export function demoLogFile(config: Config): string {
+export function demoLogFile(config: Pick<Config, 'embeddedStoreDir'>): string {
   return path.resolve(config.embeddedStoreDir, '..', 'demo.log');
 }
 
 /** What Ctrl-C stops, what it leaves running and how to stop that too. */
-export function afterCtrlC(config: Config): string {
+export function afterCtrlC(config: Pick<Config, 'kafkaBrokers' | 'redisUrl'>): string {
   return [
     'Ctrl-C stops what the demo started in this process: ingest, the snapshotter and the query service.',
     `Kafka (${config.kafkaBrokers.join(',')}) and Redis (${config.redisUrl}) keep running for the next run; \`npm run stack:down\` stops them.`,

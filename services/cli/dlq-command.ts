@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Partitioners, type IHeaders, type Kafka, type Message } from 'kafkajs';
-import type { Config } from '../core/config.js';
+import type { Config, TopicSettings } from '../core/config.js';
 import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { dlqTopic } from '../core/names.js';
@@ -48,7 +48,7 @@ export async function runDlq(args: string[], config: Config, logger: Logger, out
   return 0;
 }
 
-function parseDlqArgs(args: string[], config: Config): DlqArgs {
+function parseDlqArgs(args: string[], config: Pick<TopicSettings, 'interactionsTopic' | 'itemsTopic'>): DlqArgs {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' }, since: { type: 'string' }, items: { type: 'boolean' } } });
   const [verb, position] = positionals;
   if ((verb !== 'list' && verb !== 'show' && verb !== 'redrive') || (verb === 'show') !== (position !== undefined)) {

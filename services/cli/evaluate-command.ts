@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Config } from '../core/config.js';
+import type { Config, FoldSettings, KafkaSettings } from '../core/config.js';
 import { InterestStreamError } from '../domain/errors.js';
 import { parseEventLine, parseItemLine, readJsonlLines } from '../core/jsonl.js';
 import type { Logger } from '../core/logger.js';
@@ -13,7 +13,7 @@ import { EVALUATED_STRATEGIES, type EvaluatedStrategy } from '../domain/evaluati
 import { renderHitRateChart, renderTable } from './evaluate-report.js';
 import { DEFAULT_ANN_DEPTH, type AnnRanker } from '../domain/evaluation/ann-ranking.js';
 import { createProgress, type Progress } from './progress.js';
-import { openKeyStore, openerFor } from '../adapters/shredding.js';
+import { openKeyStore, openerFor, type KeyStoreSettings } from '../adapters/shredding.js';
 
 export const EVALUATE_USAGE = `interest-stream evaluate --items <items.jsonl> (--events <events.jsonl> | --topic [name]) [options]
 
@@ -105,8 +105,12 @@ function strategies(raw: string | undefined): EvaluatedStrategy[] {
   return list as EvaluatedStrategy[];
 }
 
+/** The settings an evaluation starts from, unless a flag overrides them: the fold's, the strategies' and the topic. */
+export type EvaluateDefaults = FoldSettings &
+  Pick<Config, 'interactionsTopic' | 'trendMomentum' | 'hybridLambda' | 'trendWindow' | 'snapshotIntervalMs' | 'popularHalfLifeMs'>;
+
 /** Parses the flags (`--topic` may be followed by a topic name); throws INVALID_INPUT naming the bad one. */
-export function parseEvaluateArgs(args: readonly string[], config: Config): EvaluateArgs | 'help' {
+export function parseEvaluateArgs(args: readonly string[], config: EvaluateDefaults): EvaluateArgs | 'help' {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof FLAGS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: [...args], options: FLAGS, allowPositionals: true, strict: true });
@@ -179,7 +183,7 @@ interface EventsRead {
   readonly shredded: number;
 }
 
-async function readEvents(a: EvaluateArgs, config: Config, logger: Logger): Promise<EventsRead> {
+async function readEvents(a: EvaluateArgs, config: Pick<KafkaSettings, 'kafkaBrokers' | 'kafkaClientId'> & KeyStoreSettings & Pick<Config, 'shredSecrets'>, logger: Logger): Promise<EventsRead> {
   if ('file' in a.source) return { events: await readEventsFile(a.source.file), undecodable: 0, shredded: 0 };
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
   const label = `reading ${a.source.topic}`;

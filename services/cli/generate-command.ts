@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { createActivity, DEFAULT_START_TIME, eventJson, writeJsonl, type Activity, type GeneratedEvent } from '../workload/activity.js';
 import { createCatalogue, DEFAULT_SPREAD, itemJson, type Catalogue } from '../workload/catalogue.js';
-import { importCatalogueFile, openInteractionPublisher } from './connections.js';
+import { importCatalogueFile, openInteractionPublisher, type CatalogueSettings, type PublisherSettings } from './connections.js';
 import { createProgress } from './progress.js';
 
 export const GENERATE_USAGE = `interest-stream generate [options]
@@ -157,7 +157,7 @@ async function writeItemsFile(file: string, catalogue: Catalogue, logger: Logger
   progress.stop();
 }
 
-async function publishWorkload(out: string | undefined, catalogue: Catalogue, activity: Activity, config: Config, logger: Logger): Promise<void> {
+async function publishWorkload(out: string | undefined, catalogue: Catalogue, activity: Activity, config: PublisherSettings & CatalogueSettings, logger: Logger): Promise<void> {
   // importItems validates a whole file before writing anything; without --out the file is temporary.
   const dir = out ?? (await mkdtemp(path.join(tmpdir(), 'interest-stream-generate-')));
   try {

@@ -21,7 +21,7 @@ interest-stream generation drop <name>                 delete a retired generati
 export const USERS_ALIAS = 'users';
 
 interface Ctx {
-  readonly config: Config;
+  readonly config: Pick<Config, 'interactionsTopic' | 'generation' | 'consumerGroup'>;
   readonly registry: RedisGenerationRegistry;
   readonly redis: RedisClient;
   readonly admin: Admin;

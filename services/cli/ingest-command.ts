@@ -1,4 +1,4 @@
-import type { Config } from '../core/config.js';
+import type { Config, KafkaSettings } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
@@ -21,8 +21,11 @@ export async function runIngest(config: Config, logger: Logger, opts: IngestOpti
   };
 }
 
+/** What watching the catch-up reads: the brokers, and the group and topic of the generation. */
+type LagSettings = KafkaSettings & Pick<Config, 'consumerGroup' | 'generation' | 'interactionsTopic'>;
+
 /** The group's lag at start, from a fresh admin client; 0 (no progress shown) when Kafka cannot say. */
-async function initialLag(config: Config, logger: Logger, groupId: string): Promise<number> {
+async function initialLag(config: LagSettings, logger: Logger, groupId: string): Promise<number> {
   const read = async () => {
     const admin = kafkaForConfig(config, logger).admin();
     await admin.connect();
@@ -39,7 +42,7 @@ async function initialLag(config: Config, logger: Logger, groupId: string): Prom
   });
 }
 
-async function watchCatchUp(config: Config, logger: Logger): Promise<() => Promise<void>> {
+async function watchCatchUp(config: LagSettings, logger: Logger): Promise<() => Promise<void>> {
   const groupId = consumerGroupId(config.consumerGroup, config.generation);
   const initial = await initialLag(config, logger, groupId);
   if (initial === 0) return async () => {};

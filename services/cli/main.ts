@@ -52,7 +52,7 @@ ${GENERATION_USAGE.replace(/^/gm, '    ')}
 ${DLQ_USAGE.replace(/^/gm, '    ')}
   help                           this text
 
-Configuration comes from environment variables, documented in services/core/config.ts.`;
+Configuration comes from environment variables, documented in services/core/config/.`;
 
 type Command = (args: string[], config: Config, logger: Logger, shutdown: SignalTrap) => Promise<number | 'serve'>;
 

@@ -101,7 +101,7 @@ function parseUserShowArgs(args: string[]): { userId: string; json: boolean } {
 interface ReportInput {
   readonly view: GenerationView;
   readonly vectors: VectorStore;
-  readonly config: Config;
+  readonly config: Pick<Config, 'historySize' | 'trendWindow'>;
   readonly userId: string;
   readonly activated: boolean;
 }

@@ -10,7 +10,7 @@
 import { InterestStreamError } from '../domain/errors.js';
 
 export const TOKEN_VERSION = 1;
-/** AFTER_WAIT_MS's default: how long a query waits for ingest to reach its token (services/core/config.ts). */
+/** AFTER_WAIT_MS's default: how long a query waits for ingest to reach its token (services/core/config/query.ts). */
 export const DEFAULT_AFTER_WAIT_MS = 200;
 /** Longer `after` values are refused before decoding (a token for 1,000 partitions is ~25 KB; 6 is ~100 B). */
 export const MAX_TOKEN_LENGTH = 32 * 1024;

@@ -24,7 +24,7 @@ export interface Interest {
   readonly updatedAt: number;
 }
 
-/** MULTI_INTERESTS, MULTI_THRESHOLD, MULTI_HALF_LIFE_MS (services/core/multi-interest-config.ts). */
+/** MULTI_INTERESTS, MULTI_THRESHOLD, MULTI_HALF_LIFE_MS (read in services/core/config/fold.ts). */
 export interface MultiInterestParams {
   /** k: at most this many interests per user; 0 keeps none. */
   readonly maxInterests: number;

@@ -12,7 +12,7 @@ import type { HistoryEmitter } from './history-boundaries.js';
  * under the topic's max.message.bytes; a record that cannot fit at all is dead-lettered instead.
  */
 export function historyEmitter(
-  config: Config,
+  config: Pick<Config, 'historyTopic' | 'snapshotIntervalMs' | 'generation' | 'historySize'>,
   producer: Producer,
   claims: SnapshotClaims,
   sizes: { deadLetters: DeadLetterPublisher; maxMessageBytes: ReadonlyMap<string, number> },

@@ -1,6 +1,6 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Server } from 'node:http';
-import type { Config } from '../core/config.js';
+import type { Config, FoldSettings, TopicSettings } from '../core/config.js';
 import { loadSchema } from '../core/avro/schemas.js';
 import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
@@ -233,7 +233,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
   };
 }
 
-export function foldParams(config: Config) {
+export function foldParams(config: FoldSettings): FoldSettings {
   return {
     alpha: config.alpha,
     beta: config.beta,
@@ -246,7 +246,7 @@ export function foldParams(config: Config) {
 }
 
 /** Creates the topics ingest writes or reads, and returns the max.message.bytes of those it writes. */
-async function prepareTopics(kafka: Kafka, config: Config): Promise<Map<string, number>> {
+async function prepareTopics(kafka: Kafka, config: Pick<TopicSettings, 'interactionsTopic' | 'itemsTopic' | 'historyTopic' | 'topicPartitions'>): Promise<Map<string, number>> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {

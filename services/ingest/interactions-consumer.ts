@@ -14,9 +14,15 @@ import { BatchConsumer, type KafkaConnection } from '../adapters/kafka/batch-con
 import type { LogRecord, RecordBatch } from '../domain/log-records.js';
 import type { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 
+/** What the interactions consumer reads of the configuration: its group, topic, fetch wait, and the durable writer's bounds. */
+export type InteractionsConsumerSettings = Pick<
+  Config,
+  'consumerGroup' | 'generation' | 'interactionsTopic' | 'ingestFetchWaitMs' | 'ingestMaxPendingUsers' | 'ingestMaxPendingBytes' | 'durableChunkPoints' | 'durableChunkBytes'
+>;
+
 export interface InteractionsConsumerDeps {
   readonly kafka: KafkaConnection;
-  readonly config: Config;
+  readonly config: InteractionsConsumerSettings;
   readonly processor: (unflushed: (userIds: readonly string[]) => Map<string, UserState>) => BatchProcessor;
   readonly store: VectorStore;
   readonly usersCollection: string;

@@ -10,6 +10,9 @@ import type { ItemVectors } from './item-vectors.js';
 import { BatchConsumer, type KafkaConnection } from '../adapters/kafka/batch-consumer.js';
 import type { RecordBatch } from '../domain/log-records.js';
 
+/** What the items consumer reads of the configuration. */
+export type ItemsConsumerSettings = Pick<Config, 'consumerGroup' | 'generation' | 'itemsTopic' | 'itemsCollection'>;
+
 /**
  * Applies live catalogue updates from the `items` topic to the items collection (upsert, or delete
  * when the vector is null). Vectors are stored unit length, as the import does. Bad messages go to
@@ -22,7 +25,7 @@ export class ItemsConsumer {
   constructor(
     private readonly deps: {
       kafka: KafkaConnection;
-      config: Config;
+      config: ItemsConsumerSettings;
       store: VectorStore;
       items: ItemVectors;
       dimension: number;

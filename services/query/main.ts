@@ -5,7 +5,7 @@
 // First: its side effect on process warnings must precede everything that may set a timer.
 import '../core/process-warnings.js';
 import type { Admin, Kafka } from 'kafkajs';
-import type { Config } from '../core/config.js';
+import type { Config, TopicSettings } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
@@ -38,7 +38,7 @@ import { keyForgetter, sealerFor, userKeyStore } from '../adapters/shredding.js'
  * metadata retries. A failure (e.g. no permission to create topics) is logged, not fatal: the
  * service then reports not ready until the topic exists.
  */
-async function prepareTopic(admin: Admin, config: Config, log: Logger): Promise<void> {
+async function prepareTopic(admin: Admin, config: Pick<TopicSettings, 'interactionsTopic' | 'topicPartitions'>, log: Logger): Promise<void> {
   try {
     if (await ensureTopic(admin, config.interactionsTopic, config.topicPartitions)) log.info({ topic: config.interactionsTopic }, 'created the interactions topic');
   } catch (e) {
@@ -52,7 +52,7 @@ async function topicExists(admin: Admin, topic: string): Promise<void> {
 }
 
 /** The impressions publisher when IMPRESSIONS_TOPIC is set (the topic created if missing). */
-async function startImpressions(kafka: Kafka, admin: Admin, config: Config, log: Logger, metrics: QueryMetrics): Promise<KafkaImpressionPublisher | undefined> {
+async function startImpressions(kafka: Kafka, admin: Admin, config: Pick<TopicSettings, 'impressionsTopic' | 'topicPartitions'>, log: Logger, metrics: QueryMetrics): Promise<KafkaImpressionPublisher | undefined> {
   const topic = config.impressionsTopic;
   if (topic === undefined) return undefined;
   if (await ensureTopic(admin, topic, config.topicPartitions)) log.info({ topic }, 'created the impressions topic');

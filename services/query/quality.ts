@@ -10,7 +10,7 @@ import { hybridScore, mmr, type Candidate } from '../domain/rerank.js';
 import { cosine } from '../domain/vector.js';
 import { matchesFilter } from '../domain/filter.js';
 import type { Strategy } from './validation.js';
-import type { Config } from '../core/config.js';
+import type { FoldSettings, QualitySettings } from '../core/config.js';
 import type { QueryMetrics } from './metrics.js';
 import type { QueryDeps } from './use-cases.js';
 
@@ -32,7 +32,7 @@ export interface QualityConfig {
 export const DEFAULT_QUALITY: QualityConfig = { buckets: [], bucketSalt: '', hybridLambda: 0.1, alpha: 0.2, multiHalfLifeMs: 3_600_000 };
 
 /** The issue-16 dependencies from the configuration: buckets, λ, γ, α, the multi-interest half-life, and the answers metric. */
-export function qualityDeps(config: Config, metrics: QueryMetrics): Pick<QueryDeps, 'trendMomentum' | 'quality' | 'onAnswer'> {
+export function qualityDeps(config: QualitySettings & Pick<FoldSettings, 'alpha' | 'multi'>, metrics: QueryMetrics): Pick<QueryDeps, 'trendMomentum' | 'quality' | 'onAnswer'> {
   return {
     trendMomentum: config.trendMomentum,
     quality: { buckets: config.strategyBuckets, bucketSalt: config.bucketSalt, hybridLambda: config.hybridLambda, alpha: config.alpha, multiHalfLifeMs: config.multi.halfLifeMs },

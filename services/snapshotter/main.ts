@@ -3,7 +3,7 @@ import '../core/process-warnings.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { Config } from '../core/config.js';
+import type { Config, GenerationSettings, KafkaSettings, RedisSettings, TopicSettings } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, dlqTopic, historyFoldGroupId, snapshotTransactionalId } from '../core/names.js';
 import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
@@ -42,7 +42,10 @@ async function composed(log: Logger, start: (closers: Closers) => Promise<void>)
   return () => closers.close();
 }
 
-async function connectAll(config: Config, logger: Logger, closers: Closers): Promise<{ kafka: Kafka; redis: RedisClient; keys: RedisKeys }> {
+/** What both snapshotter processes connect with: the brokers and the history topic, Redis, and their generation's keys. */
+type ConnectSettings = KafkaSettings & Pick<TopicSettings, 'historyTopic' | 'topicPartitions'> & RedisSettings & Pick<GenerationSettings, 'generation'>;
+
+async function connectAll(config: ConnectSettings, logger: Logger, closers: Closers): Promise<{ kafka: Kafka; redis: RedisClient; keys: RedisKeys }> {
   const kafka = kafkaForConfig(config, logger);
   const admin = kafka.admin();
   await admin.connect();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, Partitioners, logLevel, type ICustomPartitioner, type KafkaConfig, type LogEntry, type ProducerConfig, type SASLOptions } from 'kafkajs';
-import type { Config } from '../../core/config.js';
+import type { KafkaSecuritySettings, KafkaSettings } from '../../core/config.js';
 import { InterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
 
@@ -69,7 +69,7 @@ export const userKeyPartitioner: ICustomPartitioner = () => {
 };
 
 /** The one way services build their Kafka client: brokers, client id and security from configuration. */
-export function kafkaForConfig(config: Config, logger: Logger, clientId: string = config.kafkaClientId): Kafka {
+export function kafkaForConfig(config: KafkaSettings, logger: Logger, clientId: string = config.kafkaClientId): Kafka {
   return createKafka({ brokers: config.kafkaBrokers, clientId, logger, security: kafkaSecurity(config) });
 }
 
@@ -82,7 +82,7 @@ function readPem(variable: string, file: string): string {
 }
 
 /** KAFKA_SSL* and KAFKA_SASL_* as client options; certificate files are read here, once. */
-export function kafkaSecurity(config: Config): KafkaSecurity {
+export function kafkaSecurity(config: KafkaSecuritySettings): KafkaSecurity {
   const tls = {
     ...(config.kafkaSslCaFile ? { ca: [readPem('KAFKA_SSL_CA_FILE', config.kafkaSslCaFile)] } : {}),
     ...(config.kafkaSslCertFile ? { cert: readPem('KAFKA_SSL_CERT_FILE', config.kafkaSslCertFile) } : {}),

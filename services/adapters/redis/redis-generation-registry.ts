@@ -1,24 +1,13 @@
 import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import { RedisKeys } from '../../core/names.js';
+import type { GenerationInfo, GenerationRegistry } from '../../domain/ports/index.js';
 import type { RedisClient } from './redis-client.js';
 import type { GenerationsMirror } from '../vector-store/vector-store-generations.js';
 
-/**
- * What a generation is: the consumer group, Redis prefix and users collection it writes, the items
- * collection it reads, and where its replay started. Recorded when ingest first runs it.
- */
-export interface GenerationInfo {
-  readonly name: string;
-  readonly createdAt: number;
-  /** `earliest` or an ISO-8601 time. */
-  readonly from: string;
-  readonly consumerGroup: string;
-  readonly redisPrefix: string;
-  readonly usersCollection: string;
-  readonly itemsCollection: string;
-  readonly alpha: number;
-  readonly beta: number;
-}
+export type { GenerationInfo } from '../../domain/ports/index.js';
+
+/** How often a missing registry or pointer is looked up in the mirror. */
+const RESTORE_EVERY_MS = 5_000;
 
 /**
  * The registry of generations and the pointer to the active one, in two Redis keys shared by all
@@ -29,10 +18,7 @@ export interface GenerationInfo {
  * operator's intent), and Redis is restored from it: `restore()` at start, and `active()` whenever
  * the pointer is missing from Redis (flushed without persistence) but was set once.
  */
-/** How often a missing registry or pointer is looked up in the mirror. */
-const RESTORE_EVERY_MS = 5_000;
-
-export class RedisGenerationRegistry {
+export class RedisGenerationRegistry implements GenerationRegistry {
   private restoredAt = -Infinity;
   private readonly registryKey: string;
   private readonly pointerKey: string;

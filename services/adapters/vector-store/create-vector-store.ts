@@ -1,4 +1,4 @@
-import type { Config } from '../../core/config.js';
+import type { QdrantSettings, VectorStoreSettings } from '../../core/config.js';
 import { InterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { AliasingVectorStore } from '../../domain/ports/index.js';
@@ -6,7 +6,7 @@ import { EmbeddedVectorStore } from './embedded-vector-store.js';
 import { QdrantVectorStore, type QdrantVectorStoreOptions } from './qdrant-vector-store.js';
 
 /** The vector store the configuration selects (not yet started: call `start()`). */
-export function createVectorStore(config: Config, logger: Logger): AliasingVectorStore {
+export function createVectorStore(config: VectorStoreSettings, logger: Logger): AliasingVectorStore {
   if (config.vectorStore === 'embedded') {
     return new EmbeddedVectorStore({ directory: config.embeddedStoreDir, logger });
   }
@@ -15,7 +15,7 @@ export function createVectorStore(config: Config, logger: Logger): AliasingVecto
 }
 
 /** The production settings of the Qdrant adapter, all from configuration. */
-export function qdrantOptions(config: Config): Omit<QdrantVectorStoreOptions, 'url' | 'apiKey' | 'logger'> {
+export function qdrantOptions(config: QdrantSettings): Omit<QdrantVectorStoreOptions, 'url' | 'apiKey' | 'logger'> {
   return {
     timeoutMs: config.qdrantTimeoutMs,
     collectionPrefix: config.qdrantCollectionPrefix,

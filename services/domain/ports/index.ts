@@ -15,3 +15,4 @@ export type * from './snapshot-claims.js';
 export type * from './shard-leases.js';
 export type * from './user-keys.js';
 export type * from './generation-stores.js';
+export type * from './generations.js';

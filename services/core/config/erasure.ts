@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
+import type { Reader } from './reader.js';
 
-/**
- * Crypto-shredding settings (docs/privacy-shred.md), read by core/config.ts with the rest of the
- * configuration.
- */
+/** Crypto-shredding (docs/privacy-shred.md): whether events are sealed, and the secrets that name the keys. */
 export interface ShredSettings {
   /**
    * ERASURE_MODE: `plain` (the default: events go to the interactions topic as they are, and an
@@ -22,30 +19,21 @@ export interface ShredSettings {
   readonly shredSecrets: readonly string[];
 }
 
-interface SettingsReader {
-  readonly problems: string[];
-  optional(name: string): string | undefined;
-  oneOf<T extends string>(name: string, def: T, allowed: readonly T[]): T;
+/** Erasures (docs/privacy.md): shredding, and how long an erasure's record can be asked for. */
+export interface ErasureSettings extends ShredSettings {
+  /** ERASURE_RECORD_TTL_MS: how long `GET /v1/erasures/{id}` can report an erasure (docs/privacy.md). Default 604800000 (7 days). */
+  readonly erasureRecordTtlMs: number;
 }
 
 const MIN_SECRET = 32;
 
-function readSecret(r: SettingsReader): string | undefined {
-  const inline = r.optional('SHRED_SECRET');
-  const file = r.optional('SHRED_SECRET_FILE');
-  if (file === undefined) return inline;
-  if (inline !== undefined) r.problems.push('SHRED_SECRET and SHRED_SECRET_FILE: set one, not both');
-  try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  } catch (e) {
-    r.problems.push(`SHRED_SECRET_FILE=${JSON.stringify(file)}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    return undefined;
-  }
+export function readErasureSettings(r: Reader): ErasureSettings {
+  return { ...readShredSettings(r), erasureRecordTtlMs: r.int('ERASURE_RECORD_TTL_MS', 604_800_000, 1000) };
 }
 
-export function readShredSettings(r: SettingsReader): ShredSettings {
+function readShredSettings(r: Reader): ShredSettings {
   const erasureMode = r.oneOf('ERASURE_MODE', 'plain', ['plain', 'shred'] as const);
-  const secret = readSecret(r);
+  const secret = r.secret('SHRED_SECRET', 'SHRED_SECRET_FILE');
   const retired = (r.optional('SHRED_RETIRED_SECRETS') ?? '').split(',').filter((s) => s.length > 0);
   if (erasureMode === 'shred' && secret === undefined) r.problems.push('ERASURE_MODE=shred needs SHRED_SECRET (or SHRED_SECRET_FILE)');
   if (secret === undefined && retired.length > 0) r.problems.push('SHRED_RETIRED_SECRETS needs SHRED_SECRET (the current one)');
