@@ -383,8 +383,6 @@ describe('erasure', () => {
 
   it('publishes the ERASE, marks the user and purges Redis, the durable record and history at once', async () => {
     const w = await erasable();
-    const forgotten: string[] = [];
-    const erasing = await world({ forgetKeys: async (id) => void forgotten.push(id) });
     const receipt = await w.useCases.erase('u1', { keyId: 'k1', requestId: 'r1' });
     expect(receipt).toMatchObject({ userId: 'u1', eventId: receipt.erasureId, status: 'pending', purged: { redis: true, durable: true, historySnapshots: 2 } });
     expect(w.publisher.published).toEqual([{ eventId: receipt.erasureId, userId: 'u1', itemId: '', type: 'ERASE', occurredAt: receipt.requestedAt, weight: 1 }]);
@@ -395,8 +393,14 @@ describe('erasure', () => {
     expect(await w.view.users.loadDurable('u1')).toMatchObject({ erased: true, vector: null, seen: [], eventCount: 0 });
     expect(await ask(w)).toMatchObject({ fallback: 'cold_start' });
     expect(await w.history.recent('u1', 10)).toEqual([]);
-    await erasing.useCases.erase('u9');
-    expect(forgotten).toEqual(['u9']);
+  });
+
+  it('in shred mode deletes the user’s data keys before anything is purged', async () => {
+    const forgotten: Array<[string, number]> = [];
+    const w: World = await world({ forgetKeys: async (id) => void forgotten.push([id, w.purge.purged.length]) });
+    await w.useCases.erase('u9');
+    expect(forgotten).toEqual([['u9', 0]]);
+    expect(w.purge.purged).toEqual(['u9']);
   });
 
   it('purges every other registered generation too', async () => {
