@@ -52,8 +52,8 @@ export interface AnnTable {
   readonly name: string;
   readonly table: Table;
   readonly dimension: number;
-  /** The table has `_row_last_updated_at_version` (stable row ids): only then can a saved index be patched. */
-  readonly rowVersions: boolean;
+  /** Set when the table has `_row_last_updated_at_version` (stable row ids): only then can a saved index be patched. */
+  readonly tableId: string | undefined;
 }
 
 interface LocalWrite {
@@ -155,10 +155,9 @@ export class AnnIndexes {
     return index === undefined || index.size < this.threshold ? undefined : { rows: index.size, version: index.version, start: state?.start };
   }
 
-  /** Forgets a dropped collection's index, and removes its saved one. */
-  async drop(name: string): Promise<void> {
+  /** Forgets a dropped collection's index. */
+  forget(name: string): void {
     this.states.delete(name);
-    await this.snapshots?.remove(name);
   }
 
   private state(table: AnnTable): State {
@@ -209,7 +208,7 @@ export class AnnIndexes {
   private async first(state: State, version: number): Promise<void> {
     if ((await state.table.countRows()) < this.threshold) return;
     const started = performance.now();
-    const rows = await readRows(state.table, state.rowVersions);
+    const rows = await readRows(state.table, state.tableId !== undefined);
     const resumed = await this.resume(state, version, rows);
     let start: Omit<IndexStart, 'ms'>;
     let publish = async (): Promise<void> => {};
@@ -231,8 +230,8 @@ export class AnnIndexes {
 
   private async resume(state: State, version: number, rows: Parameters<typeof planResume>[2]): Promise<Resumed> {
     if (this.snapshots === undefined) return { ok: false, reason: 'saving indexes is off' };
-    if (!state.rowVersions) return { ok: false, reason: 'the table has no row versions (made before this store enabled them), so a saved index cannot be patched' };
-    const saved = await this.snapshots.read(state.name, state.dimension, this.hnsw);
+    if (state.tableId === undefined) return { ok: false, reason: 'the table has no row versions (made before this store enabled them), so a saved index cannot be patched' };
+    const saved = await this.snapshots.read(state.name, state.tableId, state.dimension, this.hnsw);
     if (!saved.ok) return saved;
     const plan = planResume(saved.content, version, rows, patchLimit(saved.content.keys.length));
     if (!plan.ok) return plan;
@@ -247,11 +246,12 @@ export class AnnIndexes {
 
   /** A full build; `publish` then makes its file the saved index (when saving is on and the table has row versions). */
   private async build(state: State, rows: readonly IndexedRow[], version: number): Promise<{ index: ItemIndex; publish: () => Promise<void> }> {
-    const snapshots = state.rowVersions ? this.snapshots : undefined;
+    const { tableId } = state;
+    const snapshots = tableId === undefined ? undefined : this.snapshots;
     const path = await snapshots?.newFile(state.name);
     const index = await ItemIndex.build(state.dimension, rows, version, this.hnsw, path);
-    if (snapshots === undefined || path === undefined) return { index, publish: async () => {} };
-    const content = { version, dimension: state.dimension, hnsw: this.hnsw, keys: rows.map((r) => r.id) };
+    if (snapshots === undefined || path === undefined || tableId === undefined) return { index, publish: async () => {} };
+    const content = { tableId, version, dimension: state.dimension, hnsw: this.hnsw, keys: rows.map((r) => r.id) };
     return { index, publish: () => this.publish(state, () => snapshots.publish(state.name, path, content)) };
   }
 
@@ -271,13 +271,14 @@ export class AnnIndexes {
    */
   private async maybeSave(state: State): Promise<void> {
     const index = state.index;
-    if (this.snapshots === undefined || !state.rowVersions || index === undefined || state.changedSinceSave < patchLimit(index.size) / 2) return;
+    const { tableId } = state;
+    if (this.snapshots === undefined || tableId === undefined || index === undefined || state.changedSinceSave < patchLimit(index.size) / 2) return;
     const snapshots = this.snapshots;
     const last = await snapshots.savedAt(state.name);
     if (last !== undefined && Date.now() - last < this.saveEveryMs) return;
     const path = await snapshots.newFile(state.name);
     index.save(path);
-    const content = { version: index.version, dimension: state.dimension, hnsw: this.hnsw, keys: index.keys() };
+    const content = { tableId, version: index.version, dimension: state.dimension, hnsw: this.hnsw, keys: index.keys() };
     state.changedSinceSave = 0;
     await this.publish(state, () => snapshots.publish(state.name, path, content));
   }

@@ -56,13 +56,14 @@ export class EmbeddedVectorStore implements VectorStore {
   private readonly aliases: AliasFile;
   private readonly log: Logger;
   private readonly ann: AnnIndexes | undefined;
+  private readonly snapshots: IndexSnapshots | undefined;
 
   constructor(private readonly options: EmbeddedVectorStoreOptions) {
     this.aliases = new AliasFile(join(options.directory, '_aliases.json'));
     this.log = options.logger.child({ component: 'embedded-vector-store' });
     this.writes = new TableWrites(options.compactEvery ?? 50, this.log);
-    const snapshots = options.saveIndexes === false ? undefined : new IndexSnapshots(options.directory);
-    this.ann = options.ann === false ? undefined : new AnnIndexes(options.ann ?? {}, this.log, snapshots);
+    this.snapshots = options.saveIndexes === false ? undefined : new IndexSnapshots(options.directory);
+    this.ann = options.ann === false ? undefined : new AnnIndexes(options.ann ?? {}, this.log, this.snapshots);
   }
 
   async start(): Promise<void> {
@@ -118,7 +119,9 @@ export class EmbeddedVectorStore implements VectorStore {
     await this.writes.serialised(name, async () => {
       this.tables.delete(name);
       this.writes.forget(name);
-      await this.ann?.drop(name);
+      // Also by processes that keep no index (items import): a recreated table must not meet the old file.
+      this.ann?.forget(name);
+      await this.snapshots?.remove(name);
       await this.guard(`drop ${name}`, () => this.conn().dropTable(name)).catch((e: InterestStreamError) => {
         if (!isNotFound(e.cause)) throw e;
       });

@@ -6,7 +6,7 @@
  * `_row_last_updated_at_version`, the table version that last wrote it (kept through compaction).
  * A row written after the saved version is patched in; a saved id missing from the table is removed;
  * a row the table has not touched since the saved version must already be in the saved index, or the
- * file belongs to another table of the same name and is not used.
+ * file does not describe this table and is not used.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Table } from '@lancedb/lancedb';
@@ -68,7 +68,7 @@ export function planResume(saved: SnapshotContent, tableVersion: number, rows: r
   for (const r of rows) {
     const key = keyOf.get(r.id);
     if (r.writtenAt > saved.version) upserts.push(r);
-    else if (key === undefined) return { ok: false, reason: `row "${r.id}", unchanged since version ${r.writtenAt}, is not in the saved index (another table of the same name?)` };
+    else if (key === undefined) return { ok: false, reason: `row "${r.id}", unchanged since version ${r.writtenAt}, is not in the saved index (the file does not describe this table)` };
     if (key !== undefined) {
       slots[key] = r;
       keyOf.delete(r.id);

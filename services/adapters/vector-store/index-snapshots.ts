@@ -6,7 +6,8 @@
  * - `<collection>/<uuid>.usearch`: an index file (usearch's own format), written once under a fresh
  *   name and never modified;
  * - `<collection>.json`: the pointer, which names the current file and says what it holds (format,
- *   table version, dimension, metric and HNSW parameters, its length and CRC-32, the id at each key).
+ *   table id and version, dimension, metric and HNSW parameters, its length and CRC-32, the id at
+ *   each key).
  *
  * Several processes (query replicas) may share the directory. A file becomes visible only when the
  * pointer naming it is replaced (temp file + fsync + rename), so a reader sees the old or the new
@@ -29,6 +30,8 @@ const KEEP_UNNAMED_MS = 5 * 60_000;
 
 /** What a saved index holds: enough to check it fits the table and to map its keys back to ids. */
 export interface SnapshotContent {
+  /** The id of the table it indexes (lance-tables.ts): a table made again under the same name has another. */
+  readonly tableId: string;
   /** The table version its rows were read at: rows changed after it are patched in on load. */
   readonly version: number;
   readonly dimension: number;
@@ -55,8 +58,9 @@ function sameParams(a: HnswParams, b: HnswParams): boolean {
 }
 
 /** Why a pointer does not fit what this process would build, or undefined when it does. */
-function mismatch(p: Pointer, dimension: number, hnsw: HnswParams): string | undefined {
+function mismatch(p: Pointer, tableId: string, dimension: number, hnsw: HnswParams): string | undefined {
   if (p.format !== FORMAT) return `saved in format ${p.format}, this version reads ${FORMAT}`;
+  if (p.tableId !== tableId) return `saved for another table of this name (${p.tableId}; the table now is ${tableId}: dropped and made again)`;
   if (p.dimension !== dimension) return `saved for dimension ${p.dimension}, the table has ${dimension}`;
   if (p.metric !== METRIC || p.quantization !== QUANTIZATION || !sameParams(p.hnsw, hnsw)) {
     return `saved with other parameters (${p.metric}/${p.quantization}, ${JSON.stringify(p.hnsw)}; now ${METRIC}/${QUANTIZATION}, ${JSON.stringify(hnsw)})`;
@@ -92,15 +96,15 @@ export class IndexSnapshots {
     return join(dir, `${randomUUID()}.usearch`);
   }
 
-  /** The saved index of `collection` if it is intact and fits `dimension` and `hnsw`. */
-  async read(collection: string, dimension: number, hnsw: HnswParams): Promise<SnapshotRead> {
+  /** The saved index of `collection` if it is intact and fits the table `tableId`, `dimension` and `hnsw`. */
+  async read(collection: string, tableId: string, dimension: number, hnsw: HnswParams): Promise<SnapshotRead> {
     let pointer: Pointer;
     try {
       pointer = JSON.parse(await readFile(this.pointerPath(collection), 'utf8')) as Pointer;
     } catch (e) {
       return { ok: false, reason: errno(e) === 'ENOENT' ? 'no saved index' : `the pointer is unreadable (${(e as Error).message})` };
     }
-    const wrong = mismatch(pointer, dimension, hnsw);
+    const wrong = mismatch(pointer, tableId, dimension, hnsw);
     if (wrong !== undefined) return { ok: false, reason: wrong };
     const path = join(this.root, collection, pointer.file);
     const sum = await checksumInWorker(path).catch((e: unknown) => (e as Error).message);

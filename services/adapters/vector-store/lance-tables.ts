@@ -2,6 +2,7 @@
  * The embedded store's LanceDB tables: their schema, the SQL and error translation around them, and
  * how an opened table is described to the store.
  */
+import { randomUUID } from 'node:crypto';
 import type { Connection, CreateTableOptions, Table } from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Schema, Utf8 } from 'apache-arrow';
 import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
@@ -12,8 +13,12 @@ export interface Opened {
   readonly table: Table;
   readonly dimension: number;
   readonly versioned: boolean;
-  /** Made with stable row ids, so rows carry `_row_last_updated_at_version` (a saved ANN index can then be patched). */
-  readonly rowVersions: boolean;
+  /**
+   * Set on tables made with stable row ids, whose rows carry `_row_last_updated_at_version` (a saved
+   * ANN index can then be patched): a random id given at creation, so that a table dropped and made
+   * again under the same name is told apart.
+   */
+  readonly tableId: string | undefined;
 }
 
 export type Row = { id: string; payload: string; vector?: { toArray(): Float32Array }; _distance?: number };
@@ -28,8 +33,8 @@ const VERSION_FIELDS = [new Field('v_stream', new Float64(), true), new Field('v
 /** The merge condition of a conditional upsert: replace unless the stored point is newer. */
 export const REPLACE_UNLESS_NEWER = 'target.v_stream IS NULL OR target.v_stream <> source.v_stream OR target.v_pos <= source.v_pos';
 
-/** Schema metadata marking tables made with stable row ids (LanceDB does not say so itself; older tables lack it). */
-const ROW_VERSIONS_KEY = 'interest-stream.row-versions';
+/** Schema metadata: the table's id, on tables made with stable row ids (LanceDB does not say so itself; older tables lack it). */
+const TABLE_ID_KEY = 'interest-stream.table-id';
 
 export function tableSchema(dimension: number): Schema {
   const fields = [
@@ -38,7 +43,7 @@ export function tableSchema(dimension: number): Schema {
     new Field('payload', new Utf8(), false),
     ...VERSION_FIELDS,
   ];
-  return new Schema(fields, new Map([[ROW_VERSIONS_KEY, '1']]));
+  return new Schema(fields, new Map([[TABLE_ID_KEY, randomUUID()]]));
 }
 
 /** How new tables are made: `existOk` covers another process creating it at the same moment; stable row ids give every row the version that last wrote it. */
@@ -94,7 +99,7 @@ export async function openTable(conn: Connection, name: string): Promise<Opened 
       table,
       dimension: (field?.type as FixedSizeList).listSize,
       versioned: schema.fields.some((f) => f.name === 'v_stream'),
-      rowVersions: schema.metadata.get(ROW_VERSIONS_KEY) === '1',
+      tableId: schema.metadata.get(TABLE_ID_KEY),
     };
   } catch (e) {
     if (isNotFound(e)) return undefined;
