@@ -110,15 +110,16 @@ describe('EmbeddedVectorStore starting from a saved ANN index', () => {
   });
 
   it('rebuilds, and says why, when the saved file is damaged', async () => {
-    const { dir, col, answers } = await savedCollection();
+    const { dir, col } = await savedCollection();
     const pointer = JSON.parse(await readFile(pointerOf(dir, col), 'utf8')) as { file: string; bytes: number };
     // Same length, other bytes: only the checksum can tell (usearch would crash reading it).
     await writeFile(join(dir, '_ann', col, pointer.file), Buffer.alloc(pointer.bytes, 7));
     const again = await started(dir, col, ITEMS.length);
     expect(again.starts).toEqual([{ collection: col, outcome: 'built', reason: expect.stringMatching(/^the index file is damaged/), ms: expect.any(Number), patched: 0 }]);
     expect(again.logs.filter((l) => l.level === 40 && /^ANN index built: the index file is damaged/.test(l.msg))).toHaveLength(1);
-    // Built anew from the same rows: the same answers, and a new file saved for the next start.
-    expect(await answersOf(again.store, col)).toEqual(answers);
+    // Built anew from the same rows (a build on 2 threads is not bit-for-bit repeatable, so each item
+    // is looked up by its own vector), and a new file saved for the next start.
+    for (const k of [0, 333, 999, 1_000, 1_999]) expect(ids(await again.store.search(col, { vector: ITEMS[k]!.vector, limit: 1 }))).toEqual([`i${k}`]);
     await eventually(async () => JSON.parse(await readFile(pointerOf(dir, col), 'utf8')).file !== pointer.file);
     await again.store.close();
   });

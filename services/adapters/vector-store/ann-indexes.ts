@@ -10,8 +10,8 @@
 import type { Table } from '@lancedb/lancedb';
 import type { Logger } from '../../core/logger.js';
 import type { Filter, SearchHit } from '../../domain/ports.js';
-import { planResume, readRows } from './index-resume.js';
-import type { IndexSnapshots } from './index-snapshots.js';
+import { diff, planResume, readRows, type VersionedRow } from './index-resume.js';
+import type { IndexSnapshots, SnapshotRead } from './index-snapshots.js';
 import { DEFAULT_HNSW, ItemIndex, type HnswParams, type IndexedRow } from './item-index.js';
 
 export interface AnnOptions {
@@ -77,25 +77,6 @@ type Resumed = { readonly ok: true; readonly index: ItemIndex; readonly patched:
 /** A diff larger than this (rows changed) rebuilds the index instead of patching it. */
 function patchLimit(size: number): number {
   return Math.max(1_000, Math.floor(size * 0.05));
-}
-
-function sameVector(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The changes that turn `index` into `rows`. */
-function diff(index: ItemIndex, rows: readonly IndexedRow[]): LocalWrite {
-  const upserts: IndexedRow[] = [];
-  const present = new Set<string>();
-  for (const r of rows) {
-    present.add(r.id);
-    const old = index.row(r.id);
-    if (old === undefined || old.payload !== r.payload || !sameVector(old.vector, r.vector)) upserts.push(r);
-  }
-  const removals = [...index.ids()].filter((id) => !present.has(id));
-  return { upserts, removals };
 }
 
 export class AnnIndexes {
@@ -208,8 +189,10 @@ export class AnnIndexes {
   private async first(state: State, version: number): Promise<void> {
     if ((await state.table.countRows()) < this.threshold) return;
     const started = performance.now();
+    // The saved file's checksum (in a worker) runs while the table is read.
+    const saved = this.savedIndex(state);
     const rows = await readRows(state.table, state.tableId !== undefined);
-    const resumed = await this.resume(state, version, rows);
+    const resumed = this.resume(state, version, rows, await saved);
     let start: Omit<IndexStart, 'ms'>;
     let publish = async (): Promise<void> => {};
     if (resumed.ok) {
@@ -228,10 +211,13 @@ export class AnnIndexes {
     await publish();
   }
 
-  private async resume(state: State, version: number, rows: Parameters<typeof planResume>[2]): Promise<Resumed> {
+  private async savedIndex(state: State): Promise<SnapshotRead> {
     if (this.snapshots === undefined) return { ok: false, reason: 'saving indexes is off' };
     if (state.tableId === undefined) return { ok: false, reason: 'the table has no row versions (made before this store enabled them), so a saved index cannot be patched' };
-    const saved = await this.snapshots.read(state.name, state.tableId, state.dimension, this.hnsw);
+    return this.snapshots.read(state.name, state.tableId, state.dimension, this.hnsw);
+  }
+
+  private resume(state: State, version: number, rows: readonly VersionedRow[], saved: SnapshotRead): Resumed {
     if (!saved.ok) return saved;
     const plan = planResume(saved.content, version, rows, patchLimit(saved.content.keys.length));
     if (!plan.ok) return plan;

@@ -6,11 +6,12 @@
  * `_row_last_updated_at_version`, the table version that last wrote it (kept through compaction).
  * A row written after the saved version is patched in; a saved id missing from the table is removed;
  * a row the table has not touched since the saved version must already be in the saved index, or the
- * file does not describe this table and is not used.
+ * file does not describe this table and is not used. `diff` is the catch-up without row versions:
+ * every row compared with what the index holds.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Table } from '@lancedb/lancedb';
-import type { IndexedRow } from './item-index.js';
+import type { IndexedRow, ItemIndex } from './item-index.js';
 import type { SnapshotContent } from './index-snapshots.js';
 
 /** A row with the table version that last wrote it (0 when the table has no row versions). */
@@ -78,4 +79,23 @@ export function planResume(saved: SnapshotContent, tableVersion: number, rows: r
   const changed = upserts.length + removals.length;
   if (changed > patchLimit) return { ok: false, reason: `${changed} rows changed since the saved version ${saved.version}, more than a patch takes (${patchLimit})` };
   return { ok: true, rows: slots, upserts, removals };
+}
+
+function sameVector(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The changes that turn `index` into `rows`. */
+export function diff(index: ItemIndex, rows: readonly IndexedRow[]): { upserts: IndexedRow[]; removals: string[] } {
+  const upserts: IndexedRow[] = [];
+  const present = new Set<string>();
+  for (const r of rows) {
+    present.add(r.id);
+    const old = index.row(r.id);
+    if (old === undefined || old.payload !== r.payload || !sameVector(old.vector, r.vector)) upserts.push(r);
+  }
+  const removals = [...index.ids()].filter((id) => !present.has(id));
+  return { upserts, removals };
 }
