@@ -70,7 +70,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   const log = logger.child({ component: 'query' });
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
   traceRedisCommands(redis);
-  const vectors = tracedVectorStore(createVectorStore(config, log));
+  const vectors = tracedVectorStore(createVectorStore(config, log, { onAnnIndexStart: (s) => metrics.annIndexStarts.inc({ outcome: s.outcome }) }));
   const kafka = kafkaForConfig(config, log);
   const userKeys = userKeyStore(config, redis, vectors);
   const publisher = new InteractionPublisher({

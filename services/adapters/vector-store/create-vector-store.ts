@@ -2,6 +2,7 @@ import type { Config } from '../../core/config.js';
 import { InterestStreamError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { VectorStore } from '../../domain/ports.js';
+import type { IndexStart } from './ann-indexes.js';
 import { EmbeddedVectorStore } from './embedded-vector-store.js';
 import { QdrantVectorStore, type QdrantVectorStoreOptions } from './qdrant-vector-store.js';
 
@@ -16,10 +17,15 @@ export interface VectorStoreAliases {
 
 export type AliasingVectorStore = VectorStore & VectorStoreAliases;
 
+/** What a caller may observe of the store it gets (the embedded store's ANN index starts, for metrics). */
+export interface VectorStoreHooks {
+  readonly onAnnIndexStart?: (start: IndexStart) => void;
+}
+
 /** The vector store the configuration selects (not yet started: call `start()`). */
-export function createVectorStore(config: Config, logger: Logger): AliasingVectorStore {
+export function createVectorStore(config: Config, logger: Logger, hooks: VectorStoreHooks = {}): AliasingVectorStore {
   if (config.vectorStore === 'embedded') {
-    return new EmbeddedVectorStore({ directory: config.embeddedStoreDir, logger });
+    return new EmbeddedVectorStore({ directory: config.embeddedStoreDir, logger, ann: { onStart: hooks.onAnnIndexStart } });
   }
   if (config.qdrantUrl === undefined) throw new InterestStreamError('CONFIG_INVALID', 'VECTOR_STORE=qdrant needs QDRANT_URL');
   return new QdrantVectorStore({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, logger, ...qdrantOptions(config) });
