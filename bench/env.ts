@@ -14,7 +14,8 @@ import { loadConfig, type Config } from '../services/core/config.js';
 import { silentLogger } from '../services/core/logger.js';
 import { RedisKeys, consumerGroupId, usersCollection } from '../services/core/names.js';
 import { InteractionPublisher, ensureTopic, type InteractionInput } from '../services/adapters/kafka/interaction-publisher.js';
-import { createVectorStore, type AliasingVectorStore } from '../services/adapters/vector-store/create-vector-store.js';
+import { createVectorStore } from '../services/adapters/vector-store/create-vector-store.js';
+import type { AliasingVectorStore } from '../services/domain/ports/index.js';
 import type { Catalogue } from '../services/workload/catalogue.js';
 import { consumerLag } from '../services/adapters/kafka/consumer-lag.js';
 

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { encodeInteraction } from '../services/core/events.js';
 import { silentLogger } from '../services/core/logger.js';
 import { RedisKeys } from '../services/core/names.js';
-import type { VectorStore } from '../services/domain/ports.js';
+import type { VectorStore } from '../services/domain/ports/index.js';
 import type { FoldParams } from '../services/domain/types.js';
 import { RedisPopularityStore } from '../services/adapters/redis/redis-popularity-store.js';
 import { RedisUserStateStore } from '../services/adapters/redis/redis-user-state-store.js';

@@ -10,7 +10,7 @@ import { decodeInteraction } from '../services/core/events.js';
 import type { RedisKeys } from '../services/core/names.js';
 import { toUserPoint } from '../services/core/user-record.js';
 import { emptyUserState, foldEvents } from '../services/domain/fold.js';
-import type { VectorStore } from '../services/domain/ports.js';
+import type { VectorStore } from '../services/domain/ports/index.js';
 import type { FoldParams } from '../services/domain/types.js';
 import { RedisUserStateStore } from '../services/adapters/redis/redis-user-state-store.js';
 

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, stackFromEnv, type Stack } from './env.js';
-import { isInterestStreamError } from '../services/core/errors.js';
+import { isInterestStreamError } from '../services/domain/errors.js';
 import { assertStackReachable } from '../services/cli/stack-check.js';
 import { erasureCompletion } from './erasure.js';
 import { freshness } from './freshness.js';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Partitioners, type IHeaders, type Kafka, type Message } from 'kafkajs';
 import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { dlqTopic } from '../core/names.js';
 import { DLQ_HEADERS } from '../adapters/kafka/dead-letters.js';

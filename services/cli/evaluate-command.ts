@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { parseEventLine, parseItemLine, readJsonlLines } from '../core/jsonl.js';
 import type { Logger } from '../core/logger.js';
 import { createKafka } from '../adapters/kafka/kafka-client.js';
@@ -13,7 +13,7 @@ import { EVALUATED_STRATEGIES, type EvaluatedStrategy } from '../domain/evaluati
 import { renderHitRateChart, renderTable } from './evaluate-report.js';
 import { DEFAULT_ANN_DEPTH, type AnnRanker } from '../domain/evaluation/ann-ranking.js';
 import { createProgress, type Progress } from './progress.js';
-import { openKeyStore, openerFor } from '../shred/compose.js';
+import { openKeyStore, openerFor } from '../adapters/shredding.js';
 
 export const EVALUATE_USAGE = `interest-stream evaluate --items <items.jsonl> (--events <events.jsonl> | --topic [name]) [options]
 

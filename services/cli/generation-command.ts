@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
@@ -10,7 +10,8 @@ import { connectRedis, createRedisClient, type RedisClient } from '../adapters/r
 import { RedisGenerationRegistry, type GenerationInfo } from '../adapters/redis/redis-generation-registry.js';
 import { deleteByPrefix } from '../adapters/redis/redis-keyspace.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
-import { createVectorStore, type AliasingVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import type { AliasingVectorStore } from '../domain/ports/index.js';
 
 export const GENERATION_USAGE = `interest-stream generation list
 interest-stream generation activate <name> [--force]   switch the query service to <name> (refuses while it lags, unless --force)

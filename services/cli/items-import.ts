@@ -1,6 +1,6 @@
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import { normalize } from '../domain/vector.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { parseItemLine } from '../core/jsonl.js';
 import type { Logger } from '../core/logger.js';
 import { ITEMS_COLLECTION } from '../core/names.js';

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { kafkaStartupError } from '../adapters/kafka/kafka-client.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { startTracing } from '../core/tracing.js';
-import { isInterestStreamError } from '../core/errors.js';
+import { isInterestStreamError } from '../domain/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
 import { startQueryService } from '../query/main.js';
 import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';

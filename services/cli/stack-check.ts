@@ -4,7 +4,7 @@
  * a minute and a socket stack trace.
  */
 import { connect } from 'node:net';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 
 export type StackPart = 'kafka' | 'redis';
 

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
-import type { VectorPoint, VectorStore } from '../domain/ports.js';
+import type { VectorPoint, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { l2Norm } from '../domain/vector.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
@@ -11,8 +11,9 @@ import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-regi
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { generationViewFactory, type GenerationView } from '../query/generation-views.js';
+import { redisGenerationStores } from '../adapters/redis/redis-generation-stores.js';
 import { readHistory, type TrendSummary } from '../query/history.js';
-import { catalogueItems } from '../query/use-cases.js';
+import { catalogueItems } from '../query/catalogue.js';
 import { parseId } from '../query/validation.js';
 
 export const USER_SHOW_USAGE = `interest-stream user show <userId> [--json]   a user's state, recent items, dislikes, history and drift
@@ -72,7 +73,7 @@ export async function runUserShow(
     await vectors.start();
     const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
     const active = await registry.active();
-    const view = await generationViewFactory({ redis, vectors, registry, config, logger })(active ?? config.generation);
+    const view = await generationViewFactory(redisGenerationStores(redis, registry, config), { vectors, interactionsTopic: config.interactionsTopic, logger })(active ?? config.generation);
     const report = await userReport({ view, vectors, config, userId, activated: active !== null });
     if (report === null) {
       err(`user "${userId}" is unknown in generation ${view.name}: no state in Redis and none in the collection ${view.users.collection}`);

@@ -7,7 +7,7 @@
  * "<offset>"}}` (offsets as decimal strings: they are 64-bit). `v` versions the format; a reader
  * refuses versions it does not know, so the format may change without old tokens being misread.
  */
-import { InterestStreamError } from './errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 
 export const TOKEN_VERSION = 1;
 /** AFTER_WAIT_MS's default: how long a query waits for ingest to reach its token (services/core/config.ts). */

@@ -1,8 +1,8 @@
 import { idProblem } from '../domain/ids.js';
-import type { InteractionEvent } from '../domain/types.js';
+import type { InteractionEvent, InterestSnapshot } from '../domain/types.js';
 import { AvroCodec, type EncodeOptions } from './avro/codec.js';
 import { loadSchema } from './avro/schemas.js';
-import { InterestStreamError, type ErrorCode } from './errors.js';
+import { InterestStreamError, type ErrorCode } from '../domain/errors.js';
 
 /**
  * Decode + validate / validate + encode of the three wire records into domain shapes. Decoders
@@ -18,19 +18,6 @@ export interface ItemUpsert {
   readonly itemId: string;
   readonly vector: Float32Array | null;
   readonly payload: Record<string, unknown>;
-}
-
-/** A user's interest vector at one snapshot interval; (userId, window) identifies it. */
-export interface InterestSnapshot {
-  readonly userId: string;
-  readonly vector: Float32Array;
-  readonly takenAt: number;
-  readonly eventCount: number;
-  readonly watermarkPartition: number;
-  /** Decimal int64 string. */
-  readonly watermarkOffset: string;
-  readonly generation: string;
-  readonly window: number;
 }
 
 interface WireItemUpsert {

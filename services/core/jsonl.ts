@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { EventType, InteractionEvent } from '../domain/types.js';
-import { InterestStreamError } from './errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { interactionProblem, isPlainObject, vectorProblem, type Problem } from './events.js';
 
 /**

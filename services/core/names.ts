@@ -1,6 +1,6 @@
 /**
  * Every topic, Redis key and collection name comes from here, so that a generation (see
- * docs/architecture) can change them all at once.
+ * docs/design.md, "Generations") can change them all at once.
  */
 
 export const DEFAULT_TOPICS = {
@@ -88,7 +88,7 @@ export class RedisKeys {
   }
 
   /**
-   * A user's current crypto-shredding data key (services/shred), named by pseudonym, shared by
+   * A user's current crypto-shredding data key (services/domain/shred), named by pseudonym, shared by
    * every generation (they all read the same topic).
    */
   userKey(pseudonym: string): string {

@@ -1,4 +1,4 @@
-import type { VectorPoint, VersionKeys } from '../domain/ports.js';
+import type { VectorPoint, VersionKeys } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { decodeState, encodeStateBody, formatWatermark } from './user-state-codec.js';
 

@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import type { Interest } from '../domain/multi-interest.js';
 import type { UserState, Watermark } from '../domain/types.js';
-import { InterestStreamError } from './errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { bufferToFloat32, float32ToBuffer } from './float32.js';
 
 /**

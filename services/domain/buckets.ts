@@ -3,7 +3,7 @@
  * pure function of a salted hash of their id, so every query, process and replica agrees, and
  * changing the salt reshuffles everyone at once.
  */
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from './errors.js';
 import { eventIdHash } from './event-id.js';
 import { fmix32 } from './hash.js';
 

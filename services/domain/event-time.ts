@@ -1,4 +1,4 @@
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from './errors.js';
 
 /** The window of event time ingest accepts, relative to its own clock (config MAX_EVENT_AGE_MS, MAX_CLOCK_SKEW_MS). */
 export interface EventTimeBounds {

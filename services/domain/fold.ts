@@ -1,8 +1,10 @@
 /**
- * The fold: how one user's interaction events become their interest state (architecture.md, "The fold").
+ * The fold: how one user's interaction events become their interest state (the rules of the recommended
+ * design, ../shared/design/architecture.md "The fold", which lives outside this repository: the code
+ * below is their reference here).
  * Pure functions; ingest and replay run exactly this code, so replaying a topic rebuilds the same state.
  */
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from './errors.js';
 import { eventIdHash } from './event-id.js';
 import { isNewer } from './watermark.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from './types.js';

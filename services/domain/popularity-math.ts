@@ -3,6 +3,11 @@
  * from Redis may be `inf`, an epoch may sit in the far future after a bad timestamp, a weight may be
  * huge. Ranking by NaN is how cold start broke (issue 11); these functions never return NaN.
  */
+import { InterestStreamError } from './errors.js';
+import type { PopularityIncrement } from './ports/index.js';
+
+/** Counts below this (in views) are forgotten when a store rescales (the Redis adapter, its fake). */
+export const FORGET_BELOW = 1e-6;
 
 /** A stored score as Redis prints it ("inf", "-inf", "1.5e300"), as a number (NaN → 0). */
 export function parseStoredScore(text: string | undefined): number {
@@ -39,4 +44,34 @@ export function clampViewTime(at: number, now: number, toleranceMs: number): num
 /** Highest score first; equal scores by item id, so the order is total and stable across calls. */
 export function rankByScore<T extends { readonly itemId: string; readonly score: number }>(rows: T[]): T[] {
   return rows.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
+}
+
+/**
+ * One increment per item: views of an item at times t_i with weights w_i add
+ * Σ w_i·2^((t_i − T)/halfLife) as of T = max t_i, exactly what they add one by one. A batch's
+ * thousands of views of a few hundred items become a few hundred writes.
+ */
+export function coalesce(increments: readonly PopularityIncrement[], halfLifeMs: number): PopularityIncrement[] {
+  const latest = new Map<string, number>();
+  for (const inc of increments) {
+    checkIncrement(inc);
+    latest.set(inc.itemId, Math.max(latest.get(inc.itemId) ?? -Infinity, inc.at));
+  }
+  const weight = new Map<string, number>();
+  for (const inc of increments) {
+    const w = inc.weight * 2 ** ((inc.at - latest.get(inc.itemId)!) / halfLifeMs);
+    // Capped: finite weights can still sum past the largest double.
+    weight.set(inc.itemId, Math.min(Number.MAX_VALUE, (weight.get(inc.itemId) ?? 0) + w));
+  }
+  return [...latest].map(([itemId, at]) => ({ itemId, weight: weight.get(itemId)!, at }));
+}
+
+function checkIncrement(inc: PopularityIncrement): void {
+  if (typeof inc.itemId !== 'string' || inc.itemId.length === 0) {
+    throw new InterestStreamError('INVALID_INPUT', `popularity: item id ${JSON.stringify(inc.itemId)} is not usable`);
+  }
+  if (!Number.isFinite(inc.weight) || inc.weight <= 0) {
+    throw new InterestStreamError('INVALID_INPUT', `popularity: weight of "${inc.itemId}" must be a finite number above 0, got ${inc.weight}`);
+  }
+  if (!Number.isFinite(inc.at)) throw new InterestStreamError('INVALID_INPUT', `popularity: time of "${inc.itemId}" must be finite epoch ms`);
 }

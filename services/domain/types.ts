@@ -54,7 +54,7 @@ export interface UserState {
   readonly watermark: Watermark | null;
 }
 
-/** Fold parameters (see architecture.md). */
+/** Fold parameters: FOLD_ALPHA, FOLD_BETA, RECENT_VIEWS… (documented where core/config.ts reads them). */
 export interface FoldParams {
   readonly alpha: number;
   readonly beta: number;
@@ -75,3 +75,16 @@ export const DEFAULT_FOLD_PARAMS: Omit<FoldParams, 'dimension'> = Object.freeze(
   dislikedCap: 500,
   dedupeWindow: 1000,
 });
+
+/** A user's interest vector at one snapshot interval; (userId, window) identifies it. */
+export interface InterestSnapshot {
+  readonly userId: string;
+  readonly vector: Float32Array;
+  readonly takenAt: number;
+  readonly eventCount: number;
+  readonly watermarkPartition: number;
+  /** Decimal int64 string. */
+  readonly watermarkOffset: string;
+  readonly generation: string;
+  readonly window: number;
+}

@@ -2,7 +2,7 @@
  * Small vector functions over Float32Array. Sums run in float64 (plain JS numbers) so that rounding
  * does not build up over d components; results are stored as float32, the storage format everywhere.
  */
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from './errors.js';
 
 /** Below this norm a vector has no usable direction: normalising it would amplify rounding noise. */
 export const MIN_NORM = 1e-6;

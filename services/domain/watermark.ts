@@ -1,5 +1,5 @@
 /** Log positions: ordering an event against the position a user's state has reached. */
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from './errors.js';
 import type { Watermark } from './types.js';
 
 /**

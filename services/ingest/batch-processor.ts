@@ -1,14 +1,12 @@
 import type { IHeaders } from 'kafkajs';
-import type { PopularityIncrement, PopularityStore, UserStateStore, VectorStore } from '../domain/ports.js';
+import type { DeadLetter, DirtyUsers, PopularityIncrement, PopularityStore, UserStateStore, VectorStore } from '../domain/ports/index.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../domain/types.js';
 import { foldEvents, type FoldInput } from '../domain/fold.js';
-import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../core/errors.js';
+import { InterestStreamError, isInterestStreamError, toInterestStreamError } from '../domain/errors.js';
 import { decodeInteraction } from '../core/events.js';
 import { timestampProblem, type EventTimeBounds } from '../domain/event-time.js';
 import type { Logger } from '../core/logger.js';
-import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
-import type { DirtyUsers } from '../snapshotter/ports.js';
-import { recordFor } from '../snapshotter/records.js';
+import { recordFor } from '../core/history-records.js';
 import { splitAtWindows, type Boundary, type HistoryEmitter } from './history-boundaries.js';
 import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';
@@ -16,7 +14,7 @@ import { loadUserStates } from './state-loader.js';
 import { sameWatermark, type StateTrust } from './state-trust.js';
 import type { CorruptStateReport } from './stored-states.js';
 import { splitForParking, type ParkingLot } from './parked-events.js';
-import { OpenedBatch, type EventOpener } from '../shred/shredding.js';
+import { OpenedBatch, type EventOpener } from '../domain/shred/shredding.js';
 import type { ErasureFinisher, FoldedErase } from './erasure-finisher.js';
 import { pass } from '../core/gates.js';
 

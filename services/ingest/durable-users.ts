@@ -1,4 +1,4 @@
-import type { VectorPoint, VectorStore } from '../domain/ports.js';
+import type { VectorPoint, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { USER_VERSION } from '../core/user-record.js';
 

@@ -1,4 +1,4 @@
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import type { Logger } from '../core/logger.js';
 import { toUserPoint } from '../core/user-record.js';

@@ -5,10 +5,10 @@ import { loadSchema } from '../core/avro/schemas.js';
 import { interactionCodec } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, consumerGroupId, dlqTopic, usersCollection } from '../core/names.js';
-import type { VectorStore } from '../domain/ports.js';
-import { DeadLetterPublisher, type DeadLetter } from '../adapters/kafka/dead-letters.js';
+import type { DeadLetter, SnapshotClaims, VectorStore } from '../domain/ports/index.js';
+import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
@@ -21,11 +21,11 @@ import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js
 import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 import { redisNodeIdentity } from '../adapters/redis/redis-node-identity.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
-import { SnapshotClaims } from '../snapshotter/snapshot-claims.js';
+import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js';
 import { RedisErasures, tombstoneOf } from '../adapters/redis/redis-erasures.js';
 import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import { ErasureFinisher } from './erasure-finisher.js';
-import { historyMessage } from '../snapshotter/records.js';
+import { historyMessage } from '../core/history-records.js';
 import { BatchProcessor } from './batch-processor.js';
 import type { HistoryEmitter } from './history-boundaries.js';
 import { ItemVectors } from './item-vectors.js';
@@ -35,10 +35,10 @@ import { corruptStateReporter } from './stored-states.js';
 import { ParkingLot } from './parked-events.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
 import { StateTrust } from './state-trust.js';
-import { IngestOpsStats } from './ops-stats.js';
+import { RedisOpsStats } from '../adapters/redis/redis-ops-stats.js';
 import type { UserState } from '../domain/types.js';
 import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
-import { openerFor, userKeyStore } from '../shred/compose.js';
+import { openerFor, userKeyStore } from '../adapters/shredding.js';
 
 export interface IngestHandle {
   readonly metrics: IngestMetrics;
@@ -119,7 +119,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const trust = new StateTrust(() => redisNodeIdentity(redis));
     const onCorruptState = corruptStateReporter(metrics, log);
     const parking = new ParkingLot(config.unknownItemParkMs);
-    const ops = new IngestOpsStats(redis, keys.ops(), metrics.freshness, log);
+    const ops = new RedisOpsStats(redis, keys.ops(), metrics.freshness, log);
     const erasures = new RedisErasures(redis, config.redisPrefix, config.erasureRecordTtlMs);
     const finisher = new ErasureFinisher({
       erasures,
@@ -146,7 +146,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
         await deadLetters.send(letters);
         await ops.countDeadLetters(letters);
       },
-      history: historyEmitter(config, producer, new SnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
+      history: historyEmitter(config, producer, new RedisSnapshotClaims(redis, keys), { deadLetters, maxMessageBytes }),
       dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
       trust,
       onCorruptState,

@@ -3,7 +3,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import type { BatchProcessor, RawRecord } from './batch-processor.js';
 import { DurableWriter, type CommitPoint } from './durable-writer.js';

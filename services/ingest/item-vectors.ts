@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import { ITEMS_COLLECTION } from '../core/names.js';
 
 export interface ItemVectorOptions {

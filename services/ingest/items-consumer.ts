@@ -1,12 +1,12 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Config } from '../core/config.js';
-import { toInterestStreamError } from '../core/errors.js';
+import { toInterestStreamError } from '../domain/errors.js';
 import { decodeItemUpsert } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
-import type { VectorPoint, VectorStore } from '../domain/ports.js';
+import type { DeadLetter, VectorPoint, VectorStore } from '../domain/ports/index.js';
 import { normalize } from '../domain/vector.js';
-import type { DeadLetter, DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
+import type { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import type { ItemVectors } from './item-vectors.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { UserStateStore, VectorStore } from '../domain/ports.js';
+import type { UserStateStore, VectorStore } from '../domain/ports/index.js';
 import type { UserState, Watermark } from '../domain/types.js';
 import { compareWatermark, emptyUserState } from '../domain/fold.js';
 import { decodeDurablePoints, type CorruptStateReport } from './stored-states.js';

@@ -1,4 +1,4 @@
-import type { VectorPoint } from '../domain/ports.js';
+import type { VectorPoint } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { chunkBy } from '../domain/chunks.js';
 

@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { keyDigest, scopeAllows, type ApiKeySpec, type ApiScope } from '../core/api-keys.js';
-import type { RateDecision, RateLimiter } from './ports.js';
+import type { RateDecision, RateLimiter } from '../domain/ports/index.js';
 
 export type AccessFailure = 'unauthenticated' | 'forbidden' | 'rate_limited' | 'overloaded';
 

@@ -4,7 +4,7 @@
  * messages and stack traces of libraries never leave the process (they go to the log instead).
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { isInterestStreamError, type InterestStreamError } from '../core/errors.js';
+import { isInterestStreamError, type InterestStreamError } from '../domain/errors.js';
 import { AccessError } from './access.js';
 import { errorField } from './validation.js';
 

@@ -3,15 +3,14 @@
  * an erasure (`GET /v1/erasures/{id}`).
  */
 import { randomUUID } from 'node:crypto';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { eventIdHash } from '../domain/event-id.js';
-import type { VectorStore } from '../domain/ports.js';
+import type { ErasurePublisher, VectorStore } from '../domain/ports/index.js';
 import { tombstoneOf, type ErasureStatus, type RedisErasures } from '../adapters/redis/redis-erasures.js';
 import { purgeGeneration } from '../adapters/redis/redis-user-purge.js';
 import type { GenerationViews } from './generation-views.js';
-import type { ErasurePublisher } from './ports.js';
 
 /** Who asked for an erasure, for the audit log: the API key's id (undefined without keys) and the request id. */
 export interface Requester {
@@ -37,7 +36,7 @@ export interface ErasureDeps {
   readonly publisher: ErasurePublisher;
   readonly erasures: RedisErasures;
   readonly logger: Logger;
-  /** Deletes the user's data keys (ERASURE_MODE=shred, shred/compose.ts): their sealed events become unreadable. */
+  /** Deletes the user's data keys (ERASURE_MODE=shred, adapters/shredding.ts): their sealed events become unreadable. */
   readonly forgetKeys?: (userId: string) => Promise<void>;
 }
 

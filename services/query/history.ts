@@ -6,7 +6,7 @@
 import { formatWatermark } from '../core/user-state-codec.js';
 import { trendStrategy, type InterestSnapshot as HistoryPoint, type TrendResult } from '../domain/strategies.js';
 import type { GenerationView } from './generation-views.js';
-import type { InterestSnapshot } from './ports.js';
+import type { InterestSnapshot } from '../domain/ports/index.js';
 
 export interface SnapshotSummary {
   /** Event-time window: floor(occurredAt / SNAPSHOT_INTERVAL_MS). */

@@ -4,7 +4,7 @@
  * same exclusions and filter as every strategy. `diversity` re-ranks the merged pool with MMR and
  * `explain` explains each item like the other strategies, and says which interest found it.
  */
-import type { Filter, SearchHit, VectorStore } from '../domain/ports.js';
+import type { Filter, SearchHit, VectorStore } from '../domain/ports/index.js';
 import { explainItem } from '../domain/explain.js';
 import { importanceShares, interestQuotas, mergeByQuota, type Interest } from '../domain/multi-interest.js';
 import { mmr } from '../domain/rerank.js';

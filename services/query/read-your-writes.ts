@@ -9,7 +9,7 @@
  * someone waits), and wakes every waiter it satisfies. The highest progress seen is remembered (it
  * only rises), so a token already reached answers without any Redis call.
  */
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { tokenReached, type ConsistencyToken } from '../core/consistency-token.js';
 
 const FIRST_POLL_MS = 1;

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.js';
-import type { ReadinessProbe } from './ports.js';
+import type { ReadinessProbe } from '../domain/ports/index.js';
 
 export interface ReadinessReport {
   readonly ready: boolean;

@@ -3,7 +3,7 @@
  * since the previous window (1 − cosine) and which catalogue categories lie nearest to it (the
  * categories of the 20 nearest items, by share). Read from the same history as /history.
  */
-import type { VectorStore } from '../domain/ports.js';
+import type { VectorStore } from '../domain/ports/index.js';
 import { cosine } from '../domain/vector.js';
 import type { QueryUseCases } from './use-cases.js';
 

@@ -2,15 +2,14 @@
  * The query service's use cases, shared by HTTP and gRPC: inputs are already validated (see
  * validation.ts), outputs are plain data each transport renders in its own way.
  */
-import type { Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports.js';
+import type { ErasurePublisher, Filter, SearchHit, VectorPoint, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { averageStrategy } from '../domain/strategies.js';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
-import { matchesFilter } from '../adapters/vector-store/filter.js';
+import { catalogueItems, noCatalogue, popularItems, recentVectors } from './catalogue.js';
 import type { GenerationView, GenerationViews } from './generation-views.js';
 import { currentTrend, readHistory, type HistoryQuery, type UserHistory } from './history.js';
-import type { ErasurePublisher } from './ports.js';
 import { chooseStrategy, DEFAULT_QUALITY, pooledRecommendations, type PooledRequest, type QualityConfig } from './quality.js';
 import { multiInterestRecommendations, type MultiRequest } from './multi-interest.js';
 import type { ErasureStatus, RedisErasures } from '../adapters/redis/redis-erasures.js';
@@ -101,7 +100,7 @@ export interface QueryDeps {
   readonly generations: GenerationViews;
   readonly vectors: VectorStore;
   readonly publisher: ErasurePublisher;
-  /** Deletes the user's data keys (ERASURE_MODE=shred, shred/compose.ts): their sealed events become unreadable. */
+  /** Deletes the user's data keys (ERASURE_MODE=shred, adapters/shredding.ts): their sealed events become unreadable. */
   readonly forgetKeys?: (userId: string) => Promise<void>;
   /** Erasure records and erase markers (Redis, shared by generations). */
   readonly erasures: RedisErasures;
@@ -120,10 +119,6 @@ export interface QueryDeps {
 
 const DEFAULT_READ_YOUR_WRITES: ReadYourWrites = { topic: DEFAULT_TOPICS.interactions, waitMs: DEFAULT_AFTER_WAIT_MS };
 
-/** How many popular candidates to read per wanted result when a filter may reject most of them. */
-const COLD_START_FILTER_FACTOR = 10;
-const COLD_START_MIN_SCAN = 500;
-
 export class QueryUseCases {
   constructor(private readonly deps: QueryDeps) {}
 
@@ -140,7 +135,7 @@ export class QueryUseCases {
     const base = { userId: q.userId, strategy, bucket, freshness, ...explained };
     if (live?.vector == null) {
       this.deps.onAnswer?.(strategy, 'cold_start');
-      return { ...base, fallback: 'cold_start', items: await this.popular(g, q.limit, excludeIds, q.filter) };
+      return { ...base, fallback: 'cold_start', items: await popularItems(this.deps.vectors, g, q.limit, excludeIds, q.filter) };
     }
     if (strategy === 'multi' && live.interests.length > 0) {
       this.deps.onAnswer?.(strategy, null);
@@ -156,24 +151,15 @@ export class QueryUseCases {
   }
 
   private async pooled(g: GenerationView, state: UserState, req: Omit<PooledRequest, 'explainWith'>, explain: boolean): Promise<ResultItem[]> {
-    const explainWith = explain ? await this.recentVectors(g, state) : undefined;
+    const explainWith = explain ? await recentVectors(this.deps.vectors, g.itemsCollection, state) : undefined;
     const deps = { vectors: this.deps.vectors, itemsCollection: g.itemsCollection, popularity: g.popularity, config: this.deps.quality ?? DEFAULT_QUALITY };
     return pooledRecommendations(deps, { ...req, explainWith }).catch(noCatalogue([]));
   }
 
   private async multi(g: GenerationView, state: UserState, req: Omit<MultiRequest, 'interests' | 'explainWith'>, explain: boolean): Promise<ResultItem[]> {
-    const explainWith = explain ? await this.recentVectors(g, state) : undefined;
+    const explainWith = explain ? await recentVectors(this.deps.vectors, g.itemsCollection, state) : undefined;
     const deps = { vectors: this.deps.vectors, itemsCollection: g.itemsCollection, config: this.deps.quality ?? DEFAULT_QUALITY };
     return multiInterestRecommendations(deps, { ...req, interests: state.interests, explainWith }).catch(noCatalogue([]));
-  }
-
-  /** The user's recent views that are still in the catalogue, oldest first, with their vectors. */
-  private async recentVectors(g: GenerationView, state: UserState): Promise<Array<{ id: string; vector: Float32Array }>> {
-    const items = await this.catalogue(g, state.recentViews);
-    return state.recentViews.flatMap((id) => {
-      const p = items.get(id);
-      return p === undefined ? [] : [{ id, vector: p.vector }];
-    });
   }
 
   /** Items nearest to a catalogue item (never the item itself); NOT_FOUND when it is not in the catalogue. */
@@ -232,7 +218,7 @@ export class QueryUseCases {
 
   private async queryVector(g: GenerationView, state: UserState, ema: Float32Array, strategy: Strategy): Promise<{ vector: Float32Array; fallback: Fallback }> {
     if (strategy === 'average') {
-      const avg = averageStrategy((await this.recentVectors(g, state)).map((v) => v.vector));
+      const avg = averageStrategy((await recentVectors(this.deps.vectors, g.itemsCollection, state)).map((v) => v.vector));
       return avg === null ? { vector: ema, fallback: 'insufficient_history' } : { vector: avg, fallback: null };
     }
     if (strategy === 'trend') {
@@ -247,27 +233,6 @@ export class QueryUseCases {
   private catalogue(g: GenerationView, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
     return catalogueItems(this.deps.vectors, g.itemsCollection, ids);
   }
-
-  /** Popular items (decayed view counts, most first) that are still in the catalogue and pass the filter. */
-  private async popular(g: GenerationView, limit: number, excludeIds: readonly string[], filter: Filter | undefined): Promise<ResultItem[]> {
-    const scan = filter ? Math.max(limit * COLD_START_FILTER_FACTOR, COLD_START_MIN_SCAN) : limit * 2;
-    const top = await g.popularity.top(scan, { excludeIds });
-    if (top.length === 0) return [];
-    const points = await this.catalogue(g, top.map((t) => t.itemId));
-    const out: ResultItem[] = [];
-    for (const t of top) {
-      const p = points.get(t.itemId);
-      if (p === undefined || (filter !== undefined && !matchesFilter(p.payload, filter))) continue;
-      out.push({ id: t.itemId, score: t.score, payload: p.payload });
-      if (out.length === limit) break;
-    }
-    return out;
-  }
-}
-
-/** Catalogue items by id; before any import (no items collection yet) there are none. */
-export function catalogueItems(vectors: VectorStore, collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
-  return vectors.get(collection, [...new Set(ids)]).catch(noCatalogue(new Map<string, VectorPoint>()));
 }
 
 /** The user's live state; NOT_FOUND when the user is unknown or erased (saying so when ingest is behind an `after`). */
@@ -291,16 +256,4 @@ function exclusions(state: UserState | null, exclude: ExcludeSet): string[] {
 
 function toItem(h: SearchHit): ResultItem {
   return { id: h.id, score: h.score, payload: h.payload };
-}
-
-function isMissingCollection(e: unknown): boolean {
-  return e instanceof InterestStreamError && e.code === 'NOT_FOUND';
-}
-
-/** A rejection handler answering `empty` when the items collection does not exist yet. */
-function noCatalogue<T>(empty: T): (e: unknown) => T {
-  return (e) => {
-    if (isMissingCollection(e)) return empty;
-    throw e;
-  };
 }

@@ -1,6 +1,6 @@
-import type { UserStateStore, VectorStore } from '../domain/ports.js';
+import type { UserStateStore, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
-import { isInterestStreamError } from '../core/errors.js';
+import { isInterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
 import { usersCollection } from '../core/names.js';
 import { fromUserPoint } from '../core/user-record.js';

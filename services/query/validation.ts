@@ -2,7 +2,7 @@
  * Input checks shared by HTTP and gRPC, so that both answer the same bad request with the same
  * message. Every failure is INVALID_INPUT with `details.field` naming the offending field.
  */
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { idProblem } from '../domain/ids.js';
 import { decodeToken, type ConsistencyToken } from '../core/consistency-token.js';
 

@@ -1,9 +1,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { isInterestStreamError, toInterestStreamError } from '../core/errors.js';
-import { decodeSnapshot, type InterestSnapshot } from '../core/events.js';
+import { isInterestStreamError, toInterestStreamError } from '../domain/errors.js';
+import { decodeSnapshot } from '../core/events.js';
+import type { InterestSnapshot } from '../domain/types.js';
 import type { Logger } from '../core/logger.js';
-import type { DeadLetter } from '../adapters/kafka/dead-letters.js';
-import type { HistoryStore } from '../query/ports.js';
+import type { DeadLetter, HistoryStore } from '../domain/ports/index.js';
 
 /** One history-topic record as the fold sees it. */
 export type HistoryChange =

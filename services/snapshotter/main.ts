@@ -15,8 +15,8 @@ import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
 import { HistoryFold } from './history-fold.js';
-import { SnapshotClaims } from './snapshot-claims.js';
-import { ShardLeases } from './shard-leases.js';
+import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js';
+import { RedisShardLeases } from '../adapters/redis/redis-shard-leases.js';
 import { Snapshotter } from './snapshotter.js';
 
 /** Users per Kafka transaction in a snapshot run. */
@@ -90,8 +90,8 @@ export async function startSnapshotter(config: Config, logger: Logger): Promise<
       run: {
         dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
         states: new RedisUserStateStore(redis, keys),
-        claims: new SnapshotClaims(redis, keys),
-        leases: new ShardLeases(redis, keys, instanceId, config.snapshotLeaseMs),
+        claims: new RedisSnapshotClaims(redis, keys),
+        leases: new RedisShardLeases(redis, keys, instanceId, config.snapshotLeaseMs),
         topic: config.historyTopic,
         generation: config.generation,
         intervalMs: config.snapshotIntervalMs,

@@ -7,7 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { fmix32, SeededRandom, type Catalogue } from './catalogue.js';
 
 export interface ActivityOptions {

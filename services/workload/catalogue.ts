@@ -4,7 +4,7 @@
  * search finds genre-mates and a user's interest vector visibly moves when their taste does.
  * Everything is a pure function of the options: the same seed gives the same items, byte for byte.
  */
-import { InterestStreamError } from '../core/errors.js';
+import { InterestStreamError } from '../domain/errors.js';
 import { categoryName, itemTitle, themeOf } from './names.js';
 import { fmix32 } from '../domain/hash.js';
 

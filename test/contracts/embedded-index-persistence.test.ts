@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRootLogger } from '../../services/core/logger.js';
-import type { SearchHit, VectorPoint } from '../../services/domain/ports.js';
+import type { SearchHit, VectorPoint } from '../../services/domain/ports/index.js';
 import type { AnnOptions, IndexStart } from '../../services/adapters/vector-store/ann-indexes.js';
 import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
 import { eventually } from '../support/eventually.js';

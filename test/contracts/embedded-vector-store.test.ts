@@ -7,7 +7,7 @@ import { connect } from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../services/core/logger.js';
-import type { Filter, SearchHit, VectorPoint } from '../../services/domain/ports.js';
+import type { Filter, SearchHit, VectorPoint } from '../../services/domain/ports/index.js';
 import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
 import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';

@@ -3,7 +3,7 @@
  * service) run it unchanged, so the fake cannot drift from what replicas share.
  */
 import { describe, expect, it } from 'vitest';
-import type { RateLimiter } from '../../services/domain/ports.js';
+import type { RateLimiter } from '../../services/domain/ports/index.js';
 import { unique } from '../support/names.js';
 
 export function describeRateLimiterContract(name: string, make: () => RateLimiter): void {

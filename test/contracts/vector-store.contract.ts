@@ -3,8 +3,7 @@
  * a brute-force cosine computed here in float64 over the same float32 vectors.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { Filter, SearchHit, VectorPoint, VectorStore } from '../../services/domain/ports.js';
-import type { VectorStoreAliases } from '../../services/adapters/vector-store/create-vector-store.js';
+import type { Filter, SearchHit, VectorPoint, VectorStore, VectorStoreAliases } from '../../services/domain/ports/index.js';
 import { unique } from '../support/names.js';
 import { rng } from '../support/random.js';
 import { cosine } from '../support/math.js';

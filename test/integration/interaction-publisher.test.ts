@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { InteractionPublisher, ensureTopic } from '../../services/adapters/kafka/interaction-publisher.js';
 import { decodeInteraction } from '../../services/core/events.js';
-import { InterestStreamError } from '../../services/core/errors.js';
+import { InterestStreamError } from '../../services/domain/errors.js';
 import type { InteractionEvent } from '../../services/domain/types.js';
 import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';

@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { InterestSnapshot } from '../../services/query/ports.js';
+import type { InterestSnapshot } from '../../services/domain/ports/index.js';
 import { bruteForce, GENERATION, startFixture, userState, type QueryFixture, grpcError } from '../support/query-fixture.js';
 
 const HOUR = 3_600_000;

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../services/core/names.js';
 import { emptyUserState } from '../../services/domain/fold.js';
 import { RedisErasures, tombstoneOf } from '../../services/adapters/redis/redis-erasures.js';
-import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
 import { RedisUserPurge } from '../../services/adapters/redis/redis-user-purge.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { unique } from '../support/names.js';
@@ -70,19 +69,5 @@ describe('Redis erase markers, erasure records and the purge', () => {
     await states.putMany([back]);
     expect(await purge.purge(tombstone)).toMatchObject({ hadState: true });
     expect((await states.getMany(['p'])).get('p')!.watermark).toEqual({ partition: 0, offset: BIGGER });
-  });
-
-  it('refuses a history snapshot the erase marker covers, and keeps later or other-partition ones', async () => {
-    const history = new RedisHistoryStore(redis, keys, 5);
-    await erasures.mark({ userId: 'h', watermark: { partition: 3, offset: BIG }, at: 1 });
-    const snap = (window: number, partition: number, offset: string) => ({
-      userId: 'h', vector: new Float32Array([1, 0]), takenAt: window, eventCount: 1, watermarkPartition: partition, watermarkOffset: offset, generation: 'g1', window,
-    });
-    await history.append(snap(1, 3, '9007199254740992'));
-    await history.append(snap(2, 3, BIG));
-    expect(await history.recent('h', 5)).toEqual([]);
-    await history.append(snap(3, 3, BIGGER));
-    await history.append(snap(4, 1, '5'));
-    expect((await history.recent('h', 5)).map((s) => s.window)).toEqual([3, 4]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../services/core/config.js';
-import type { InterestSnapshot } from '../../services/core/events.js';
+import type { InterestSnapshot } from '../../services/domain/types.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { RedisKeys, consumerGroupId } from '../../services/core/names.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';

@@ -4,8 +4,8 @@ import { emptyUserState } from '../../services/domain/fold.js';
 import type { UserState } from '../../services/domain/types.js';
 import { RedisDirtyUsers } from '../../services/adapters/redis/redis-dirty-users.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
-import { frameRecord, recordFor, unframeRecords } from '../../services/snapshotter/records.js';
-import { SnapshotClaims } from '../../services/snapshotter/snapshot-claims.js';
+import { frameRecord, recordFor, unframeRecords } from '../../services/core/history-records.js';
+import { RedisSnapshotClaims } from '../../services/adapters/redis/redis-snapshot-claims.js';
 import { unique } from '../support/names.js';
 import { cleanUp, testRedis } from '../support/test-redis.js';
 
@@ -14,7 +14,7 @@ describe('snapshot claims', () => {
   const redis = testRedis();
   const keys = new RedisKeys(unique('claims'), 'g1');
   const states = new RedisUserStateStore(redis, keys);
-  const claims = new SnapshotClaims(redis, keys);
+  const claims = new RedisSnapshotClaims(redis, keys);
   let offset = 0;
 
   /** Writes the user's next state (one more event) as ingest would, and returns it with its framed snapshot. */

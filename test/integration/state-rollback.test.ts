@@ -2,7 +2,7 @@ import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { encodeInteraction } from '../../services/core/events.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { RedisKeys, usersCollection } from '../../services/core/names.js';
-import type { VectorStore } from '../../services/domain/ports.js';
+import type { VectorStore } from '../../services/domain/ports/index.js';
 import { DEFAULT_FOLD_PARAMS } from '../../services/domain/types.js';
 import { redisNodeIdentity } from '../../services/adapters/redis/redis-node-identity.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';

@@ -1,19 +1,7 @@
 import type { IHeaders, Message, Producer } from 'kafkajs';
-import type { InterestStreamError } from '../../core/errors.js';
+import type { DeadLetter } from '../../domain/ports/index.js';
 import { dlqTopic } from '../../core/names.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, asReference, chunkMessages, recordBytes, usableBytes } from './sized-sends.js';
-
-/** A message that could not be applied, with the reason, ready for `<topic>.dlq`. */
-export interface DeadLetter {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: Buffer | null;
-  /** The original bytes, untouched, so the message can be replayed once the cause is fixed. */
-  readonly value: Buffer | null;
-  readonly headers: IHeaders | undefined;
-  readonly error: InterestStreamError;
-}
 
 export const DLQ_HEADERS = {
   code: 'x-error-code',

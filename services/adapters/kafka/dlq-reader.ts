@@ -1,5 +1,5 @@
 import type { IHeaders, Kafka } from 'kafkajs';
-import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import { DLQ_HEADERS } from './dead-letters.js';
 import { readTopicToEnd } from './topic-reader.js';
 

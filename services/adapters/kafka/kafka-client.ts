@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, Partitioners, logLevel, type ICustomPartitioner, type KafkaConfig, type LogEntry, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { Config } from '../../core/config.js';
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
 
 /** kafkajs logs through the process' pino logger, at the matching level. */

@@ -1,6 +1,6 @@
 // kafkajs is CommonJS: Node's ESM loader does not see ConfigResourceTypes as a named export.
 import kafkajs, { type Admin } from 'kafkajs';
-import { toInterestStreamError } from '../../core/errors.js';
+import { toInterestStreamError } from '../../domain/errors.js';
 
 /**
  * One setting of each topic as the broker reports it (one describeConfigs request); undefined for a

@@ -1,4 +1,4 @@
-import { toInterestStreamError } from '../../core/errors.js';
+import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { decayedScore } from '../../domain/popularity-math.js';
 import { type RedisClient, defineScripts } from './redis-client.js';

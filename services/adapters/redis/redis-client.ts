@@ -1,5 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
 
 export type RedisClient = Redis | Cluster;

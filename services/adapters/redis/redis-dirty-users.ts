@@ -1,7 +1,7 @@
-import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { formatWatermark } from '../../core/user-state-codec.js';
-import type { DirtyEntry, DirtyMark, DirtyUsers } from '../../snapshotter/ports.js';
+import type { DirtyEntry, DirtyMark, DirtyUsers } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**

@@ -1,4 +1,4 @@
-import { toInterestStreamError } from '../../core/errors.js';
+import { toInterestStreamError } from '../../domain/errors.js';
 import { RedisKeys } from '../../core/names.js';
 import { formatWatermark, parseWatermark } from '../../core/user-state-codec.js';
 import { emptyUserState } from '../../domain/fold.js';

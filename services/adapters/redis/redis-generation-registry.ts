@@ -1,4 +1,4 @@
-import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import { RedisKeys } from '../../core/names.js';
 import type { RedisClient } from './redis-client.js';
 import type { GenerationsMirror } from '../vector-store/vector-store-generations.js';

@@ -1,8 +1,8 @@
-import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import { decodeSnapshot, encodeSnapshot } from '../../core/events.js';
 import { RedisKeys } from '../../core/names.js';
 import { LUA_OFFSET_AFTER } from './redis-erasures.js';
-import type { HistoryStore, InterestSnapshot } from '../../query/ports.js';
+import type { HistoryStore, InterestSnapshot } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**

@@ -1,4 +1,4 @@
-import { toInterestStreamError } from '../../core/errors.js';
+import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisClient } from './redis-client.js';
 
 /**

@@ -1,8 +1,11 @@
-import type { PopularityIncrement, PopularityStore } from '../../domain/ports.js';
-import { InterestStreamError, toInterestStreamError } from '../../core/errors.js';
+import type { PopularityIncrement, PopularityStore } from '../../domain/ports/index.js';
+import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
-import { clampViewTime, decayedScore, parseStoredScore, rankByScore } from '../../domain/popularity-math.js';
+import { FORGET_BELOW, clampViewTime, coalesce, decayedScore, parseStoredScore, rankByScore } from '../../domain/popularity-math.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
+
+/** The pure rules the adapter applies, where its importers (and older tests) found them. */
+export { coalesce, FORGET_BELOW } from '../../domain/popularity-math.js';
 
 /**
  * Time-decayed view counts, spread over `shards` sorted sets per generation (`RedisKeys.popularShard(i)`,
@@ -22,9 +25,6 @@ import { type RedisClient, defineScripts } from './redis-client.js';
  * Scores that fall below one millionth of a view then are dropped: those items are forgotten.
  */
 export const EPOCH_MEMBER = '\u0000epoch0';
-
-/** Counts below this (in views) are forgotten when a shard is rescaled. */
-export const FORGET_BELOW = 1e-6;
 
 const RECORD_SCRIPT = `
 local key, member = KEYS[1], ARGV[1]
@@ -235,36 +235,6 @@ export function popularityShard(itemId: string, shards: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < itemId.length; i++) h = Math.imul(h ^ itemId.charCodeAt(i), 0x01000193);
   return (h >>> 0) % shards;
-}
-
-/**
- * One increment per item: views of an item at times t_i with weights w_i add
- * Σ w_i·2^((t_i − T)/halfLife) as of T = max t_i, exactly what they add one by one. A batch's
- * thousands of views of a few hundred items become a few hundred script arguments.
- */
-export function coalesce(increments: readonly PopularityIncrement[], halfLifeMs: number): PopularityIncrement[] {
-  const latest = new Map<string, number>();
-  for (const inc of increments) {
-    checkIncrement(inc);
-    latest.set(inc.itemId, Math.max(latest.get(inc.itemId) ?? -Infinity, inc.at));
-  }
-  const weight = new Map<string, number>();
-  for (const inc of increments) {
-    const w = inc.weight * 2 ** ((inc.at - latest.get(inc.itemId)!) / halfLifeMs);
-    // Capped: finite weights can still sum past the largest double.
-    weight.set(inc.itemId, Math.min(Number.MAX_VALUE, (weight.get(inc.itemId) ?? 0) + w));
-  }
-  return [...latest].map(([itemId, at]) => ({ itemId, weight: weight.get(itemId)!, at }));
-}
-
-function checkIncrement(inc: PopularityIncrement): void {
-  if (typeof inc.itemId !== 'string' || inc.itemId.length === 0) {
-    throw new InterestStreamError('INVALID_INPUT', `popularity: item id ${JSON.stringify(inc.itemId)} is not usable`);
-  }
-  if (!Number.isFinite(inc.weight) || inc.weight <= 0) {
-    throw new InterestStreamError('INVALID_INPUT', `popularity: weight of "${inc.itemId}" must be a finite number above 0, got ${inc.weight}`);
-  }
-  if (!Number.isFinite(inc.at)) throw new InterestStreamError('INVALID_INPUT', `popularity: time of "${inc.itemId}" must be finite epoch ms`);
 }
 
 /**

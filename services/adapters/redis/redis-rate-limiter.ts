@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../../core/logger.js';
 import { rateLimitKey } from '../../core/names.js';
-import type { RateDecision, RateLimiter } from '../../domain/ports.js';
+import type { RateDecision, RateLimiter } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 
 // A bucket holds up to `capacity` tokens and refills `rate` tokens per ms. Redis' own clock (TIME)

@@ -1,6 +1,6 @@
-import type { CasOutcome, UserStateStore, UserStateWrite } from '../../domain/ports.js';
+import type { CasOutcome, UserStateStore, UserStateWrite } from '../../domain/ports/index.js';
 import type { UserState } from '../../domain/types.js';
-import { toInterestStreamError } from '../../core/errors.js';
+import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { decodeState, encodeStateBody, encodeVector, formatWatermark, parseWatermark } from '../../core/user-state-codec.js';
 import { type RedisClient, defineScripts } from './redis-client.js';

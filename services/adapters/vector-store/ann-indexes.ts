@@ -9,7 +9,7 @@
  */
 import type { Table } from '@lancedb/lancedb';
 import type { Logger } from '../../core/logger.js';
-import type { Filter, SearchHit } from '../../domain/ports.js';
+import type { Filter, SearchHit } from '../../domain/ports/index.js';
 import { diff, planResume, readRows, type VersionedRow } from './index-resume.js';
 import type { IndexSnapshots, SnapshotRead } from './index-snapshots.js';
 import { DEFAULT_HNSW, ItemIndex, type HnswParams, type IndexedRow } from './item-index.js';

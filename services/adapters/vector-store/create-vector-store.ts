@@ -1,21 +1,10 @@
 import type { Config } from '../../core/config.js';
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { VectorStore } from '../../domain/ports.js';
+import type { AliasingVectorStore } from '../../domain/ports/index.js';
 import type { IndexStart } from './ann-indexes.js';
 import { EmbeddedVectorStore } from './embedded-vector-store.js';
 import { QdrantVectorStore, type QdrantVectorStoreOptions } from './qdrant-vector-store.js';
-
-/**
- * Named pointers to collections, which generations switch atomically (`users` -> `users_<gen>`).
- * Point operations and searches accept an alias wherever they accept a collection name.
- */
-export interface VectorStoreAliases {
-  setAlias(alias: string, collection: string): Promise<void>;
-  resolveAlias(alias: string): Promise<string | undefined>;
-}
-
-export type AliasingVectorStore = VectorStore & VectorStoreAliases;
 
 /** What a caller may observe of the store it gets (the embedded store's ANN index starts, for metrics). */
 export interface VectorStoreHooks {

@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, type Connection } from '@lancedb/lancedb';
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports.js';
+import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports/index.js';
 import { AliasFile } from './alias-file.js';
 import { AnnIndexes, type AnnOptions, type IndexStart } from './ann-indexes.js';
 import { filteredSearch, nearest } from './exact-search.js';
@@ -15,7 +15,7 @@ import {
   validateDimension,
   validateIds,
   validateSearchRequest,
-} from './filter.js';
+} from '../../domain/filter.js';
 import { IndexSnapshots } from './index-snapshots.js';
 import { addVersionColumns, chunks, CREATE_OPTIONS, idIn, isNotFound, openTable, REPLACE_UNLESS_NEWER, tableSchema, translate, type Opened, type Row } from './lance-tables.js';
 import { pointVersion } from './point-versions.js';

@@ -1,7 +1,7 @@
 /** The embedded store's exact search on LanceDB: small collections, and filters too selective for the ANN index. */
 import type { Table } from '@lancedb/lancedb';
-import type { Filter, SearchHit } from '../../domain/ports.js';
-import { matchesFilter } from './filter.js';
+import type { Filter, SearchHit } from '../../domain/ports/index.js';
+import { matchesFilter } from '../../domain/filter.js';
 import type { Row } from './lance-tables.js';
 
 /** The k nearest rows by cosine, exhaustively (any LanceDB index is bypassed, so results are exact). */

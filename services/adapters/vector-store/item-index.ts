@@ -8,8 +8,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Index, MetricKind, ScalarKind, type IndexConfig } from 'usearch';
-import type { Filter, SearchHit } from '../../domain/ports.js';
-import { matchesFilter } from './filter.js';
+import type { Filter, SearchHit } from '../../domain/ports/index.js';
+import { matchesFilter } from '../../domain/filter.js';
 import { buildInWorker } from './index-workers.js';
 
 /** HNSW parameters; the defaults give recall@10 >= 0.95 on the benchmark catalogue (docs/benchmarks.md). */

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection, CreateTableOptions, Table } from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Schema, Utf8 } from 'apache-arrow';
-import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, isInterestStreamError } from '../../domain/errors.js';
 
 /** A table as the store uses it. `versioned`: it has the version columns (tables made before them get them on the first conditional upsert). */
 export interface Opened {

@@ -1,5 +1,5 @@
-import { InterestStreamError } from '../../core/errors.js';
-import type { VectorPoint, VersionKeys } from '../../domain/ports.js';
+import { InterestStreamError } from '../../domain/errors.js';
+import type { VectorPoint, VersionKeys } from '../../domain/ports/index.js';
 
 /** A point's version as the conditional upsert compares it. */
 export interface PointVersion {

@@ -5,7 +5,7 @@
  * wrong rankings or fail on every write.
  */
 import type { Schemas } from '@qdrant/js-client-rest';
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 import type { PayloadIndexSpec } from '../../core/payload-indexes.js';
 
 export type { PayloadIndexSpec } from '../../core/payload-indexes.js';

@@ -1,5 +1,5 @@
 import type { Schemas } from '@qdrant/js-client-rest';
-import type { VectorPoint, VersionKeys } from '../../domain/ports.js';
+import type { VectorPoint, VersionKeys } from '../../domain/ports/index.js';
 import { pointVersion, type PointVersion } from './point-versions.js';
 
 type PointStruct = Schemas['PointStruct'];

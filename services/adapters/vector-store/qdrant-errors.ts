@@ -4,7 +4,7 @@
  * retryable; anything the server refused for what the request *is* — too large, malformed, already
  * existing, unauthorised — is not, because the durable writer would otherwise repeat it forever.
  */
-import { InterestStreamError, isInterestStreamError, type ErrorCode } from '../../core/errors.js';
+import { InterestStreamError, isInterestStreamError, type ErrorCode } from '../../domain/errors.js';
 
 type HttpFailure = { status: number; data?: { status?: { error?: string } } };
 

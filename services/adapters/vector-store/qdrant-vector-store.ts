@@ -1,25 +1,16 @@
-import { createHash } from 'node:crypto';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
-import { InterestStreamError, isInterestStreamError } from '../../core/errors.js';
+import { InterestStreamError, isInterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports.js';
-import {
-  RESERVED_PAYLOAD_KEY,
-  checkPointDimensions,
-  checkQueryDimension,
-  preparePoints,
-  toQdrantConditions,
-  validateCollectionName,
-  validateDimension,
-  validateIds,
-  validateSearchRequest,
-} from './filter.js';
+import type { ConditionalUpsert, SearchHit, SearchRequest, VectorPoint, VectorStore, VersionKeys } from '../../domain/ports/index.js';
+import { RESERVED_PAYLOAD_KEY, checkPointDimensions, checkQueryDimension, preparePoints, validateCollectionName, validateDimension, validateIds, validateSearchRequest } from '../../domain/filter.js';
 import { conditionalUpsertOperations, countStale, versionsOf } from './qdrant-conditional-upsert.js';
 import { DEFAULT_COLLECTION_OPTIONS, checkedDimension, createCollectionBody, missingPayloadIndexes, type QdrantCollectionOptions } from './qdrant-collections.js';
 import { withQdrantRetries, type RetryPolicy } from './qdrant-errors.js';
+import { qdrantPointId, storedVersion, stripReserved, toPointBody, toQdrantFilter } from './qdrant-points.js';
 import { chunkPoints, compactVector, type ChunkLimits, type QdrantPointBody } from './qdrant-wire.js';
 
 export { translateQdrantError } from './qdrant-errors.js';
+export { POINT_ID_NAMESPACE, qdrantPointId, toQdrantFilter, uuidV5 } from './qdrant-points.js';
 
 export interface QdrantVectorStoreOptions {
   /** REST endpoint, e.g. http://qdrant:6333. */
@@ -44,46 +35,6 @@ export interface QdrantVectorStoreOptions {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
 /** Half of Qdrant's default 32 MiB max_request_size_mb, so a default server never refuses a chunk. */
 export const DEFAULT_UPSERT_LIMITS: ChunkLimits = { maxPoints: 512, maxBytes: 16 * 1024 * 1024 };
-
-/** Namespace of the UUIDv5 point ids (fixed forever: changing it orphans every stored point). */
-export const POINT_ID_NAMESPACE = 'a4f6c1d2-5b3e-4f7a-9c8d-1e2f3a4b5c6d';
-
-/** RFC 4122 version-5 UUID (SHA-1 of namespace bytes + UTF-8 name, version and variant bits set). */
-export function uuidV5(name: string, namespace: string): string {
-  const ns = Buffer.from(namespace.replaceAll('-', ''), 'hex');
-  const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
-  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
-  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** Qdrant accepts only unsigned integers and UUIDs as point ids; a string id maps to one UUID, always the same. */
-export function qdrantPointId(id: string): string {
-  return uuidV5(id, POINT_ID_NAMESPACE);
-}
-
-type QdrantFilter = Schemas['Filter'];
-
-/** The Qdrant filter for a validated request: payload conditions must hold, excluded ids must not. */
-export function toQdrantFilter(request: Pick<SearchRequest, 'filter' | 'excludeIds'>): QdrantFilter | undefined {
-  const must = request.filter ? toQdrantConditions(request.filter) : [];
-  const excluded = request.excludeIds ?? [];
-  const mustNot = excluded.length > 0 ? [{ has_id: excluded.map(qdrantPointId) }] : [];
-  if (must.length === 0 && mustNot.length === 0) return undefined;
-  return { ...(must.length > 0 ? { must } : {}), ...(mustNot.length > 0 ? { must_not: mustNot } : {}) };
-}
-
-function stripReserved(payload: Record<string, unknown> | null | undefined): { id: unknown; payload: Record<string, unknown> } {
-  const { [RESERVED_PAYLOAD_KEY]: id, ...rest } = payload ?? {};
-  return { id, payload: rest };
-}
-
-function storedVersion(payload: Record<string, unknown> | undefined, keys: VersionKeys): { stream: number; position: number } | undefined {
-  const stream = payload?.[keys.stream];
-  const position = payload?.[keys.position];
-  return typeof stream === 'number' && typeof position === 'number' ? { stream, position } : undefined;
-}
 
 /**
  * VectorStore on a Qdrant server: cosine collections, string ids mapped to UUIDv5 point ids with
@@ -163,8 +114,7 @@ export class QdrantVectorStore implements VectorStore {
     }
     const body = clean.map(toPointBody);
     const versionById = new Map(body.map((b, i) => [b.id, versions[i]!]));
-    const chunks = chunkPoints(body, this.options.upsertLimits ?? DEFAULT_UPSERT_LIMITS, (p) => String(p.payload[RESERVED_PAYLOAD_KEY]));
-    for (const chunk of chunks) {
+    for (const chunk of this.chunks(body)) {
       const operations = conditionalUpsertOperations(chunk, chunk.map((b) => versionById.get(b.id)!), version);
       await this.call(`conditional upsert into ${collection}`, () => this.client.batchUpdate(this.named(collection), { wait: true, operations }));
     }
@@ -181,10 +131,14 @@ export class QdrantVectorStore implements VectorStore {
    * idempotent, so a partial write is only ever a state that the retry completes.
    */
   private async sendPoints(collection: string, body: readonly QdrantPointBody[]): Promise<void> {
-    const chunks = chunkPoints(body, this.options.upsertLimits ?? DEFAULT_UPSERT_LIMITS, (p) => String(p.payload[RESERVED_PAYLOAD_KEY]));
-    for (const points of chunks) {
+    for (const points of this.chunks(body)) {
       await this.call(`upsert into ${collection}`, () => this.client.upsert(this.named(collection), { wait: true, points }));
     }
+  }
+
+  /** Points split into requests under the configured count and byte limits (INVALID_INPUT for a point too big alone). */
+  private chunks(body: readonly QdrantPointBody[]): QdrantPointBody[][] {
+    return chunkPoints(body, this.options.upsertLimits ?? DEFAULT_UPSERT_LIMITS, (p) => String(p.payload[RESERVED_PAYLOAD_KEY]));
   }
 
   async get(collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
@@ -318,8 +272,3 @@ export class QdrantVectorStore implements VectorStore {
 }
 
 const NO_RETRY: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
-
-/** The REST body of one point: UUID id, compact vector, original id kept in the payload. */
-function toPointBody(p: VectorPoint): QdrantPointBody {
-  return { id: qdrantPointId(p.id), vector: compactVector(p.vector), payload: { ...p.payload, [RESERVED_PAYLOAD_KEY]: p.id } };
-}

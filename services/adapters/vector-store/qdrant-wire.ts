@@ -4,7 +4,7 @@
  * under both a point count and a byte size, because Qdrant refuses any body larger than its
  * `service.max_request_size_mb` (32 MiB by default) with a 400 that no retry can cure.
  */
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 
 /** One point as the REST API takes it. */
 export interface QdrantPointBody {

@@ -1,6 +1,6 @@
-import { isInterestStreamError } from '../../core/errors.js';
+import { isInterestStreamError } from '../../domain/errors.js';
 import { GENERATIONS_COLLECTION } from '../../core/names.js';
-import type { VectorStore } from '../../domain/ports.js';
+import type { VectorStore } from '../../domain/ports/index.js';
 
 /** The durable side of the generation registry (RedisGenerationRegistry mirrors into it). */
 export interface GenerationsMirror {

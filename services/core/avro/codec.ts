@@ -1,6 +1,6 @@
 import avsc from 'avsc';
 import type { Schema, Type } from 'avsc';
-import { InterestStreamError } from '../errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 import { fingerprintBytes, frameConfluent, frameSingleObject, parseFrame, rabinFingerprint64 } from './framing.js';
 
 type Resolver = ReturnType<Type['createResolver']>;

@@ -1,4 +1,4 @@
-import { InterestStreamError } from '../errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 
 /**
  * Byte-level framing of Avro messages. Two framings carry the writer schema's identity:

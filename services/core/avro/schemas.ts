@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, parse } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Schema } from 'avsc';
-import { InterestStreamError } from '../errors.js';
+import { InterestStreamError } from '../../domain/errors.js';
 
 /** Names of the contract files under `schemas/avro/`; the .avsc files are the source of truth. */
 export type SchemaName = 'InteractionEvent' | 'ItemUpsert' | 'InterestSnapshot';

@@ -5,7 +5,7 @@
  * a float32 SIMD pass sorts out the items that are clearly above or below, and every item whose
  * float32 score is within the pass's error bound of the line is scored again in float64.
  */
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../errors.js';
 import { assertItemVector, l2Norm } from '../vector.js';
 import { DotScorer, paddedDimension } from './simd-dot.js';
 

@@ -5,7 +5,7 @@
  * item's rank is its position in that merged order. Within one interest's ranking the viewed item
  * stands after every item scoring at least as high (ties count against it, as for every strategy).
  */
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../errors.js';
 import { importanceShares, interestQuotas, mergeByQuota, type Interest } from '../multi-interest.js';
 import type { CatalogueIndex, Ranking } from './catalogue-index.js';
 

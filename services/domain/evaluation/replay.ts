@@ -3,7 +3,7 @@
  * strategy *before* it is folded, then folded with the same `foldEvent` ingest runs. Nothing here
  * reads or writes live state; docs/quality.md states exactly what is counted.
  */
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../errors.js';
 import { foldEvent, emptyUserState } from '../fold.js';
 import { averageStrategy, trendStrategy, type InterestSnapshot } from '../strategies.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';

@@ -2,7 +2,7 @@
  * The strategies `evaluate` compares, expanded from parameter grids: every (α, β) pair is one fold
  * of every user (the same fold code as ingest), and the strategies read those folds.
  */
-import { InterestStreamError } from '../../core/errors.js';
+import { InterestStreamError } from '../errors.js';
 import type { MultiInterestParams } from '../multi-interest.js';
 
 export const EVALUATED_STRATEGIES = ['ema', 'average', 'last', 'trend', 'popularity', 'hybrid', 'multi'] as const;

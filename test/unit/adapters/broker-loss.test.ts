@@ -1,7 +1,7 @@
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSSASLAuthenticationError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { isBrokerLoss, retryOnBrokerLoss } from '../../../services/adapters/kafka/broker-loss.js';
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 import { silentLogger } from '../../../services/core/logger.js';
 
 // kafkajs' type declarations give these two no constructor arguments; the classes take (message | cause, options).

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { InteractionPublisher } from '../../../services/adapters/kafka/interaction-publisher.js';
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 
 /** A Kafka whose producer records sends and answers them with `answer` (never, by default). */
 function fakeKafka(answer: () => Promise<unknown> = () => new Promise(() => {})): { kafka: Kafka; sends: unknown[] } {

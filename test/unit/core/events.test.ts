@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InteractionEvent } from '../../../services/domain/types.js';
+import type { InteractionEvent, InterestSnapshot } from '../../../services/domain/types.js';
 import {
   decodeInteraction,
   decodeItemUpsert,
@@ -10,9 +10,8 @@ import {
   interactionCodec,
   itemUpsertCodec,
   snapshotCodec,
-  type InterestSnapshot,
 } from '../../../services/core/events.js';
-import { InterestStreamError, type ErrorCode } from '../../../services/core/errors.js';
+import { InterestStreamError, type ErrorCode } from '../../../services/domain/errors.js';
 
 const view: InteractionEvent = { eventId: 'e-1', userId: 'u-1', itemId: 'i-1', type: 'VIEW', occurredAt: 1_700_000_000_123, weight: 1.5 };
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AvroCodec, parsingCanonicalForm, schemaFingerprint } from '../../../services/core/avro/codec.js';
 import { fingerprintBytes, frameConfluent, parseFrame, rabinFingerprint64 } from '../../../services/core/avro/framing.js';
 import { findSchemaDir, loadSchema } from '../../../services/core/avro/schemas.js';
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 
 // Reference vectors from the Avro project, share/test/data/schema-tests.txt (fingerprints there are
 // signed Java longs). 016 (empty union) and 026 (an invalid boolean default) are left out: avsc

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type { ErrorCode } from '../../../services/core/errors.js';
+import type { ErrorCode } from '../../../services/domain/errors.js';
 import { eventIdHash } from '../../../services/domain/event-id.js';
 import {
   compareWatermark,

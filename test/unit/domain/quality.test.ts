@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assignBucket, parseBuckets } from '../../../services/domain/buckets.js';
 import { explainItem } from '../../../services/domain/explain.js';
 import { hybridScore, mmr } from '../../../services/domain/rerank.js';
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 
 const v = (...x: number[]) => new Float32Array(x);
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import type { ErrorCode } from '../../../services/core/errors.js';
+import type { ErrorCode } from '../../../services/domain/errors.js';
 import {
   assertItemVector,
   cosine,

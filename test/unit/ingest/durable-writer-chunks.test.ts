@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../services/core/logger.js';
 import { emptyUserState } from '../../../services/domain/fold.js';
-import type { VectorPoint, VectorStore } from '../../../services/domain/ports.js';
+import type { VectorPoint, VectorStore } from '../../../services/domain/ports/index.js';
 import type { UserState } from '../../../services/domain/types.js';
 import { DurableWriter, type CommitPoint } from '../../../services/ingest/durable-writer.js';
 import { chunkPoints, encodedPointBytes } from '../../../services/ingest/write-budget.js';

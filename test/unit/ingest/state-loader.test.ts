@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyUserState } from '../../../services/domain/fold.js';
-import type { UserStateStore, VectorPoint, VectorStore } from '../../../services/domain/ports.js';
+import type { UserStateStore, VectorPoint, VectorStore } from '../../../services/domain/ports/index.js';
 import type { UserState } from '../../../services/domain/types.js';
 import { toUserPoint } from '../../../services/core/user-record.js';
 import { createIngestMetrics } from '../../../services/ingest/metrics.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFilterSyntax } from '../../../services/query/filter-syntax.js';
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 
 function failure(text: string): InterestStreamError {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InterestStreamError } from '../../../services/core/errors.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
 import { checkQueryParams, parseExclude, parseHistoryLimit, parseId, parseIncludeVector, parseLimit, parseStrategy } from '../../../services/query/validation.js';
 
 function fieldOf(f: () => unknown): { field: unknown; message: string } {

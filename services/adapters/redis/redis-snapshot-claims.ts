@@ -1,13 +1,14 @@
-import { toInterestStreamError } from '../core/errors.js';
-import type { RedisKeys } from '../core/names.js';
-import { type RedisClient, defineScripts } from '../adapters/redis/redis-client.js';
+import { toInterestStreamError } from '../../domain/errors.js';
+import type { RedisKeys } from '../../core/names.js';
+import type { Claim, SnapshotClaims } from '../../domain/ports/index.js';
+import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**
  * Per-user snapshot claims, `<prefix>:snapshot:{userId}` (the user's hash tag, so the script may also
  * read the user's state hash on Redis Cluster). Fields:
  *   lw / lwm   last window snapshotted, and the state watermark that snapshot carried
  *   pw / pwm   pending window and watermark: claimed, maybe sent, not yet confirmed
- *   pr         the pending records, framed (records.ts), byte for byte what was (or will be) sent
+ *   pr         the pending records, framed (core/history-records.ts), byte for byte what was (or will be) sent
  *   po         the instance that last took the pending claim
  *
  * The claim is atomic with a check that the state is still at the watermark the caller read, so the
@@ -50,23 +51,13 @@ redis.call('HDEL', KEYS[1], 'pw', 'pwm', 'pr', 'po')
 return 1
 `;
 
-/** The outcome of claiming one user's snapshot for a window. */
-export type Claim =
-  /** The state moved on since it was read: read it again. */
-  | { readonly status: 'moved' }
-  /** This window (or a later one) is already snapshotted: later changes wait for the next window. */
-  | { readonly status: 'done' }
-  /** Nothing changed since the last snapshot. */
-  | { readonly status: 'unchanged' }
-  /** Send `records`, then confirm `window`; `watermark` is the newest state they carry. */
-  | { readonly status: 'send'; readonly records: Buffer; readonly window: number; readonly watermark: string };
-
 interface ClaimCommands {
   isClaimSnapshotBuffer(userKey: string, claimKey: string, window: string, watermark: string, owner: string, frame: Buffer): Promise<Buffer[]>;
   isConfirmSnapshot(claimKey: string, owner: string, window: string): Promise<number>;
 }
 
-export class SnapshotClaims {
+/** SnapshotClaims on Redis: two Lua scripts, each atomic with its check of the user's state. */
+export class RedisSnapshotClaims implements SnapshotClaims {
   private readonly redis: RedisClient & ClaimCommands;
 
   constructor(

@@ -1,6 +1,7 @@
-import { toInterestStreamError } from '../core/errors.js';
-import type { RedisKeys } from '../core/names.js';
-import { type RedisClient, defineScripts } from '../adapters/redis/redis-client.js';
+import { toInterestStreamError } from '../../domain/errors.js';
+import type { RedisKeys } from '../../core/names.js';
+import type { ShardLeases } from '../../domain/ports/index.js';
+import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**
  * Shard leases: `SET lease token NX PX` gives one instance a shard; it renews while it works and
@@ -32,7 +33,7 @@ interface LeaseCommands {
   isFinishShard(leaseKey: string, doneKey: string, token: string, window: string): Promise<number>;
 }
 
-export class ShardLeases {
+export class RedisShardLeases implements ShardLeases {
   private readonly redis: RedisClient & LeaseCommands;
 
   constructor(

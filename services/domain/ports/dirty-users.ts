@@ -1,8 +1,8 @@
 /**
- * Ports of the snapshotter. `DirtyUsers` is the one ingest feeds: after a user's state is written it
- * marks the user, so a snapshot run visits only users that changed instead of scanning everyone.
+ * `DirtyUsers` is the port ingest feeds and the snapshotter reads: after a user's state is written
+ * ingest marks the user, so a snapshot run visits only users that changed instead of scanning everyone.
  */
-import type { Watermark } from '../domain/types.js';
+import type { Watermark } from '../types.js';
 
 /** A user whose state was written, at the watermark it was written with. */
 export interface DirtyMark {
