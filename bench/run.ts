@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --only ingest,freshness,query,erasure]`: every benchmark of
+ * `npm run bench [-- --quick] [-- --profile] [-- --only ingest,freshness,query,erasure,start]`: every benchmark of
  * issue 6 on the running stack, printed as one table and written to bench/results/ as JSON.
  * Benchmarks are not tests: nothing here runs under `npm test`.
  */
@@ -15,6 +15,7 @@ import { ingestThroughput } from './ingest-throughput.js';
 import { ingestScaling } from './ingest-scaling.js';
 import { readYourWrites } from './read-your-writes.js';
 import { queryLatency } from './query-latency.js';
+import { indexStart } from './index-start.js';
 import { machine, table, type Row } from './report.js';
 
 interface Plan {
@@ -27,6 +28,8 @@ interface Plan {
   /** Ingest with 1 and 2 processes on 6 partitions. */
   readonly scaling: { dimension: number; events: number; users: number; items: number };
   readonly erasure: { rate: number; seconds: number };
+  /** The embedded store's index at start: full build vs the saved index loaded (and patched). */
+  readonly start: { items: number; dimension: number };
 }
 
 const FULL: Plan = {
@@ -49,6 +52,7 @@ const FULL: Plan = {
   readYourWrites: { rounds: 300 },
   scaling: { dimension: 256, events: 120_000, users: 8_000, items: 10_000 },
   erasure: { rate: 1000, seconds: 20 },
+  start: { items: 100_000, dimension: 256 },
 };
 
 const QUICK: Plan = {
@@ -63,6 +67,8 @@ const QUICK: Plan = {
   readYourWrites: { rounds: 60 },
   scaling: { dimension: 256, events: 20_000, users: 2_000, items: 2_000 },
   erasure: { rate: 1000, seconds: 6 },
+  // A 20k build takes ~4 s here; 100k (~30 s) would not fit the quick run's 5 minutes.
+  start: { items: 20_000, dimension: 256 },
 };
 
 type Section = (stack: Stack, plan: Plan, profile: boolean) => Promise<{ rows: Row[]; log: string[] }>;
@@ -86,6 +92,7 @@ const SECTIONS: Record<string, Section> = {
   ryw: (stack, plan) => readYourWrites(stack, plan.readYourWrites),
   scaling: (stack, plan) => ingestScaling(stack, plan.scaling),
   erasure: (stack, plan) => erasureCompletion(stack, plan.erasure),
+  start: (_stack, plan) => indexStart(plan.start),
 };
 
 async function main(): Promise<void> {

@@ -15,7 +15,7 @@ import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
 import { RedisErasures } from '../adapters/redis/redis-erasures.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
-import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import { createVectorStore, type VectorStoreHooks } from '../adapters/vector-store/create-vector-store.js';
 import type { VectorStore } from '../domain/ports/index.js';
 import { Closers } from '../core/lifecycle.js';
 import { AccessGuard, InFlightLimit } from './access.js';
@@ -78,10 +78,10 @@ interface QueryConnections {
 }
 
 /** Connects Redis, the vector store, the interactions publisher and an admin client, each registered to close. */
-async function connect(config: Config, log: Logger, closers: Closers): Promise<QueryConnections> {
+async function connect(config: Config, log: Logger, closers: Closers, hooks: VectorStoreHooks): Promise<QueryConnections> {
   const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
   traceRedisCommands(redis);
-  const vectors = tracedVectorStore(createVectorStore(config, log));
+  const vectors = tracedVectorStore(createVectorStore(config, log, hooks));
   const kafka = kafkaForConfig(config, log);
   const userKeys = userKeyStore(config, redis, vectors);
   const publisher = new InteractionPublisher({
@@ -172,11 +172,14 @@ async function listen(http: ReturnType<typeof buildHttpServer>, grpc: ReturnType
 export async function startQueryService(config: Config, logger: Logger): Promise<RunningQueryService> {
   const log = logger.child({ component: 'query' });
   const closers = new Closers(log);
+  // The ANN index starts on the first search, after the metrics exist; the hook is bound before them.
+  let metrics: QueryMetrics | undefined;
+  const hooks: VectorStoreHooks = { onAnnIndexStart: (s) => metrics?.annIndexStarts.inc({ outcome: s.outcome }) };
   const { grpc, readiness, ports } = await closers.starting(async () => {
-    const c = await connect(config, log, closers);
+    const c = await connect(config, log, closers, hooks);
     const registry = new RedisGenerationRegistry(c.redis, config.redisPrefix, new VectorStoreGenerations(c.vectors));
     const readiness = readinessOf(c, registry, config, log);
-    const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
+    metrics = createQueryMetrics(async () => (await readiness.check()).ready);
     const useCases = await useCasesFor(c, registry, config, log, metrics, closers);
     const guard = accessGuard(c.redis, config, log);
     const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };

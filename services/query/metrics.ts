@@ -11,6 +11,8 @@ export interface QueryMetrics {
   readonly strategyAnswers: Counter<'strategy' | 'fallback'>;
   /** Impressions written to IMPRESSIONS_TOPIC, failed, or dropped because too many were in flight. */
   readonly impressions: Counter<'outcome'>;
+  /** The embedded store's ANN index starts: loaded or patched from the saved index, or built (the log line says why). */
+  readonly annIndexStarts: Counter<'outcome'>;
   readonly ready: Gauge;
 }
 
@@ -39,6 +41,12 @@ export function createQueryMetrics(isReady: () => Promise<boolean> = async () =>
       registers: [registry],
     }),
     impressions: new Counter({ name: 'query_impressions_total', help: 'Impressions by outcome (sent, failed, dropped)', labelNames: ['outcome'], registers: [registry] }),
+    annIndexStarts: new Counter({
+      name: 'query_ann_index_starts_total',
+      help: "Embedded store ANN index starts by outcome: loaded (the saved index), patched (it plus rows changed since), built (no usable saved index; the log says why)",
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     ready: new Gauge({
       name: 'query_ready',
       help: '1 when every readiness check (producer, Redis, vector store) passes, 0 otherwise',

@@ -13,7 +13,7 @@ import { eventually } from '../support/eventually.js';
 import { unique } from '../support/names.js';
 import { randomVector, rng } from '../support/random.js';
 import { describeVectorStoreContract } from './vector-store.contract.js';
-import { cosine } from '../support/math.js';
+import { cosine, exactTopIds } from '../support/math.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -128,14 +128,7 @@ function annItems(count: number): AnnItem[] {
   return Array.from({ length: count }, (_, i) => ({ id: `i${i}`, vector: randomVector(rand, ANN_DIM), payload: { genre: GENRES[i % 4]!, rank: i } }));
 }
 
-function exactIds(items: readonly AnnItem[], q: Float32Array, limit: number, keep: (i: AnnItem) => boolean): string[] {
-  return items
-    .filter(keep)
-    .map((i) => ({ id: i.id, s: cosine(i.vector, q) }))
-    .sort((a, b) => b.s - a.s)
-    .slice(0, limit)
-    .map((h) => h.id);
-}
+const exactIds = exactTopIds<AnnItem>;
 
 const ids = (hits: SearchHit[]) => hits.map((h) => h.id);
 

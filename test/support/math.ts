@@ -10,3 +10,13 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   }
   return dot / Math.sqrt(na * nb);
 }
+
+/** The ids of the `limit` points nearest `q` by cosine among those `keep` accepts, nearest first (brute force). */
+export function exactTopIds<P extends { id: string; vector: Float32Array }>(points: readonly P[], q: Float32Array, limit: number, keep: (p: P) => boolean = () => true): string[] {
+  return points
+    .filter(keep)
+    .map((p) => ({ id: p.id, s: cosine(p.vector, q) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, limit)
+    .map((h) => h.id);
+}

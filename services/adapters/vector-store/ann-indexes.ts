@@ -3,11 +3,15 @@
  * follows the LanceDB table: other processes (items import, the items consumer) write the table,
  * this one notices a newer table version at most `checkEveryMs` after a search and catches up in
  * the background, while searches keep answering from the index it has.
+ *
+ * The first index of a collection comes from the saved one when it fits (index-snapshots.ts,
+ * index-resume.ts), else from a build, which is then saved for the next process to start from.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Table } from '@lancedb/lancedb';
 import type { Logger } from '../../core/logger.js';
 import type { Filter, SearchHit } from '../../domain/ports/index.js';
+import { diff, planResume, readRows, type VersionedRow } from './index-resume.js';
+import type { IndexSnapshots, SnapshotRead } from './index-snapshots.js';
 import { DEFAULT_HNSW, ItemIndex, type HnswParams, type IndexedRow } from './item-index.js';
 
 export interface AnnOptions {
@@ -21,6 +25,35 @@ export interface AnnOptions {
   readonly checkEveryMs?: number;
   /** Beyond this share of the collection as candidates (selective filters), search exactly. Default 0.1. */
   readonly maxCandidateShare?: number;
+  /**
+   * Least time between two saves of a patched index of one collection, by any process sharing the
+   * store directory (a build is always saved). Default 600,000 ms (10 minutes).
+   */
+  readonly saveEveryMs?: number;
+  /** Told once per collection how its first index came to be (for metrics). */
+  readonly onStart?: (start: IndexStart) => void;
+}
+
+/** How the first index of a collection in this process came to be. */
+export interface IndexStart {
+  readonly collection: string;
+  /** `loaded`: the saved index as it was; `patched`: plus the rows changed since; `built`: a full build. */
+  readonly outcome: 'loaded' | 'patched' | 'built';
+  /** Why no saved index was used (`built` only). */
+  readonly reason?: string;
+  /** From the first search to the index answering. */
+  readonly ms: number;
+  /** Rows inserted, replaced or removed on top of the saved index. */
+  readonly patched: number;
+}
+
+/** The table an index follows, as the store opened it. */
+export interface AnnTable {
+  readonly name: string;
+  readonly table: Table;
+  readonly dimension: number;
+  /** Set when the table has `_row_last_updated_at_version` (stable row ids): only then can a saved index be patched. */
+  readonly tableId: string | undefined;
 }
 
 interface LocalWrite {
@@ -28,55 +61,22 @@ interface LocalWrite {
   readonly removals: readonly string[];
 }
 
-interface State {
-  readonly table: Table;
-  readonly dimension: number;
+interface State extends AnnTable {
   index: ItemIndex | undefined;
   refreshing: boolean;
   lastCheck: number;
   /** Writes of this process made while a refresh runs, replayed on its result. */
   pending: LocalWrite[];
+  start: IndexStart | undefined;
+  /** Rows changed in the index since it was last saved or loaded. */
+  changedSinceSave: number;
 }
+
+type Resumed = { readonly ok: true; readonly index: ItemIndex; readonly patched: number } | { readonly ok: false; readonly reason: string };
 
 /** A diff larger than this (rows changed) rebuilds the index instead of patching it. */
 function patchLimit(size: number): number {
   return Math.max(1_000, Math.floor(size * 0.05));
-}
-
-function sameVector(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Every row of the table, a record batch at a time with a yield between batches. */
-async function readRows(table: Table): Promise<IndexedRow[]> {
-  const rows: IndexedRow[] = [];
-  for await (const batch of table.query().select(['id', 'vector', 'payload'])) {
-    const ids = batch.getChild('id');
-    const vectors = batch.getChild('vector');
-    const payloads = batch.getChild('payload');
-    for (let i = 0; i < batch.numRows; i++) {
-      // slice(): Arrow rows are views into the batch buffer.
-      const vector = (vectors?.get(i) as { toArray(): Float32Array } | null)?.toArray().slice() ?? new Float32Array();
-      rows.push({ id: String(ids?.get(i)), vector, payload: String(payloads?.get(i)) });
-    }
-    await yieldToLoop();
-  }
-  return rows;
-}
-
-/** The changes that turn `index` into `rows`. */
-function diff(index: ItemIndex, rows: readonly IndexedRow[]): LocalWrite {
-  const upserts: IndexedRow[] = [];
-  const present = new Set<string>();
-  for (const r of rows) {
-    present.add(r.id);
-    const old = index.row(r.id);
-    if (old === undefined || old.payload !== r.payload || !sameVector(old.vector, r.vector)) upserts.push(r);
-  }
-  const removals = [...index.ids()].filter((id) => !present.has(id));
-  return { upserts, removals };
 }
 
 export class AnnIndexes {
@@ -85,15 +85,19 @@ export class AnnIndexes {
   private readonly hnsw: HnswParams;
   private readonly checkEveryMs: number;
   private readonly maxCandidateShare: number;
+  private readonly saveEveryMs: number;
 
+  /** Without `snapshots` every first index is built and nothing is saved. */
   constructor(
-    options: AnnOptions,
+    private readonly options: AnnOptions,
     private readonly log: Logger,
+    private readonly snapshots: IndexSnapshots | undefined,
   ) {
     this.threshold = options.threshold ?? 5_000;
     this.hnsw = options.hnsw ?? DEFAULT_HNSW;
     this.checkEveryMs = options.checkEveryMs ?? 1_000;
     this.maxCandidateShare = options.maxCandidateShare ?? 0.1;
+    this.saveEveryMs = options.saveEveryMs ?? 600_000;
   }
 
   /**
@@ -101,9 +105,9 @@ export class AnnIndexes {
    * collection, or a filter too selective for over-fetching). Never waits: a due version check and
    * any catch-up run in the background.
    */
-  search(name: string, table: Table, dimension: number, q: { vector: Float32Array; limit: number; excludeIds: readonly string[]; filter?: Filter | undefined }): SearchHit[] | undefined {
-    const state = this.state(name, table, dimension);
-    this.maybeRefresh(name, state);
+  search(table: AnnTable, q: { vector: Float32Array; limit: number; excludeIds: readonly string[]; filter?: Filter | undefined }): SearchHit[] | undefined {
+    const state = this.state(table);
+    this.maybeRefresh(state);
     const index = state.index;
     if (index === undefined || index.size < this.threshold) return undefined;
     const maxCandidates = Math.max(1, Math.floor(index.size * this.maxCandidateShare));
@@ -115,17 +119,21 @@ export class AnnIndexes {
     const state = this.states.get(name);
     if (state === undefined) return;
     // Own copies: the caller's arrays may be reused after the write.
-    const write = { upserts: upserts.map((r) => ({ ...r, vector: r.vector.slice() })), removals };
+    const write = { upserts: upserts.map((r) => ({ id: r.id, payload: r.payload, vector: r.vector.slice() })), removals };
     if (state.refreshing) state.pending.push(write);
     const index = state.index;
     // A bulk write would block the event loop while patching; the next version check rebuilds instead.
-    if (index !== undefined && upserts.length + removals.length <= patchLimit(index.size)) index.apply(write.upserts, removals);
+    if (index !== undefined && upserts.length + removals.length <= patchLimit(index.size)) {
+      index.apply(write.upserts, removals);
+      state.changedSinceSave += upserts.length + removals.length;
+    }
   }
 
-  /** The index serving `name`: its rows and the table version it is up to date with; undefined while searches are exact. */
-  status(name: string): { rows: number; version: number } | undefined {
-    const index = this.states.get(name)?.index;
-    return index === undefined || index.size < this.threshold ? undefined : { rows: index.size, version: index.version };
+  /** The index serving `name`: its rows, the table version it is up to date with and how it started; undefined while searches are exact. */
+  status(name: string): { rows: number; version: number; start: IndexStart | undefined } | undefined {
+    const state = this.states.get(name);
+    const index = state?.index;
+    return index === undefined || index.size < this.threshold ? undefined : { rows: index.size, version: index.version, start: state?.start };
   }
 
   /** Forgets a dropped collection's index. */
@@ -133,48 +141,141 @@ export class AnnIndexes {
     this.states.delete(name);
   }
 
-  private state(name: string, table: Table, dimension: number): State {
-    let state = this.states.get(name);
-    if (state === undefined || state.table !== table) {
-      state = { table, dimension, index: undefined, refreshing: false, lastCheck: 0, pending: [] };
-      this.states.set(name, state);
+  private state(table: AnnTable): State {
+    let state = this.states.get(table.name);
+    if (state === undefined || state.table !== table.table) {
+      state = { ...table, index: undefined, refreshing: false, lastCheck: 0, pending: [], start: undefined, changedSinceSave: 0 };
+      this.states.set(table.name, state);
     }
     return state;
   }
 
-  private maybeRefresh(name: string, state: State): void {
+  private maybeRefresh(state: State): void {
     const now = Date.now();
     if (state.refreshing || now - state.lastCheck < this.checkEveryMs) return;
     state.lastCheck = now;
     state.refreshing = true;
-    this.refresh(name, state)
-      .catch((e: unknown) => this.log.warn({ collection: name, err: e }, 'ANN index refresh failed; searches stay exact or on the previous index'))
+    this.refresh(state)
+      .catch((e: unknown) => this.log.warn({ collection: state.name, err: e }, 'ANN index refresh failed; searches stay exact or on the previous index'))
       .finally(() => {
         state.refreshing = false;
         state.pending = [];
       });
   }
 
-  private async refresh(name: string, state: State): Promise<void> {
+  private async refresh(state: State): Promise<void> {
     const version = await state.table.version();
-    if (state.index?.version === version) return;
-    if (state.index === undefined && (await state.table.countRows()) < this.threshold) return;
+    if (state.index === undefined) return this.first(state, version);
+    if (state.index.version === version) return;
     const started = performance.now();
-    const rows = await readRows(state.table);
+    const rows = await readRows(state.table, false);
     const current = state.index;
-    const changes = current === undefined ? undefined : diff(current, rows);
-    let next: ItemIndex;
-    if (current !== undefined && changes !== undefined && changes.upserts.length + changes.removals.length <= patchLimit(current.size)) {
+    const changes = diff(current, rows);
+    const changed = changes.upserts.length + changes.removals.length;
+    if (changed <= patchLimit(current.size)) {
       current.apply(changes.upserts, changes.removals);
-      next = current;
+      this.install(state, current, version, state.changedSinceSave + changed);
     } else {
-      next = await ItemIndex.build(state.dimension, rows, version, this.hnsw);
+      const built = await this.build(state, rows, version);
+      this.install(state, built.index, version, 0);
+      await built.publish();
     }
-    // Writes of this process during the read or the build are newer than what was read.
+    const ms = Math.round(performance.now() - started);
+    this.log.info({ collection: state.name, version, rows: rows.length, ms, rebuilt: state.index !== current, changed }, 'ANN index refreshed');
+    await this.maybeSave(state);
+  }
+
+  /** The first index: the saved one patched, when it fits, else a build (then saved). */
+  private async first(state: State, version: number): Promise<void> {
+    if ((await state.table.countRows()) < this.threshold) return;
+    const started = performance.now();
+    // The saved file's checksum (in a worker) runs while the table is read.
+    const saved = this.savedIndex(state);
+    const rows = await readRows(state.table, state.tableId !== undefined);
+    const resumed = this.resume(state, version, rows, await saved);
+    let start: Omit<IndexStart, 'ms'>;
+    let publish = async (): Promise<void> => {};
+    if (resumed.ok) {
+      this.install(state, resumed.index, version, resumed.patched);
+      start = { collection: state.name, outcome: resumed.patched === 0 ? 'loaded' : 'patched', patched: resumed.patched };
+    } else {
+      const built = await this.build(state, rows, version);
+      this.install(state, built.index, version, 0);
+      publish = built.publish;
+      start = { collection: state.name, outcome: 'built', reason: resumed.reason, patched: 0 };
+    }
+    state.start = { ...start, ms: Math.round(performance.now() - started) };
+    const quiet = start.outcome !== 'built' || resumed.ok || /^no saved index|saving indexes is off/.test(start.reason ?? '');
+    this.log[quiet ? 'info' : 'warn']({ ...state.start, version, rows: rows.length }, `ANN index ${start.outcome}${start.reason === undefined ? '' : `: ${start.reason}`}`);
+    this.options.onStart?.(state.start);
+    await publish();
+  }
+
+  private async savedIndex(state: State): Promise<SnapshotRead> {
+    if (this.snapshots === undefined) return { ok: false, reason: 'saving indexes is off' };
+    if (state.tableId === undefined) return { ok: false, reason: 'the table has no row versions (made before this store enabled them), so a saved index cannot be patched' };
+    return this.snapshots.read(state.name, state.tableId, state.dimension, this.hnsw);
+  }
+
+  private resume(state: State, version: number, rows: readonly VersionedRow[], saved: SnapshotRead): Resumed {
+    if (!saved.ok) return saved;
+    const plan = planResume(saved.content, version, rows, patchLimit(saved.content.keys.length));
+    if (!plan.ok) return plan;
+    try {
+      const index = ItemIndex.load(state.dimension, this.hnsw, saved.path, plan.rows, version);
+      index.apply(plan.upserts, plan.removals);
+      return { ok: true, index, patched: plan.upserts.length + plan.removals.length };
+    } catch (e) {
+      return { ok: false, reason: `the saved index does not load (${e instanceof Error ? e.message : String(e)})` };
+    }
+  }
+
+  /** A full build; `publish` then makes its file the saved index (when saving is on and the table has row versions). */
+  private async build(state: State, rows: readonly IndexedRow[], version: number): Promise<{ index: ItemIndex; publish: () => Promise<void> }> {
+    const { tableId } = state;
+    const snapshots = tableId === undefined ? undefined : this.snapshots;
+    const path = await snapshots?.newFile(state.name);
+    const index = await ItemIndex.build(state.dimension, rows, version, this.hnsw, path);
+    if (snapshots === undefined || path === undefined || tableId === undefined) return { index, publish: async () => {} };
+    const content = { tableId, version, dimension: state.dimension, hnsw: this.hnsw, keys: rows.map((r) => r.id) };
+    return { index, publish: () => this.publish(state, () => snapshots.publish(state.name, path, content)) };
+  }
+
+  /** Makes `next` serve, with the writes this process made meanwhile (newer than what was read). */
+  private install(state: State, next: ItemIndex, version: number, changedSinceSave: number): void {
     for (const w of state.pending) next.apply(w.upserts, w.removals);
     next.version = version;
-    if (this.states.get(name) === state) state.index = next;
-    const ms = Math.round(performance.now() - started);
-    this.log.info({ collection: name, version, rows: rows.length, ms, rebuilt: next !== current, changed: changes && changes.upserts.length + changes.removals.length }, 'ANN index refreshed');
+    if (this.states.get(state.name) !== state) return;
+    state.index = next;
+    state.changedSinceSave = changedSinceSave + state.pending.reduce((n, w) => n + w.upserts.length + w.removals.length, 0);
+  }
+
+  /**
+   * Saves a patched index once half a patch's worth of rows changed since the saved one, so that a
+   * starting process still patches rather than builds; at most once per `saveEveryMs` across the
+   * processes sharing the directory. Blocks the event loop for the write (~0.1-0.3 s at 100k x 256).
+   */
+  private async maybeSave(state: State): Promise<void> {
+    const index = state.index;
+    const { tableId } = state;
+    if (this.snapshots === undefined || tableId === undefined || index === undefined || state.changedSinceSave < patchLimit(index.size) / 2) return;
+    const snapshots = this.snapshots;
+    const last = await snapshots.savedAt(state.name);
+    if (last !== undefined && Date.now() - last < this.saveEveryMs) return;
+    const path = await snapshots.newFile(state.name);
+    index.save(path);
+    const content = { tableId, version: index.version, dimension: state.dimension, hnsw: this.hnsw, keys: index.keys() };
+    state.changedSinceSave = 0;
+    await this.publish(state, () => snapshots.publish(state.name, path, content));
+  }
+
+  /** A failed save loses nothing but the next start's head start: logged, never thrown. */
+  private async publish(state: State, op: () => Promise<void>): Promise<void> {
+    try {
+      await op();
+      this.log.info({ collection: state.name }, 'ANN index saved');
+    } catch (e) {
+      this.log.warn({ collection: state.name, err: e }, 'ANN index not saved; the next start builds or patches an older one');
+    }
   }
 }

@@ -5,13 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Index, MetricKind, ScalarKind, type IndexConfig } from 'usearch';
 import type { Filter, SearchHit } from '../../domain/ports/index.js';
 import { matchesFilter } from '../../domain/filter.js';
+import { buildInWorker } from './index-workers.js';
 
 /** HNSW parameters; the defaults give recall@10 >= 0.95 on the benchmark catalogue (docs/benchmarks.md). */
 export interface HnswParams {
@@ -44,7 +43,7 @@ export interface AnnQuery {
 const OVERFETCH = 2;
 const GROWTH = 4;
 
-function indexConfig(dimensions: number, p: HnswParams): IndexConfig {
+export function indexConfig(dimensions: number, p: HnswParams): IndexConfig {
   return {
     dimensions,
     metric: MetricKind.Cos,
@@ -56,67 +55,59 @@ function indexConfig(dimensions: number, p: HnswParams): IndexConfig {
   };
 }
 
-// The worker is plain JavaScript evaluated from a string, so it runs the same under tsx, vitest and
-// the compiled build; `add` is synchronous native code and would otherwise block the event loop for
-// the whole build (tens of seconds at 100k rows).
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { Index } = require(workerData.usearch);
-const { config, vectors, count, path, threads } = workerData;
-const index = new Index(config);
-const keys = new BigUint64Array(count);
-for (let i = 0; i < count; i++) keys[i] = BigInt(i);
-if (count > 0) index.add(keys, vectors, threads);
-index.save(path);
-parentPort.postMessage('built');
-`;
-
-function buildInWorker(config: IndexConfig, vectors: Float32Array, count: number, path: string): Promise<void> {
-  const usearch = createRequire(import.meta.url).resolve('usearch');
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { usearch, config, vectors, count, path, threads: 2 }, transferList: [vectors.buffer as ArrayBuffer] });
-    let done = false;
-    worker.once('message', () => {
-      done = true;
-      resolve();
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => done || reject(new Error(`index build worker exited with code ${code}`)));
-  });
-}
-
 export class ItemIndex {
   private readonly byId = new Map<string, number>();
-  private readonly rows: Array<IndexedRow | undefined>;
 
   private constructor(
     private readonly index: Index,
-    rows: readonly IndexedRow[],
+    /** By usearch key; undefined where a row was removed. */
+    private readonly rows: Array<IndexedRow | undefined>,
     /** The table version the rows were read at (changes after it are applied with `apply`). */
     public version: number,
   ) {
-    this.rows = [...rows];
-    rows.forEach((r, key) => this.byId.set(r.id, key));
+    rows.forEach((r, key) => r !== undefined && this.byId.set(r.id, key));
   }
 
   /**
    * Builds an index over `rows` in a worker thread (the event loop stays free; searches meanwhile
    * use whatever the caller had) and loads it here: the load is the only blocking step (~0.1 s at 100k x 256).
+   * With `savePath` the built file stays there (keys = positions in `rows`), for the caller to publish.
    */
-  static async build(dimension: number, rows: readonly IndexedRow[], version: number, params: HnswParams = DEFAULT_HNSW): Promise<ItemIndex> {
+  static async build(dimension: number, rows: readonly IndexedRow[], version: number, params: HnswParams = DEFAULT_HNSW, savePath?: string): Promise<ItemIndex> {
     const config = indexConfig(dimension, params);
     const flat = new Float32Array(rows.length * dimension);
     rows.forEach((r, i) => flat.set(r.vector, i * dimension));
-    const path = join(tmpdir(), `item-index-${randomUUID()}.usearch`);
+    const path = savePath ?? join(tmpdir(), `item-index-${randomUUID()}.usearch`);
     try {
       await buildInWorker(config, flat, rows.length, path);
-      const index = new Index(config);
-      index.load(path);
-      return new ItemIndex(index, rows, version);
+      return ItemIndex.load(dimension, params, path, [...rows], version);
     } finally {
-      await rm(path, { force: true });
+      if (savePath === undefined) await rm(path, { force: true });
     }
+  }
+
+  /**
+   * An index saved at `path` (by `build` or `save`) whose key k holds `rows[k]`. Blocking (~0.1 s at
+   * 100k x 256). The file must be intact (checked by the caller): usearch trusts it.
+   */
+  static load(dimension: number, params: HnswParams, path: string, rows: Array<IndexedRow | undefined>, version: number): ItemIndex {
+    const index = new Index(indexConfig(dimension, params));
+    index.load(path);
+    const live = rows.reduce((n, r) => (r === undefined ? n : n + 1), 0);
+    if (index.dimensions() !== dimension || index.size() !== live) {
+      throw new Error(`index file ${path} holds ${index.size()} vectors of dimension ${index.dimensions()}, expected ${live} of ${dimension}`);
+    }
+    return new ItemIndex(index, rows, version);
+  }
+
+  /** Writes the index to `path` (blocking: ~0.1-0.3 s at 100k x 256); `keys()` maps its keys to ids. */
+  save(path: string): void {
+    this.index.save(path);
+  }
+
+  /** The id at each usearch key (null where removed): with `version`, what a saved file needs to be reloaded. */
+  keys(): Array<string | null> {
+    return this.rows.map((r) => r?.id ?? null);
   }
 
   get size(): number {

@@ -1,0 +1,101 @@
+/**
+ * Starting from a saved index (index-snapshots.ts) instead of building one: which of the table's
+ * rows changed since the saved version, and whether patching them is cheaper than a build.
+ *
+ * Tables made by this store carry LanceDB's stable row ids, so every row has
+ * `_row_last_updated_at_version`, the table version that last wrote it (kept through compaction).
+ * A row written after the saved version is patched in; a saved id missing from the table is removed;
+ * a row the table has not touched since the saved version must already be in the saved index, or the
+ * file does not describe this table and is not used. `diff` is the catch-up without row versions:
+ * every row compared with what the index holds.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Table } from '@lancedb/lancedb';
+import type { IndexedRow, ItemIndex } from './item-index.js';
+import type { SnapshotContent } from './index-snapshots.js';
+
+/** A row with the table version that last wrote it (0 when the table has no row versions). */
+export interface VersionedRow extends IndexedRow {
+  readonly writtenAt: number;
+}
+
+/** The patch that turns a saved index into the table's present rows, or why it cannot. */
+export type ResumePlan =
+  | {
+      readonly ok: true;
+      /** By usearch key, as the saved file numbers them (removed ids hold a stand-in until `removals` is applied). */
+      readonly rows: Array<IndexedRow | undefined>;
+      readonly upserts: readonly IndexedRow[];
+      readonly removals: readonly string[];
+    }
+  | { readonly ok: false; readonly reason: string };
+
+const WRITTEN_AT = '_row_last_updated_at_version';
+
+/** Every row of the table, a record batch at a time with a yield between batches. */
+export async function readRows(table: Table, withVersions: boolean): Promise<VersionedRow[]> {
+  const rows: VersionedRow[] = [];
+  for await (const batch of table.query().select(['id', 'vector', 'payload', ...(withVersions ? [WRITTEN_AT] : [])])) {
+    const ids = batch.getChild('id');
+    const vectors = batch.getChild('vector');
+    const payloads = batch.getChild('payload');
+    const written = batch.getChild(WRITTEN_AT);
+    for (let i = 0; i < batch.numRows; i++) {
+      // slice(): Arrow rows are views into the batch buffer.
+      const vector = (vectors?.get(i) as { toArray(): Float32Array } | null)?.toArray().slice() ?? new Float32Array();
+      rows.push({ id: String(ids?.get(i)), vector, payload: String(payloads?.get(i)), writtenAt: Number(written?.get(i) ?? 0) });
+    }
+    await yieldToLoop();
+  }
+  return rows;
+}
+
+/**
+ * Matches the table's rows (read at `tableVersion` or later) against a saved index. Gives up when
+ * the table is older than the file (recreated, or restored from a backup), when the file lacks a
+ * row the table has not touched since, or when more than `patchLimit` rows changed.
+ */
+export function planResume(saved: SnapshotContent, tableVersion: number, rows: readonly VersionedRow[], patchLimit: number): ResumePlan {
+  if (tableVersion < saved.version) {
+    return { ok: false, reason: `the table is at version ${tableVersion}, before the saved index's ${saved.version} (recreated or restored)` };
+  }
+  const keyOf = new Map<string, number>();
+  const slots = saved.keys.map((id, key): IndexedRow | undefined => {
+    if (id === null) return undefined;
+    keyOf.set(id, key);
+    return { id, vector: new Float32Array(0), payload: 'null' };
+  });
+  const upserts: IndexedRow[] = [];
+  for (const r of rows) {
+    const key = keyOf.get(r.id);
+    if (r.writtenAt > saved.version) upserts.push(r);
+    else if (key === undefined) return { ok: false, reason: `row "${r.id}", unchanged since version ${r.writtenAt}, is not in the saved index (the file does not describe this table)` };
+    if (key !== undefined) {
+      slots[key] = r;
+      keyOf.delete(r.id);
+    }
+  }
+  const removals = [...keyOf.keys()];
+  const changed = upserts.length + removals.length;
+  if (changed > patchLimit) return { ok: false, reason: `${changed} rows changed since the saved version ${saved.version}, more than a patch takes (${patchLimit})` };
+  return { ok: true, rows: slots, upserts, removals };
+}
+
+function sameVector(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The changes that turn `index` into `rows`. */
+export function diff(index: ItemIndex, rows: readonly IndexedRow[]): { upserts: IndexedRow[]; removals: string[] } {
+  const upserts: IndexedRow[] = [];
+  const present = new Set<string>();
+  for (const r of rows) {
+    present.add(r.id);
+    const old = index.row(r.id);
+    if (old === undefined || old.payload !== r.payload || !sameVector(old.vector, r.vector)) upserts.push(r);
+  }
+  const removals = [...index.ids()].filter((id) => !present.has(id));
+  return { upserts, removals };
+}
