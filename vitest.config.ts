@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Kafka and Redis that the global setup finds in the environment or starts (infra/stack).
 export default defineConfig({
   test: {
-    // `npm run test:coverage` (the unit project only, no services; .ci/steps/coverage.sh): line
+    // `npm run test:coverage` (the unit project only, no services; CI runs it in .ci/steps/node24.sh): line
     // coverage of the domain and the use cases, printed as a table, failing under 90 % (issue 13).
     // The use cases' pieces are listed by name as they are split; a name matching no file adds nothing.
     coverage: {
