@@ -59,7 +59,7 @@ describe('a paused consumer (zombie) never puts an older state over a newer one'
     await new Promise((r) => setTimeout(r, 700));
     a.kill('SIGSTOP');
     await flowing;
-    // kafkajs' session timeout is 30 s: the other process takes the partitions over and drains them.
+    // After the session timeout (KAFKA_SESSION_TIMEOUT_MS, 10 s in the harness) the other process takes the partitions over and drains them.
     await h.drained(120_000);
     a.kill('SIGCONT');
     await h.publisher.publish(parts[2]!);

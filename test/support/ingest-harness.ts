@@ -63,6 +63,9 @@ export class IngestHarness {
       // Unknown items go to the DLQ at once unless a test turns parking on.
       UNKNOWN_ITEM_PARK_MS: '0',
       SHUTDOWN_GRACE_MS: '15000',
+      // A killed or frozen process' partitions move after 10 s instead of kafkajs' 30 s: the fault
+      // tests wait for that failover, and it is what an operator who wants fast failover sets.
+      KAFKA_SESSION_TIMEOUT_MS: '10000',
       ...opts.extraEnv,
     };
     this.config = loadConfig(this.env);

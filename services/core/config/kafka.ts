@@ -26,12 +26,21 @@ export interface KafkaSettings extends KafkaSecuritySettings {
   readonly kafkaBrokers: readonly string[];
   /** KAFKA_CLIENT_ID: client id reported to the broker. Default `interest-stream`. */
   readonly kafkaClientId: string;
+  /**
+   * KAFKA_SESSION_TIMEOUT_MS: how long a consumer group waits for a silent member (crashed, killed,
+   * frozen) before its partitions move to the others: the longest a partition can stand still after
+   * a member dies. Heartbeats go every third of it (at most every 3 s). Default 30000 (kafkajs'
+   * own); the broker accepts 6000 to 1800000 by default (group.min/max.session.timeout.ms). Lower
+   * it for faster failover, at the price of rebalances on long GC or network pauses.
+   */
+  readonly kafkaSessionTimeoutMs: number;
 }
 
 export function readKafkaSettings(r: Reader): KafkaSettings {
   return {
     kafkaBrokers: readBrokers(r),
     kafkaClientId: r.str('KAFKA_CLIENT_ID', 'interest-stream'),
+    kafkaSessionTimeoutMs: r.int('KAFKA_SESSION_TIMEOUT_MS', 30_000, 1_000, 1_800_000),
     ...readKafkaSecurity(r),
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../services/core/config.js';
 import { Reader } from '../../../services/core/config/reader.js';
 import { readHistorySettings } from '../../../services/core/config/history.js';
+import { readKafkaSettings } from '../../../services/core/config/kafka.js';
 import { readRedisSettings } from '../../../services/core/config/redis.js';
 
 describe('configuration read in sections', () => {
@@ -59,5 +60,13 @@ describe('configuration read in sections', () => {
     expect(readRedisSettings(r)).toEqual({ redisUrl: 'rediss://cache:6380', redisCluster: false, redisPrefix: 'is' });
     expect(readHistorySettings(r)).toEqual({ trendWindow: 3, historySize: 20, snapshotIntervalMs: 1000, snapshotLatenessMs: 999, dirtyShards: 16, snapshotLeaseMs: 30_000 });
     expect(r.problems).toEqual(['REDIS_CLUSTER="maybe": must be true or false']);
+  });
+
+  it('reads the consumer groups\' session timeout: 30 s unless set, refused outside what a broker can accept', () => {
+    expect(readKafkaSettings(new Reader({})).kafkaSessionTimeoutMs).toBe(30_000);
+    expect(readKafkaSettings(new Reader({ KAFKA_SESSION_TIMEOUT_MS: '10000' })).kafkaSessionTimeoutMs).toBe(10_000);
+    const r = new Reader({ KAFKA_SESSION_TIMEOUT_MS: '500' });
+    readKafkaSettings(r);
+    expect(r.problems).toEqual(['KAFKA_SESSION_TIMEOUT_MS="500": must be an integer from 1000 to 1800000']);
   });
 });
