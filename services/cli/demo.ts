@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.js';
 import { consumerGroupId, dlqTopic, historyFoldGroupId } from '../core/names.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { waitForCatchUp } from '../adapters/kafka/consumer-lag.js';
-import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, redisForConfig } from '../adapters/redis/redis-client.js';
 import { deleteByPrefix } from '../adapters/redis/redis-keyspace.js';
 import { startIngest } from '../ingest/ingest-service.js';
 import { startQueryService } from '../query/main.js';
@@ -154,7 +154,7 @@ async function resetDemoState(config: Config, logger: Logger): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  const redis = redisForConfig(config, logger);
   await connectRedis(redis, config.redisUrl);
   await deleteByPrefix(redis, `${config.redisPrefix}:`);
   await redis.quit();

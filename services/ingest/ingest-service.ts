@@ -11,7 +11,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, readMaxMessageBytes, recordBy
 import { InterestStreamError } from '../domain/errors.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
-import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, redisForConfig } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
@@ -69,7 +69,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     }
     const kafka = kafkaForConfig(config, logger);
     const maxMessageBytes = await retryOnBrokerLoss('preparing the topics', () => prepareTopics(kafka, config), log);
-    const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+    const redis = redisForConfig(config, logger);
     closers.push(() => redis.quit());
     await connectRedis(redis, config.redisUrl);
     const store = createVectorStore(config, logger);

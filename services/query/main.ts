@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { KafkaImpressionPublisher } from '../adapters/kafka/impression-publisher.js';
-import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, redisForConfig } from '../adapters/redis/redis-client.js';
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
 import { RedisErasures } from '../adapters/redis/redis-erasures.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
@@ -69,7 +69,7 @@ export interface RunningQueryService {
 /** Starts the query service on config.queryHttpPort and config.queryGrpcPort (0 picks free ports). */
 export async function startQueryService(config: Config, logger: Logger): Promise<RunningQueryService> {
   const log = logger.child({ component: 'query' });
-  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
+  const redis = redisForConfig(config, log);
   traceRedisCommands(redis);
   const vectors = tracedVectorStore(createVectorStore(config, log));
   const kafka = kafkaForConfig(config, log);
