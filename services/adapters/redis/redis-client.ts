@@ -20,7 +20,7 @@ export function createRedisClient(opts: { url: string; cluster: boolean; logger:
 
 /** The one way processes build their Redis client: REDIS_URL and REDIS_CLUSTER from configuration. */
 export function redisForConfig(config: Pick<RedisSettings, 'redisUrl' | 'redisCluster'>, logger: Logger): RedisClient {
-  return redisForConfig(config, logger);
+  return createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
 }
 
 /** Connects and checks the server answers, translating failures into a retryable coded error. */
