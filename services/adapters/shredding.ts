@@ -6,7 +6,7 @@
  */
 import { loadConfig, type GenerationSettings, type RedisSettings, type ShredSettings, type VectorStoreSettings } from '../core/config.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { connectRedis, createRedisClient } from './redis/redis-client.js';
+import { connectRedis, redisForConfig } from './redis/redis-client.js';
 import { createVectorStore } from './vector-store/create-vector-store.js';
 import { RedisKeys } from '../core/names.js';
 import type { UserKeyStore, VectorStore } from '../domain/ports/index.js';
@@ -40,7 +40,7 @@ export function openerFor(keys: UserKeyStore): EventOpener {
 
 /** The key store on a Redis connection and vector store of its own (`close` releases both). */
 export async function openKeyStore(config: KeyStoreSettings, logger: Logger): Promise<{ store: UserKeyStore; close(): Promise<void> }> {
-  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  const redis = redisForConfig(config, logger);
   await connectRedis(redis, config.redisUrl);
   const vectors = createVectorStore(config, logger);
   await vectors.start();

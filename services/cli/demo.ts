@@ -9,7 +9,7 @@ import { Closers } from '../core/lifecycle.js';
 import { consumerGroupId, dlqTopic, historyFoldGroupId } from '../core/names.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { waitForCatchUp } from '../adapters/kafka/consumer-lag.js';
-import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, redisForConfig } from '../adapters/redis/redis-client.js';
 import { deleteByPrefix } from '../adapters/redis/redis-keyspace.js';
 import { startIngest } from '../ingest/ingest-service.js';
 import { startQueryService } from '../query/main.js';
@@ -98,12 +98,13 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
 const DEMO_KEY_ID = 'interest-stream-demo';
 const DEMO_KEY = randomBytes(24).toString('hex');
 
-/** The demo namespace on top of the user's settings (brokers, Redis, vector store stay theirs). */
-function demoConfig(base: Config, ns: string, windowMs: number): Config {
-  return loadConfig({
-    KAFKA_BROKERS: base.kafkaBrokers.join(','),
-    REDIS_URL: base.redisUrl,
-    REDIS_CLUSTER: String(base.redisCluster),
+/**
+ * The demo namespace on top of the user's settings: every connection setting stays theirs (brokers
+ * with their TLS and SASL, Redis, the vector store with its Qdrant production settings); everything
+ * else is the demo's own, so a rerun never touches the user's topics, keys or groups.
+ */
+export function demoConfig(base: Config, ns: string, windowMs: number): Config {
+  const demo = loadConfig({
     REDIS_PREFIX: ns,
     INTERACTIONS_TOPIC: `${ns}.interactions`,
     ITEMS_TOPIC: `${ns}.items`,
@@ -113,18 +114,24 @@ function demoConfig(base: Config, ns: string, windowMs: number): Config {
     SNAPSHOT_LATENESS_MS: '0',
     DIRTY_SHARDS: '4',
     TOPIC_PARTITIONS: '3',
-    VECTOR_STORE: base.vectorStore,
-    ...(base.qdrantUrl ? { QDRANT_URL: base.qdrantUrl } : {}),
-    ...(base.qdrantApiKey ? { QDRANT_API_KEY: base.qdrantApiKey } : {}),
     EMBEDDED_STORE_DIR: path.join(base.embeddedStoreDir, '..', ns),
     QUERY_HTTP_PORT: String(base.queryHttpPort),
     QUERY_GRPC_PORT: String(base.queryGrpcPort),
     // The user's API keys protect the demo's query service (and its /ui page's data) too; the demo
     // holds only their digests, so it reads its own answers with a read key of its own.
-    ...(base.apiKeys.length > 0 ? { API_KEYS: [...base.apiKeys.map((k) => `${k.id}:${k.scope}:sha256:${k.digest}`), `${DEMO_KEY_ID}:read:${DEMO_KEY}`].join(',') } : {}),
+    ...(base.apiKeys.length > 0 ? { API_KEYS: `${DEMO_KEY_ID}:read:${DEMO_KEY}` } : {}),
     METRICS_PORT: '0',
     LOG_LEVEL: base.logLevel,
   });
+  const apiKeys = base.apiKeys.length > 0 ? [...base.apiKeys, ...demo.apiKeys] : [];
+  return Object.freeze({ ...demo, ...connectionSettings(base), apiKeys });
+}
+
+/** The settings that say how to reach Kafka, Redis and the vector store, taken whole so none added later is forgotten. */
+function connectionSettings(base: Config): Partial<Config> {
+  const { redisUrl, redisCluster, vectorStore, embeddedStoreDir: _own, ...rest } = base;
+  const reach = Object.entries(rest).filter(([key]) => key.startsWith('kafka') || key.startsWith('qdrant'));
+  return { ...Object.fromEntries(reach), redisUrl, redisCluster, vectorStore };
 }
 
 async function resetDemoState(config: Config, logger: Logger): Promise<void> {
@@ -143,7 +150,7 @@ async function resetDemoState(config: Config, logger: Logger): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  const redis = redisForConfig(config, logger);
   await connectRedis(redis, config.redisUrl);
   await deleteByPrefix(redis, `${config.redisPrefix}:`);
   await redis.quit();

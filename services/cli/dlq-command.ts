@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { dlqTopic } from '../core/names.js';
 import { DLQ_HEADERS } from '../adapters/kafka/dead-letters.js';
 import { readDeadLetters, type StoredDeadLetter } from '../adapters/kafka/dlq-reader.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { REFERENCE_HEADERS, chunkMessages, readMaxMessageBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
 import { createProgress } from './progress.js';
 
@@ -34,7 +34,7 @@ interface DlqArgs {
  */
 export async function runDlq(args: string[], config: Config, logger: Logger, out: (line: string) => void = console.log): Promise<number> {
   const a = parseDlqArgs(args, config);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+  const kafka = kafkaForConfig(config, logger);
   const dlq = dlqTopic(a.topic);
   const letters = await readDeadLetters(kafka, dlq, { reason: a.reason, since: a.since });
   if (a.verb === 'list') {

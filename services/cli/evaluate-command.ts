@@ -5,7 +5,7 @@ import type { Config, FoldSettings, KafkaSettings } from '../core/config.js';
 import { InterestStreamError } from '../domain/errors.js';
 import { parseEventLine, parseItemLine, readJsonlLines } from '../core/jsonl.js';
 import type { Logger } from '../core/logger.js';
-import { createKafka } from '../adapters/kafka/kafka-client.js';
+import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { readInteractionLog } from '../adapters/kafka/interaction-log-reader.js';
 import { CatalogueIndex, type CatalogueEntry } from '../domain/evaluation/catalogue-index.js';
 import { PrequentialReplay, type ReplayEvent, type ReplayOptions, type ReplayResult } from '../domain/evaluation/replay.js';
@@ -183,9 +183,9 @@ interface EventsRead {
   readonly shredded: number;
 }
 
-async function readEvents(a: EvaluateArgs, config: Pick<KafkaSettings, 'kafkaBrokers' | 'kafkaClientId'> & KeyStoreSettings & Pick<Config, 'shredSecrets'>, logger: Logger): Promise<EventsRead> {
+async function readEvents(a: EvaluateArgs, config: KafkaSettings & KeyStoreSettings & Pick<Config, 'shredSecrets'>, logger: Logger): Promise<EventsRead> {
   if ('file' in a.source) return { events: await readEventsFile(a.source.file), undecodable: 0, shredded: 0 };
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger });
+  const kafka = kafkaForConfig(config, logger);
   const label = `reading ${a.source.topic}`;
   let progress: Progress | undefined;
   const keys = config.shredSecrets.length > 0 ? await openKeyStore(config, logger) : undefined;

@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { consumerGroupId } from '../core/names.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { consumerLag } from '../adapters/kafka/consumer-lag.js';
-import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, redisForConfig, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry, type GenerationInfo } from '../adapters/redis/redis-generation-registry.js';
 import { deleteByPrefix } from '../adapters/redis/redis-keyspace.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
@@ -36,7 +36,7 @@ export async function runGeneration(args: string[], config: Config, logger: Logg
   if (verb !== 'list' && (verb === undefined || name === undefined || !['activate', 'drop'].includes(verb))) {
     throw new InterestStreamError('INVALID_INPUT', `usage:\n${GENERATION_USAGE}`);
   }
-  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  const redis = redisForConfig(config, logger);
   await connectRedis(redis, config.redisUrl);
   const admin = kafkaForConfig(config, logger).admin();
   const store = createVectorStore(config, logger);

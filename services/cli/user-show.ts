@@ -6,7 +6,7 @@ import { formatWatermark } from '../core/user-state-codec.js';
 import type { VectorPoint, VectorStore } from '../domain/ports/index.js';
 import type { UserState } from '../domain/types.js';
 import { l2Norm } from '../domain/vector.js';
-import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, redisForConfig } from '../adapters/redis/redis-client.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
@@ -66,7 +66,7 @@ export async function runUserShow(
   err: (line: string) => void = console.error,
 ): Promise<number> {
   const { userId, json } = parseUserShowArgs(args);
-  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  const redis = redisForConfig(config, logger);
   const vectors = createVectorStore(config, logger);
   try {
     await connectRedis(redis, config.redisUrl);

@@ -10,7 +10,7 @@ import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, readMaxMessageBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
-import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, redisForConfig, type RedisClient } from '../adapters/redis/redis-client.js';
 import { Closers } from '../core/lifecycle.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
@@ -63,7 +63,7 @@ interface IngestStores {
 
 /** Connects Redis and the vector store, waits for the catalogue, and registers this generation. */
 async function connectStores(config: Config, logger: Logger, log: Logger, closers: Closers, from: IngestOptions['from']): Promise<IngestStores> {
-  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  const redis = redisForConfig(config, logger);
   closers.add(() => redis.quit());
   await connectRedis(redis, config.redisUrl);
   const store = createVectorStore(config, logger);

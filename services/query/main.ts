@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { ensureTopic, InteractionPublisher } from '../adapters/kafka/interaction-publisher.js';
 import { KafkaImpressionPublisher } from '../adapters/kafka/impression-publisher.js';
-import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, redisForConfig, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
 import { RedisErasures } from '../adapters/redis/redis-erasures.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
@@ -79,7 +79,7 @@ interface QueryConnections {
 
 /** Connects Redis, the vector store, the interactions publisher and an admin client, each registered to close. */
 async function connect(config: Config, log: Logger, closers: Closers, hooks: VectorStoreHooks): Promise<QueryConnections> {
-  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger: log });
+  const redis = redisForConfig(config, log);
   traceRedisCommands(redis);
   const vectors = tracedVectorStore(createVectorStore(config, log, hooks));
   const kafka = kafkaForConfig(config, log);

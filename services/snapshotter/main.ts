@@ -10,7 +10,7 @@ import { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
 import { kafkaForConfig, producerConfig } from '../adapters/kafka/kafka-client.js';
 import { HISTORY_TOPIC_CONFIG, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { cleanupPolicy, isCompacted } from '../adapters/kafka/topic-config.js';
-import { connectRedis, createRedisClient, type RedisClient } from '../adapters/redis/redis-client.js';
+import { connectRedis, redisForConfig, type RedisClient } from '../adapters/redis/redis-client.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
 import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
@@ -58,7 +58,7 @@ async function connectAll(config: ConnectSettings, logger: Logger, closers: Clos
   } finally {
     await admin.disconnect();
   }
-  const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+  const redis = redisForConfig(config, logger);
   closers.add(() => redis.quit());
   await connectRedis(redis, config.redisUrl);
   return { kafka, redis, keys: new RedisKeys(config.redisPrefix, config.generation) };

@@ -109,11 +109,12 @@ export function kafkaSecurity(config: KafkaSecuritySettings): KafkaSecurity {
 /**
  * A Kafka failure at start-up that no retry can cure, as one coded error naming the setting to fix;
  * undefined for anything else. kafkajs does not retry a refused SASL authentication, so a wrong
- * password surfaces here at once.
+ * password surfaces here at once, also when a command wrapped it (its `cause` chain is searched).
  */
 export function kafkaStartupError(e: unknown): InterestStreamError | undefined {
-  const error = e as { name?: unknown; message?: unknown } | null;
-  if (error?.name === 'KafkaJSSASLAuthenticationError') {
+  let error = e as { name?: unknown; message?: unknown; cause?: unknown } | null | undefined;
+  while (error && error.name !== 'KafkaJSSASLAuthenticationError') error = error.cause as typeof error;
+  if (error) {
     return new InterestStreamError('CONFIG_INVALID', `Kafka refused the SASL credentials (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD): ${String(error.message)}`, { cause: e });
   }
   return undefined;

@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { InterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { RedisSettings } from '../../core/config.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -15,6 +16,11 @@ export function createRedisClient(opts: { url: string; cluster: boolean; logger:
   const client: RedisClient = opts.cluster ? new Cluster([opts.url], { redisOptions: common, lazyConnect: true }) : new Redis(opts.url, common);
   client.on('error', (e: Error) => opts.logger.warn({ err: e }, 'redis connection error'));
   return client;
+}
+
+/** The one way processes build their Redis client: REDIS_URL and REDIS_CLUSTER from configuration. */
+export function redisForConfig(config: Pick<RedisSettings, 'redisUrl' | 'redisCluster'>, logger: Logger): RedisClient {
+  return createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
 }
 
 /** Connects and checks the server answers, translating failures into a retryable coded error. */
