@@ -1,11 +1,11 @@
 /**
  * The query service's spans, when tracing is on: one SERVER span per HTTP request (named by route),
- * with CLIENT child spans for every Redis command and vector-store call made while serving it.
+ * with CLIENT child spans for every vector-store call made while serving it (Redis commands get
+ * theirs from adapters/redis/redis-tracing.ts).
  * Nothing is registered or wrapped when tracing is off.
  */
 import { context, trace, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RedisClient } from '../adapters/redis/redis-client.js';
 import { tracer, tracingEnabled } from '../core/tracing.js';
 
 const SPAN = Symbol('span');
@@ -27,31 +27,6 @@ export function registerRequestSpans(app: FastifyInstance): void {
     if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   });
-}
-
-interface CommandLike {
-  readonly name: string;
-  readonly promise: Promise<unknown>;
-}
-
-/** A CLIENT span per Redis command sent while a span is active (the command's whole round trip). */
-export function traceRedisCommands(redis: RedisClient): void {
-  if (!tracingEnabled()) return;
-  const target = redis as unknown as { sendCommand: (command: CommandLike, ...rest: unknown[]) => unknown };
-  const send = target.sendCommand.bind(redis);
-  target.sendCommand = (command, ...rest) => {
-    if (trace.getActiveSpan() === undefined) return send(command, ...rest);
-    const span = tracer().startSpan(`redis ${command.name}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': command.name } });
-    const result = send(command, ...rest);
-    command.promise.then(
-      () => span.end(),
-      (e: Error) => {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-        span.end();
-      },
-    );
-    return result;
-  };
 }
 
 /** The same store, with a CLIENT span around every method call that returns a promise. */

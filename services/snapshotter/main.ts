@@ -18,6 +18,7 @@ import { HistoryFold } from './history-fold.js';
 import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js';
 import { RedisShardLeases } from '../adapters/redis/redis-shard-leases.js';
 import { Snapshotter } from './snapshotter.js';
+import { KafkaHistoryLog } from '../adapters/kafka/kafka-history-log.js';
 import { Closers } from '../core/lifecycle.js';
 
 /** Users per Kafka transaction in a snapshot run. */
@@ -74,18 +75,16 @@ export async function startSnapshotter(config: Config, logger: Logger): Promise<
   const close = await composed(log, async (closers) => {
     const { kafka, redis, keys } = await connectAll(config, logger, closers);
     const snapshotter = new Snapshotter({
-      kafka,
+      history: new KafkaHistoryLog(kafka, config.historyTopic, (shard) => snapshotTransactionalId(config.redisPrefix, config.generation, shard)),
       shards: config.dirtyShards,
       intervalMs: config.snapshotIntervalMs,
       latenessMs: config.snapshotLatenessMs,
-      transactionalId: (shard) => snapshotTransactionalId(config.redisPrefix, config.generation, shard),
       logger: log,
       run: {
         dirty: new RedisDirtyUsers(redis, keys, config.dirtyShards),
         states: new RedisUserStateStore(redis, keys),
         claims: new RedisSnapshotClaims(redis, keys),
         leases: new RedisShardLeases(redis, keys, instanceId, config.snapshotLeaseMs),
-        topic: config.historyTopic,
         generation: config.generation,
         intervalMs: config.snapshotIntervalMs,
         slots: config.historySize,

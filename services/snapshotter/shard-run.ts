@@ -1,9 +1,7 @@
-import type { Producer } from 'kafkajs';
-import { toInterestStreamError } from '../domain/errors.js';
 import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
-import type { Claim, DirtyEntry, DirtyUsers, ShardLeases, SnapshotClaims, UserStateStore } from '../domain/ports/index.js';
+import type { Claim, DirtyEntry, DirtyUsers, ShardHistoryWriter, ShardLeases, SnapshotClaims, UserStateStore } from '../domain/ports/index.js';
 import { frameRecord, historyMessage, recordFor, unframeRecords, windowOf } from '../core/history-records.js';
 
 export interface ShardRunDeps {
@@ -11,7 +9,6 @@ export interface ShardRunDeps {
   readonly states: UserStateStore;
   readonly claims: SnapshotClaims;
   readonly leases: ShardLeases;
-  readonly topic: string;
   readonly generation: string;
   /** Length of an event-time window. */
   readonly intervalMs: number;
@@ -47,7 +44,7 @@ const MOVED_RETRIES = 3;
  */
 export async function runShard(
   deps: ShardRunDeps,
-  producer: Producer,
+  writer: ShardHistoryWriter,
   shard: number,
   window: number,
   shouldStop: () => boolean,
@@ -58,7 +55,7 @@ export async function runShard(
     if (shouldStop()) return { end: 'stopped', tally };
     const page = await deps.dirty.scan(shard, cursor, deps.batchSize);
     cursor = page.cursor;
-    await snapshotChunk(deps, producer, shard, window, page.entries, tally);
+    await snapshotChunk(deps, writer, shard, window, page.entries, tally);
     if (!(await deps.leases.renew(shard))) return { end: 'lease-lost', tally };
   } while (cursor !== '0');
   return { end: 'complete', tally };
@@ -71,16 +68,16 @@ interface Outcome {
   readonly claim: Claim | { readonly status: 'skip' } | { readonly status: 'open' };
 }
 
-async function snapshotChunk(deps: ShardRunDeps, producer: Producer, shard: number, window: number, entries: readonly DirtyEntry[], tally: ShardRunTally): Promise<void> {
+async function snapshotChunk(deps: ShardRunDeps, writer: ShardHistoryWriter, shard: number, window: number, entries: readonly DirtyEntry[], tally: ShardRunTally): Promise<void> {
   let todo = entries;
   for (let attempt = 0; attempt < MOVED_RETRIES && todo.length > 0; attempt++) {
     const outcomes = await claimAll(deps, window, todo);
     const sends = outcomes.flatMap((o) => (o.claim.status === 'send' ? [{ userId: o.entry.userId, claim: o.claim }] : []));
     const records = sends.flatMap((s) => unframeRecords(s.userId, s.claim.records));
     await pass('snapshot:send', () => sends.map((s) => s.userId));
-    await sendTransaction(producer, deps.topic, records.map((r) => historyMessage(r, deps.slots)));
+    await writer.commit(records.map((r) => historyMessage(r, deps.slots)));
     const confirmed = await Promise.all(sends.map((s) => deps.claims.confirm(s.userId, deps.leases.token, s.claim.window)));
-    await retractErased(deps, producer, sends.filter((_, i) => !confirmed[i]));
+    await retractErased(deps, writer, sends.filter((_, i) => !confirmed[i]));
     tally.sent += records.length;
     tally.unchanged += outcomes.filter((o) => o.claim.status === 'unchanged').length;
     tally.deferred += outcomes.filter((o) => o.claim.status === 'done' || o.claim.status === 'open').length;
@@ -122,25 +119,12 @@ async function claimAll(deps: ShardRunDeps, passWindow: number, entries: readonl
  * was on the way: the snapshot then landed after the erasure's tombstones. For each such user who
  * is now erased, tombstone the keys just sent again, so compaction still removes them.
  */
-async function retractErased(deps: ShardRunDeps, producer: Producer, unconfirmed: ReadonlyArray<{ userId: string; claim: { records: Buffer } }>): Promise<void> {
+async function retractErased(deps: ShardRunDeps, writer: ShardHistoryWriter, unconfirmed: ReadonlyArray<{ userId: string; claim: { records: Buffer } }>): Promise<void> {
   if (unconfirmed.length === 0) return;
   const states = await deps.states.getMany(unconfirmed.map((u) => u.userId));
   const keys = unconfirmed
     .filter((u) => states.get(u.userId)?.erased === true)
     .flatMap((u) => unframeRecords(u.userId, u.claim.records).filter((r) => r.value !== null).map((r) => historyMessage(r, deps.slots).key));
   if (keys.length > 0) deps.logger.info({ keys: keys.length }, 'snapshots sent during an erasure tombstoned again');
-  await sendTransaction(producer, deps.topic, keys.map((key) => ({ key, value: null })));
-}
-
-/** All of a chunk's records in one transaction: readers (read_committed) see all of them or none. */
-async function sendTransaction(producer: Producer, topic: string, messages: ReadonlyArray<{ key: string; value: Buffer | null }>): Promise<void> {
-  if (messages.length === 0) return;
-  const tx = await producer.transaction();
-  try {
-    await tx.send({ topic, messages: [...messages] });
-    await tx.commit();
-  } catch (e) {
-    await tx.abort().catch(() => undefined);
-    throw toInterestStreamError(e, 'BROKER_UNAVAILABLE');
-  }
+  await writer.commit(keys.map((key) => ({ key, value: null })));
 }

@@ -1,17 +1,15 @@
-import type { Kafka, Producer } from 'kafkajs';
-import { producerConfig } from '../adapters/kafka/kafka-client.js';
 import type { Logger } from '../core/logger.js';
+import type { HistoryLog } from '../domain/ports/index.js';
 import { runShard, type ShardRunDeps, type ShardRunEnd, type ShardRunTally } from './shard-run.js';
 
 export interface SnapshotterOptions {
-  readonly kafka: Kafka;
+  /** Where snapshots go: one fenced, transactional writer per leased shard. */
+  readonly history: HistoryLog;
   readonly run: ShardRunDeps;
   readonly shards: number;
   readonly intervalMs: number;
   /** How long after a window ends its events may still arrive (SNAPSHOT_LATENESS_MS). */
   readonly latenessMs: number;
-  /** Kafka transactional id of a shard (services/core/names.ts snapshotTransactionalId). */
-  readonly transactionalId: (shard: number) => string;
   readonly logger: Logger;
 }
 
@@ -99,27 +97,18 @@ export class Snapshotter {
   }
 
   /**
-   * A fresh producer with the shard's transactional id per lease: initialising it bumps the epoch,
-   * which aborts a crashed holder's open transaction (unblocking read_committed readers) and fences
-   * a paused one, so only the current holder can commit snapshots for the shard.
+   * A fresh writer per lease: opening it fences the shard's earlier writers (HistoryLog), so only
+   * the current holder can commit snapshots for the shard.
    */
   private async runLeased(shard: number, window: number): Promise<{ end: ShardRunEnd; tally: ShardRunTally }> {
-    const producer = this.opts.kafka.producer(producerConfig({ transactionalId: this.opts.transactionalId(shard) }));
-    await producer.connect();
+    const writer = await this.opts.history.openShard(shard);
     try {
-      await fence(producer);
-      const result = await runShard(this.opts.run, producer, shard, window, () => this.closing);
+      const result = await runShard(this.opts.run, writer, shard, window, () => this.closing);
       if (result.end === 'complete' && !(await this.opts.run.leases.finish(shard, window))) return { ...result, end: 'lease-lost' };
       if (result.end === 'lease-lost') this.opts.logger.warn({ shard, window }, 'shard lease lost mid-run; its holder resumes it');
       return result;
     } finally {
-      await producer.disconnect();
+      await writer.close();
     }
   }
-}
-
-/** kafkajs initialises the transactional producer id with the first transaction; an empty one does it now. */
-async function fence(producer: Producer): Promise<void> {
-  const tx = await producer.transaction();
-  await tx.abort();
 }

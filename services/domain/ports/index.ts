@@ -16,3 +16,4 @@ export type * from './shard-leases.js';
 export type * from './user-keys.js';
 export type * from './generation-stores.js';
 export type * from './generations.js';
+export type * from './history-log.js';
