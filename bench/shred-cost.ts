@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { InteractionPublisher, type InteractionInput } from '../services/adapters/kafka/interaction-publisher.js';
 import { createRedisClient } from '../services/adapters/redis/redis-client.js';
 import { silentLogger } from '../services/core/logger.js';
-import { sealerFor, userKeyStore } from '../services/shred/compose.js';
+import { sealerFor, userKeyStore } from '../services/adapters/shredding.js';
 import { createActivity } from '../services/workload/activity.js';
 import { createCatalogue } from '../services/workload/catalogue.js';
 import { BenchEnv, stackFromEnv } from './env.js';

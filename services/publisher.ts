@@ -10,8 +10,8 @@ export { mergeTokens, encodeToken, decodeToken } from './core/consistency-token.
 export type { ConsistencyToken } from './core/consistency-token.js';
 export type { InteractionEvent, EventType } from './domain/types.js';
 export { InterestStreamError, isInterestStreamError } from './domain/errors.js';
-export { EventSealer } from './shred/shredding.js';
-import type { EventSealer } from './shred/shredding.js';
+export { EventSealer } from './domain/shred/shredding.js';
+import type { EventSealer } from './domain/shred/shredding.js';
 
 /**
  * ERASURE_MODE=shred (docs/privacy-shred.md): the sealer to give `InteractionPublisher`, configured
@@ -19,6 +19,6 @@ import type { EventSealer } from './shred/shredding.js';
  * so a plain publisher never loads the Redis and vector-store clients.
  */
 export async function openShreddingSealer(env: Record<string, string | undefined> = process.env): Promise<(EventSealer & { close(): Promise<void> }) | undefined> {
-  const { openShreddingSealer: open } = await import('./shred/compose.js');
+  const { openShreddingSealer: open } = await import('./adapters/shredding.js');
   return open(env);
 }

@@ -4,7 +4,7 @@ import { kafkaForConfig } from '../adapters/kafka/kafka-client.js';
 import { InteractionPublisher, ensureTopic } from '../adapters/kafka/interaction-publisher.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { importItems, type ImportResult } from './items-import.js';
-import { openSealer } from '../shred/compose.js';
+import { openSealer } from '../adapters/shredding.js';
 
 /** Imports an items file into the configured vector store (opened and closed here). */
 export async function importCatalogueFile(file: string, config: Config, logger: Logger): Promise<ImportResult> {

@@ -13,7 +13,7 @@ import { EVALUATED_STRATEGIES, type EvaluatedStrategy } from '../domain/evaluati
 import { renderHitRateChart, renderTable } from './evaluate-report.js';
 import { DEFAULT_ANN_DEPTH, type AnnRanker } from '../domain/evaluation/ann-ranking.js';
 import { createProgress, type Progress } from './progress.js';
-import { openKeyStore, openerFor } from '../shred/compose.js';
+import { openKeyStore, openerFor } from '../adapters/shredding.js';
 
 export const EVALUATE_USAGE = `interest-stream evaluate --items <items.jsonl> (--events <events.jsonl> | --topic [name]) [options]
 

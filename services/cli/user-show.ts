@@ -11,6 +11,7 @@ import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-regi
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
 import { generationViewFactory, type GenerationView } from '../query/generation-views.js';
+import { redisGenerationStores } from '../adapters/redis/redis-generation-stores.js';
 import { readHistory, type TrendSummary } from '../query/history.js';
 import { catalogueItems } from '../query/use-cases.js';
 import { parseId } from '../query/validation.js';
@@ -72,7 +73,7 @@ export async function runUserShow(
     await vectors.start();
     const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
     const active = await registry.active();
-    const view = await generationViewFactory({ redis, vectors, registry, config, logger })(active ?? config.generation);
+    const view = await generationViewFactory(redisGenerationStores(redis, registry, config), { vectors, interactionsTopic: config.interactionsTopic, logger })(active ?? config.generation);
     const report = await userReport({ view, vectors, config, userId, activated: active !== null });
     if (report === null) {
       err(`user "${userId}" is unknown in generation ${view.name}: no state in Redis and none in the collection ${view.users.collection}`);

@@ -7,14 +7,14 @@ import { parseBuckets, type Bucket } from '../domain/buckets.js';
 import { DEFAULT_AFTER_WAIT_MS } from './consistency-token.js';
 import type { MultiInterestParams } from '../domain/multi-interest.js';
 import { readMultiInterestConfig } from './multi-interest-config.js';
-import { readShredSettings, type ShredSettings } from '../shred/shred-config.js';
+import { readShredSettings, type ShredSettings } from './shred-config.js';
 
 /**
  * Configuration, read once from environment variables at start-up. Every variable is documented
  * on its field; `loadConfig` lists *all* problems in one error and returns a frozen object.
  * Nothing else in the code base reads `process.env`.
  */
-/** Crypto-shredding settings (ERASURE_MODE, SHRED_SECRET…) are documented in shred/shred-config.ts. */
+/** Crypto-shredding settings (ERASURE_MODE, SHRED_SECRET…) are documented in core/shred-config.ts. */
 export interface Config extends ShredSettings {
   /** KAFKA_BROKERS: comma-separated host:port list. Default `127.0.0.1:19092` (the native stack). */
   readonly kafkaBrokers: readonly string[];

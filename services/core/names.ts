@@ -88,7 +88,7 @@ export class RedisKeys {
   }
 
   /**
-   * A user's current crypto-shredding data key (services/shred), named by pseudonym, shared by
+   * A user's current crypto-shredding data key (services/domain/shred), named by pseudonym, shared by
    * every generation (they all read the same topic).
    */
   userKey(pseudonym: string): string {

@@ -6,7 +6,7 @@ import { InterestStreamError, isInterestStreamError, toInterestStreamError } fro
 import { decodeInteraction } from '../core/events.js';
 import { timestampProblem, type EventTimeBounds } from '../domain/event-time.js';
 import type { Logger } from '../core/logger.js';
-import { recordFor } from '../snapshotter/records.js';
+import { recordFor } from '../core/history-records.js';
 import { splitAtWindows, type Boundary, type HistoryEmitter } from './history-boundaries.js';
 import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';
@@ -14,7 +14,7 @@ import { loadUserStates } from './state-loader.js';
 import { sameWatermark, type StateTrust } from './state-trust.js';
 import type { CorruptStateReport } from './stored-states.js';
 import { splitForParking, type ParkingLot } from './parked-events.js';
-import { OpenedBatch, type EventOpener } from '../shred/shredding.js';
+import { OpenedBatch, type EventOpener } from '../domain/shred/shredding.js';
 import type { ErasureFinisher, FoldedErase } from './erasure-finisher.js';
 import { pass } from '../core/gates.js';
 

@@ -1,9 +1,8 @@
 import { historySnapshotKeys } from '../core/names.js';
 import { eventIdHash } from '../domain/event-id.js';
-import type { VectorStore } from '../domain/ports/index.js';
+import type { UserPurge, VectorStore } from '../domain/ports/index.js';
 import type { Watermark } from '../domain/types.js';
 import { tombstoneOf, type RedisErasures } from '../adapters/redis/redis-erasures.js';
-import type { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import { USER_VERSION, toUserPoint } from '../core/user-record.js';
 
 /** One ERASE event a batch folded (applied, or already covered by the query service's purge). */
@@ -18,7 +17,7 @@ export interface FoldedErase {
 
 export interface ErasureFinisherDeps {
   readonly erasures: RedisErasures;
-  readonly purge: RedisUserPurge;
+  readonly purge: UserPurge;
   readonly vectors: VectorStore;
   readonly usersCollection: string;
   readonly generation: string;

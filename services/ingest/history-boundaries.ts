@@ -1,5 +1,5 @@
 import type { Watermark } from '../domain/types.js';
-import type { HistoryRecord } from '../snapshotter/records.js';
+import type { HistoryRecord } from '../core/history-records.js';
 
 /** One run of a user's events, and the event-time window the state closes after it (if any). */
 export interface Segment<T> {

@@ -25,7 +25,7 @@ import { RedisSnapshotClaims } from '../adapters/redis/redis-snapshot-claims.js'
 import { RedisErasures, tombstoneOf } from '../adapters/redis/redis-erasures.js';
 import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import { ErasureFinisher } from './erasure-finisher.js';
-import { historyMessage } from '../snapshotter/records.js';
+import { historyMessage } from '../core/history-records.js';
 import { BatchProcessor } from './batch-processor.js';
 import type { HistoryEmitter } from './history-boundaries.js';
 import { ItemVectors } from './item-vectors.js';
@@ -35,10 +35,10 @@ import { corruptStateReporter } from './stored-states.js';
 import { ParkingLot } from './parked-events.js';
 import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
 import { StateTrust } from './state-trust.js';
-import { IngestOpsStats } from './ops-stats.js';
+import { RedisOpsStats } from '../adapters/redis/redis-ops-stats.js';
 import type { UserState } from '../domain/types.js';
 import { retryOnBrokerLoss } from '../adapters/kafka/broker-loss.js';
-import { openerFor, userKeyStore } from '../shred/compose.js';
+import { openerFor, userKeyStore } from '../adapters/shredding.js';
 
 export interface IngestHandle {
   readonly metrics: IngestMetrics;
@@ -119,7 +119,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const trust = new StateTrust(() => redisNodeIdentity(redis));
     const onCorruptState = corruptStateReporter(metrics, log);
     const parking = new ParkingLot(config.unknownItemParkMs);
-    const ops = new IngestOpsStats(redis, keys.ops(), metrics.freshness, log);
+    const ops = new RedisOpsStats(redis, keys.ops(), metrics.freshness, log);
     const erasures = new RedisErasures(redis, config.redisPrefix, config.erasureRecordTtlMs);
     const finisher = new ErasureFinisher({
       erasures,

@@ -36,7 +36,7 @@ export interface ErasureDeps {
   readonly publisher: ErasurePublisher;
   readonly erasures: RedisErasures;
   readonly logger: Logger;
-  /** Deletes the user's data keys (ERASURE_MODE=shred, shred/compose.ts): their sealed events become unreadable. */
+  /** Deletes the user's data keys (ERASURE_MODE=shred, adapters/shredding.ts): their sealed events become unreadable. */
   readonly forgetKeys?: (userId: string) => Promise<void>;
 }
 

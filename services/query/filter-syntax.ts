@@ -9,7 +9,7 @@
  * booleans, anything else a string; double quotes force a string and may hold `,` `|` `"` (as `\"`).
  */
 import type { Filter, FilterCondition, PayloadScalar } from '../domain/ports/index.js';
-import { validateFilter } from '../adapters/vector-store/filter.js';
+import { validateFilter } from '../domain/filter.js';
 import { invalidField } from './validation.js';
 
 export const MAX_FILTER_LENGTH = 2000;

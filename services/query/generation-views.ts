@@ -1,16 +1,7 @@
-import type { Config } from '../core/config.js';
 import { isInterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
-import { RedisKeys } from '../core/names.js';
-import type { HistoryStore, PopularityStore, UserStateStore, VectorStore } from '../domain/ports/index.js';
-import type { RedisClient } from '../adapters/redis/redis-client.js';
-import type { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
-import { RedisHistoryStore } from '../adapters/redis/redis-history-store.js';
-import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
-import { RedisUserStateStore } from '../adapters/redis/redis-user-state-store.js';
-import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
+import type { GenerationStoresFactory, HistoryStore, PopularityStore, UserPurge, UserStateStore, VectorStore } from '../domain/ports/index.js';
 import { UserSource } from './user-source.js';
-import { RedisIngestProgress } from '../adapters/redis/redis-ingest-progress.js';
 import { ProgressWaiter } from './read-your-writes.js';
 
 /** Everything the use cases read for one generation. */
@@ -24,7 +15,7 @@ export interface GenerationView {
   /** Ingest's progress over the interactions topic in this generation (read-your-writes). */
   readonly progress: ProgressWaiter;
   /** Purges an erased user's keys of this generation down to the tombstone. */
-  readonly purge: RedisUserPurge;
+  readonly purge: UserPurge;
 }
 
 /** Which generation a request reads. */
@@ -85,34 +76,28 @@ export class ActiveGenerationViews implements GenerationViews {
 }
 
 export interface ViewSources {
-  readonly redis: RedisClient;
   readonly vectors: VectorStore;
-  readonly registry: RedisGenerationRegistry;
-  readonly config: Config;
+  /** The topic whose ingest progress read-your-writes waits on. */
+  readonly interactionsTopic: string;
   readonly logger: Logger;
 }
 
 /**
- * Builds the view of a named generation over shared connections: its Redis prefix, its users
- * collection, and the items collection it was registered with (config.itemsCollection before ingest
- * has registered it).
+ * Builds the view of a named generation from its stores (made by the factory the composition root
+ * injects: adapters/redis/redis-generation-stores.ts in production) and the shared vector store.
  */
-export function generationViewFactory(src: ViewSources): (name: string) => Promise<GenerationView> {
-  const { redis, vectors, registry, config, logger } = src;
+export function generationViewFactory(storesOf: GenerationStoresFactory, src: ViewSources): (name: string) => Promise<GenerationView> {
   return async (name) => {
-    const keys = new RedisKeys(config.redisPrefix, name);
-    const userStates = new RedisUserStateStore(redis, keys);
-    const info = await registry.get(name);
-    const progress = new RedisIngestProgress(redis, keys);
+    const stores = await storesOf(name);
     return {
       name,
-      itemsCollection: info?.itemsCollection ?? config.itemsCollection,
-      userStates,
-      users: new UserSource(userStates, vectors, name, logger),
-      popularity: new RedisPopularityStore(redis, keys, { halfLifeMs: config.popularHalfLifeMs, shards: config.popularShards, cacheMs: config.popularCacheMs }),
-      history: new RedisHistoryStore(redis, keys, config.historySize),
-      progress: new ProgressWaiter(() => progress.read(config.interactionsTopic)),
-      purge: new RedisUserPurge(redis, keys, config.dirtyShards),
+      itemsCollection: stores.itemsCollection,
+      userStates: stores.userStates,
+      users: new UserSource(stores.userStates, src.vectors, name, src.logger),
+      popularity: stores.popularity,
+      history: stores.history,
+      progress: new ProgressWaiter(() => stores.progress.read(src.interactionsTopic)),
+      purge: stores.purge,
     };
   };
 }

@@ -25,10 +25,11 @@ import { OpsSummarySource } from './ops-summary.js';
 import { traceRedisCommands, tracedVectorStore } from './tracing.js';
 import { Readiness } from './readiness.js';
 import { ActiveGenerationViews, generationViewFactory } from './generation-views.js';
+import { redisGenerationStores } from '../adapters/redis/redis-generation-stores.js';
 import { QueryUseCases, type QueryDeps } from './use-cases.js';
 import { ImpressionRecordingUseCases } from './impressions.js';
 import { qualityDeps } from './quality.js';
-import { keyForgetter, sealerFor, userKeyStore } from '../shred/compose.js';
+import { keyForgetter, sealerFor, userKeyStore } from '../adapters/shredding.js';
 
 /**
  * Creates the interactions topic when it is missing, so the first erasure does not wait on kafkajs'
@@ -102,7 +103,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
   }
 
   const registry = new RedisGenerationRegistry(redis, config.redisPrefix, new VectorStoreGenerations(vectors));
-  const viewOf = generationViewFactory({ redis, vectors, registry, config, logger: log });
+  const viewOf = generationViewFactory(redisGenerationStores(redis, registry, config), { vectors, interactionsTopic: config.interactionsTopic, logger: log });
   const metrics = createQueryMetrics(async () => (await readiness.check()).ready);
   const deps: QueryDeps = {
     generations: new ActiveGenerationViews(() => registry.active(), config.generation, viewOf, async () => (await registry.list()).map((g) => g.name)),

@@ -8,10 +8,7 @@ import type { Admin } from 'kafkajs';
 import type { RedisClient } from '../adapters/redis/redis-client.js';
 import { consumerLag } from '../adapters/kafka/consumer-lag.js';
 import { RedisKeys, consumerGroupId } from '../core/names.js';
-import { OPS_DLQ_FIELD, OPS_FRESHNESS_FIELD } from '../ingest/ops-stats.js';
-
-/** A freshness entry older than this belongs to an ingest process that stopped without cleaning up. */
-const STALE_MS = 30_000;
+import { readOpsStats } from '../adapters/redis/redis-ops-stats.js';
 
 export interface OpsSummary {
   readonly generation: string;
@@ -42,9 +39,9 @@ export class OpsSummarySource {
     const { admin, redis, topic } = this.deps;
     const generation = await this.deps.activeGeneration();
     const now = (this.deps.now ?? Date.now)();
-    const [lag, hash] = await Promise.all([
+    const [lag, stats] = await Promise.all([
       consumerLag(admin, consumerGroupId(this.deps.consumerGroup, generation), topic),
-      redis.hgetall(new RedisKeys(this.deps.redisPrefix, generation).ops()),
+      readOpsStats(redis, new RedisKeys(this.deps.redisPrefix, generation).ops(), now),
     ]);
     return {
       generation,
@@ -52,24 +49,7 @@ export class OpsSummarySource {
       at: now,
       events: { published: lag.end, folded: lag.end - lag.total },
       lag: { total: lag.total, byPartition: lag.byPartition.map((p) => ({ partition: p.partition, lag: p.lag })) },
-      deadLetters: deadLetterCounts(hash),
-      freshnessP99Ms: worstFreshness(hash, now),
+      ...stats,
     };
   }
-}
-
-function deadLetterCounts(hash: Record<string, string>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [field, value] of Object.entries(hash)) if (field.startsWith(OPS_DLQ_FIELD)) out[field.slice(OPS_DLQ_FIELD.length)] = Number(value);
-  return out;
-}
-
-function worstFreshness(hash: Record<string, string>, now: number): number | null {
-  let worst: number | null = null;
-  for (const [field, value] of Object.entries(hash)) {
-    if (!field.startsWith(OPS_FRESHNESS_FIELD)) continue;
-    const { p99Ms, at } = JSON.parse(value) as { p99Ms: number; at: number };
-    if (now - at <= STALE_MS) worst = Math.max(worst ?? 0, p99Ms);
-  }
-  return worst;
 }

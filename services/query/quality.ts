@@ -8,7 +8,7 @@ import { assignBucket, type Bucket } from '../domain/buckets.js';
 import { explainItem, type Contribution } from '../domain/explain.js';
 import { hybridScore, mmr, type Candidate } from '../domain/rerank.js';
 import { cosine } from '../domain/vector.js';
-import { matchesFilter } from '../adapters/vector-store/filter.js';
+import { matchesFilter } from '../domain/filter.js';
 import type { Strategy } from './validation.js';
 import type { Config } from '../core/config.js';
 import type { QueryMetrics } from './metrics.js';

@@ -7,7 +7,7 @@ import type { UserState } from '../domain/types.js';
 import { averageStrategy } from '../domain/strategies.js';
 import { InterestStreamError } from '../domain/errors.js';
 import type { Logger } from '../core/logger.js';
-import { matchesFilter } from '../adapters/vector-store/filter.js';
+import { matchesFilter } from '../domain/filter.js';
 import type { GenerationView, GenerationViews } from './generation-views.js';
 import { currentTrend, readHistory, type HistoryQuery, type UserHistory } from './history.js';
 import { chooseStrategy, DEFAULT_QUALITY, pooledRecommendations, type PooledRequest, type QualityConfig } from './quality.js';
@@ -100,7 +100,7 @@ export interface QueryDeps {
   readonly generations: GenerationViews;
   readonly vectors: VectorStore;
   readonly publisher: ErasurePublisher;
-  /** Deletes the user's data keys (ERASURE_MODE=shred, shred/compose.ts): their sealed events become unreadable. */
+  /** Deletes the user's data keys (ERASURE_MODE=shred, adapters/shredding.ts): their sealed events become unreadable. */
   readonly forgetKeys?: (userId: string) => Promise<void>;
   /** Erasure records and erase markers (Redis, shared by generations). */
   readonly erasures: RedisErasures;

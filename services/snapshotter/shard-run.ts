@@ -4,7 +4,7 @@ import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
 import type { Claim, DirtyEntry, DirtyUsers, ShardLeases, SnapshotClaims, UserStateStore } from '../domain/ports/index.js';
-import { frameRecord, historyMessage, recordFor, unframeRecords, windowOf } from './records.js';
+import { frameRecord, historyMessage, recordFor, unframeRecords, windowOf } from '../core/history-records.js';
 
 export interface ShardRunDeps {
   readonly dirty: DirtyUsers;
@@ -15,7 +15,7 @@ export interface ShardRunDeps {
   readonly generation: string;
   /** Length of an event-time window. */
   readonly intervalMs: number;
-  /** Snapshot keys per user and generation in the compacted history topic (HISTORY_SIZE; records.ts historyMessage). */
+  /** Snapshot keys per user and generation in the compacted history topic (HISTORY_SIZE; core/history-records.ts historyMessage). */
   readonly slots: number;
   /** Users read, claimed and sent per Kafka transaction. */
   readonly batchSize: number;

@@ -3,8 +3,9 @@
  * archive in the embedded vector store) run it unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { newUserKey, type UserKey } from '../../services/shred/envelope.js';
-import { keyRef, type UserKeyStore } from '../../services/shred/user-keys.js';
+import { newUserKey, type UserKey } from '../../services/domain/shred/envelope.js';
+import { keyRef } from '../../services/domain/shred/user-keys.js';
+import type { UserKeyStore } from '../../services/domain/ports/index.js';
 import { unique } from '../support/names.js';
 
 const pseudonym = (): string => Buffer.from(unique('p').padEnd(32, '.').slice(0, 32)).toString('hex');

@@ -17,9 +17,9 @@ import { readInteractionLog } from '../../services/adapters/kafka/interaction-lo
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
 import { startIngest } from '../../services/ingest/ingest-service.js';
 import { startQueryService } from '../../services/query/main.js';
-import { openerFor, userKeyStore } from '../../services/shred/compose.js';
-import { pseudonymOf } from '../../services/shred/envelope.js';
-import { SEALED_REASON_HEADER } from '../../services/shred/shredding.js';
+import { openerFor, userKeyStore } from '../../services/adapters/shredding.js';
+import { pseudonymOf } from '../../services/domain/shred/envelope.js';
+import { SEALED_REASON_HEADER } from '../../services/domain/shred/shredding.js';
 import { ingestSuite } from '../support/ingest-harness.js';
 import { maxAbsDiff, referenceFold, type RefEvent } from '../support/reference-fold.js';
 import { workload } from '../support/workload.js';

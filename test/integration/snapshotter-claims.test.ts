@@ -3,7 +3,7 @@ import { RedisKeys } from '../../services/core/names.js';
 import { emptyUserState } from '../../services/domain/fold.js';
 import type { UserState } from '../../services/domain/types.js';
 import { RedisUserStateStore } from '../../services/adapters/redis/redis-user-state-store.js';
-import { frameRecord, recordFor, unframeRecords } from '../../services/snapshotter/records.js';
+import { frameRecord, recordFor, unframeRecords } from '../../services/core/history-records.js';
 import { RedisSnapshotClaims } from '../../services/adapters/redis/redis-snapshot-claims.js';
 import { unique } from '../support/names.js';
 import { cleanUp, testRedis } from '../support/test-redis.js';

@@ -15,7 +15,7 @@ import { HistoryFold } from '../../services/snapshotter/history-fold.js';
 import type { IngestHarness } from './ingest-harness.js';
 import { decodeInteraction } from '../../services/core/events.js';
 import type { InteractionEvent } from '../../services/domain/types.js';
-import { openerFor, userKeyStore } from '../../services/shred/compose.js';
+import { openerFor, userKeyStore } from '../../services/adapters/shredding.js';
 
 export interface DumpedKey {
   readonly key: string;

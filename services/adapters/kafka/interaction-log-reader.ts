@@ -7,7 +7,7 @@ import type { Kafka } from 'kafkajs';
 import { decodeInteraction } from '../../core/events.js';
 import { readTopicToEnd } from './topic-reader.js';
 import type { InteractionEvent, Watermark } from '../../domain/types.js';
-import { OpenedBatch, type EventOpener } from '../../shred/shredding.js';
+import { OpenedBatch, type EventOpener } from '../../domain/shred/shredding.js';
 
 export interface LoggedEvent {
   readonly event: InteractionEvent;

@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import { inSpan, traceHeaders } from '../../core/tracing.js';
 import { encodeToken, type ConsistencyToken } from '../../core/consistency-token.js';
 import { producerConfig } from './kafka-client.js';
-import type { EventSealer } from '../../shred/shredding.js';
+import type { EventSealer } from '../../domain/shred/shredding.js';
 
 /** What a caller publishes: eventId, occurredAt and weight are filled in when absent. */
 export type InteractionInput = Omit<InteractionEvent, 'eventId' | 'occurredAt' | 'weight'> &
@@ -32,7 +32,7 @@ export interface InteractionPublisherOptions {
   readonly timeoutMs?: number;
   /**
    * ERASURE_MODE=shred: seals every event with its user's data key and keys it by the user's
-   * pseudonym instead of the user id (shred/shredding.ts EventSealer). Absent: plain events keyed by userId.
+   * pseudonym instead of the user id (domain/shred/shredding.ts EventSealer). Absent: plain events keyed by userId.
    */
   readonly sealer?: Pick<EventSealer, 'seal'> & { close?(): Promise<void> };
 }

@@ -6,6 +6,7 @@
  */
 import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
+import type { IngestProgress } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 
 // Only ever raises a partition's value: a replay after a rebalance, or a zombie consumer finishing
@@ -22,7 +23,7 @@ interface ProgressCommands {
   isAdvanceProgress(key: string, ...partitionsAndOffsets: string[]): Promise<number>;
 }
 
-export class RedisIngestProgress {
+export class RedisIngestProgress implements IngestProgress {
   private readonly redis: RedisClient & ProgressCommands;
 
   constructor(

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InterestStreamError, toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
-import type { UserKey } from '../../shred/envelope.js';
-import { keyRef, type KeyArchive, type KeyRef, type UserKeyStore } from '../../shred/user-keys.js';
+import type { UserKey } from '../../domain/shred/envelope.js';
+import { keyRef } from '../../domain/shred/user-keys.js';
+import type { KeyArchive, KeyRef, UserKeyStore } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 
 /**

@@ -2,7 +2,7 @@ import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { encodeStateBody, formatWatermark } from '../../core/user-state-codec.js';
 import type { UserState } from '../../domain/types.js';
-import type { VectorStore } from '../../domain/ports/index.js';
+import type { PurgeOutcome, UserPurge, VectorStore } from '../../domain/ports/index.js';
 import { USER_VERSION, toUserPoint } from '../../core/user-record.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 import { LUA_OFFSET_AFTER } from './redis-erasures.js';
@@ -36,19 +36,12 @@ interface PurgeCommands {
   isPurgeUser(userKey: string, claimKey: string, historyKey: string, watermark: string, body: Buffer): Promise<[number, number]>;
 }
 
-export interface PurgeOutcome {
-  /** Redis held a state of the user before. */
-  readonly hadState: boolean;
-  /** Snapshots removed from the user's history list. */
-  readonly historySnapshots: number;
-}
-
 /**
  * Purges one generation's Redis keys of an erased user down to the tombstone (the erase marker of
  * docs/privacy.md): the query service runs it when the erasure is asked for, ingest again once it
  * has folded the ERASE. Idempotent.
  */
-export class RedisUserPurge {
+export class RedisUserPurge implements UserPurge {
   private readonly redis: RedisClient & PurgeCommands;
 
   constructor(
@@ -75,7 +68,7 @@ export class RedisUserPurge {
 }
 
 export interface GenerationPurgeTarget {
-  readonly purge: RedisUserPurge;
+  readonly purge: UserPurge;
   readonly vectors: VectorStore;
   readonly usersCollection: string;
 }

@@ -16,7 +16,7 @@ import {
   validateDimension,
   validateIds,
   validateSearchRequest,
-} from './filter.js';
+} from '../../domain/filter.js';
 import { pointVersion } from './point-versions.js';
 
 export interface EmbeddedVectorStoreOptions {

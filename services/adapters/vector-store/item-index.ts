@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Index, MetricKind, ScalarKind, type IndexConfig } from 'usearch';
 import type { Filter, SearchHit } from '../../domain/ports/index.js';
-import { matchesFilter } from './filter.js';
+import { matchesFilter } from '../../domain/filter.js';
 
 /** HNSW parameters; the defaults give recall@10 >= 0.95 on the benchmark catalogue (docs/benchmarks.md). */
 export interface HnswParams {

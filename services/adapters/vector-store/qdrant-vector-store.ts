@@ -8,12 +8,12 @@ import {
   checkPointDimensions,
   checkQueryDimension,
   preparePoints,
-  toQdrantConditions,
   validateCollectionName,
   validateDimension,
   validateIds,
   validateSearchRequest,
-} from './filter.js';
+} from '../../domain/filter.js';
+import { toQdrantConditions } from './qdrant-filter.js';
 import { conditionalUpsertOperations, countStale, versionsOf } from './qdrant-conditional-upsert.js';
 import { DEFAULT_COLLECTION_OPTIONS, checkedDimension, createCollectionBody, missingPayloadIndexes, type QdrantCollectionOptions } from './qdrant-collections.js';
 import { withQdrantRetries, type RetryPolicy } from './qdrant-errors.js';

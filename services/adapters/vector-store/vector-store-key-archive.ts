@@ -1,6 +1,6 @@
-import type { VectorStore } from '../../domain/ports/index.js';
-import type { UserKey } from '../../shred/envelope.js';
-import { pickKeys, type KeyArchive, type KeyRef } from '../../shred/user-keys.js';
+import type { KeyArchive, KeyRef, VectorStore } from '../../domain/ports/index.js';
+import type { UserKey } from '../../domain/shred/envelope.js';
+import { pickKeys } from '../../domain/shred/user-keys.js';
 
 /** The durable collection of crypto-shredding keys: shared by every generation, never aliased. */
 export const USER_KEYS_COLLECTION = 'user_keys';

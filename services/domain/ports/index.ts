@@ -13,4 +13,6 @@ export type * from './erasures.js';
 export type * from './readiness.js';
 export type * from './snapshot-claims.js';
 export type * from './shard-leases.js';
+export type * from './user-keys.js';
+export type * from './generation-stores.js';
 export type * from './generations.js';

@@ -1,22 +1,7 @@
 /** The vector store port: durable vectors with nearest-neighbour search, and the aliases generations switch. */
+import type { Filter } from '../filter.js';
 
-/** A payload value the filter language can match. */
-export type PayloadScalar = string | number | boolean;
-
-/**
- * The filter language over item payloads (documented in docs/filters.md). All conditions must hold.
- * - `{ key, eq }`: payload[key] equals the value.
- * - `{ key, in }`: payload[key] equals one of the values.
- * - `{ key, range }`: payload[key] is a number within the bounds given.
- */
-export type FilterCondition =
-  | { readonly key: string; readonly eq: PayloadScalar }
-  | { readonly key: string; readonly in: readonly PayloadScalar[] }
-  | { readonly key: string; readonly range: { readonly gt?: number; readonly gte?: number; readonly lt?: number; readonly lte?: number } };
-
-export interface Filter {
-  readonly must: readonly FilterCondition[];
-}
+export type { Filter, FilterCondition, PayloadScalar } from '../filter.js';
 
 export interface VectorPoint {
   readonly id: string;

@@ -3,10 +3,10 @@ import type { Filter } from '../../../services/domain/ports/index.js';
 import {
   matchesFilter,
   preparePoints,
-  toQdrantConditions,
   validateFilter,
   validateSearchRequest,
-} from '../../../services/adapters/vector-store/filter.js';
+} from '../../../services/domain/filter.js';
+import { toQdrantConditions } from '../../../services/adapters/vector-store/qdrant-filter.js';
 import { qdrantPointId, toQdrantFilter, translateQdrantError, uuidV5 } from '../../../services/adapters/vector-store/qdrant-vector-store.js';
 
 const payload = { genre: 'rock', year: 2001, rating: 3.5, premium: true, tags: ['new', 'staff-pick'], code: '5', nested: { a: 1 } };

@@ -1,7 +1,7 @@
-import type { IHeaders } from 'kafkajs';
-import { InterestStreamError } from '../domain/errors.js';
+import { InterestStreamError } from '../errors.js';
 import { eraseKeyName, isEnvelope, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal, sealText, type Envelope, type UserKey } from './envelope.js';
-import { keyRef, type UserKeyStore } from './user-keys.js';
+import type { MessageHeaders, UserKeyStore } from '../ports/index.js';
+import { keyRef } from './user-keys.js';
 
 /** The header of a shredded event's dead letter that holds its reason, sealed with the user's key. */
 export const SEALED_REASON_HEADER = 'x-error-sealed';
@@ -90,7 +90,7 @@ export class OpenedBatch {
    * name its user or item) is sealed into SEALED_REASON_HEADER and the readable message keeps only
    * the code, so the DLQ holds nothing that outlives the key.
    */
-  letter(value: Buffer | null, headers: IHeaders | undefined, error: InterestStreamError): { headers: IHeaders | undefined; error: InterestStreamError } {
+  letter(value: Buffer | null, headers: MessageHeaders | undefined, error: InterestStreamError): { headers: MessageHeaders | undefined; error: InterestStreamError } {
     if (value === null || !isEnvelope(value) || error.code === 'INVALID_ENVELOPE') return { headers, error };
     let envelope: Envelope;
     try {

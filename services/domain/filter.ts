@@ -1,10 +1,29 @@
 /**
  * The filter language (docs/filters.md) and the input checks both vector-store adapters share, so
  * that a bad request fails the same way, with the same message, whichever engine is behind the port.
+ * Domain rules: the query service matches payloads with `matchesFilter` too; the Qdrant translation
+ * is adapters/vector-store/qdrant-filter.ts.
  */
-import type { Schemas } from '@qdrant/js-client-rest';
-import { InterestStreamError } from '../../domain/errors.js';
-import type { Filter, FilterCondition, PayloadScalar, SearchRequest, VectorPoint } from '../../domain/ports/index.js';
+import { InterestStreamError } from './errors.js';
+import type { SearchRequest, VectorPoint } from './ports/index.js';
+
+/** A payload value the filter language can match. */
+export type PayloadScalar = string | number | boolean;
+
+/**
+ * The filter language over item payloads (documented in docs/filters.md). All conditions must hold.
+ * - `{ key, eq }`: payload[key] equals the value.
+ * - `{ key, in }`: payload[key] equals one of the values.
+ * - `{ key, range }`: payload[key] is a number within the bounds given.
+ */
+export type FilterCondition =
+  | { readonly key: string; readonly eq: PayloadScalar }
+  | { readonly key: string; readonly in: readonly PayloadScalar[] }
+  | { readonly key: string; readonly range: { readonly gt?: number; readonly gte?: number; readonly lt?: number; readonly lte?: number } };
+
+export interface Filter {
+  readonly must: readonly FilterCondition[];
+}
 
 /** Payload key the Qdrant adapter keeps the original string id under; callers may not use it. */
 export const RESERVED_PAYLOAD_KEY = '__id';
@@ -113,31 +132,6 @@ export function matchesFilter(payload: Readonly<Record<string, unknown>>, filter
     if (!Object.hasOwn(payload, c.key)) return false;
     const value = payload[c.key];
     return Array.isArray(value) ? value.some((v) => holds(c, v)) : holds(c, value);
-  });
-}
-
-type QdrantCondition = Schemas['Condition'];
-
-// Qdrant matches by value only strings, booleans and 64-bit integers; other numbers become a
-// one-point range so that `eq: 2.5` means the same on both engines.
-function qdrantEq(key: string, value: PayloadScalar): QdrantCondition {
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) return { key, range: { gte: value, lte: value } };
-  return { key, match: { value } };
-}
-
-function qdrantIn(key: string, values: readonly PayloadScalar[]): QdrantCondition {
-  if (values.every((v) => typeof v === 'string')) return { key, match: { any: [...values] as string[] } };
-  if (values.every((v) => typeof v === 'number' && Number.isSafeInteger(v))) return { key, match: { any: [...values] as number[] } };
-  // Match-any takes only all-string or all-integer lists; a mixed list is a disjunction of equalities.
-  return { should: values.map((v) => qdrantEq(key, v)) };
-}
-
-/** Translates a validated filter into Qdrant conditions (all must hold). */
-export function toQdrantConditions(filter: Filter): QdrantCondition[] {
-  return filter.must.map((c) => {
-    if ('eq' in c) return qdrantEq(c.key, c.eq);
-    if ('in' in c) return qdrantIn(c.key, c.in);
-    return { key: c.key, range: { ...c.range } };
   });
 }
 

@@ -4,7 +4,7 @@ import { emptyUserState } from '../../../services/domain/fold.js';
 import type { UserState } from '../../../services/domain/types.js';
 import { shardOfUser } from '../../../services/adapters/redis/redis-dirty-users.js';
 import { toHistoryChange } from '../../../services/snapshotter/history-fold.js';
-import { frameRecord, historyMessage, recordFor, unframeRecords } from '../../../services/snapshotter/records.js';
+import { frameRecord, historyMessage, recordFor, unframeRecords } from '../../../services/core/history-records.js';
 import { splitAtWindows } from '../../../services/ingest/history-boundaries.js';
 
 const state: UserState = {

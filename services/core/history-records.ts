@@ -1,6 +1,6 @@
 import { InterestStreamError } from '../domain/errors.js';
-import { decodeSnapshot, encodeSnapshot } from '../core/events.js';
-import { historySnapshotKey } from '../core/names.js';
+import { decodeSnapshot, encodeSnapshot } from './events.js';
+import { historySnapshotKey } from './names.js';
 import type { UserState } from '../domain/types.js';
 
 /**

@@ -1,14 +1,19 @@
+/**
+ * Crypto-shredding wired from configuration (docs/privacy-shred.md): the Redis key store archived in
+ * the vector store, and the sealer and opener over it (domain/shred). It lives on the adapters' floor,
+ * like create-vector-store.ts, because it builds adapters from the config and every process needs
+ * it: ingest, the query service, the CLI and the package's entry point.
+ */
 import { loadConfig, type Config } from '../core/config.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { connectRedis, createRedisClient } from '../adapters/redis/redis-client.js';
-import { createVectorStore } from '../adapters/vector-store/create-vector-store.js';
+import { connectRedis, createRedisClient } from './redis/redis-client.js';
+import { createVectorStore } from './vector-store/create-vector-store.js';
 import { RedisKeys } from '../core/names.js';
-import type { VectorStore } from '../domain/ports/index.js';
-import type { RedisClient } from '../adapters/redis/redis-client.js';
-import { RedisUserKeyStore } from '../adapters/redis/redis-user-key-store.js';
-import { VectorStoreKeyArchive } from '../adapters/vector-store/vector-store-key-archive.js';
-import { EventOpener, EventSealer, forgetUserKeys } from './shredding.js';
-import type { UserKeyStore } from './user-keys.js';
+import type { UserKeyStore, VectorStore } from '../domain/ports/index.js';
+import type { RedisClient } from './redis/redis-client.js';
+import { RedisUserKeyStore } from './redis/redis-user-key-store.js';
+import { VectorStoreKeyArchive } from './vector-store/vector-store-key-archive.js';
+import { EventOpener, EventSealer, forgetUserKeys } from '../domain/shred/shredding.js';
 
 /** The production key store: Redis, with every key archived in the vector store. */
 export function userKeyStore(config: Config, redis: RedisClient, store: VectorStore): UserKeyStore {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { encodeInteraction, decodeInteraction } from '../../../services/core/events.js';
-import { InterestStreamError } from '../../../services/domain/errors.js';
-import { ENVELOPE_HEADER_BYTES, eraseKeyName, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal } from '../../../services/shred/envelope.js';
-import { EventOpener, EventSealer, SEALED_REASON_HEADER, forgetUserKeys } from '../../../services/shred/shredding.js';
-import { InMemoryUserKeyStore } from '../../../services/shred/user-keys.js';
-import type { InteractionEvent } from '../../../services/domain/types.js';
+import { encodeInteraction, decodeInteraction } from '../../../../services/core/events.js';
+import { InterestStreamError } from '../../../../services/domain/errors.js';
+import { ENVELOPE_HEADER_BYTES, eraseKeyName, newUserKey, openEnvelope, parseEnvelope, pseudonymOf, seal } from '../../../../services/domain/shred/envelope.js';
+import { EventOpener, EventSealer, SEALED_REASON_HEADER, forgetUserKeys } from '../../../../services/domain/shred/shredding.js';
+import { InMemoryUserKeyStore } from '../../../../services/domain/shred/user-keys.js';
+import type { InteractionEvent } from '../../../../services/domain/types.js';
 
 const SECRET = 'a-deployment-secret-of-32-chars!!';
 const view: InteractionEvent = { eventId: 'e-1', userId: 'alice', itemId: 'film-42', type: 'VIEW', occurredAt: 1_700_000_000_000, weight: 1 };

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { InterestStreamError } from '../domain/errors.js';
+import { InterestStreamError } from '../errors.js';
 
 /**
  * The envelope of a shredded interaction (ERASURE_MODE=shred, docs/privacy-shred.md): the whole

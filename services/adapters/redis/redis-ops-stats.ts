@@ -7,14 +7,17 @@
  */
 import { hostname } from 'node:os';
 import type { Summary } from 'prom-client';
-import type { DeadLetter } from '../domain/ports/index.js';
-import type { RedisClient } from '../adapters/redis/redis-client.js';
-import type { Logger } from '../core/logger.js';
+import type { DeadLetter } from '../../domain/ports/index.js';
+import type { RedisClient } from './redis-client.js';
+import type { Logger } from '../../core/logger.js';
 
-export const OPS_FRESHNESS_FIELD = 'freshness:';
-export const OPS_DLQ_FIELD = 'dlq:';
+const OPS_FRESHNESS_FIELD = 'freshness:';
+const OPS_DLQ_FIELD = 'dlq:';
+/** A freshness entry older than this belongs to an ingest process that stopped without cleaning up. */
+const STALE_MS = 30_000;
 
-export class IngestOpsStats {
+/** The writing side (ingest). */
+export class RedisOpsStats {
   private readonly field = `${OPS_FRESHNESS_FIELD}${hostname()}:${process.pid}`;
   private timer: NodeJS.Timeout | undefined;
 
@@ -60,4 +63,33 @@ export class IngestOpsStats {
     if (p99 === undefined || !Number.isFinite(p99)) return;
     await this.redis.hset(this.key, this.field, JSON.stringify({ p99Ms: Math.round(p99 * 1000), at: Date.now() }));
   }
+}
+
+/** What the ops hash holds, as the query service's /v1/ops/summary shows it. */
+export interface OpsStats {
+  readonly deadLetters: Record<string, number>;
+  /** Highest p99 over live ingest processes; null when none reported in the last 30 s. */
+  readonly freshnessP99Ms: number | null;
+}
+
+/** The reading side (the query service): the ops hash at `key` (RedisKeys.ops()) as of `now`. */
+export async function readOpsStats(redis: RedisClient, key: string, now: number): Promise<OpsStats> {
+  const hash = await redis.hgetall(key);
+  return { deadLetters: deadLetterCounts(hash), freshnessP99Ms: worstFreshness(hash, now) };
+}
+
+function deadLetterCounts(hash: Record<string, string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [field, value] of Object.entries(hash)) if (field.startsWith(OPS_DLQ_FIELD)) out[field.slice(OPS_DLQ_FIELD.length)] = Number(value);
+  return out;
+}
+
+function worstFreshness(hash: Record<string, string>, now: number): number | null {
+  let worst: number | null = null;
+  for (const [field, value] of Object.entries(hash)) {
+    if (!field.startsWith(OPS_FRESHNESS_FIELD)) continue;
+    const { p99Ms, at } = JSON.parse(value) as { p99Ms: number; at: number };
+    if (now - at <= STALE_MS) worst = Math.max(worst ?? 0, p99Ms);
+  }
+  return worst;
 }
