@@ -26,6 +26,14 @@ async function writeNext(states: UserStateStore, userId: string, window: number)
   return { state, wm: `0:${offset}`, frame: frameRecord(recordFor(state, window, 'g1', offset)!) };
 }
 
+/** `crashed` claims the user's snapshot of `window` and never confirms; the state moves on and `resumer` claims `resumeWindow`. */
+async function crashThenResume({ claims, states }: SnapshotClaimsUnderTest, userId: string, window: number, resumeWindow: number) {
+  const s = await writeNext(states, userId, window);
+  await claims.claim(userId, window, s.wm, 'crashed', s.frame);
+  const newer = await writeNext(states, userId, resumeWindow);
+  return { claims, s, newer, resumed: await claims.claim(userId, resumeWindow, newer.wm, 'resumer', newer.frame) };
+}
+
 export function describeSnapshotClaimsContract(name: string, make: () => SnapshotClaimsUnderTest): void {
   describe(`SnapshotClaims contract: ${name}`, () => {
     it('lets only one instance claim a (user, window); the other sees it done until the next window', async () => {
@@ -54,11 +62,7 @@ export function describeSnapshotClaimsContract(name: string, make: () => Snapsho
     });
 
     it('resends the exact pending bytes when resuming in the same window, never a second version', async () => {
-      const { claims, states } = make();
-      const s = await writeNext(states, 'd', 10);
-      await claims.claim('d', 10, s.wm, 'crashed', s.frame);
-      const newer = await writeNext(states, 'd', 10);
-      const resumed = await claims.claim('d', 10, newer.wm, 'resumer', newer.frame);
+      const { claims, s, newer, resumed } = await crashThenResume(make(), 'd', 10, 10);
       expect(resumed).toEqual({ status: 'send', records: s.frame, window: 10, watermark: s.wm });
       expect(await claims.confirm('d', 'crashed', 10)).toBe(false);
       expect(await claims.confirm('d', 'resumer', 10)).toBe(true);
@@ -66,11 +70,7 @@ export function describeSnapshotClaimsContract(name: string, make: () => Snapsho
     });
 
     it('carries a pending snapshot of an earlier window in front of the new one, so neither window is lost', async () => {
-      const { claims, states } = make();
-      const s = await writeNext(states, 'e', 10);
-      await claims.claim('e', 10, s.wm, 'crashed', s.frame);
-      const newer = await writeNext(states, 'e', 12);
-      const resumed = await claims.claim('e', 12, newer.wm, 'resumer', newer.frame);
+      const { claims, s, newer, resumed } = await crashThenResume(make(), 'e', 10, 12);
       expect(resumed.status).toBe('send');
       if (resumed.status !== 'send') return;
       expect(unframeRecords('e', resumed.records).map((r) => r.value)).toEqual([unframeRecords('e', s.frame)[0]!.value, unframeRecords('e', newer.frame)[0]!.value]);
