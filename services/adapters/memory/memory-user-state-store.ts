@@ -48,6 +48,11 @@ export class InMemoryUserStateStore implements UserStateStore {
     for (const s of states) this.rows.set(s.userId, rowOf(s));
   }
 
+  /** The user's watermark as stored ('' for no state), read at once: what the Redis claim script reads (InMemorySnapshotClaims). */
+  watermarkOf(userId: string): string {
+    return this.rows.get(userId)?.w ?? '';
+  }
+
   async delete(userIds: readonly string[]): Promise<void> {
     for (const id of userIds) this.rows.delete(id);
   }
