@@ -61,6 +61,14 @@ export function describeSnapshotClaimsContract(name: string, make: () => Snapsho
       expect(await claims.claim('c', 11, s.wm, 'two', s.frame)).toEqual({ status: 'unchanged' });
     });
 
+    it('reports a state already snapshotted as unchanged in its own window too (a redelivered batch marks it again), so its mark can go', async () => {
+      const { claims, states } = make();
+      const s = await writeNext(states, 'c2', 10);
+      await claims.claim('c2', 10, s.wm, 'one', s.frame);
+      await claims.confirm('c2', 'one', 10);
+      expect(await claims.claim('c2', 10, s.wm, 'two', s.frame)).toEqual({ status: 'unchanged' });
+    });
+
     it('resends the exact pending bytes when resuming in the same window, never a second version', async () => {
       const { claims, s, newer, resumed } = await crashThenResume(make(), 'd', 10, 10);
       expect(resumed).toEqual({ status: 'send', records: s.frame, window: 10, watermark: s.wm });

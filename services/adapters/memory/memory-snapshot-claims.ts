@@ -29,8 +29,10 @@ export class InMemorySnapshotClaims implements SnapshotClaims {
     if (p !== undefined && p.window === window) return this.resend(row, p, owner);
     // A pending claim of an earlier window is carried in front of this one, never dropped.
     const [lw, lwm] = p === undefined ? [row.lw, row.lwm] : [p.window, p.watermark];
+    // The state already snapshotted (e.g. marked again by a redelivered batch): nothing to send, and its mark may go.
+    if (lwm === cur && p === undefined) return { status: 'unchanged' };
     if (lw >= window) return { status: 'done' };
-    if (lwm === cur) return p === undefined ? { status: 'unchanged' } : this.resend(row, p, owner);
+    if (lwm === cur) return this.resend(row, p!, owner);
     const records = Buffer.concat([p?.records ?? Buffer.alloc(0), frame]);
     this.rows.set(userId, { ...row, pending: { window, watermark: cur, records, owner } });
     return { status: 'send', records, window, watermark: cur };

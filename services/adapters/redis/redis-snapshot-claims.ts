@@ -32,9 +32,9 @@ if s[3] then
   end
   carried, lw, lwm = s[5], pw, s[4]
 end
+if lwm == cur and carried == '' then return {'unchanged'} end
 if lw >= w then return {'done'} end
 if lwm == cur then
-  if carried == '' then return {'unchanged'} end
   redis.call('HSET', KEYS[2], 'po', ARGV[3])
   return {'send', carried, s[3], s[4]}
 end
