@@ -2,17 +2,9 @@ import { InterestStreamError } from '../domain/errors.js';
 import { decodeSnapshot, encodeSnapshot } from './events.js';
 import { historySnapshotKey } from './names.js';
 import type { UserState } from '../domain/types.js';
+import type { HistoryRecord } from '../domain/ports/index.js';
 
-/**
- * What a snapshot run sends to the history topic for one user: an `InterestSnapshot`. (A null value
- * is an erase marker: older pending claims may hold one; erasures now send their own, see
- * services/ingest/erasure-finisher.ts.)
- */
-export interface HistoryRecord {
-  readonly userId: string;
-  /** Avro single-object `InterestSnapshot`, or null for an erase marker. */
-  readonly value: Buffer | null;
-}
+export type { HistoryRecord };
 
 /** The event-time window of a moment. */
 export function windowOf(at: number, intervalMs: number): number {

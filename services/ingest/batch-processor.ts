@@ -4,7 +4,7 @@ import type { LogRecord } from '../domain/log-records.js';
 import { InterestStreamError } from '../domain/errors.js';
 import type { EventTimeBounds } from '../domain/event-time.js';
 import type { Logger } from '../core/logger.js';
-import type { HistoryEmitter } from './history-boundaries.js';
+import type { HistoryEmitter } from '../domain/ports/index.js';
 import type { ItemVectors } from './item-vectors.js';
 import type { IngestMetrics } from './metrics.js';
 import { loadUserStates } from './state-loader.js';

@@ -1,5 +1,5 @@
 import type { Watermark } from '../domain/types.js';
-import type { HistoryRecord } from '../core/history-records.js';
+import type { HistoryRecord } from '../domain/ports/index.js';
 
 /** One run of a user's events, and the event-time window the state closes after it (if any). */
 export interface Segment<T> {
@@ -31,15 +31,6 @@ export function splitAtWindows<T extends { event: { occurredAt: number } }>(last
   return segments;
 }
 
-/** Emits the history records of window boundaries crossed inside a batch (see splitAtWindows). */
-export interface HistoryEmitter {
-  readonly intervalMs: number;
-  readonly generation: string;
-  /** The latest window each user already has a snapshot for (sent or pending), from the snapshotter's claims. */
-  emitted(userIds: readonly string[]): Promise<Map<string, number>>;
-  /** Sends the records, keyed by userId; resolves once the broker has them. */
-  send(records: readonly HistoryRecord[]): Promise<void>;
-}
 
 export interface Boundary {
   readonly window: number;

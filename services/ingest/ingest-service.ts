@@ -27,7 +27,7 @@ import { tombstoneOf } from '../domain/tombstone.js';
 import { RedisUserPurge } from '../adapters/redis/redis-user-purge.js';
 import { ErasureFinisher } from './erasure-finisher.js';
 import { BatchProcessor } from './batch-processor.js';
-import { historyEmitter, sendHistory } from './history-emitter.js';
+import { historyEmitter, sendHistory } from '../adapters/kafka/kafka-history-emitter.js';
 import { ItemVectors } from './item-vectors.js';
 import { ItemsConsumer } from './items-consumer.js';
 import { InteractionsConsumer } from './interactions-consumer.js';

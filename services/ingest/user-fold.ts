@@ -4,7 +4,8 @@ import type { LogRecord } from '../domain/log-records.js';
 import { foldEvents, type FoldInput, type FoldOutcome } from '../domain/fold.js';
 import { InterestStreamError, isInterestStreamError } from '../domain/errors.js';
 import { recordFor } from '../core/history-records.js';
-import { splitAtWindows, type Boundary, type HistoryEmitter } from './history-boundaries.js';
+import type { HistoryEmitter } from '../domain/ports/index.js';
+import { splitAtWindows, type Boundary } from './history-boundaries.js';
 import type { FoldedErase } from './erasure-finisher.js';
 
 /** One decoded event of a batch, with the record it came from. */

@@ -24,6 +24,9 @@ import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics, type QueryMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { OpsSummarySource } from './ops-summary.js';
+import { consumerLag } from '../adapters/kafka/consumer-lag.js';
+import { readOpsStats } from '../adapters/redis/redis-ops-stats.js';
+import { RedisKeys, consumerGroupId } from '../core/names.js';
 import { tracedVectorStore } from './tracing.js';
 import { traceRedisCommands } from '../adapters/redis/redis-tracing.js';
 import { Readiness } from './readiness.js';
@@ -150,10 +153,8 @@ function accessGuard(redis: RedisClient, config: Config, log: Logger): AccessGua
 
 function opsSource(c: QueryConnections, registry: RedisGenerationRegistry, config: Config): OpsSummarySource {
   return new OpsSummarySource({
-    admin: c.admin,
-    redis: c.redis,
-    redisPrefix: config.redisPrefix,
-    consumerGroup: config.consumerGroup,
+    lag: (generation) => consumerLag(c.admin, consumerGroupId(config.consumerGroup, generation), config.interactionsTopic),
+    stats: (generation, now) => readOpsStats(c.redis, new RedisKeys(config.redisPrefix, generation).ops(), now),
     topic: config.interactionsTopic,
     activeGeneration: async () => (await registry.active()) ?? config.generation,
   });

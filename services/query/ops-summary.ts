@@ -4,11 +4,8 @@
  * the topic holds and how many are folded (the page turns their change into events/s), dead letters
  * by reason and the worst ingest process' freshness p99 (both from the ingest processes' ops hash).
  */
-import type { Admin } from 'kafkajs';
-import type { RedisClient } from '../adapters/redis/redis-client.js';
-import { consumerLag } from '../adapters/kafka/consumer-lag.js';
-import { RedisKeys, consumerGroupId } from '../core/names.js';
-import { readOpsStats } from '../adapters/redis/redis-ops-stats.js';
+import type { ConsumerLag } from '../adapters/kafka/consumer-lag.js';
+import type { OpsStats } from '../adapters/redis/redis-ops-stats.js';
 
 export interface OpsSummary {
   readonly generation: string;
@@ -23,10 +20,10 @@ export interface OpsSummary {
 }
 
 export interface OpsSummaryDeps {
-  readonly admin: Admin;
-  readonly redis: RedisClient;
-  readonly redisPrefix: string;
-  readonly consumerGroup: string;
+  /** The ingest group's lag over the interactions topic in a generation (Kafka's committed offsets). */
+  readonly lag: (generation: string) => Promise<ConsumerLag>;
+  /** Dead letters and freshness the ingest processes of a generation reported (their ops hash). */
+  readonly stats: (generation: string, now: number) => Promise<OpsStats>;
   readonly topic: string;
   readonly activeGeneration: () => Promise<string>;
   readonly now?: () => number;
@@ -36,13 +33,10 @@ export class OpsSummarySource {
   constructor(private readonly deps: OpsSummaryDeps) {}
 
   async summary(): Promise<OpsSummary> {
-    const { admin, redis, topic } = this.deps;
+    const { topic } = this.deps;
     const generation = await this.deps.activeGeneration();
     const now = (this.deps.now ?? Date.now)();
-    const [lag, stats] = await Promise.all([
-      consumerLag(admin, consumerGroupId(this.deps.consumerGroup, generation), topic),
-      readOpsStats(redis, new RedisKeys(this.deps.redisPrefix, generation).ops(), now),
-    ]);
+    const [lag, stats] = await Promise.all([this.deps.lag(generation), this.deps.stats(generation, now)]);
     return {
       generation,
       topic,

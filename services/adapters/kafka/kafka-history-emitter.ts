@@ -1,11 +1,10 @@
 import type { Producer } from 'kafkajs';
-import type { Config } from '../core/config.js';
-import { InterestStreamError } from '../domain/errors.js';
-import type { DeadLetter, SnapshotClaims } from '../domain/ports/index.js';
-import type { DeadLetterPublisher } from '../adapters/kafka/dead-letters.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, recordBytes, usableBytes } from '../adapters/kafka/sized-sends.js';
-import { historyMessage } from '../core/history-records.js';
-import type { HistoryEmitter } from './history-boundaries.js';
+import type { Config } from '../../core/config.js';
+import { InterestStreamError } from '../../domain/errors.js';
+import type { DeadLetter, HistoryEmitter, HistoryMessage, SnapshotClaims } from '../../domain/ports/index.js';
+import type { DeadLetterPublisher } from './dead-letters.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, chunkMessages, recordBytes, usableBytes } from './sized-sends.js';
+import { historyMessage } from '../../core/history-records.js';
 
 /**
  * Window-boundary snapshots go to the history topic through the (idempotent) DLQ producer, in sends
@@ -24,7 +23,7 @@ export function historyEmitter(
     emitted: (userIds) => claims.snapshotted(userIds),
     send: async (records) => {
       const all = records.map((r) => historyMessage(r, config.historySize));
-      const fits = (m: { key: string; value: Buffer | null }) => recordBytes(m) <= limit;
+      const fits = (m: HistoryMessage) => recordBytes(m) <= limit;
       await sizes.deadLetters.send(all.filter((m) => !fits(m)).map((m) => oversizedLetter(config.historyTopic, m.key, m.value, limit)));
       await sendHistory(producer, config.historyTopic, all.filter(fits), limit);
     },
@@ -32,7 +31,7 @@ export function historyEmitter(
 }
 
 /** Sends history messages in requests under the topic's max.message.bytes (`limit` usable). */
-export async function sendHistory(producer: Producer, topic: string, messages: ReadonlyArray<{ key: string; value: Buffer | null }>, limit: number): Promise<void> {
+export async function sendHistory(producer: Producer, topic: string, messages: readonly HistoryMessage[], limit: number): Promise<void> {
   for (const chunk of chunkMessages([...messages], limit)) {
     await producer.send({ topic, messages: chunk });
   }
