@@ -81,6 +81,9 @@ function patchLimit(size: number): number {
 
 export class AnnIndexes {
   private readonly states = new Map<string, State>();
+  /** Background refreshes (builds, patches, saves) in flight: close() waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
   private readonly threshold: number;
   private readonly hnsw: HnswParams;
   private readonly checkEveryMs: number;
@@ -150,17 +153,28 @@ export class AnnIndexes {
     return state;
   }
 
+  /**
+   * Starts no more refreshes and waits for those in flight, so the store can close its tables under
+   * no reader and no save is left writing into the directory.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
   private maybeRefresh(state: State): void {
     const now = Date.now();
-    if (state.refreshing || now - state.lastCheck < this.checkEveryMs) return;
+    if (this.closed || state.refreshing || now - state.lastCheck < this.checkEveryMs) return;
     state.lastCheck = now;
     state.refreshing = true;
-    this.refresh(state)
+    const running = this.refresh(state)
       .catch((e: unknown) => this.log.warn({ collection: state.name, err: e }, 'ANN index refresh failed; searches stay exact or on the previous index'))
       .finally(() => {
         state.refreshing = false;
         state.pending = [];
+        this.inFlight.delete(running);
       });
+    this.inFlight.add(running);
   }
 
   private async refresh(state: State): Promise<void> {

@@ -81,6 +81,7 @@ export class EmbeddedVectorStore implements VectorStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.writes.idle();
+      await this.ann?.close();
       for (const opened of await Promise.allSettled([...this.tables.values()])) {
         if (opened.status === 'fulfilled') opened.value?.table.close();
       }
