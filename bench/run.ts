@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --only ingest,freshness,query,erasure,start]`: every benchmark of
- * issue 6 on the running stack, printed as one table and written to bench/results/ as JSON.
+ * `npm run bench [-- --quick] [-- --profile] [-- --only ingest,freshness,query,large,ryw,scaling,erasure,start]`:
+ * every benchmark on the running stack, printed as one table and written to bench/results/ as JSON
+ * (rewritten after each section, so a run stopped part-way keeps what it measured).
  * Benchmarks are not tests: nothing here runs under `npm test`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ interface Plan {
   readonly baselineMs: number;
   readonly freshness: Array<{ rate: number; seconds: number; fetchWaitMs?: number }>;
   readonly query: { items: number[]; latencySeconds: number; closedLoopSeconds: number };
+  /** Catalogues large enough that the in-process index is skipped and recall comes from the service (1M). */
+  readonly large: number[];
   /** Publish-then-query rounds with the token (and as many polling ones). */
   readonly readYourWrites: { rounds: number };
   /** Ingest with 1 and 2 processes on 6 partitions. */
@@ -49,6 +52,7 @@ const FULL: Plan = {
     { rate: 10_000, seconds: 10 },
   ],
   query: { items: [10_000, 100_000], latencySeconds: 20, closedLoopSeconds: 10 },
+  large: [1_000_000],
   readYourWrites: { rounds: 300 },
   scaling: { dimension: 256, events: 120_000, users: 8_000, items: 10_000 },
   erasure: { rate: 1000, seconds: 20 },
@@ -63,6 +67,8 @@ const QUICK: Plan = {
   baselineMs: 3_000,
   freshness: [{ rate: 1000, seconds: 4 }],
   query: { items: [10_000, 50_000], latencySeconds: 5, closedLoopSeconds: 3 },
+  // 1M items take ~20 minutes to import and index: full run only.
+  large: [],
   // Kept small: the quick run must stay under 5 minutes with every row.
   readYourWrites: { rounds: 60 },
   scaling: { dimension: 256, events: 20_000, users: 2_000, items: 2_000 },
@@ -89,6 +95,7 @@ const SECTIONS: Record<string, Section> = {
   ingest: (stack, plan, profile) => inTurn(plan.ingest, (o) => ingestThroughput(stack, { ...o, baselineMs: plan.baselineMs, profile })),
   freshness: (stack, plan, profile) => inTurn(plan.freshness, (o) => freshness(stack, { ...o, profile })),
   query: (stack, plan, profile) => queryLatency(stack, { ...plan.query, profile }),
+  large: (stack, plan, profile) => queryLatency(stack, { ...plan.query, items: plan.large, profile, qdrant: false }),
   ryw: (stack, plan) => readYourWrites(stack, plan.readYourWrites),
   scaling: (stack, plan) => ingestScaling(stack, plan.scaling),
   erasure: (stack, plan) => erasureCompletion(stack, plan.erasure),
@@ -106,6 +113,15 @@ async function main(): Promise<void> {
   console.log(`interest-stream benchmarks (${values.quick ? 'quick' : 'full'}) on ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}`);
   const rows: Row[] = [];
   const logs: string[] = [];
+  const seconds: Record<string, number> = {};
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${values.quick ? 'quick' : 'full'}-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  const write = (complete: boolean): void => {
+    const totalSeconds = Math.round((Date.now() - started.getTime()) / 1000);
+    const result = { startedAt: started.toISOString(), mode: values.quick ? 'quick' : 'full', profile: values.profile === true, complete, totalSeconds, sectionSeconds: seconds, machine: host, stack, plan, rows, profiles: logs };
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  };
   for (const name of names) {
     const section = SECTIONS[name];
     if (!section) throw new Error(`unknown section ${name}; known: ${Object.keys(SECTIONS).join(', ')}`);
@@ -113,15 +129,13 @@ async function main(): Promise<void> {
     const r = await section(stack, plan, values.profile === true);
     rows.push(...r.rows);
     logs.push(...r.log);
-    console.log(`\n${name}: done in ${Math.round((performance.now() - t) / 1000)} s\n${table(r.rows)}`);
+    seconds[name] = Math.round((performance.now() - t) / 1000);
+    console.log(`\n${name}: done in ${seconds[name]} s\n${table(r.rows)}`);
     for (const l of r.log) console.log(l);
+    write(false);
   }
-  console.log(`\nAll results\n${table(rows)}`);
-  const dir = path.join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${values.quick ? 'quick' : 'full'}-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  const result = { startedAt: started.toISOString(), mode: values.quick ? 'quick' : 'full', profile: values.profile === true, machine: host, stack, plan, rows, profiles: logs };
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  write(true);
+  console.log(`\nAll results (${Math.round((Date.now() - started.getTime()) / 1000)} s)\n${table(rows)}`);
   console.log(`\nwritten ${path.relative(ROOT, file)}`);
 }
 
