@@ -22,6 +22,8 @@ export interface Answer {
   /** Qdrant's error text (status.error) for a failure. */
   readonly error?: string;
   readonly delayMs?: number;
+  /** A body sent as is, without the envelope (GET / answers `{ title, version, commit }`). */
+  readonly raw?: unknown;
 }
 
 export type Answerer = (req: RecordedRequest, index: number) => Answer;
@@ -48,7 +50,8 @@ export class QdrantRecorder {
         const a = this.answer(recorded, this.requests.length - 1);
         if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
         const status = a.status ?? 200;
-        const body = status < 300 ? { result: a.result ?? true, status: 'ok', time: 0 } : { status: { error: a.error ?? 'error' }, time: 0 };
+        const envelope = status < 300 ? { result: a.result ?? true, status: 'ok', time: 0 } : { status: { error: a.error ?? 'error' }, time: 0 };
+        const body = a.raw ?? envelope;
         if (res.destroyed) return;
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });

@@ -1,6 +1,7 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { VectorPoint, VersionKeys } from '../../domain/ports/index.js';
 import { pointVersion, type PointVersion } from './point-versions.js';
+import { qdrantEq } from './qdrant-filter.js';
 
 type PointStruct = Schemas['PointStruct'];
 
@@ -16,7 +17,7 @@ export function conditionalUpsertOperations(points: readonly PointStruct[], vers
     const v = versions[i]!;
     const newer: Schemas['Filter'] = {
       must: [
-        { key: keys.stream, match: { value: v.stream } },
+        qdrantEq(keys.stream, v.stream),
         { key: keys.position, range: { gt: v.position } },
       ],
     };

@@ -4,9 +4,12 @@ import type { Filter, PayloadScalar } from '../../domain/filter.js';
 
 type QdrantCondition = Schemas['Condition'];
 
-// Qdrant matches by value only strings, booleans and 64-bit integers; other numbers become a
-// one-point range so that `eq: 2.5` means the same on both engines.
-function qdrantEq(key: string, value: PayloadScalar): QdrantCondition {
+/**
+ * Equality in Qdrant's terms. Qdrant matches by value only strings, booleans and 64-bit integers
+ * (a fractional `match.value` is refused with a 400); other numbers become a one-point range so
+ * that `eq: 2.5` means the same on both engines.
+ */
+export function qdrantEq(key: string, value: PayloadScalar): QdrantCondition {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) return { key, range: { gte: value, lte: value } };
   return { key, match: { value } };
 }

@@ -39,10 +39,29 @@ export function toQdrantFilter(request: Pick<SearchRequest, 'filter' | 'excludeI
   return { ...(must.length > 0 ? { must } : {}), ...(mustNot.length > 0 ? { must_not: mustNot } : {}) };
 }
 
-/** A stored payload split into the original id and the caller's payload. */
+/**
+ * `value` with every BigInt turned back into the number it was written as (the same object when
+ * there is none). Where JSON.parse hands revivers the source text (Node 22 and later: production
+ * runs Node 24), the REST client revives integers beyond 2^53 as BigInt, which a payload never
+ * holds on the other engine and which JSON.stringify refuses further down the line.
+ */
+export function withoutBigInts(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value !== 'object' || value === null) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, v] of Object.entries(value)) {
+    const plain = withoutBigInts(v);
+    if (plain === v) continue;
+    copy ??= (Array.isArray(value) ? [...(value as unknown[])] : { ...value }) as Record<string, unknown>;
+    copy[key] = plain;
+  }
+  return copy ?? value;
+}
+
+/** A stored payload split into the original id and the caller's payload (numbers as written). */
 export function stripReserved(payload: Record<string, unknown> | null | undefined): { id: unknown; payload: Record<string, unknown> } {
   const { [RESERVED_PAYLOAD_KEY]: id, ...rest } = payload ?? {};
-  return { id, payload: rest };
+  return { id, payload: withoutBigInts(rest) as Record<string, unknown> };
 }
 
 /** The version a stored payload carries under `keys`, or undefined when it has none. */

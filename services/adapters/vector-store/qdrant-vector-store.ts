@@ -6,6 +6,7 @@ import { RESERVED_PAYLOAD_KEY, checkPointDimensions, checkQueryDimension, prepar
 import { conditionalUpsertOperations, countStale, versionsOf } from './qdrant-conditional-upsert.js';
 import { DEFAULT_COLLECTION_OPTIONS, checkedDimension, createCollectionBody, missingPayloadIndexes, type QdrantCollectionOptions } from './qdrant-collections.js';
 import { withQdrantRetries, type RetryPolicy } from './qdrant-errors.js';
+import { checkServerVersion, clientAddress } from './qdrant-server.js';
 import { qdrantPointId, storedVersion, stripReserved, toPointBody, toQdrantFilter } from './qdrant-points.js';
 import { chunkPoints, compactVector, type ChunkLimits, type QdrantPointBody } from './qdrant-wire.js';
 
@@ -49,12 +50,13 @@ export class QdrantVectorStore implements VectorStore {
 
   constructor(private readonly options: QdrantVectorStoreOptions) {
     // The compatibility check would print to the console from inside the client; start() asks instead.
-    this.client = new QdrantClient({ url: options.url, apiKey: options.apiKey, timeout: options.timeoutMs ?? 30_000, checkCompatibility: false });
+    this.client = new QdrantClient({ ...clientAddress(options.url), apiKey: options.apiKey, timeout: options.timeoutMs ?? 30_000, checkCompatibility: false });
     this.log = options.logger.child({ component: 'qdrant-vector-store' });
   }
 
   async start(): Promise<void> {
     const info = await this.call('connect', () => this.client.versionInfo());
+    checkServerVersion(info.version, this.log);
     this.log.info({ url: this.options.url, version: info.version }, 'qdrant reachable');
   }
 
@@ -113,9 +115,8 @@ export class QdrantVectorStore implements VectorStore {
       return { stale: 0 };
     }
     const body = clean.map(toPointBody);
-    const versionById = new Map(body.map((b, i) => [b.id, versions[i]!]));
-    for (const chunk of this.chunks(body)) {
-      const operations = conditionalUpsertOperations(chunk, chunk.map((b) => versionById.get(b.id)!), version);
+    // Sized as sent: each operation carries its update_filter besides the point.
+    for (const operations of this.chunks(conditionalUpsertOperations(body, versions, version), (_, i) => clean[i]!.id)) {
       await this.call(`conditional upsert into ${collection}`, () => this.client.batchUpdate(this.named(collection), { wait: true, operations }));
     }
     const stored = await this.call(`read back ${collection}`, () =>
@@ -131,14 +132,14 @@ export class QdrantVectorStore implements VectorStore {
    * idempotent, so a partial write is only ever a state that the retry completes.
    */
   private async sendPoints(collection: string, body: readonly QdrantPointBody[]): Promise<void> {
-    for (const points of this.chunks(body)) {
+    for (const points of this.chunks(body, (p) => String(p.payload[RESERVED_PAYLOAD_KEY]))) {
       await this.call(`upsert into ${collection}`, () => this.client.upsert(this.named(collection), { wait: true, points }));
     }
   }
 
-  /** Points split into requests under the configured count and byte limits (INVALID_INPUT for a point too big alone). */
-  private chunks(body: readonly QdrantPointBody[]): QdrantPointBody[][] {
-    return chunkPoints(body, this.options.upsertLimits ?? DEFAULT_UPSERT_LIMITS, (p) => String(p.payload[RESERVED_PAYLOAD_KEY]));
+  /** Points (or operations) split into requests under the configured count and byte limits (INVALID_INPUT for one too big alone). */
+  private chunks<T>(items: readonly T[], originalId: (item: T, index: number) => string): T[][] {
+    return chunkPoints(items, this.options.upsertLimits ?? DEFAULT_UPSERT_LIMITS, originalId);
   }
 
   async get(collection: string, ids: readonly string[]): Promise<Map<string, VectorPoint>> {
@@ -184,10 +185,15 @@ export class QdrantVectorStore implements VectorStore {
     return (await this.call(`count ${collection}`, () => this.client.count(this.named(collection), { exact: true }))).count;
   }
 
-  /** Points `alias` at `collection` in one atomic alias update (readers never see no alias). */
+  /**
+   * Points `alias` at `collection` in one atomic alias update (readers never see no alias). Qdrant
+   * applies the actions one by one and keeps those done before a failure, so a switch to a missing
+   * collection would delete the alias and then fail: the target is checked first (NOT_FOUND).
+   */
   async setAlias(alias: string, collection: string): Promise<void> {
     validateCollectionName(alias);
     validateCollectionName(collection);
+    await this.requireDimension(collection);
     const current = await this.resolveAlias(alias);
     if (current === undefined && (await this.describe(alias)) !== undefined) {
       // Qdrant would answer 409 "already exists" to every attempt: say what is actually wrong.

@@ -17,11 +17,11 @@ export interface QdrantPointBody {
 export interface ChunkLimits {
   /** Most points in one request. */
   readonly maxPoints: number;
-  /** Most bytes of JSON in one request (points only; the envelope adds a few dozen). */
+  /** Most bytes of JSON in one request body, its envelope included. */
   readonly maxBytes: number;
 }
 
-/** Bytes of the `{"points":[` … `]}` envelope and a margin for the client's own framing. */
+/** Bytes of the `{"points":[` … `]}` (or `{"operations":[` … `]}`) envelope and a margin for the client's own framing. */
 const ENVELOPE_BYTES = 64;
 
 /**
@@ -38,20 +38,22 @@ export function compactVector(v: Float32Array): number[] {
 }
 
 /**
- * Splits points into consecutive requests of at most `maxPoints` points and `maxBytes` bytes of
- * JSON. A single point larger than `maxBytes` on its own can never be sent: INVALID_INPUT naming it.
+ * Splits points (or the batch operations carrying them, one point each) into consecutive requests
+ * of at most `maxPoints` items and `maxBytes` bytes of JSON, each item measured as it is sent. A
+ * single item larger than `maxBytes` on its own can never be sent: INVALID_INPUT naming its point.
  */
-export function chunkPoints(points: readonly QdrantPointBody[], limits: ChunkLimits, originalId: (p: QdrantPointBody) => string): QdrantPointBody[][] {
-  const chunks: QdrantPointBody[][] = [];
-  let current: QdrantPointBody[] = [];
+export function chunkPoints<T>(items: readonly T[], limits: ChunkLimits, originalId: (item: T, index: number) => string): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
   let bytes = ENVELOPE_BYTES;
-  for (const p of points) {
-    const size = Buffer.byteLength(JSON.stringify(p)) + 1; // the comma between points
+  for (const [i, p] of items.entries()) {
+    const size = Buffer.byteLength(JSON.stringify(p)) + 1; // the comma between items
     if (size + ENVELOPE_BYTES > limits.maxBytes) {
+      const id = originalId(p, i);
       throw new InterestStreamError(
         'INVALID_INPUT',
-        `point "${originalId(p)}" needs ${size} bytes of JSON, more than one Qdrant request may carry (QDRANT_MAX_REQUEST_BYTES=${limits.maxBytes})`,
-        { details: { id: originalId(p), bytes: size, maxBytes: limits.maxBytes } },
+        `point "${id}" needs ${size} bytes of JSON, more than one Qdrant request may carry (QDRANT_MAX_REQUEST_BYTES=${limits.maxBytes})`,
+        { details: { id, bytes: size, maxBytes: limits.maxBytes } },
       );
     }
     if (current.length > 0 && (current.length >= limits.maxPoints || bytes + size > limits.maxBytes)) {
