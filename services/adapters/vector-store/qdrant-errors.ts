@@ -1,6 +1,7 @@
 /**
  * Qdrant failures as coded errors, and the retry policy for the transient ones. The rule: only a
- * failure that the same request can outgrow (the server busy, restarting, unreachable, too slow) is
+ * failure that the same request can outgrow (the server busy, restarting, unreachable, too slow:
+ * 5xx, 429, and 408, which Qdrant answers when an operation times out on its side) is
  * retryable; anything the server refused for what the request *is* — too large, malformed, already
  * existing, unauthorised — is not, because the durable writer would otherwise repeat it forever.
  */
@@ -29,7 +30,8 @@ function codeFor(e: unknown, message: string): ErrorCode {
     return transient ? 'STORE_UNAVAILABLE' : 'INTERNAL';
   }
   const { status } = http;
-  if (status === 429 || status >= 500) return 'STORE_UNAVAILABLE';
+  // 408 is Qdrant's own timeout (StorageError::Timeout: a wait or a consensus commit ran out of time).
+  if (status === 408 || status === 429 || status >= 500) return 'STORE_UNAVAILABLE';
   if (status === 401 || status === 403) return 'CONFIG_INVALID';
   if (status === 404) return 'NOT_FOUND';
   // "already exists": repeating the request meets the same object, so not CONFLICT (retryable).

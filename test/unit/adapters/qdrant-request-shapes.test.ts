@@ -101,6 +101,26 @@ describe('Qdrant conditional upsert requests', () => {
   });
 });
 
+describe('Qdrant failures', () => {
+  it('retry a 408, Qdrant\'s own timeout of an operation (not a permanent INTERNAL)', async () => {
+    const store = await storeAnswering((_, i) => (i === 0 ? { status: 408, error: 'Timeout error: Operation timed out' } : { result: { count: 7 } }), {
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    expect(await store.count('users')).toBe(7);
+    expect(recorder!.requests).toHaveLength(2);
+  });
+
+  it('treat "already exists" (409) from a replica that created the collection first as success', async () => {
+    let described = 0;
+    const store = await storeAnswering((r) => {
+      if (r.method === 'GET') return described++ === 0 ? notFound('users') : cosine4;
+      return { status: 409, error: 'Wrong input: Collection `users` already exists!' };
+    });
+    await expect(store.ensureCollection('users', 4)).resolves.toBeUndefined();
+    expect(recorder!.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /collections/users', 'PUT /collections/users', 'GET /collections/users']);
+  });
+});
+
 describe('Qdrant reads', () => {
   it('search sends one Query API request with the filter, exclusions as has_id, payload without vectors', async () => {
     const hit = { id: qdrantPointId('item-7'), version: 3, score: 0.875, payload: { __id: 'item-7', genre: 'jazz' } };
