@@ -93,11 +93,15 @@ export class QdrantVectorStore implements VectorStore {
     const clean = preparePoints(points);
     validateCollectionName(collection);
     if (clean.length === 0) return void (await this.requireDimension(collection));
+    await this.namingWrongSize(collection, clean, () => this.sendPoints(collection, clean.map(toPointBody)));
+  }
+
+  /** Runs a write of `points`; Qdrant's DIMENSION_MISMATCH names no point, so the one of the wrong size is found here. */
+  private async namingWrongSize<T>(collection: string, points: readonly VectorPoint[], write: () => Promise<T>): Promise<T> {
     try {
-      await this.sendPoints(collection, clean.map(toPointBody));
+      return await write();
     } catch (e) {
-      // Qdrant's message names no point: find the one of the wrong size ourselves.
-      if (isInterestStreamError(e) && e.code === 'DIMENSION_MISMATCH') checkPointDimensions(collection, await this.requireDimension(collection), clean);
+      if (isInterestStreamError(e) && e.code === 'DIMENSION_MISMATCH') checkPointDimensions(collection, await this.requireDimension(collection), points);
       throw e;
     }
   }
@@ -116,9 +120,12 @@ export class QdrantVectorStore implements VectorStore {
     }
     const body = clean.map(toPointBody);
     // Sized as sent: each operation carries its update_filter besides the point.
-    for (const operations of this.chunks(conditionalUpsertOperations(body, versions, version), (_, i) => clean[i]!.id)) {
-      await this.call(`conditional upsert into ${collection}`, () => this.client.batchUpdate(this.named(collection), { wait: true, operations }));
-    }
+    const batches = this.chunks(conditionalUpsertOperations(body, versions, version), (_, i) => clean[i]!.id);
+    await this.namingWrongSize(collection, clean, async () => {
+      for (const operations of batches) {
+        await this.call(`conditional upsert into ${collection}`, () => this.client.batchUpdate(this.named(collection), { wait: true, operations }));
+      }
+    });
     const stored = await this.call(`read back ${collection}`, () =>
       this.client.retrieve(this.named(collection), { ids: body.map((b) => b.id), with_payload: { include: [version.stream, version.position] }, with_vector: false }),
     );

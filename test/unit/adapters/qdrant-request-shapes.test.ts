@@ -89,6 +89,16 @@ describe('Qdrant conditional upsert requests', () => {
     expect(sent).toEqual(points.map((p) => qdrantPointId(p.id)));
   });
 
+  it('name the point of the wrong size when Qdrant refuses the batch for its dimension', async () => {
+    const store = await storeAnswering((r) => (r.method === 'GET' ? cosine4 : { status: 400, error: 'Wrong input: Vector dimension error: expected dim: 4, got 5' }));
+    const wide = { id: 'too-wide', vector: Float32Array.of(0.2, 0.2, 0.2, 0.2, 0.2), payload: { wp: 0, wo: 1 } };
+    await expect(store.upsertIfNewer('users_g1', [point(1), wide], keys)).rejects.toMatchObject({
+      code: 'DIMENSION_MISMATCH',
+      retryable: false,
+      details: { id: 'too-wide', expected: 4, actual: 5 },
+    });
+  });
+
   it('compare a fractional stream with a one-point range (Qdrant refuses a fractional match value)', () => {
     const body = { id: qdrantPointId('u'), vector: [1], payload: {} };
     const [fractional, integral] = conditionalUpsertOperations([body, body], [{ stream: 1.5, position: 9 }, { stream: 2, position: 9 }], keys);
