@@ -24,6 +24,8 @@ export interface Answer {
   readonly delayMs?: number;
   /** A body sent as is, without the envelope (GET / answers `{ title, version, commit }`). */
   readonly raw?: unknown;
+  /** A plain-text body (Qdrant's 401/403 for a missing or wrong API key). */
+  readonly text?: string;
 }
 
 export type Answerer = (req: RecordedRequest, index: number) => Answer;
@@ -53,6 +55,7 @@ export class QdrantRecorder {
         const envelope = status < 300 ? { result: a.result ?? true, status: 'ok', time: 0 } : { status: { error: a.error ?? 'error' }, time: 0 };
         const body = a.raw ?? envelope;
         if (res.destroyed) return;
+        if (a.text !== undefined) return void res.writeHead(status, { 'content-type': 'text/plain' }).end(a.text);
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
     });

@@ -7,7 +7,7 @@
  */
 import { InterestStreamError, isInterestStreamError, type ErrorCode } from '../../domain/errors.js';
 
-type HttpFailure = { status: number; data?: { status?: { error?: string } } };
+type HttpFailure = { status: number; data?: { status?: { error?: string } } | string };
 
 /** Client errors that carry no HTTP status but are transient (names from @qdrant/js-client-rest). */
 const TRANSIENT_CLIENT_ERRORS = new Set(['QdrantClientTimeoutError', 'QdrantClientResourceExhaustedError', 'AbortError', 'TimeoutError']);
@@ -51,10 +51,21 @@ function hint(e: unknown, message: string): string {
   return '';
 }
 
+/**
+ * What the server said: Qdrant's JSON `status.error`, or a plain-text body (its 401/403 for a
+ * missing or wrong API key are plain text), cut short; else the client's message.
+ */
+function detailOf(e: unknown): string {
+  const data = httpFailure(e)?.data;
+  if (typeof data === 'string' && data.trim() !== '') return data.trim().slice(0, 200);
+  if (typeof data === 'object' && typeof data.status?.error === 'string') return data.status.error;
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Library and HTTP errors become coded ones, keeping the original as `cause`. */
 export function translateQdrantError(e: unknown, what: string): InterestStreamError {
   if (isInterestStreamError(e)) return e;
-  const detail = httpFailure(e)?.data?.status?.error ?? (e instanceof Error ? e.message : String(e));
+  const detail = detailOf(e);
   const status = httpFailure(e)?.status;
   return new InterestStreamError(codeFor(e, detail), `qdrant: ${what}: ${detail}${hint(e, detail)}`, {
     cause: e,

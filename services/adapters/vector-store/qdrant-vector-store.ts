@@ -57,6 +57,8 @@ export class QdrantVectorStore implements VectorStore {
   async start(): Promise<void> {
     const info = await this.call('connect', () => this.client.versionInfo());
     checkServerVersion(info.version, this.log);
+    // GET / answers without an API key (Qdrant exempts it from auth): a wrong QDRANT_API_KEY shows only here.
+    await this.call('authenticate', () => this.client.getCollections());
     this.log.info({ url: this.options.url, version: info.version }, 'qdrant reachable');
   }
 

@@ -35,8 +35,20 @@ describe('Qdrant server version', () => {
   });
 
   it.each(['1.16.0', '1.18.0', '2.0.1', 'dev-build'])('accepts %s', async (version) => {
-    const store = await storeAnswering(() => rootAnswer(version));
+    const store = await storeAnswering((r) => (r.path === '/' ? rootAnswer(version) : { result: { collections: [] } }));
     await expect(store.start()).resolves.toBeUndefined();
+  });
+});
+
+describe('Qdrant start', () => {
+  it('checks the API key with an authenticated request, since GET / is exempt from Qdrant\'s auth', async () => {
+    const store = await storeAnswering((r) => (r.path === '/' ? rootAnswer('1.18.0') : { status: 401, text: 'Must provide an API key or an Authorization bearer token' }));
+    await expect(store.start()).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      retryable: false,
+      message: 'qdrant: authenticate: Must provide an API key or an Authorization bearer token (check QDRANT_API_KEY)',
+    });
+    expect(recorder!.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /', 'GET /collections']);
   });
 });
 
