@@ -37,6 +37,8 @@ export function checkServerVersion(version: string, log: Logger): void {
  * (A URL without a port means 6333 to the client, even for https.)
  */
 export function clientAddress(url: string): { url: string; prefix?: string } {
+  // Anything but an http(s) URL goes through untouched, for the client to refuse with its own message.
+  if (!/^https?:\/\//.test(url) || !URL.canParse(url)) return { url };
   const parsed = new URL(url);
   const path = parsed.pathname.replace(/\/+$/, '');
   return path === '' ? { url } : { url: `${parsed.protocol}//${parsed.host}`, prefix: path };

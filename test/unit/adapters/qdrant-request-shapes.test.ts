@@ -10,6 +10,7 @@ import { silentLogger } from '../../../services/core/logger.js';
 import { QdrantVectorStore, qdrantPointId, type QdrantVectorStoreOptions } from '../../../services/adapters/vector-store/qdrant-vector-store.js';
 import { conditionalUpsertOperations } from '../../../services/adapters/vector-store/qdrant-conditional-upsert.js';
 import { stripReserved } from '../../../services/adapters/vector-store/qdrant-points.js';
+import { clientAddress } from '../../../services/adapters/vector-store/qdrant-server.js';
 import { QdrantRecorder, collectionInfo, type Answerer } from '../../support/qdrant-recorder.js';
 
 let recorder: QdrantRecorder | undefined;
@@ -191,5 +192,17 @@ describe('Qdrant reads', () => {
     expect(payload).toEqual({ ts: big, list: [1, -big, { deep: big }], nested: { keep: 'x' } });
     expect(payload.nested).toBe(nested);
     expect(() => JSON.stringify(payload)).not.toThrow();
+  });
+});
+
+describe('QDRANT_URL as the client sees it', () => {
+  it.each([
+    ['http://qdrant:6333', { url: 'http://qdrant:6333' }],
+    ['http://qdrant:6333/', { url: 'http://qdrant:6333/' }],
+    ['https://gw.example.com/qdrant/', { url: 'https://gw.example.com', prefix: '/qdrant' }],
+    ['https://gw.example.com:8443/a/b', { url: 'https://gw.example.com:8443', prefix: '/a/b' }],
+    ['qdrant:6333', { url: 'qdrant:6333' }],
+  ])('%s -> %j', (url, expected) => {
+    expect(clientAddress(url)).toEqual(expected);
   });
 });
