@@ -11,6 +11,8 @@ import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../services/core/config.js';
+import { foldParams } from '../services/ingest/ingest-service.js';
+import type { FoldParams } from '../services/domain/types.js';
 import { silentLogger } from '../services/core/logger.js';
 import { RedisKeys, consumerGroupId, usersCollection } from '../services/core/names.js';
 import { InteractionPublisher, ensureTopic, type InteractionInput } from '../services/adapters/kafka/interaction-publisher.js';
@@ -215,4 +217,9 @@ export class BenchEnv {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The fold exactly as ingest runs it with default settings (multi-interest included), at `dimension`. */
+export function productFoldParams(dimension: number): FoldParams {
+  return { ...foldParams(loadConfig({})), dimension };
 }

@@ -3,11 +3,10 @@
  * process) against the naive per-event baseline and the article's per-event SQL on PGlite, then
  * Redis memory of the users ingest wrote.
  */
-import { DEFAULT_FOLD_PARAMS } from '../services/domain/types.js';
 import { RedisKeys } from '../services/core/names.js';
 import { createActivity } from '../services/workload/activity.js';
 import { createCatalogue } from '../services/workload/catalogue.js';
-import { BenchEnv, type Stack } from './env.js';
+import { BenchEnv, productFoldParams, type Stack } from './env.js';
 import { describeStages, ingestStages } from './ingest-stages.js';
 import { runNaiveIngest } from './naive-ingest.js';
 import { runPgliteBaseline } from './pglite-baseline.js';
@@ -68,7 +67,7 @@ export async function ingestThroughput(stack: Stack, o: IngestBenchOptions): Pro
       root: `${env.id}:stages`,
       store: env.store,
       events: activity.events(),
-      params: { ...DEFAULT_FOLD_PARAMS, dimension: d },
+      params: productFoldParams(d),
       maxBatch: STAGE_BATCH,
     });
     log.push(describeStages(`ingest d=${d}, batches of up to ${STAGE_BATCH}`, stages));
@@ -83,7 +82,7 @@ export async function ingestThroughput(stack: Stack, o: IngestBenchOptions): Pro
       store: env.store,
       usersCollection: 'users_naive',
       items,
-      params: { ...DEFAULT_FOLD_PARAMS, dimension: d },
+      params: productFoldParams(d),
       budgetMs: o.baselineMs,
       total: published,
     });

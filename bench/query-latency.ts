@@ -4,13 +4,13 @@
  * from generated activity and written to Redis, as ingest would have left them.
  */
 import { emptyUserState, foldEvents, type FoldInput } from '../services/domain/fold.js';
-import { DEFAULT_FOLD_PARAMS, type UserState } from '../services/domain/types.js';
+import type { UserState } from '../services/domain/types.js';
 import { RedisUserStateStore } from '../services/adapters/redis/redis-user-state-store.js';
 import { createActivity } from '../services/workload/activity.js';
 import { createCatalogue, type Catalogue } from '../services/workload/catalogue.js';
 import { annIndex } from './ann-index.js';
 import { serviceRecall } from './service-recall.js';
-import { BenchEnv, freePort, type Stack } from './env.js';
+import { BenchEnv, freePort, productFoldParams, type Stack } from './env.js';
 import { waitReady } from './freshness.js';
 import { MAX_IN_FLIGHT, closedLoop, grpcClient, httpRequest, openLoop, type OpenLoopResult, type Request } from './load.js';
 import { describeProfile, monotonicUs, summariseProfiles } from './profile.js';
@@ -59,7 +59,7 @@ export function foldedUsers(catalogue: Catalogue): UserState[] {
     list.push({ event, item: vectors.get(event.itemId)!, watermark: { partition: 0, offset: String(offset) } });
     byUser.set(event.userId, list);
   });
-  const params = { ...DEFAULT_FOLD_PARAMS, dimension: catalogue.dimension };
+  const params = productFoldParams(catalogue.dimension);
   return [...byUser].map(([userId, inputs]) => foldEvents(emptyUserState(userId), inputs, params).state);
 }
 

@@ -5,9 +5,9 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../services/core/names.js';
 import { emptyUserState, foldEvents, type FoldInput } from '../services/domain/fold.js';
-import { DEFAULT_FOLD_PARAMS } from '../services/domain/types.js';
 import { RedisUserStateStore } from '../services/adapters/redis/redis-user-state-store.js';
 import type { Catalogue } from '../services/workload/catalogue.js';
+import { productFoldParams } from './env.js';
 import { round, type Row } from './report.js';
 
 /** Bytes Redis reports for a key, every element counted (SAMPLES 0). */
@@ -50,7 +50,7 @@ export async function memoryAtCaps(redis: Redis, keys: RedisKeys, catalogue: Cat
     inputs.push({ event, item: item.vector, watermark: { partition: 0, offset: String(i) } });
     i++;
   }
-  const { state } = foldEvents(emptyUserState(userId), inputs, { ...DEFAULT_FOLD_PARAMS, dimension: catalogue.dimension });
+  const { state } = foldEvents(emptyUserState(userId), inputs, productFoldParams(catalogue.dimension));
   await new RedisUserStateStore(redis, keys).putMany([state]);
   const bytes = await usage(redis, keys.user(userId));
   await redis.del(keys.user(userId));

@@ -11,12 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisKeys } from '../services/core/names.js';
 import { emptyUserState, foldEvents, type FoldInput } from '../services/domain/fold.js';
-import { DEFAULT_FOLD_PARAMS, type UserState } from '../services/domain/types.js';
+import type { UserState } from '../services/domain/types.js';
 import { RedisUserStateStore } from '../services/adapters/redis/redis-user-state-store.js';
 import { RedisHistoryStore, historyKey } from '../services/adapters/redis/redis-history-store.js';
 import { createActivity } from '../services/workload/activity.js';
 import { createCatalogue, type Catalogue } from '../services/workload/catalogue.js';
-import { stackFromEnv } from './env.js';
+import { productFoldParams, stackFromEnv } from './env.js';
 import { memoryAtCaps } from './redis-memory.js';
 
 const USERS = 500;
@@ -37,7 +37,7 @@ function foldedUsers(catalogue: Catalogue, dimension: number): UserState[] {
     inputs.push({ event, item: vectors.get(event.itemId) ?? null, watermark: { partition: 0, offset: String(offset++) } });
     byUser.set(event.userId, inputs);
   }
-  return [...byUser].map(([userId, inputs]) => foldEvents(emptyUserState(userId), inputs, { ...DEFAULT_FOLD_PARAMS, dimension }).state);
+  return [...byUser].map(([userId, inputs]) => foldEvents(emptyUserState(userId), inputs, productFoldParams(dimension)).state);
 }
 
 async function measure(redis: Redis, dimension: number): Promise<string> {
