@@ -40,6 +40,11 @@ export class SortedTop {
     if (this.size < k) this.size++;
   }
 
+  /** The K-th best score offered since the reset, or −∞ while fewer than K were. */
+  kth(): number {
+    return this.size < this.k ? -Infinity : this.scores[this.k - 1]!;
+  }
+
   /** The list so far, as new arrays (they outlive the next reset). */
   result(): { top: Int32Array; topScores: Float64Array } {
     return { top: this.ids.slice(0, this.size), topScores: this.scores.slice(0, this.size) };
