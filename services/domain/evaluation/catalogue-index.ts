@@ -21,7 +21,7 @@ export interface Ranking {
   readonly rank: number;
   /** The K best eligible items, best first (ties by catalogue order), with their exact scores. */
   readonly top: Int32Array;
-  readonly topScores: Float64Array;
+  readonly topScores: readonly number[];
   /** The target's exact score. */
   readonly targetScore: number;
 }

@@ -46,7 +46,11 @@ export class SortedTop {
   }
 
   /** The list so far, as new arrays (they outlive the next reset). */
-  result(): { top: Int32Array; topScores: Float64Array } {
-    return { top: this.ids.slice(0, this.size), topScores: this.scores.slice(0, this.size) };
+  result(): { top: Int32Array; topScores: number[] } {
+    // A plain array: a Float64Array of more than 8 scores gets its own off-heap buffer, which costs
+    // about ten times as much to allocate and collect.
+    const topScores = new Array<number>(this.size);
+    for (let i = 0; i < this.size; i++) topScores[i] = this.scores[i]!;
+    return { top: this.ids.slice(0, this.size), topScores };
   }
 }
