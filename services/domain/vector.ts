@@ -72,20 +72,10 @@ export function cosine(a: Float32Array, b: Float32Array): number {
 
 /**
  * Component-wise mean (float64 accumulation, vectors in order), or null for no vectors. Throws
- * DIMENSION_MISMATCH on mixed lengths. Each component is summed on its own, so no float64 buffer
- * is allocated beside the result (a typed array over 64 bytes is an off-heap allocation).
+ * DIMENSION_MISMATCH on mixed lengths.
  */
 export function meanOf(vectors: readonly Float32Array[]): Float32Array | null {
-  const first = vectors[0];
-  if (first === undefined) return null;
-  for (const v of vectors) assertSameLength(first, v);
-  const out = new Float32Array(first.length);
-  for (let i = 0; i < out.length; i++) {
-    let sum = 0;
-    for (let k = 0; k < vectors.length; k++) sum += vectors[k]![i]!;
-    out[i] = sum / vectors.length;
-  }
-  return out;
+  return componentMean(vectors);
 }
 
 /**
@@ -102,16 +92,26 @@ export function normalizedMeanOfUnits(vectors: readonly Float32Array[]): Float32
     used.push(v);
     norms.push(norm);
   }
-  const first = used[0];
+  const mean = componentMean(used, norms);
+  return mean === null ? null : normalize(mean, MIN_NORM, mean);
+}
+
+/**
+ * The mean of `vectors` (each divided by its entry of `norms` and rounded to float32 first, when
+ * given). Each component is summed on its own, so no float64 buffer is allocated beside the result
+ * (a typed array over 64 bytes is an off-heap allocation, about ten times the cost of a small one).
+ */
+function componentMean(vectors: readonly Float32Array[], norms?: readonly number[]): Float32Array | null {
+  const first = vectors[0];
   if (first === undefined) return null;
-  for (const v of used) assertSameLength(first, v);
-  const mean = new Float32Array(first.length);
-  for (let i = 0; i < mean.length; i++) {
+  for (const v of vectors) assertSameLength(first, v);
+  const out = new Float32Array(first.length);
+  for (let i = 0; i < out.length; i++) {
     let sum = 0;
-    for (let k = 0; k < used.length; k++) sum += Math.fround(used[k]![i]! / norms[k]!);
-    mean[i] = sum / used.length;
+    for (let k = 0; k < vectors.length; k++) sum += norms === undefined ? vectors[k]![i]! : Math.fround(vectors[k]![i]! / norms[k]!);
+    out[i] = sum / vectors.length;
   }
-  return normalize(mean, MIN_NORM, mean);
+  return out;
 }
 
 /** True when every component is a finite number. */
