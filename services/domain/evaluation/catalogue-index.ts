@@ -9,6 +9,7 @@ import { InterestStreamError } from '../errors.js';
 import { assertItemVector, l2Norm } from '../vector.js';
 import { BLOCK_ROWS, DotScorer, paddedDimension } from './simd-dot.js';
 import { SortedTop } from './top-k.js';
+import { FourDots, meanPairCosine } from './four-dots.js';
 
 export interface CatalogueEntry {
   readonly id: string;
@@ -62,6 +63,8 @@ export class CatalogueIndex {
   private readonly sorted = new SortedTop();
   /** The K best block maxima, then the K best pooled float32 scores (see pool). */
   private readonly best = new SortedTop();
+  /** Four exact sums at a time (and the items they belong to, in `four.left`). */
+  private readonly four = new FourDots();
   /** True while the scorer's offsets hold a bias rather than zeros. */
   private biased = false;
 
@@ -111,47 +114,10 @@ export class CatalogueIndex {
 
   /**
    * Intra-list similarity: the mean of itemCosine(list[x], list[y]) over every x < y, added in that
-   * order (0 below two items). Four y's at a time in four independent float64 sums, each of the same
-   * products in the same order as itemCosine's, so every cosine is itemCosine's to the last bit and
-   * no addition waits on the one before it.
+   * order (0 below two items), every cosine itemCosine's to the last bit (see meanPairCosine).
    */
   meanPairCosine(list: Int32Array): number {
-    const { raw, dimension: d, invNorms } = this;
-    let sum = 0;
-    let y = 0;
-    for (let x = 0; x < list.length; x++) {
-      const a = list[x]!;
-      const oa = a * d;
-      const ia = invNorms[a]!;
-      for (y = x + 1; y + 4 <= list.length; y += 4) {
-        const b0 = list[y]!;
-        const b1 = list[y + 1]!;
-        const b2 = list[y + 2]!;
-        const b3 = list[y + 3]!;
-        const o0 = b0 * d;
-        const o1 = b1 * d;
-        const o2 = b2 * d;
-        const o3 = b3 * d;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let j = 0; j < d; j++) {
-          const v = raw[oa + j]!;
-          s0 += v * raw[o0 + j]!;
-          s1 += v * raw[o1 + j]!;
-          s2 += v * raw[o2 + j]!;
-          s3 += v * raw[o3 + j]!;
-        }
-        sum += s0 * ia * invNorms[b0]!;
-        sum += s1 * ia * invNorms[b1]!;
-        sum += s2 * ia * invNorms[b2]!;
-        sum += s3 * ia * invNorms[b3]!;
-      }
-      for (; y < list.length; y++) sum += this.itemCosine(a, list[y]!);
-    }
-    const pairs = (list.length * (list.length - 1)) / 2;
-    return pairs === 0 ? 0 : sum / pairs;
+    return meanPairCosine(this.raw, this.invNorms, this.dimension, list);
   }
 
   /**
@@ -282,17 +248,40 @@ export class CatalogueIndex {
   }
 
   /**
-   * Every pooled item scoring at least `floor` in float32 is scored exactly; the exact scores decide
-   * the K (ties: catalogue order, the order the pool is in).
+   * Every pooled item scoring at least `floor` in float32 is scored exactly (four at a time); the
+   * exact scores decide the K (ties: catalogue order, the order the pool is in).
    */
   private topK(k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
     const pool = this.candidates;
-    const sorted = this.sorted;
-    sorted.reset(k);
+    this.sorted.reset(k);
+    let m = 0;
     for (let j = 0; j < this.pooled; j++) {
       const i = pool[j]!;
-      if (this.approx(i) >= floor) sorted.offer(i, this.exact(i));
+      if (this.approx(i) < floor) continue;
+      this.four.left[m] = i;
+      this.four.xo[m] = i * this.dimension;
+      if (++m === 4) {
+        this.offerExact(m);
+        m = 0;
+      }
     }
-    return sorted.result();
+    if (m > 0) this.offerExact(m);
+    return this.sorted.result();
+  }
+
+  /** Offers the first m items of `four.left` with their exact scores, as `exact` gives them. */
+  private offerExact(m: number): void {
+    const { four, sorted, bias } = this;
+    const { left } = four;
+    if (this.query === null) {
+      for (let p = 0; p < m; p++) sorted.offer(left[p]!, bias![left[p]!]!);
+      return;
+    }
+    four.yo.fill(0);
+    four.run(this.raw, this.query, this.dimension);
+    for (let p = 0; p < m; p++) {
+      const i = left[p]!;
+      sorted.offer(i, four.out[p]! * this.invNorms[i]! * this.invQ + (bias === undefined ? 0 : bias[i]!));
+    }
   }
 }

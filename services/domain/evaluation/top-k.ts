@@ -1,7 +1,7 @@
 /**
  * The K best of a stream of (item, exact score) candidates offered in catalogue order, kept sorted
  * best first in reusable buffers. Ties keep catalogue order: a candidate goes after every one
- * already kept with the same score. Offering m candidates costs O(m·log K) comparisons plus the
+ * already kept with the same score. Offering m candidates costs one comparison each plus the
  * shifts of the few that enter, with no allocation.
  */
 export class SortedTop {
@@ -23,21 +23,22 @@ export class SortedTop {
   /** Offers one candidate; candidates must come in catalogue order. */
   offer(id: number, score: number): void {
     const { ids, scores, k } = this;
-    if (this.size === k && !(score > scores[k - 1]!)) return;
-    // first position whose score is below `score`: equal scores stay ahead of the newcomer
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (scores[mid]! >= score) lo = mid + 1;
-      else hi = mid;
+    let j = this.size;
+    if (j === k) {
+      if (!(score > scores[k - 1]!)) return;
+      j = k - 1;
+    } else {
+      this.size++;
     }
-    const end = Math.min(this.size, k - 1);
-    ids.copyWithin(lo + 1, lo, end);
-    scores.copyWithin(lo + 1, lo, end);
-    ids[lo] = id;
-    scores[lo] = score;
-    if (this.size < k) this.size++;
+    // Kept scores below `score` move down one place (the last falls off a full list); equal
+    // scores stay ahead of the newcomer. A short walk for the small K of a ranking, and no call.
+    while (j > 0 && scores[j - 1]! < score) {
+      scores[j] = scores[j - 1]!;
+      ids[j] = ids[j - 1]!;
+      j--;
+    }
+    ids[j] = id;
+    scores[j] = score;
   }
 
   /** The K-th best score offered since the reset, or −∞ while fewer than K were. */
