@@ -171,7 +171,7 @@ export class CatalogueIndex {
    * maximum reaches that.
    */
   private pool(k: number, margin: number): void {
-    const { blockMax, mask } = this.scorer;
+    const { blockMax, mask, out, offset } = this.scorer;
     const best = this.best;
     best.reset(k);
     for (let b = 0; b < blockMax.length; b++) best.offer(b, blockMax[b]!);
@@ -183,7 +183,7 @@ export class CatalogueIndex {
       if (blockMax[b]! < floor) continue;
       const end = Math.min(this.size, (b + 1) * BLOCK_ROWS);
       for (let i = b * BLOCK_ROWS; i < end; i++) {
-        const a = this.approx(i);
+        const a = out[i]! + offset[i]!; // approx(i)
         if (a < floor || mask[i] === 1) continue;
         if (pooled === candidates.length) candidates = this.growCandidates();
         candidates[pooled++] = i;
