@@ -8,7 +8,7 @@
 import { InterestStreamError } from '../errors.js';
 import { assertItemVector, l2Norm } from '../vector.js';
 import { BLOCK_ROWS, DotScorer, paddedDimension } from './simd-dot.js';
-import { SortedTop } from './top-k.js';
+import { KthLargest, SortedTop } from './top-k.js';
 import { FourDots, meanPairCosine } from './four-dots.js';
 
 export interface CatalogueEntry {
@@ -62,7 +62,7 @@ export class CatalogueIndex {
   private line = -Infinity;
   private readonly sorted = new SortedTop();
   /** The K best block maxima, then the K best pooled float32 scores (see pool). */
-  private readonly best = new SortedTop();
+  private readonly best = new KthLargest();
   /** Four exact sums at a time (and the items they belong to, in `four.left`). */
   private readonly four = new FourDots();
   /** True while the scorer's offsets hold a bias rather than zeros. */
@@ -174,8 +174,8 @@ export class CatalogueIndex {
     const { blockMax, mask, out, offset } = this.scorer;
     const best = this.best;
     best.reset(k);
-    for (let b = 0; b < blockMax.length; b++) best.offer(b, blockMax[b]!);
-    const floor = best.kth() - margin;
+    for (let b = 0; b < blockMax.length; b++) best.offer(blockMax[b]!);
+    const floor = best.value() - margin;
     best.reset(k);
     let candidates = this.candidates;
     let pooled = 0;
@@ -187,11 +187,11 @@ export class CatalogueIndex {
         if (a < floor || mask[i] === 1) continue;
         if (pooled === candidates.length) candidates = this.growCandidates();
         candidates[pooled++] = i;
-        best.offer(i, a);
+        best.offer(a);
       }
     }
     this.pooled = pooled;
-    this.line = best.kth();
+    this.line = best.value();
   }
 
   private growCandidates(): Int32Array {
