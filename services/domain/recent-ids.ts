@@ -103,10 +103,20 @@ export class DedupeWindow {
   }
 }
 
-/** `list` without `id`, then `id` appended, keeping the last `cap` entries. */
+/** `list` without `id`, then `id` appended, keeping the last `cap` entries; one copy, made in one pass. */
 function moveToEnd(list: readonly string[], id: string, cap: number): readonly string[] {
-  const i = list.indexOf(id);
-  return appendCapped(i === -1 ? list : list.slice(0, i).concat(list.slice(i + 1)), id, cap);
+  if (cap <= 0) return [];
+  const at = list.indexOf(id);
+  const others = list.length - (at === -1 ? 0 : 1);
+  let drop = Math.max(0, others + 1 - cap);
+  const next: string[] = [];
+  for (let j = 0; j < list.length; j++) {
+    if (j === at) continue;
+    if (drop > 0) drop--;
+    else next.push(list[j]!);
+  }
+  next.push(id);
+  return next;
 }
 
 /** `list` with `id` appended, keeping the last `cap` entries (oldest dropped). */

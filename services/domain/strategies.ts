@@ -2,7 +2,7 @@
  * Read-time strategies: other ways to turn a user's history into a query vector. The stored EMA
  * vector (`ema`) needs no code here; `average` and `trend` are computed per request.
  */
-import { cosine, meanOf, normalize, normalizedCombination } from './vector.js';
+import { cosine, meanOf, MIN_NORM, normalize, normalizedCombination, normalizedMeanOfUnits } from './vector.js';
 
 /** One point of a user's interest history. */
 export interface InterestSnapshot {
@@ -30,12 +30,7 @@ export interface TrendResult {
  * happens to be long does not outweigh the others. All-zero items carry no direction and are skipped.
  */
 export function averageStrategy(vectors: readonly Float32Array[]): Float32Array | null {
-  const units: Float32Array[] = [];
-  for (const v of vectors) {
-    const unit = normalize(v, 0);
-    if (unit !== null) units.push(unit);
-  }
-  return normalizedMean(units);
+  return normalizedMeanOfUnits(vectors);
 }
 
 /** The article's trend: one whole step past the newer half (γ = 1). */
@@ -67,7 +62,7 @@ export function trendStrategy(snapshots: readonly InterestSnapshot[], window: nu
 
 function normalizedMean(vectors: readonly Float32Array[]): Float32Array | null {
   const mean = meanOf(vectors);
-  return mean === null ? null : normalize(mean);
+  return mean === null ? null : normalize(mean, MIN_NORM, mean);
 }
 
 function bySnapshotTime(a: InterestSnapshot, b: InterestSnapshot): number {

@@ -23,15 +23,16 @@ export function l2Norm(v: Float32Array): number {
 }
 
 /**
- * A new unit-length copy of `v`, or null when its norm is below `minNorm` (or zero, or not finite).
- * Pass `minNorm = 0` to normalise anything that is not exactly zero.
+ * A new unit-length copy of `v` (or `out` overwritten), or null when its norm is below `minNorm` (or
+ * zero, or not finite). Pass `minNorm = 0` to normalise anything that is not exactly zero.
  */
-export function normalize(v: Float32Array, minNorm: number = MIN_NORM): Float32Array | null {
+export function normalize(v: Float32Array, minNorm: number = MIN_NORM, out?: Float32Array): Float32Array | null {
   const norm = l2Norm(v);
   if (!usableNorm(norm, minNorm)) return null;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! / norm;
-  return out;
+  // `out` (which may be `v` itself) receives the result instead of a new array.
+  const result = out ?? new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) result[i] = v[i]! / norm;
+  return result;
 }
 
 /**
@@ -69,17 +70,47 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   return Math.max(-1, Math.min(1, dot(a, b) / denominator));
 }
 
-/** Component-wise mean (float64 accumulation), or null for no vectors. Throws DIMENSION_MISMATCH on mixed lengths. */
+/**
+ * Component-wise mean (float64 accumulation, vectors in order), or null for no vectors. Throws
+ * DIMENSION_MISMATCH on mixed lengths.
+ */
 export function meanOf(vectors: readonly Float32Array[]): Float32Array | null {
+  return componentMean(vectors);
+}
+
+/**
+ * `normalize(meanOf(units))`, where `units` are the vectors each normalised with `normalize(v, 0)`
+ * (those that cannot be are left out): the same float32 values, rounded where those arrays would
+ * round them, in one array instead of one per vector and two more.
+ */
+export function normalizedMeanOfUnits(vectors: readonly Float32Array[]): Float32Array | null {
+  const used: Float32Array[] = [];
+  const norms: number[] = [];
+  for (const v of vectors) {
+    const norm = l2Norm(v);
+    if (!usableNorm(norm, 0)) continue;
+    used.push(v);
+    norms.push(norm);
+  }
+  const mean = componentMean(used, norms);
+  return mean === null ? null : normalize(mean, MIN_NORM, mean);
+}
+
+/**
+ * The mean of `vectors` (each divided by its entry of `norms` and rounded to float32 first, when
+ * given). Each component is summed on its own, so no float64 buffer is allocated beside the result
+ * (a typed array over 64 bytes is an off-heap allocation, about ten times the cost of a small one).
+ */
+function componentMean(vectors: readonly Float32Array[], norms?: readonly number[]): Float32Array | null {
   const first = vectors[0];
   if (first === undefined) return null;
-  const sum = new Float64Array(first.length);
-  for (const v of vectors) {
-    assertSameLength(first, v);
-    for (let i = 0; i < v.length; i++) sum[i]! += v[i]!;
-  }
+  for (const v of vectors) assertSameLength(first, v);
   const out = new Float32Array(first.length);
-  for (let i = 0; i < out.length; i++) out[i] = sum[i]! / vectors.length;
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let k = 0; k < vectors.length; k++) sum += norms === undefined ? vectors[k]![i]! : Math.fround(vectors[k]![i]! / norms[k]!);
+    out[i] = sum / vectors.length;
+  }
   return out;
 }
 

@@ -10,8 +10,8 @@ import type { Watermark } from './types.js';
 export function compareWatermark(a: Watermark, b: Watermark | null): -1 | 0 | 1 | null {
   if (b === null) return 1;
   if (a.partition !== b.partition) return null;
-  const x = parseOffset(a.offset);
-  const y = parseOffset(b.offset);
+  const x = offsetValue(a.offset);
+  const y = offsetValue(b.offset);
   return x > y ? 1 : x < y ? -1 : 0;
 }
 
@@ -22,6 +22,24 @@ export function isNewer(event: Watermark, state: Watermark | null): boolean {
 }
 
 const OFFSET = /^\d+$/;
+/** Up to 15 decimal digits are below 2^53: a double holds them exactly. */
+const EXACT_DIGITS = 15;
+
+/**
+ * The offset as a number when it has at most 15 digits (every Kafka offset for a long while), else
+ * as a bigint: the same order either way, and one watermark check per folded event no longer
+ * allocates two bigints. A number and a bigint compare by value in JS.
+ */
+function offsetValue(offset: string): number | bigint {
+  if (offset.length === 0 || offset.length > EXACT_DIGITS) return parseOffset(offset);
+  let value = 0;
+  for (let i = 0; i < offset.length; i++) {
+    const digit = offset.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return parseOffset(offset);
+    value = value * 10 + digit;
+  }
+  return value;
+}
 
 function parseOffset(offset: string): bigint {
   if (!OFFSET.test(offset)) {

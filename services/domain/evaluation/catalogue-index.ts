@@ -7,8 +7,9 @@
  */
 import { InterestStreamError } from '../errors.js';
 import { assertItemVector, l2Norm } from '../vector.js';
-import { DotScorer, paddedDimension } from './simd-dot.js';
-import { SortedTop } from './top-k.js';
+import { BLOCK_ROWS, DotScorer, paddedDimension } from './simd-dot.js';
+import { KthLargest, SortedTop } from './top-k.js';
+import { FourDots, meanPairCosine } from './four-dots.js';
 
 export interface CatalogueEntry {
   readonly id: string;
@@ -21,7 +22,7 @@ export interface Ranking {
   readonly rank: number;
   /** The K best eligible items, best first (ties by catalogue order), with their exact scores. */
   readonly top: Int32Array;
-  readonly topScores: Float64Array;
+  readonly topScores: readonly number[];
   /** The target's exact score. */
   readonly targetScore: number;
 }
@@ -50,8 +51,6 @@ export class CatalogueIndex {
   private readonly scorer: DotScorer;
   /** Bound on |float32 pass − exact cosine| for a unit query: (d + 8) units of 2^-22, four times the worst case. */
   private readonly slack: number;
-  private readonly approx: Float64Array;
-  private heap = new Float64Array(0);
   private candidates: Int32Array = new Int32Array(256);
   private readonly unitQuery: Float32Array;
   /** The current ranking's query, its 1/‖q‖ and bias (see setQuery). */
@@ -62,6 +61,12 @@ export class CatalogueIndex {
   private pooled = 0;
   private line = -Infinity;
   private readonly sorted = new SortedTop();
+  /** The K best block maxima, then the K best pooled float32 scores (see pool). */
+  private readonly best = new KthLargest();
+  /** Four exact sums at a time (and the items they belong to, in `four.left`). */
+  private readonly four = new FourDots();
+  /** True while the scorer's offsets hold a bias rather than zeros. */
+  private biased = false;
 
   constructor(items: readonly CatalogueEntry[]) {
     const first = items[0];
@@ -84,7 +89,6 @@ export class CatalogueIndex {
     });
     this.scorer = new DotScorer(units, this.size, this.dimension);
     this.slack = (this.dimension + 8) * 2 ** -22;
-    this.approx = new Float64Array(this.size);
     this.unitQuery = new Float32Array(this.dimension);
   }
 
@@ -100,29 +104,39 @@ export class CatalogueIndex {
 
   /** Exact cosine between two catalogue items. */
   itemCosine(a: number, b: number): number {
-    const oa = a * this.dimension;
-    const ob = b * this.dimension;
+    const { raw, dimension } = this;
+    const oa = a * dimension;
+    const ob = b * dimension;
     let sum = 0;
-    for (let j = 0; j < this.dimension; j++) sum += this.raw[oa + j]! * this.raw[ob + j]!;
+    for (let j = 0; j < dimension; j++) sum += raw[oa + j]! * raw[ob + j]!;
     return sum * this.invNorms[a]! * this.invNorms[b]!;
   }
 
   /**
-   * Ranks the target among all eligible items, and finds the top K, in two passes over the float32
-   * scores. The first counts the items clearly above the target without a branch per item (items
-   * above and below it come in no order, and a mispredicted branch per item cost more than the
-   * comparisons); the few within the slack of the target are scored exactly. The second pools the
-   * candidates for the top K behind a K-sized heap's line: most items fail one well-predicted
-   * comparison. Nothing is sorted and nothing is allocated per item.
+   * Intra-list similarity: the mean of itemCosine(list[x], list[y]) over every x < y, added in that
+   * order (0 below two items), every cosine itemCosine's to the last bit (see meanPairCosine).
+   */
+  meanPairCosine(list: Int32Array): number {
+    return meanPairCosine(this.raw, this.invNorms, this.dimension, list);
+  }
+
+  /**
+   * Ranks the target among all eligible items, and finds the top K. The WebAssembly kernels score
+   * every item in float32 and, in one more pass with no branch per item, count the items clearly
+   * above the target and note each block's best score (simd-sieve.ts); the few items within the
+   * slack of the target are scored exactly. The K-th best block maximum is a floor under the K-th
+   * best item (K blocks each hold an item at least that high), so the top K is pooled from the few
+   * blocks reaching it. Nothing is sorted and nothing is allocated per item.
    */
   rank(req: RankRequest): Ranking {
     this.setQuery(req);
     const slack = req.query === null ? 0 : this.slack;
     const targetScore = this.exact(req.target);
-    const approx = this.approximate(req);
-    const above = this.countAbove(approx, req, targetScore, slack);
-    this.pool(approx, req.excluded, req.k, 2 * slack);
-    const { top, topScores } = this.topK(approx, req.k, this.line - 2 * slack);
+    this.approximate(req);
+    this.scorer.sieve(targetScore + slack, targetScore - slack);
+    const above = this.countAbove(req, targetScore, slack);
+    this.pool(req.k, 2 * slack);
+    const { top, topScores } = this.topK(req.k, this.line - 2 * slack);
     this.query = null;
     this.bias = undefined;
     return { rank: above + 1, targetScore, top, topScores };
@@ -130,60 +144,54 @@ export class CatalogueIndex {
 
   /**
    * How many eligible items other than the target score at least as high as it. Float32 scores
-   * above target + slack are above it for certain; those within the slack are scored exactly (with
-   * no slack, bias-only scores, the float32 pass is the score itself and ties count against).
+   * above target + slack are above it for certain (the sieve counted them); those within the slack
+   * are scored exactly (with no slack, bias-only scores, the float32 pass is the score itself and
+   * ties count against).
    */
-  private countAbove(approx: Float64Array, req: RankRequest, target: number, slack: number): number {
+  private countAbove(req: RankRequest, target: number, slack: number): number {
     const { excluded, target: t } = req;
+    const [clear, atLeastLo] = this.scorer.counts as unknown as [number, number];
     const hi = target + slack;
     const lo = target - slack;
-    let clear = 0;
-    let atLeastLo = 0;
-    for (let i = 0; i < approx.length; i++) {
-      const a = approx[i]!;
-      const eligible = excluded[i]! ^ 1;
-      clear += +(a > hi) & eligible;
-      atLeastLo += +(a >= lo) & eligible;
-    }
     // Only the target itself within the band: nothing to score exactly.
-    const a = approx[t]!;
+    const a = this.approx(t);
     if (atLeastLo - clear === 1 && a >= lo && a <= hi) return clear;
     let above = clear;
-    for (let i = 0; i < approx.length; i++) {
-      const b = approx[i]!;
+    for (let i = 0; i < this.size; i++) {
+      const b = this.approx(i);
       if (b >= lo && b <= hi && i !== t && excluded[i] === 0 && (slack === 0 || this.exact(i) >= target)) above++;
     }
     return above;
   }
 
   /**
-   * Collects in `candidates` every eligible item that could end in the top K, in catalogue order: a
-   * superset gathered on the way (the line only rises), and leaves the K-th best float32 score in
-   * `line`.
+   * Collects in `candidates` every eligible item that could end in the top K, in catalogue order,
+   * and leaves the K-th best float32 score in `line` (−∞ with fewer than K eligible items): every
+   * eligible item scoring at least the K-th best block maximum less `margin`, from the blocks whose
+   * maximum reaches that.
    */
-  private pool(approx: Float64Array, excluded: Uint8Array, k: number, margin: number): void {
-    const heap = this.heap.length >= k ? this.heap : (this.heap = new Float64Array(k));
+  private pool(k: number, margin: number): void {
+    const { blockMax, mask, out, offset } = this.scorer;
+    const best = this.best;
+    best.reset(k);
+    for (let b = 0; b < blockMax.length; b++) best.offer(blockMax[b]!);
+    const floor = best.value() - margin;
+    best.reset(k);
     let candidates = this.candidates;
-    let size = 0;
-    let heapMin = -Infinity;
     let pooled = 0;
-    let floor = -Infinity;
-    for (let i = 0; i < approx.length; i++) {
-      const a = approx[i]!;
-      if (a < floor || excluded[i] === 1) continue;
-      if (pooled === candidates.length) candidates = this.growCandidates();
-      candidates[pooled++] = i;
-      if (size < k) {
-        heap[size] = a;
-        siftUp(heap, size++);
-      } else if (a > heapMin) {
-        heap[0] = a;
-        siftDown(heap, size);
+    for (let b = 0; b < blockMax.length; b++) {
+      if (blockMax[b]! < floor) continue;
+      const end = Math.min(this.size, (b + 1) * BLOCK_ROWS);
+      for (let i = b * BLOCK_ROWS; i < end; i++) {
+        const a = out[i]! + offset[i]!; // approx(i)
+        if (a < floor || mask[i] === 1) continue;
+        if (pooled === candidates.length) candidates = this.growCandidates();
+        candidates[pooled++] = i;
+        best.offer(a);
       }
-      if (size === k) floor = (heapMin = heap[0]!) - margin;
     }
     this.pooled = pooled;
-    this.line = size < k ? -Infinity : heapMin;
+    this.line = best.value();
   }
 
   private growCandidates(): Int32Array {
@@ -216,62 +224,64 @@ export class CatalogueIndex {
     return sum * this.invNorms[i]! * this.invQ + (bias === undefined ? 0 : bias[i]!);
   }
 
-  /** float32 cosines of every item (plus the bias), in `this.approx`. */
-  private approximate(req: RankRequest): Float64Array {
-    const out = this.approx;
+  /** Item i's float32 cosine plus its bias, in float64, from the last `approximate`. */
+  private approx(i: number): number {
+    return this.scorer.out[i]! + this.scorer.offset[i]!;
+  }
+
+  /** Puts the float32 cosines (0 without a query), the bias (or 0) and the exclusions in the kernels' buffers. */
+  private approximate(req: RankRequest): void {
+    const { scorer } = this;
     const q = req.query;
-    const bias = req.bias;
     if (q === null) {
-      out.set(bias!);
-      return out;
+      scorer.out.fill(0);
+    } else {
+      const invQ = this.invQ;
+      const unit = this.unitQuery;
+      for (let j = 0; j < q.length; j++) unit[j] = q[j]! * invQ;
+      scorer.score(unit);
     }
-    const invQ = this.invQ;
-    const unit = this.unitQuery;
-    for (let j = 0; j < q.length; j++) unit[j] = q[j]! * invQ;
-    const dots = this.scorer.score(unit);
-    if (bias === undefined) out.set(dots);
-    else for (let i = 0; i < this.size; i++) out[i] = dots[i]! + bias[i]!;
-    return out;
+    if (req.bias !== undefined) scorer.offset.set(req.bias);
+    else if (this.biased) scorer.offset.fill(0);
+    this.biased = req.bias !== undefined;
+    scorer.mask.set(req.excluded);
   }
 
   /**
-   * Every pooled item scoring at least `floor` in float32 is scored exactly; the exact scores decide
-   * the K (ties: catalogue order, the order the pool is in).
+   * Every pooled item scoring at least `floor` in float32 is scored exactly (four at a time); the
+   * exact scores decide the K (ties: catalogue order, the order the pool is in).
    */
-  private topK(approx: Float64Array, k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
+  private topK(k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
     const pool = this.candidates;
-    const sorted = this.sorted;
-    sorted.reset(k);
+    this.sorted.reset(k);
+    let m = 0;
     for (let j = 0; j < this.pooled; j++) {
       const i = pool[j]!;
-      if (approx[i]! >= floor) sorted.offer(i, this.exact(i));
+      if (this.approx(i) < floor) continue;
+      this.four.left[m] = i;
+      this.four.xo[m] = i * this.dimension;
+      if (++m === 4) {
+        this.offerExact(m);
+        m = 0;
+      }
     }
-    return sorted.result();
+    if (m > 0) this.offerExact(m);
+    return this.sorted.result();
   }
-}
 
-/** Min-heap steps on a Float64Array (no allocation: they run for every item of every ranking). */
-function siftUp(h: Float64Array, i: number): void {
-  const v = h[i]!;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (h[p]! <= v) break;
-    h[i] = h[p]!;
-    i = p;
+  /** Offers the first m items of `four.left` with their exact scores, as `exact` gives them. */
+  private offerExact(m: number): void {
+    const { four, sorted, bias } = this;
+    const { left } = four;
+    if (this.query === null) {
+      for (let p = 0; p < m; p++) sorted.offer(left[p]!, bias![left[p]!]!);
+      return;
+    }
+    four.yo.fill(0);
+    four.run(this.raw, this.query, this.dimension);
+    for (let p = 0; p < m; p++) {
+      const i = left[p]!;
+      sorted.offer(i, four.out[p]! * this.invNorms[i]! * this.invQ + (bias === undefined ? 0 : bias[i]!));
+    }
   }
-  h[i] = v;
-}
-
-function siftDown(h: Float64Array, size: number): void {
-  const v = h[0]!;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= size) break;
-    const m = l + 1 < size && h[l + 1]! < h[l]! ? l + 1 : l;
-    if (h[m]! >= v) break;
-    h[i] = h[m]!;
-    i = m;
-  }
-  h[i] = v;
 }

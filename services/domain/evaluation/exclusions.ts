@@ -9,7 +9,7 @@ import type { CatalogueIndex } from './catalogue-index.js';
 export class ExclusionMarks {
   /** 1 for an excluded catalogue position. */
   readonly marks: Uint8Array;
-  private marked: number[] = [];
+  private readonly marked: number[] = [];
   private readonly seen: SlotCache;
   private readonly disliked: SlotCache;
   private idSet: Set<string> | undefined;
@@ -28,8 +28,9 @@ export class ExclusionMarks {
     this.markSlots(this.disliked.slotsOf(state.userId, state.disliked));
   }
 
-  private markSlots(slots: Int32Array): void {
-    for (const i of slots) {
+  private markSlots(slots: readonly number[]): void {
+    for (let s = 0; s < slots.length; s++) {
+      const i = slots[s]!;
       if (i >= 0 && this.marks[i] === 0) {
         this.marks[i] = 1;
         this.marked.push(i);
@@ -45,7 +46,7 @@ export class ExclusionMarks {
 
   clear(): void {
     for (const i of this.marked) this.marks[i] = 0;
-    this.marked = [];
+    this.marked.length = 0;
     this.idSet = undefined;
     this.state = undefined;
   }
@@ -59,21 +60,31 @@ export class ExclusionMarks {
  * looked up. Correct for any two lists: a carried position is that of the very same id.
  */
 class SlotCache {
-  private readonly last = new Map<string, { list: readonly string[]; slots: Int32Array }>();
+  private readonly last = new Map<string, { list: readonly string[]; slots: number[]; spare: number[] }>();
 
   constructor(private readonly catalogue: CatalogueIndex) {}
 
-  slotsOf(userId: string, list: readonly string[]): Int32Array {
+  /** The positions of `list`'s ids; valid until the next call for the same user. */
+  slotsOf(userId: string, list: readonly string[]): readonly number[] {
     const prev = this.last.get(userId);
-    if (prev?.list === list) return prev.slots;
-    const slots = new Int32Array(list.length);
+    if (prev === undefined) {
+      const slots = list.map((id) => this.catalogue.indexOf(id) ?? -1);
+      this.last.set(userId, { list, slots, spare: [] });
+      return slots;
+    }
+    if (prev.list === list) return prev.slots;
+    // Into the user's spare array (no allocation once it has grown), then swapped in.
+    const slots = prev.spare;
+    slots.length = list.length;
     let j = 0;
     for (let i = 0; i < list.length; i++) {
       const id = list[i]!;
-      if (prev !== undefined) while (j < prev.list.length && prev.list[j] !== id) j++;
-      slots[i] = prev !== undefined && j < prev.list.length ? prev.slots[j++]! : (this.catalogue.indexOf(id) ?? -1);
+      while (j < prev.list.length && prev.list[j] !== id) j++;
+      slots[i] = j < prev.list.length ? prev.slots[j++]! : (this.catalogue.indexOf(id) ?? -1);
     }
-    this.last.set(userId, { list, slots });
+    prev.spare = prev.slots;
+    prev.slots = slots;
+    prev.list = list;
     return slots;
   }
 }

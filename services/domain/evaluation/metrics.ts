@@ -4,7 +4,7 @@
  * HR@K = share of events with r ≤ K; NDCG@K = mean of 1/log2(r + 1) when r ≤ K, else 0 (the ideal
  * DCG of one relevant item is 1); MRR = mean of 1/r over the full ranking (no cut-off).
  * Coverage@K = distinct items ever shown in a top K / catalogue size. ILS@K (intra-list similarity)
- * = mean over events of the mean pairwise cosine of the top K.
+ * = mean over events of the mean pairwise cosine of the top K (CatalogueIndex.meanPairCosine).
  */
 
 export interface MetricSummary {
@@ -73,19 +73,6 @@ export class MetricAccumulator {
       fallbackRate: mean(this.fallbacks),
     };
   }
-}
-
-/** Mean pairwise similarity of a list; 0 for fewer than two items. */
-export function intraListSimilarity(top: Int32Array, cosine: (a: number, b: number) => number): number {
-  let sum = 0;
-  let pairs = 0;
-  for (let a = 0; a < top.length; a++) {
-    for (let b = a + 1; b < top.length; b++) {
-      sum += cosine(top[a]!, top[b]!);
-      pairs++;
-    }
-  }
-  return pairs === 0 ? 0 : sum / pairs;
 }
 
 /** HR@K per event-time bucket: hits / events of each of `buckets` equal spans from the first to the last event. */

@@ -8,7 +8,7 @@ import { foldEvent, emptyUserState } from '../fold.js';
 import { averageStrategy, trendStrategy, type InterestSnapshot } from '../strategies.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';
 import type { CatalogueIndex } from './catalogue-index.js';
-import { hitRateOverTime, intraListSimilarity, MetricAccumulator, type MetricSummary } from './metrics.js';
+import { hitRateOverTime, MetricAccumulator, type MetricSummary } from './metrics.js';
 import { DecayedCounts } from './popularity.js';
 import { diversify, diversityPool } from './diverse-ranking.js';
 import { expandGrid, type EvaluationGrid, type Variant } from './variants.js';
@@ -289,7 +289,7 @@ export class PrequentialReplay {
   }
 
   private ils(top: Int32Array): number {
-    return intraListSimilarity(top, (a, b) => this.catalogue.itemCosine(a, b));
+    return this.catalogue.meanPairCosine(top);
   }
 }
 

@@ -3,74 +3,24 @@
  * every item for every scored event and strategy, and plain JS loops over Float32Arrays reach about a
  * fifth of the 20,000 rankings per second that a 2,000-item catalogue needs.
  *
- * The module is one function, assembled below byte by byte (no toolchain needed):
+ * The module (assembled byte by byte by wasm-assembler.ts) has two functions:
  *   scores(matrix, query, out, blocks, queryBytes) — out[r] = Σ_j matrix[r][j] · query[j] in float32,
  * summed in component order, over a blocked matrix (see `interleave`): each query component is
  * loaded once per block and multiplies BLOCK_ROWS rows in eight f32x4 accumulators, with no
- * per-row horizontal sum. The float32 sums are only a fast first pass: `CatalogueIndex` re-scores
- * in float64 every item close enough to matter.
+ * per-row horizontal sum; and `sieve` (simd-sieve.ts), which counts and bounds those scores. The
+ * float32 sums are only a fast first pass: `CatalogueIndex` re-scores in float64 every item close
+ * enough to matter.
  */
+import { ADD, BLOCK, BR, BR_IF, END, GE_U, I32, LOOP, LT_U, SHL, V128, get, i32, instantiate, memory, moduleBytes, set, simd, tee, type WasmFunction, type WasmMemory } from './wasm-assembler.js';
+import { jsSieve, sieveFunction } from './simd-sieve.js';
 
-/** The slice of the WebAssembly JS API used here (the project's TS libs carry no WebAssembly types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmInstance {
-  readonly exports: Record<string, unknown>;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => WasmInstance;
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 for the small non-negative constants used here. */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-
-// Instructions. Locals: 0 matrix, 1 query, 2 out, 3 blocks, 4 rowBytes, 5 outEnd, 6 q, 7 qEnd, 8 splat, 9.. accumulators.
-const get = (i: number) => [0x20, i];
-const set = (i: number) => [0x21, i];
-const tee = (i: number) => [0x22, i];
-const i32 = (n: number) => [0x41, ...sleb(n)];
-const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
-const V128_LOAD = (offset: number) => simd(0x00, 4, ...uleb(offset));
-const V128_STORE = (offset: number) => simd(0x0b, 4, ...uleb(offset));
+// Locals: 0 matrix, 1 query, 2 out, 3 blocks, 4 rowBytes, 5 outEnd, 6 q, 7 qEnd, 8 splat, 9.. accumulators.
+const V128_LOAD = memory(0x00, 4);
+const V128_STORE = memory(0x0b, 4);
 const LOAD32_SPLAT = simd(0x09, 2, 0);
 const F32X4_MUL = simd(0xe6);
 const F32X4_ADD = simd(0xe4);
 const ZERO = simd(0x0c, ...new Array<number>(16).fill(0));
-const [ADD, SHL, LT_U, GE_U, BLOCK, LOOP, END, BR, BR_IF] = [0x6a, 0x74, 0x49, 0x4f, 0x02, 0x03, 0x0b, 0x0c, 0x0d];
 
 /** Rows per block: one f32x4 accumulator per four rows, eight accumulators. */
 export const BLOCK_ROWS = 32;
@@ -98,21 +48,10 @@ const body = [
   BR, 0,
   END,
   END,
-  END,
 ];
 
-function moduleBytes(): Uint8Array {
-  const locals = vector([[3, I32], [1 + ACCUMULATORS, V128]]);
-  const code = [...locals, ...body];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32], [I32], [I32]]), 0]])),
-    ...section(3, vector([[0]])),
-    ...section(5, vector([[0x00, 1]])),
-    ...section(7, vector([[...name('scores'), 0x00, 0], [...name('memory'), 0x02, 0]])),
-    ...section(10, vector([[...uleb(code.length), ...code]])),
-  ]);
-}
+const scoresFunction: WasmFunction = { name: 'scores', params: [I32, I32, I32, I32, I32], locals: [[3, I32], [1 + ACCUMULATORS, V128]], body };
+const rankingModule = () => moduleBytes([scoresFunction, sieveFunction]);
 
 /** Floats per row in the padded matrix: a multiple of 8 (rows padded with zeros score the same). */
 export function paddedDimension(dimension: number): number {
@@ -120,36 +59,50 @@ export function paddedDimension(dimension: number): number {
 }
 
 /**
- * A catalogue matrix in WebAssembly memory and the query/output buffers beside it. `score(query)`
- * fills `out` with the float32 dot product of every row with the query. Falls back to a JS loop
- * where WebAssembly SIMD is missing (same arithmetic, slower).
+ * A catalogue matrix in WebAssembly memory and the buffers of a ranking beside it. `score(query)`
+ * fills `out` with the float32 dot product of every row with the query; `sieve(hi, lo)` then counts
+ * and bounds `out + offset` over the items whose `mask` byte is 0 (see simd-sieve.ts) into
+ * `counts` and `blockMax`. Falls back to JS loops where WebAssembly SIMD is missing (same
+ * arithmetic, slower).
  */
 export class DotScorer {
+  /** Float32 scores of the last `score` (rows past the catalogue's count read 0). */
   readonly out: Float32Array;
+  /** Added in float64 to each score by `sieve` (a bias, or 0); write the first `count` entries. */
+  readonly offset: Float64Array;
+  /** 1 for an item `sieve` must skip; write the first `count` entries (padding rows stay 1). */
+  readonly mask: Uint8Array;
+  /** The last sieve's largest `out + offset` per block of BLOCK_ROWS rows (−∞: none eligible). */
+  readonly blockMax: Float64Array;
+  /** The last sieve's counts: [items above hi, items at or above lo]. */
+  readonly counts: Int32Array;
   private readonly query: Float32Array;
   private readonly run: () => void;
+  private readonly runSieve: (hi: number, lo: number) => void;
 
   /** `rows` is row-major, `count` rows of `paddedDimension(dimension)` floats. */
   constructor(rows: Float32Array, count: number, dimension: number) {
     const width = paddedDimension(dimension);
     if (rows.length !== count * width) throw new RangeError(`matrix has ${rows.length} floats, expected ${count} × ${width}`);
-    const instance = instantiate();
-    if (instance === null) {
-      this.query = new Float32Array(width);
-      this.out = new Float32Array(count);
-      this.run = () => jsScores(rows, this.query, this.out, count, width);
-      return;
-    }
     const blocks = Math.ceil(count / BLOCK_ROWS);
-    const matrixBytes = blocks * BLOCK_ROWS * width * 4;
-    const memory = instance.exports.memory as WasmMemory;
-    const pages = Math.ceil((matrixBytes + width * 4 + blocks * BLOCK_ROWS * 4) / 65536) - memory.buffer.byteLength / 65536;
-    if (pages > 0) memory.grow(pages);
-    interleave(rows, count, width, new Float32Array(memory.buffer, 0, matrixBytes / 4));
-    this.query = new Float32Array(memory.buffer, matrixBytes, width);
-    this.out = new Float32Array(memory.buffer, matrixBytes + width * 4, count);
-    const scores = instance.exports.scores as (m: number, q: number, o: number, blocks: number, queryBytes: number) => void;
-    this.run = () => scores(0, matrixBytes, matrixBytes + width * 4, blocks, width * 4);
+    const padded = blocks * BLOCK_ROWS;
+    const instance = instantiate('ranking', rankingModule);
+    if (instance === null) {
+      [this.query, this.out, this.offset, this.mask, this.blockMax, this.counts] = [new Float32Array(width), new Float32Array(padded), new Float64Array(padded), new Uint8Array(padded), new Float64Array(blocks), new Int32Array(2)];
+      this.run = () => jsScores(rows, this.query, this.out, count, width);
+      this.runSieve = (hi, lo) => jsSieve(this.out, this.offset, this.mask, this.blockMax, hi, lo, this.counts);
+    } else {
+      const views = carve(instance.exports.memory as WasmMemory, [[Float32Array, padded * width], [Float32Array, width], [Float32Array, padded], [Float64Array, padded], [Float64Array, blocks], [Int32Array, 2], [Uint8Array, padded]]);
+      const matrix = views[0] as Float32Array;
+      interleave(rows, count, width, matrix);
+      [this.query, this.out, this.offset, this.blockMax, this.counts, this.mask] = views.slice(1) as [Float32Array, Float32Array, Float64Array, Float64Array, Int32Array, Uint8Array];
+      const scores = instance.exports.scores as (m: number, q: number, o: number, blocks: number, queryBytes: number) => void;
+      const sieve = instance.exports.sieve as (o: number, off: number, mask: number, max: number, blocks: number, hi: number, lo: number, result: number) => void;
+      const [m, q, o, off, max, result, mask] = [matrix, this.query, this.out, this.offset, this.blockMax, this.counts, this.mask].map((a) => a.byteOffset) as [number, number, number, number, number, number, number];
+      this.run = () => scores(m, q, o, blocks, width * 4);
+      this.runSieve = (hi, lo) => sieve(o, off, mask, max, blocks, hi, lo, result);
+    }
+    this.mask.fill(1, count);
   }
 
   /** Scores every row against `query` (any length up to the padded width; the rest counts as 0). */
@@ -159,6 +112,30 @@ export class DotScorer {
     this.run();
     return this.out;
   }
+
+  /** Counts and bounds `out + offset` over the unmasked items; see simd-sieve.ts. */
+  sieve(hi: number, lo: number): void {
+    this.runSieve(hi, lo);
+  }
+}
+
+type View = Float32Array | Float64Array | Int32Array | Uint8Array;
+type ViewType = { new (buffer: ArrayBuffer, offset: number, length: number): View; BYTES_PER_ELEMENT: number };
+
+/**
+ * Consecutive typed arrays over a WebAssembly memory, grown once beforehand (growing detaches the
+ * views already made). Every array starts on an 8-byte boundary.
+ */
+function carve(memory: WasmMemory, parts: ReadonlyArray<readonly [ViewType, number]>): View[] {
+  const bytes = parts.map(([type, length]) => Math.ceil((length * type.BYTES_PER_ELEMENT) / 8) * 8);
+  const pages = Math.ceil(bytes.reduce((a, b) => a + b, 0) / 65536) - memory.buffer.byteLength / 65536;
+  if (pages > 0) memory.grow(pages);
+  let at = 0;
+  return parts.map(([type, length], i) => {
+    const view = new type(memory.buffer, at, length);
+    at += bytes[i]!;
+    return view;
+  });
 }
 
 /**
@@ -171,20 +148,6 @@ function interleave(rows: Float32Array, count: number, width: number, out: Float
     const base = Math.floor(r / BLOCK_ROWS) * BLOCK_ROWS * width + (r % BLOCK_ROWS);
     for (let j = 0; j < width; j++) out[base + j * BLOCK_ROWS] = rows[r * width + j]!;
   }
-}
-
-let compiled: object | null | undefined;
-
-function instantiate(): WasmInstance | null {
-  if (compiled === undefined) {
-    try {
-      if (wasm === undefined) throw new Error('no WebAssembly');
-      compiled = new wasm.Module(moduleBytes());
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled === null || wasm === undefined ? null : new wasm.Instance(compiled, {});
 }
 
 /** The module's arithmetic in JS: per row, float32 products summed in component order. */

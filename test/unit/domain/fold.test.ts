@@ -99,6 +99,13 @@ describe('compareWatermark and isNewer', () => {
     expect(isNewer(at(3, '7'), at(3, '7'))).toBe(false);
   });
 
+  it('orders a short offset (read as a number) against a long one (read as a bigint), leading zeros included', () => {
+    expect(compareWatermark(at(3, '999999999999999'), at(3, '1000000000000000'))).toBe(-1);
+    expect(compareWatermark(at(3, '10000000000000000'), at(3, '999999999999999'))).toBe(1);
+    expect(compareWatermark(at(3, '0000000000000000007'), at(3, '7'))).toBe(0);
+    expect(compareWatermark(at(3, '08'), at(3, '7'))).toBe(1);
+  });
+
   it('cannot order different partitions and leaves the decision to de-duplication', () => {
     expect(compareWatermark(at(1, '0'), at(2, '100'))).toBeNull();
     expect(isNewer(at(1, '0'), at(2, '100'))).toBe(true);
@@ -107,6 +114,8 @@ describe('compareWatermark and isNewer', () => {
   it('rejects an offset that is not a non-negative integer', () => {
     expect(() => compareWatermark(at(0, 'abc'), at(0, '1'))).toThrow(coded('INVALID_INPUT'));
     expect(() => compareWatermark(at(0, ''), at(0, '1'))).toThrow(coded('INVALID_INPUT'));
+    expect(() => compareWatermark(at(0, '1'), at(0, '-1'))).toThrow(coded('INVALID_INPUT'));
+    expect(() => compareWatermark(at(0, '1 '), at(0, '1'))).toThrow(coded('INVALID_INPUT'));
   });
 });
 

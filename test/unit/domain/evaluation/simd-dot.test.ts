@@ -27,6 +27,29 @@ describe('SIMD dot products', () => {
     expect(worst).toBeGreaterThan(0); // float32 sums: not exact, which is why the ranking re-scores near ties
   });
 
+  it('sieves the scores plus offsets: counts above hi and at or above lo, and the best per block of 32, skipping masked items', () => {
+    const n = 70; // two full blocks and a partial third, whose padding rows must not count
+    const d = 4;
+    const matrix = new Float32Array(n * paddedDimension(d));
+    for (let r = 0; r < n; r++) matrix[r * paddedDimension(d)] = r / 64; // score of row r against [1, 0, 0, 0]: r / 64, exact in float32
+    const scorer = new DotScorer(matrix, n, d);
+    scorer.score([1, 0, 0, 0]);
+    for (let r = 0; r < n; r++) {
+      scorer.offset[r] = r % 3 === 0 ? 0.25 : 0;
+      scorer.mask[r] = r % 5 === 0 ? 1 : 0;
+    }
+    const a = (r: number) => r / 64 + (r % 3 === 0 ? 0.25 : 0);
+    const eligible = Array.from({ length: n }, (_, r) => r).filter((r) => r % 5 !== 0);
+    scorer.sieve(0.5, 0.375);
+    expect([...scorer.counts]).toEqual([eligible.filter((r) => a(r) > 0.5).length, eligible.filter((r) => a(r) >= 0.375).length]);
+    // block 0: rows 0-31, best eligible 27 (27/64 + 0.25; 30 is masked); block 1: 63 (63/64 + 0.25); block 2: rows 64-69, 69 (69/64 + 0.25)
+    expect([...scorer.blockMax]).toEqual([27 / 64 + 0.25, 63 / 64 + 0.25, 69 / 64 + 0.25]);
+    for (let r = 0; r < n; r++) scorer.mask[r] = r >= 32 ? 1 : 0;
+    scorer.sieve(10, 10);
+    expect([...scorer.counts]).toEqual([0, 0]);
+    expect(scorer.blockMax[1]).toBe(-Infinity);
+  });
+
   it('refuses a matrix of the wrong size', () => {
     expect(() => new DotScorer(new Float32Array(10), 2, 4)).toThrow('matrix has 10 floats, expected 2 × 8');
   });
