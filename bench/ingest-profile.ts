@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { createActivity } from '../services/workload/activity.js';
 import { createCatalogue } from '../services/workload/catalogue.js';
 import { BenchEnv, stackFromEnv } from './env.js';
-import { describeProfile, monotonicUs, summariseProfiles } from './profile.js';
+import { measureIngest } from './ingest-throughput.js';
+import { describeProfile } from './profile.js';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -25,16 +26,9 @@ async function main(): Promise<void> {
     const activity = createActivity(catalogue, { users: Number(values.users), events: Number(values.events), seed: 12, eventsPerSecond: 1000 });
     const published = await env.publishAll(activity.events());
     const profileDir = values['no-profile'] ? undefined : env.newProfileDir();
-    const child = env.spawnCli('ingest', { profileDir });
-    const joined = await env.groupStable();
-    const fromUs = monotonicUs();
-    const drained = await env.drained();
-    const window = { fromUs, toUs: monotonicUs() };
-    await env.stop(child);
-    const seconds = (drained - joined) / 1000;
-    console.log(`d=${d} ${JSON.stringify(extra)}: ${published} events in ${seconds.toFixed(2)} s = ${Math.round(published / seconds)} events/s`);
-    const profile = profileDir ? summariseProfiles(profileDir, window, 25) : undefined;
-    if (profile) console.log(describeProfile(`ingest d=${d}`, profile));
+    const r = await measureIngest(env, published, profileDir, 25);
+    console.log(`d=${d} ${JSON.stringify(extra)}: ${published} events in ${r.seconds.toFixed(2)} s = ${Math.round(r.eventsPerSecond)} events/s`);
+    if (r.profile) console.log(describeProfile(`ingest d=${d}`, r.profile));
   } finally {
     await env.close();
   }

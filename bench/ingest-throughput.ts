@@ -30,8 +30,11 @@ const STAGE_BATCH = 5_000;
 /** Issue 15's targets: 60,000 events/s at d=256 (stretch 100,000), 20,000 at d=1536. */
 const TARGETS: Record<number, number> = { 256: 60_000, 1536: 20_000 };
 
-/** Runs ingest as a child process over pre-published events; rate counted from group join to drained. */
-async function measureIngest(env: BenchEnv, total: number, profileDir: string | undefined) {
+/**
+ * Runs ingest as a child process over pre-published events; rate counted from group join to drained.
+ * With `profileDir`, the child runs under --cpu-prof and the `top` heaviest frames are summarised.
+ */
+export async function measureIngest(env: BenchEnv, total: number, profileDir: string | undefined, top?: number) {
   const t = performance.now();
   const child = env.spawnCli('ingest', { profileDir });
   const joined = await env.groupStable();
@@ -40,7 +43,7 @@ async function measureIngest(env: BenchEnv, total: number, profileDir: string | 
   const window = { fromUs, toUs: monotonicUs() };
   await env.stop(child);
   const seconds = (drained - joined) / 1000;
-  const profile = profileDir ? summariseProfiles(profileDir, window) : undefined;
+  const profile = profileDir ? summariseProfiles(profileDir, window, top) : undefined;
   return { eventsPerSecond: total / seconds, seconds, startupSeconds: (joined - t) / 1000, profile };
 }
 

@@ -10,7 +10,7 @@ import { createActivity } from '../services/workload/activity.js';
 import { createCatalogue, type Catalogue } from '../services/workload/catalogue.js';
 import { annIndex } from './ann-index.js';
 import { serviceRecall } from './service-recall.js';
-import { BenchEnv, freePort, productFoldParams, type Stack } from './env.js';
+import { BenchEnv, freePort, productFoldParams, sleep, type Stack } from './env.js';
 import { waitReady } from './freshness.js';
 import { MAX_IN_FLIGHT, closedLoop, grpcClient, httpRequest, openLoop, type OpenLoopResult, type Request } from './load.js';
 import { describeProfile, monotonicUs, summariseProfiles } from './profile.js';
@@ -135,7 +135,7 @@ async function waitForIndex(request: Request, user: string, httpPort: number, em
   await request(user);
   while (embedded && !(await indexStarted(httpPort))) {
     if (performance.now() - started > timeoutMs) throw new Error(`the query service's ANN index was not in after ${Math.round(timeoutMs / 1000)} s`);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
   return (performance.now() - started) / 1000;
 }

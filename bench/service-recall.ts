@@ -6,26 +6,10 @@
  */
 import type { Catalogue } from '../services/workload/catalogue.js';
 import type { UserState } from '../services/domain/types.js';
+import { SortedTop } from '../services/domain/evaluation/top-k.js';
+import { dot } from '../services/domain/vector.js';
 
 const LIMIT = 10;
-
-/** The `LIMIT` best (id, score) pairs seen so far, best first. */
-class TopK {
-  readonly ids: string[] = [];
-  readonly scores: number[] = [];
-
-  offer(id: string, score: number): void {
-    if (this.scores.length === LIMIT && score <= this.scores[LIMIT - 1]!) return;
-    let i = this.scores.length;
-    while (i > 0 && this.scores[i - 1]! < score) i--;
-    this.ids.splice(i, 0, id);
-    this.scores.splice(i, 0, score);
-    if (this.ids.length > LIMIT) {
-      this.ids.pop();
-      this.scores.pop();
-    }
-  }
-}
 
 async function answer(httpPort: number, userId: string): Promise<string[]> {
   const res = await fetch(`http://127.0.0.1:${httpPort}/v1/users/${userId}/recommendations?limit=${LIMIT}`);
@@ -47,21 +31,22 @@ export async function serviceRecall(httpPort: number, catalogue: Catalogue, stat
   for (const u of users) answers.push(await answer(httpPort, u.userId));
   const started = performance.now();
   const excluded = users.map((u) => new Set([...u.seen, ...u.disliked]));
-  const tops = users.map(() => new TopK());
-  const d = catalogue.dimension;
+  const tops = users.map(() => {
+    const top = new SortedTop();
+    top.reset(LIMIT);
+    return top;
+  });
+  let index = 0;
   for (const item of catalogue.items()) {
-    const v = item.vector;
     for (let u = 0; u < users.length; u++) {
-      const q = users[u]!.vector;
-      let s = 0;
-      for (let i = 0; i < d; i++) s += v[i]! * q[i]!;
-      if (!excluded[u]!.has(item.id)) tops[u]!.offer(item.id, s);
+      if (!excluded[u]!.has(item.id)) tops[u]!.offer(index, dot(item.vector, users[u]!.vector));
     }
+    index++;
   }
   let found = 0;
   users.forEach((_, u) => {
     const got = new Set(answers[u]);
-    found += tops[u]!.ids.filter((id) => got.has(id)).length;
+    found += [...tops[u]!.result().top].filter((i) => got.has(catalogue.itemId(i))).length;
   });
   return { recall: found / (users.length * LIMIT), users: users.length, bruteForceSeconds: (performance.now() - started) / 1000 };
 }
