@@ -50,6 +50,31 @@ export async function pollUntil(httpPort: number, userId: string, expected: numb
   return Number.NaN;
 }
 
+/** Sum and count of one histogram or summary in a Prometheus text page. */
+function sumCount(text: string, name: string): { sum: number; count: number } {
+  const value = (suffix: string) => Number(new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { sum: value('sum'), count: value('count') };
+}
+
+/**
+ * Where ingest's part of the latency goes, from its own /metrics: batches, their size and time, the
+ * durable writes, how many states were looked up in the durable store, and its freshness summary.
+ */
+async function ingestBatchSummary(port: number): Promise<string> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), (e: Error) => `unavailable: ${e.message}`);
+  const batches = sumCount(text, 'interest_stream_ingest_batch_seconds');
+  const sizes = sumCount(text, 'interest_stream_ingest_batch_size');
+  const durable = sumCount(text, 'interest_stream_ingest_durable_write_seconds');
+  const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const quantile = (q: string) => Number(new RegExp(`^interest_stream_ingest_freshness_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return [
+    `${batches.count} batches of ${round(sizes.sum / sizes.count, 1)} events on average, ${round((1000 * batches.sum) / batches.count, 1)} ms each (${round(batches.sum, 1)} s busy in all)`,
+    `${durable.count} durable writes of ${round((1000 * durable.sum) / durable.count, 1)} ms on average`,
+    `${counter('interest_stream_ingest_rehydrated_total')} states rehydrated, ${counter('interest_stream_ingest_untrusted_states_total')} untrusted`,
+    `ingest freshness (append to Redis) p50 ${round(1000 * quantile('0.5'), 1)} ms, p99 ${round(1000 * quantile('0.99'), 1)} ms`,
+  ].join('; ');
+}
+
 export async function freshness(stack: Stack, o: FreshnessOptions): Promise<{ rows: Row[]; log: string[] }> {
   const httpPort = await freePort();
   const env = new BenchEnv(stack, 'fresh', { QUERY_HTTP_PORT: String(httpPort), QUERY_GRPC_PORT: String(await freePort()) });
@@ -60,7 +85,8 @@ export async function freshness(stack: Stack, o: FreshnessOptions): Promise<{ ro
     await env.importCatalogue(catalogue);
     const profileDir = o.profile ? env.newProfileDir() : undefined;
     const fetchWait: Record<string, string> = o.fetchWaitMs === undefined ? {} : { INGEST_FETCH_WAIT_MS: String(o.fetchWaitMs) };
-    const ingest = env.spawnCli('ingest', { profileDir, env: fetchWait });
+    const metricsPort = await freePort();
+    const ingest = env.spawnCli('ingest', { profileDir, env: { ...fetchWait, METRICS_PORT: String(metricsPort) } });
     const query = env.spawnCli('query');
     await Promise.all([env.groupStable(), waitReady(httpPort)]);
 
@@ -110,6 +136,7 @@ export async function freshness(stack: Stack, o: FreshnessOptions): Promise<{ ro
     const elapsed = (performance.now() - started) / 1000;
     const latencies = await Promise.all(pending);
     const window = { fromUs, toUs: monotonicUs() };
+    log.push(`ingest during the freshness run (${o.rate} events/s): ${await ingestBatchSummary(metricsPort)}`);
     await Promise.all([env.stop(ingest), env.stop(query)]);
     const summary = profileDir ? summariseProfiles(profileDir, window) : undefined;
     if (summary) log.push(describeProfile('ingest during the freshness run', summary));

@@ -131,6 +131,18 @@ describe('EmbeddedVectorStore starting from a saved ANN index', () => {
     await again.store.close();
   });
 
+  it('loads the saved index when only the search-time ef differs (HNSW_EF_SEARCH), and rebuilds for another HNSW_EF_CONSTRUCTION', async () => {
+    const { dir, col } = await savedCollection();
+    const wider = await started(dir, col, ITEMS.length, { hnsw: { connectivity: 16, expansionAdd: 64, expansionSearch: 512 } });
+    expect(wider.starts).toEqual([{ collection: col, outcome: 'loaded', ms: expect.any(Number), patched: 0 }]);
+    const q = ITEMS[1_234]!.vector;
+    expect(ids(await wider.store.search(col, { vector: q, limit: 5 }))).toEqual(exactTop(ITEMS, q, 5));
+    await wider.store.close();
+    const deeper = await started(dir, col, ITEMS.length, { hnsw: { connectivity: 16, expansionAdd: 32, expansionSearch: 128 } });
+    expect(deeper.starts[0]).toMatchObject({ outcome: 'built', reason: expect.stringMatching(/^saved with other parameters/) });
+    await deeper.store.close();
+  });
+
   it('rebuilds when the table went back to a version before the saved index (its directory restored from a backup)', async () => {
     const backup = await tempDir();
     const { dir, col } = await savedCollection((d, c) => cp(join(d, `${c}.lance`), backup, { recursive: true }));

@@ -53,8 +53,9 @@ interface Pointer extends SnapshotContent {
 /** A loadable saved index, or why there is none (for the log and the start outcome). */
 export type SnapshotRead = { readonly ok: true; readonly path: string; readonly content: SnapshotContent } | { readonly ok: false; readonly reason: string };
 
+/** The parameters that shape the graph; ef at search time (expansionSearch) is set when the file is loaded. */
 function sameParams(a: HnswParams, b: HnswParams): boolean {
-  return a.connectivity === b.connectivity && a.expansionAdd === b.expansionAdd && a.expansionSearch === b.expansionSearch;
+  return a.connectivity === b.connectivity && a.expansionAdd === b.expansionAdd;
 }
 
 /** Why a pointer does not fit what this process would build, or undefined when it does. */

@@ -12,7 +12,7 @@ import type { Filter, SearchHit } from '../../domain/ports/index.js';
 import { matchesFilter } from '../../domain/filter.js';
 import { buildInWorker } from './index-workers.js';
 
-/** HNSW parameters; the defaults give recall@10 >= 0.95 on the benchmark catalogue (docs/benchmarks.md). */
+/** HNSW parameters (HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH in core/config/vector-store.ts; recall measured in docs/benchmarks.md). */
 export interface HnswParams {
   /** Graph degree (M). */
   readonly connectivity: number;

@@ -47,6 +47,14 @@ export interface VectorStoreSettings extends QdrantSettings {
   readonly qdrantApiKey: string | undefined;
   /** EMBEDDED_STORE_DIR: directory of the embedded vector store. Default `.data/vectors`. */
   readonly embeddedStoreDir: string;
+  /**
+   * The embedded store's HNSW index (collections of 5,000 rows or more). HNSW_EF_SEARCH: candidate
+   * list size per search (ef; a search needing more candidates uses that many), higher is more
+   * recall for more time; changing it keeps the saved index. HNSW_M: graph degree;
+   * HNSW_EF_CONSTRUCTION: candidate list while inserting; changing either rebuilds the index on the
+   * next start. Defaults 128, 16, 64 (docs/benchmarks.md, "Query").
+   */
+  readonly hnsw: { readonly expansionSearch: number; readonly connectivity: number; readonly expansionAdd: number };
 }
 
 export function readVectorStoreSettings(r: Reader): VectorStoreSettings {
@@ -58,6 +66,11 @@ export function readVectorStoreSettings(r: Reader): VectorStoreSettings {
     qdrantUrl,
     qdrantApiKey: r.optional('QDRANT_API_KEY'),
     embeddedStoreDir: r.str('EMBEDDED_STORE_DIR', '.data/vectors'),
+    hnsw: {
+      expansionSearch: r.int('HNSW_EF_SEARCH', 128, 1, 10_000),
+      connectivity: r.int('HNSW_M', 16, 2, 256),
+      expansionAdd: r.int('HNSW_EF_CONSTRUCTION', 64, 1, 10_000),
+    },
     ...readQdrantSettings(r),
   };
 }
