@@ -22,7 +22,7 @@ import { machine, table, type Row } from './report.js';
 interface Plan {
   readonly ingest: Array<{ dimension: number; events: number; users: number; items: number }>;
   readonly baselineMs: number;
-  readonly freshness: Array<{ rate: number; seconds: number; fetchWaitMs?: number }>;
+  readonly freshness: Array<{ rate: number; seconds: number; warmupSeconds?: number; fetchWaitMs?: number }>;
   readonly query: { items: number[]; latencySeconds: number; closedLoopSeconds: number };
   /** Catalogues large enough that the in-process index is skipped and recall comes from the service (1M). */
   readonly large: number[];
@@ -46,10 +46,13 @@ const FULL: Plan = {
   // 10,000 events/s only in the full run: it adds a minute to the quick one. The 5 ms fetch wait
   // was tried against the default 500 ms and not adopted (docs/benchmarks.md); the full run keeps
   // measuring both, so a quiet machine can settle it.
+  // The target is the steady state (after a warm-up at the same rate); the first row keeps the
+  // cold start on record, where every batch still looks its users and items up in the durable store.
   freshness: [
     { rate: 1000, seconds: 10 },
-    { rate: 1000, seconds: 10, fetchWaitMs: 5 },
-    { rate: 10_000, seconds: 10 },
+    { rate: 1000, seconds: 10, warmupSeconds: 10 },
+    { rate: 1000, seconds: 10, warmupSeconds: 10, fetchWaitMs: 5 },
+    { rate: 10_000, seconds: 10, warmupSeconds: 5 },
   ],
   query: { items: [10_000, 100_000], latencySeconds: 20, closedLoopSeconds: 10 },
   large: [1_000_000],
@@ -65,7 +68,7 @@ const QUICK: Plan = {
     { dimension: 1536, events: 30_000, users: 3_000, items: 5_000 },
   ],
   baselineMs: 3_000,
-  freshness: [{ rate: 1000, seconds: 4 }],
+  freshness: [{ rate: 1000, seconds: 4, warmupSeconds: 4 }],
   query: { items: [10_000, 50_000], latencySeconds: 5, closedLoopSeconds: 3 },
   // 1M items take ~20 minutes to import and index: full run only.
   large: [],

@@ -61,14 +61,14 @@ export class DurableWriter {
 
   constructor(private readonly deps: DurableWriterDeps) {}
 
-  /** Queues a batch's user states and the offsets to commit once they are durable. */
-  async add(states: readonly UserState[], point: CommitPoint): Promise<void> {
+  /** Queues a batch's user states and the offsets to commit once they are durable (one per partition the batch read). */
+  async add(states: readonly UserState[], points: CommitPoint | readonly CommitPoint[]): Promise<void> {
     for (const s of states) {
       const old = this.pending.get(s.userId);
       this.pendingBytes += stateHeapBytes(s) - (old ? stateHeapBytes(old) : 0);
       this.pending.set(s.userId, s);
     }
-    this.commits.set(`${point.topic}:${point.partition}`, point);
+    for (const point of 'topic' in points ? [points] : points) this.commits.set(`${point.topic}:${point.partition}`, point);
     this.kick();
     this.checkPressure();
     while (this.load() >= 2 && this.flushing) await this.flushing;

@@ -87,8 +87,9 @@ async function connectStores(config: Config, logger: Logger, log: Logger, closer
 }
 
 /** The item vector cache: with parking on, a batch does not wait for missing items (the parked retries do, off its path). */
-function itemVectors(config: Config, store: VectorStore): ItemVectors {
+function itemVectors(config: Config, store: VectorStore, log: Logger): ItemVectors {
   return new ItemVectors(store, {
+    onRefreshError: (e) => log.warn({ err: e }, 'background refresh of cached item vectors failed; they are read again when they expire'),
     collection: config.itemsCollection,
     cacheSize: config.itemCacheSize,
     ttlMs: config.itemCacheTtlMs,
@@ -209,7 +210,7 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     const parts: ProcessorParts = {
       ...{ config, stores, producer, maxMessageBytes, metrics, ops, log },
       deadLetters: new DeadLetterPublisher(producer, maxMessageBytes),
-      items: itemVectors(config, stores.store),
+      items: itemVectors(config, stores.store, log),
       trust: new StateTrust(() => redisNodeIdentity(stores.redis)),
       parking: new ParkingLot(config.unknownItemParkMs),
       erasures: new RedisErasures(stores.redis, config.redisPrefix, config.erasureRecordTtlMs),

@@ -8,6 +8,7 @@ import type { BatchProcessor } from './batch-processor.js';
 import { DurableWriter, type CommitPoint } from './durable-writer.js';
 import type { IngestMetrics } from './metrics.js';
 import { ParkingLot } from './parked-events.js';
+import { chunkBy } from '../domain/chunks.js';
 import { murmur2Partition } from '../adapters/kafka/murmur2.js';
 import { inSpan, linksFromHeaders } from '../core/tracing.js';
 import { BatchConsumer, type KafkaConnection } from '../adapters/kafka/batch-consumer.js';
@@ -17,7 +18,15 @@ import type { RedisIngestProgress } from '../adapters/redis/redis-ingest-progres
 /** What the interactions consumer reads of the configuration: its group, topic, fetch wait, and the durable writer's bounds. */
 export type InteractionsConsumerSettings = Pick<
   Config,
-  'consumerGroup' | 'generation' | 'interactionsTopic' | 'ingestFetchWaitMs' | 'ingestMaxPendingUsers' | 'ingestMaxPendingBytes' | 'durableChunkPoints' | 'durableChunkBytes'
+  | 'consumerGroup'
+  | 'generation'
+  | 'interactionsTopic'
+  | 'ingestFetchWaitMs'
+  | 'ingestPartitionsConcurrently'
+  | 'ingestMaxPendingUsers'
+  | 'ingestMaxPendingBytes'
+  | 'durableChunkPoints'
+  | 'durableChunkBytes'
 >;
 
 export interface InteractionsConsumerDeps {
@@ -37,6 +46,25 @@ export interface InteractionsConsumerDeps {
   readonly progress?: Pick<RedisIngestProgress, 'advance'>;
 }
 
+/** A batch waiting for its fold unit, and how to tell kafkajs it is done. */
+interface Gathered {
+  readonly batch: RecordBatch;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** Most bytes fetched per partition; also the most a fold unit gathers (a larger batch is a unit alone). */
+const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+
+/**
+ * Cuts gathered batches into fold units of at most FETCH_BYTES_PER_PARTITION of record values, in
+ * the order they came: live traffic (small batches) folds in one unit, a backlog (full batches)
+ * one batch at a time as before, so a unit's memory stays that of one full fetch of a partition.
+ */
+export function foldUnits<T extends { readonly batch: RecordBatch }>(gathered: readonly T[], maxBytes = FETCH_BYTES_PER_PARTITION): T[][] {
+  return chunkBy(gathered, (g) => g.batch.records.reduce((n, r) => n + (r.value?.length ?? 0), 0), { maxBytes });
+}
+
 /** How often parked events are checked for a due retry. */
 const PARK_POLL_MS = 250;
 
@@ -51,8 +79,11 @@ export class InteractionsConsumer {
   private writer: DurableWriter | undefined;
   private stopping = false;
   private pausedAt: number | undefined;
-  /** Batches and parked retries run one at a time, so a user's events fold in order. */
+  /** Fold units and parked retries run one at a time, so a user's events fold in order. */
   private lane: Promise<unknown> = Promise.resolve();
+  /** Batches handed over and not yet in a fold unit (at most one per partition: kafkajs waits for each). */
+  private gathered: Gathered[] = [];
+  private gatherScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   /** Next offset after the last batch handed to the writer, per topic:partition. */
   private readonly nextOffsets = new Map<string, bigint>();
@@ -70,8 +101,9 @@ export class InteractionsConsumer {
     const consumer = new BatchConsumer(kafka, {
       groupId: consumerGroupId(config.consumerGroup, config.generation),
       topic: config.interactionsTopic,
-      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
       maxWaitTimeInMs: config.ingestFetchWaitMs,
+      partitionsConcurrently: config.ingestPartitionsConcurrently,
       commits: 'manual',
       onAssigned: () => {
         this.deps.onAssigned?.();
@@ -89,7 +121,7 @@ export class InteractionsConsumer {
     const processor = this.deps.processor((ids) => writer.get(ids));
     if (this.parking.enabled) this.retryTimer = setInterval(() => void this.retryParked(processor, writer), PARK_POLL_MS);
     this.partitions = await consumer.partitionCount();
-    await consumer.start((batch) => this.serially(() => this.handle(batch, processor, writer)), from);
+    await consumer.start((batch) => this.gather(batch, processor, writer), from);
   }
 
   private durableWriter(consumer: BatchConsumer): DurableWriter {
@@ -143,27 +175,65 @@ export class InteractionsConsumer {
     return this.closed;
   }
 
-  private async handle(batch: RecordBatch, processor: BatchProcessor, writer: DurableWriter): Promise<void> {
-    // One span per batch, linked to the producer spans whose traceparent the records carry.
-    const options = (): SpanOptions => ({
-      kind: SpanKind.CONSUMER,
-      links: linksFromHeaders(batch.records),
-      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': batch.topic, 'messaging.destination.partition.id': String(batch.partition), 'messaging.batch.message_count': batch.records.length },
+  /**
+   * Hands a batch to the next fold unit. kafkajs passes the batches of one fetch (one per partition,
+   * up to INGEST_PARTITIONS_CONCURRENTLY) at about the same time; folding them as one unit costs one
+   * round of state reads and writes instead of one per partition, and none of them waits for the
+   * others' folds. Resolves once the unit holding the batch is folded.
+   */
+  private gather(batch: RecordBatch, processor: BatchProcessor, writer: DurableWriter): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.gathered.push({ batch, resolve, reject });
+      if (this.gatherScheduled) return;
+      this.gatherScheduled = true;
+      // One turn of the event loop lets the fetch's other batches arrive before the unit is cut.
+      setImmediate(() => {
+        this.gatherScheduled = false;
+        for (const unit of foldUnits(this.gathered.splice(0))) {
+          this.serially(() => this.handle(unit.map((g) => g.batch), processor, writer)).then(
+            () => unit.forEach((g) => g.resolve()),
+            (e: unknown) => unit.forEach((g) => g.reject(e)),
+          );
+        }
+      });
     });
-    await inSpan('interactions fold batch', options, () => this.fold(batch, processor, writer));
   }
 
-  private async fold(batch: RecordBatch, processor: BatchProcessor, writer: DurableWriter): Promise<void> {
-    this.deps.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, batch.lag);
-    this.countMisrouted(batch.records, batch.partition);
-    const result = await processor.process(batch.topic, batch.records);
+  private async handle(batches: readonly RecordBatch[], processor: BatchProcessor, writer: DurableWriter): Promise<void> {
+    // One span per fold unit, linked to the producer spans whose traceparent the records carry.
+    const records = batches.flatMap((b) => b.records);
+    const options = (): SpanOptions => ({
+      kind: SpanKind.CONSUMER,
+      links: linksFromHeaders(records),
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': batches[0]!.topic,
+        'messaging.destination.partition.id': batches.map((b) => String(b.partition)).join(','),
+        'messaging.batch.message_count': records.length,
+      },
+    });
+    await inSpan('interactions fold batch', options, () => this.fold(batches, records, processor, writer));
+  }
+
+  private async fold(batches: readonly RecordBatch[], records: readonly LogRecord[], processor: BatchProcessor, writer: DurableWriter): Promise<void> {
+    for (const batch of batches) {
+      this.deps.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, batch.lag);
+      this.countMisrouted(batch.records, batch.partition);
+    }
+    // Partitions never share a user (the key is the user id), so their records fold together.
+    const result = await processor.process(batches[0]!.topic, records);
     // The states are in Redis now (durable writes follow): queries see these events from here on.
     // One observation per batch, of its oldest event (the first): the batch's worst case, at no
     // per-event cost on the hot path.
-    this.deps.metrics.freshness.observe(Math.max(0, Date.now() - batch.records[0]!.timestamp) / 1000);
-    this.nextOffsets.set(`${batch.topic}:${batch.partition}`, BigInt(batch.lastOffset) + 1n);
+    for (const batch of batches) {
+      this.deps.metrics.freshness.observe(Math.max(0, Date.now() - batch.records[0]!.timestamp) / 1000);
+      this.nextOffsets.set(`${batch.topic}:${batch.partition}`, BigInt(batch.lastOffset) + 1n);
+    }
     // Committed by the writer once these states are durable (the DLQ already holds its letters).
-    await writer.add(result.states, this.folded(batch.topic, batch.partition));
+    await writer.add(
+      result.states,
+      batches.map((b) => this.folded(b.topic, b.partition)),
+    );
   }
 
   /**

@@ -12,6 +12,11 @@ export interface BatchConsumerOptions {
   readonly topic: string;
   /** How long the broker may hold a fetch waiting for records (ms). */
   readonly maxWaitTimeInMs: number;
+  /**
+   * Partitions whose batches may be handled at the same time (kafkajs `partitionsConsumedConcurrently`);
+   * a partition's own batches are always handed over one at a time. Default 1.
+   */
+  readonly partitionsConcurrently?: number;
   /** Bytes fetched per partition at most; kafkajs' default (1 MiB) when absent. */
   readonly maxBytesPerPartition?: number;
   /**
@@ -21,7 +26,7 @@ export interface BatchConsumerOptions {
   readonly commits: 'manual' | 'auto';
   /** Runs after every group (re)join, once the new assignment is known. */
   readonly onAssigned?: () => void;
-  /** Runs on close, after the batch in flight has finished and before the group is left. */
+  /** Runs on close, after the batches in flight have finished and before the group is left. */
   readonly beforeLeave?: () => Promise<void>;
   readonly logger: Logger;
 }
@@ -38,7 +43,8 @@ export type BatchHandler = (batch: RecordBatch) => Promise<void>;
 export class BatchConsumer {
   private consumer: Consumer | undefined;
   private ownership: PartitionOwnership | undefined;
-  private inFlight: Promise<void> | undefined;
+  /** Batches being handled (several with `partitionsConcurrently`): close() waits for all of them. */
+  private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private closed: Promise<void> | undefined;
 
@@ -66,7 +72,7 @@ export class BatchConsumer {
     await consumer.run({
       autoCommit: this.opts.commits === 'auto',
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.track(payload, handle),
     });
   }
@@ -100,13 +106,13 @@ export class BatchConsumer {
     return { committed: keep, dropped };
   }
 
-  /** Stops fetching, lets the batch in flight finish, runs `beforeLeave`, then leaves the group. Idempotent. */
+  /** Stops fetching, lets the batches in flight finish, runs `beforeLeave`, then leaves the group. Idempotent. */
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.stopping = true;
       if (!this.consumer) return;
       this.pause();
-      await this.inFlight?.catch(() => undefined);
+      await Promise.allSettled([...this.inFlight]);
       await this.opts.beforeLeave?.();
       await this.consumer.disconnect();
     })();
@@ -116,10 +122,8 @@ export class BatchConsumer {
   private track(payload: EachBatchPayload, handle: BatchHandler): Promise<void> {
     if (this.stopping) return Promise.resolve();
     const p = consumeBatch(payload, handle);
-    this.inFlight = p;
-    return p.finally(() => {
-      if (this.inFlight === p) this.inFlight = undefined;
-    });
+    this.inFlight.add(p);
+    return p.finally(() => this.inFlight.delete(p));
   }
 }
 

@@ -14,7 +14,7 @@ export interface VectorStoreHooks {
 /** The vector store the configuration selects (not yet started: call `start()`). */
 export function createVectorStore(config: VectorStoreSettings, logger: Logger, hooks: VectorStoreHooks = {}): AliasingVectorStore {
   if (config.vectorStore === 'embedded') {
-    return new EmbeddedVectorStore({ directory: config.embeddedStoreDir, logger, ann: { onStart: hooks.onAnnIndexStart, hnsw: config.hnsw } });
+    return new EmbeddedVectorStore({ directory: config.embeddedStoreDir, logger, compactEvery: config.embeddedCompactEvery, ann: { onStart: hooks.onAnnIndexStart, hnsw: config.hnsw } });
   }
   if (config.qdrantUrl === undefined) throw new InterestStreamError('CONFIG_INVALID', 'VECTOR_STORE=qdrant needs QDRANT_URL');
   return new QdrantVectorStore({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, logger, ...qdrantOptions(config) });

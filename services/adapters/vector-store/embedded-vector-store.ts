@@ -25,7 +25,7 @@ export interface EmbeddedVectorStoreOptions {
   /** Directory holding one LanceDB table per collection (created when missing). */
   readonly directory: string;
   readonly logger: Logger;
-  /** Compact a table after this many writes (upserts and deletes) from this process. Default 50. */
+  /** Compact a table after this many writes (upserts and deletes) from this process (EMBEDDED_COMPACT_EVERY). Default 10. */
   readonly compactEvery?: number;
   /**
    * Collections of at least `ann.threshold` rows (default 5,000) are searched through an in-memory
@@ -61,7 +61,7 @@ export class EmbeddedVectorStore implements VectorStore {
   constructor(private readonly options: EmbeddedVectorStoreOptions) {
     this.aliases = new AliasFile(join(options.directory, '_aliases.json'));
     this.log = options.logger.child({ component: 'embedded-vector-store' });
-    this.writes = new TableWrites(options.compactEvery ?? 50, this.log);
+    this.writes = new TableWrites(options.compactEvery ?? 10, this.log);
     this.snapshots = options.saveIndexes === false ? undefined : new IndexSnapshots(options.directory);
     this.ann = options.ann === false ? undefined : new AnnIndexes(options.ann ?? {}, this.log, this.snapshots);
   }

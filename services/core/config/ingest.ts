@@ -4,7 +4,10 @@ import type { Reader } from './reader.js';
 export interface IngestSettings {
   /** ITEM_CACHE_SIZE: item vectors cached in-process by ingest (LRU). Default 50000. */
   readonly itemCacheSize: number;
-  /** ITEM_CACHE_TTL_MS: how long a cached item vector is trusted. Default 60000. */
+  /**
+   * ITEM_CACHE_TTL_MS: how long a cached item vector is trusted (0: until evicted or updated through
+   * the items topic). One used in the second half of it is read again in the background. Default 60000.
+   */
   readonly itemCacheTtlMs: number;
   /** UNKNOWN_ITEM_RETRIES: lookups of a missing item before its event goes to the DLQ. Default 3. */
   readonly unknownItemRetries: number;
@@ -33,6 +36,14 @@ export interface IngestSettings {
    * it arrives). It also bounds how long a shutdown waits for the fetch in flight. Default 500.
    */
   readonly ingestFetchWaitMs: number;
+  /**
+   * INGEST_PARTITIONS_CONCURRENTLY: how many of this process's partitions fold a batch at the same
+   * time (kafkajs `partitionsConsumedConcurrently`). Each partition's batches still fold one after
+   * another, in offset order; partitions never share a user (the key is the user id). With one at a
+   * time a fetch's batches wait for each other, so an event waits for every partition fetched with
+   * it (docs/benchmarks.md, "Freshness"). Default 6; 1 restores one batch at a time.
+   */
+  readonly ingestPartitionsConcurrently: number;
 }
 
 export function readIngestSettings(r: Reader): IngestSettings {
@@ -50,5 +61,6 @@ export function readIngestSettings(r: Reader): IngestSettings {
     ingestMaxPendingUsers: r.int('INGEST_MAX_PENDING_USERS', 50_000, 1),
     unknownItemParkMs: r.int('UNKNOWN_ITEM_PARK_MS', 600_000, 0),
     ingestFetchWaitMs: r.int('INGEST_FETCH_WAIT_MS', 500, 1, 30_000),
+    ingestPartitionsConcurrently: r.int('INGEST_PARTITIONS_CONCURRENTLY', 6, 1, 1_000),
   };
 }

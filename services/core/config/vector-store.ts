@@ -55,6 +55,12 @@ export interface VectorStoreSettings extends QdrantSettings {
    * next start. Defaults 128, 16, 64 (docs/benchmarks.md, "Query").
    */
   readonly hnsw: { readonly expansionSearch: number; readonly connectivity: number; readonly expansionAdd: number };
+  /**
+   * EMBEDDED_COMPACT_EVERY: the embedded store compacts a table after this many writes of one
+   * process. Each write adds a fragment, and every lookup by id scans each fragment: ingest's
+   * lookups of users and items slow with them (docs/benchmarks.md, "Freshness"). Default 10.
+   */
+  readonly embeddedCompactEvery: number;
 }
 
 export function readVectorStoreSettings(r: Reader): VectorStoreSettings {
@@ -66,6 +72,7 @@ export function readVectorStoreSettings(r: Reader): VectorStoreSettings {
     qdrantUrl,
     qdrantApiKey: r.optional('QDRANT_API_KEY'),
     embeddedStoreDir: r.str('EMBEDDED_STORE_DIR', '.data/vectors'),
+    embeddedCompactEvery: r.int('EMBEDDED_COMPACT_EVERY', 10, 1, 100_000),
     hnsw: {
       expansionSearch: r.int('HNSW_EF_SEARCH', 128, 1, 10_000),
       connectivity: r.int('HNSW_M', 16, 2, 256),

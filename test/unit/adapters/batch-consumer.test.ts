@@ -14,8 +14,8 @@ const message = (offset: string, value: string | null, headers?: Record<string, 
   headers,
 });
 
-function kafkaBatch(messages: ReturnType<typeof message>[], lastOffset = messages.at(-1)?.offset ?? '0') {
-  return { topic: 'interactions', partition: 3, messages, lastOffset: () => lastOffset, offsetLag: () => '42' };
+function kafkaBatch(messages: ReturnType<typeof message>[], lastOffset = messages.at(-1)?.offset ?? '0', partition = 3) {
+  return { topic: 'interactions', partition, messages, lastOffset: () => lastOffset, offsetLag: () => '42' };
 }
 
 /** What consumeBatch needs of a kafkajs payload, recording what it was told. */
@@ -82,8 +82,8 @@ function fakeKafka() {
     on: (e: string, f: (x: unknown) => void) => emitter.on(e, f),
     connect: async () => void calls.push('connect'),
     subscribe: async (s: { topic: string; fromBeginning: boolean }) => void calls.push(`subscribe ${s.topic} ${s.fromBeginning}`),
-    run: async (r: { autoCommit: boolean; eachBatch: (p: EachBatchPayload) => Promise<void> }) => {
-      calls.push(`run autoCommit=${r.autoCommit}`);
+    run: async (r: { autoCommit: boolean; partitionsConsumedConcurrently: number; eachBatch: (p: EachBatchPayload) => Promise<void> }) => {
+      calls.push(`run autoCommit=${r.autoCommit}${r.partitionsConsumedConcurrently === 1 ? '' : ` partitionsConsumedConcurrently=${r.partitionsConsumedConcurrently}`}`);
       eachBatch = r.eachBatch;
     },
     pause: (t: Array<{ topic: string }>) => void calls.push(`pause ${t.map((x) => x.topic).join()}`),
@@ -139,6 +139,31 @@ describe('BatchConsumer', () => {
     await Promise.all([inFlight, closing]);
     await deliver(kafkaBatch([message('2', 'b')]));
     expect(calls).toEqual(['handling 1', 'pause interactions', 'handled', 'drained', 'disconnect']);
+  });
+
+  it('with partitionsConcurrently, hands kafkajs that many partitions at once, and closes only after every batch in flight', async () => {
+    const { kafka, calls, deliver } = fakeKafka();
+    const releases: Array<() => void> = [];
+    const consumer = new BatchConsumer(kafka, { ...options, commits: 'manual', partitionsConcurrently: 3, beforeLeave: async () => void calls.push('drained') });
+    await consumer.start(async (b) => {
+      calls.push(`handling p${b.partition}`);
+      await new Promise<void>((r) => releases.push(r));
+      calls.push(`handled p${b.partition}`);
+    });
+    expect(calls).toEqual(['connect', 'subscribe interactions true', 'run autoCommit=false partitionsConsumedConcurrently=3']);
+    calls.length = 0;
+    const first = deliver(kafkaBatch([message('1', 'a')], '1', 0));
+    const second = deliver(kafkaBatch([message('7', 'b')], '7', 1));
+    const closing = consumer.close();
+    await new Promise((r) => setTimeout(r, 10));
+    releases[1]!();
+    await second;
+    await new Promise((r) => setTimeout(r, 10));
+    // One batch is still being handled: the group is not left yet.
+    expect(calls).toEqual(['handling p0', 'handling p1', 'pause interactions', 'handled p1']);
+    releases[0]!();
+    await Promise.all([first, closing]);
+    expect(calls.slice(4)).toEqual(['handled p0', 'drained', 'disconnect']);
   });
 
   it('commits through commitOwned only the partitions the group last assigned to it', async () => {
