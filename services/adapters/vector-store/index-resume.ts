@@ -23,7 +23,7 @@ export interface VersionedRow extends IndexedRow {
 export type ResumePlan =
   | {
       readonly ok: true;
-      /** By usearch key, as the saved file numbers them (removed ids hold a stand-in until `removals` is applied). */
+      /** By position, as the saved file numbers them (removed ids hold a stand-in until `removals` is applied). */
       readonly rows: Array<IndexedRow | undefined>;
       readonly upserts: readonly IndexedRow[];
       readonly removals: readonly string[];
@@ -59,23 +59,23 @@ export function planResume(saved: SnapshotContent, tableVersion: number, rows: r
   if (tableVersion < saved.version) {
     return { ok: false, reason: `the table is at version ${tableVersion}, before the saved index's ${saved.version} (recreated or restored)` };
   }
-  const keyOf = new Map<string, number>();
-  const slots = saved.keys.map((id, key): IndexedRow | undefined => {
+  const positionOf = new Map<string, number>();
+  const slots = saved.keys.map((id, position): IndexedRow | undefined => {
     if (id === null) return undefined;
-    keyOf.set(id, key);
+    positionOf.set(id, position);
     return { id, vector: new Float32Array(0), payload: 'null' };
   });
   const upserts: IndexedRow[] = [];
   for (const r of rows) {
-    const key = keyOf.get(r.id);
+    const position = positionOf.get(r.id);
     if (r.writtenAt > saved.version) upserts.push(r);
-    else if (key === undefined) return { ok: false, reason: `row "${r.id}", unchanged since version ${r.writtenAt}, is not in the saved index (the file does not describe this table)` };
-    if (key !== undefined) {
-      slots[key] = r;
-      keyOf.delete(r.id);
+    else if (position === undefined) return { ok: false, reason: `row "${r.id}", unchanged since version ${r.writtenAt}, is not in the saved index (the file does not describe this table)` };
+    if (position !== undefined) {
+      slots[position] = r;
+      positionOf.delete(r.id);
     }
   }
-  const removals = [...keyOf.keys()];
+  const removals = [...positionOf.keys()];
   const changed = upserts.length + removals.length;
   if (changed > patchLimit) return { ok: false, reason: `${changed} rows changed since the saved version ${saved.version}, more than a patch takes (${patchLimit})` };
   return { ok: true, rows: slots, upserts, removals };
