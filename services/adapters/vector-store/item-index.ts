@@ -53,8 +53,8 @@ const PATCH_SLICE = 256;
  * The usearch key of the row at `position` in an index's rows: the position mixed (fmix32), not the
  * position itself. usearch finds keys in a linear-probing table hashed by the key's own bits, so the
  * keys 0..n-1 would fill one unbroken run of slots, and every remove, and the add that reuses a removed
- * key, would scan to the end of that run: ~0.3 ms per row at 100k rows, a third of a 1,000-row patch
- * (docs/benchmarks.md). Mixed keys leave short runs. Positions stay below 2^32.
+ * key, would scan to the end of that run: ~0.3 ms per row at 100k rows, 326 of the 1,147 ms a
+ * 1,000-row patch took (docs/benchmarks.md). Mixed keys leave short runs. Positions stay below 2^32.
  */
 export function keyAt(position: number): bigint {
   return BigInt(fmix32(position));
@@ -148,7 +148,8 @@ export class ItemIndex {
   /**
    * Removes ids, then inserts or replaces rows (the last of an id wins): writes of this process and
    * diffs of other processes' writes. One usearch call for the removals and one for the inserts,
-   * on INSERT_THREADS threads; it blocks for the whole batch (~0.3 ms per row at 100k x 256).
+   * on INSERT_THREADS threads; it blocks for the whole batch (~0.3 ms per row at 100k x 256 with
+   * both cores free: an insert is ~0.6 ms of CPU).
    */
   apply(upserts: readonly IndexedRow[], removals: readonly string[]): void {
     const removed: number[] = [];
