@@ -41,7 +41,7 @@ function column<T extends DataType>(batch: { getChild(name: string): Vector | nu
   return found as Vector<T>;
 }
 
-/** The strings of a (non-null) Utf8 column, decoded from its buffers: `Vector.get` per row cost a third more. */
+/** The strings of a (non-null) Utf8 column, decoded straight from its buffers rather than by a `Vector.get` per row. */
 function stringsOf(col: Vector<Utf8>): string[] {
   const out: string[] = [];
   for (const { valueOffsets, values, length } of col.data as Array<Data<Utf8>>) {

@@ -56,7 +56,7 @@ const PATCH_SLICE = 256;
  * key, would scan to the end of that run: ~0.3 ms per row at 100k rows, 326 of the 1,147 ms a
  * 1,000-row patch took (docs/benchmarks.md). Mixed keys leave short runs. Positions stay below 2^32.
  */
-export function keyAt(position: number): bigint {
+function keyAt(position: number): bigint {
   return BigInt(fmix32(position));
 }
 
