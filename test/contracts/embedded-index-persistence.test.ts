@@ -109,6 +109,25 @@ describe('EmbeddedVectorStore starting from a saved ANN index', () => {
     await again.store.close();
   });
 
+  it('patches a few hundred rewritten rows (more than one slice of inserts) so that each is found by its new vector', async () => {
+    const { dir, col } = await savedCollection();
+    const writer = new EmbeddedVectorStore({ directory: dir, logger: createRootLogger({ level: 'silent', name: 'w' }), ann: false });
+    await writer.start();
+    const rewritten = ITEMS.filter((_, i) => i % 5 === 0).map((p) => ({ ...p, vector: p.vector.map((x) => -x), payload: { rank: p.payload.rank, negated: true } }));
+    await writer.upsert(col, rewritten);
+    await writer.close();
+
+    const again = await started(dir, col, ITEMS.length);
+    expect(again.starts).toEqual([{ collection: col, outcome: 'patched', ms: expect.any(Number), patched: 400 }]);
+    for (const p of rewritten.filter((_, i) => i % 20 === 0)) {
+      expect(await again.store.search(col, { vector: p.vector, limit: 1 })).toEqual([{ id: p.id, score: expect.closeTo(1, 5), payload: p.payload }]);
+      // Its old vector is now its farthest point: the replaced entry is gone from the graph.
+      const old = ITEMS[p.payload.rank as number]!.vector;
+      expect(ids(await again.store.search(col, { vector: old, limit: 5 }))).not.toContain(p.id);
+    }
+    await again.store.close();
+  });
+
   it('rebuilds, and says why, when the saved file is damaged', async () => {
     const { dir, col } = await savedCollection();
     const pointer = JSON.parse(await readFile(pointerOf(dir, col), 'utf8')) as { file: string; bytes: number };

@@ -206,7 +206,7 @@ export class AnnIndexes {
     // The saved file's checksum (in a worker) runs while the table is read.
     const saved = this.savedIndex(state);
     const rows = await readRows(state.table, state.tableId !== undefined);
-    const resumed = this.resume(state, version, rows, await saved);
+    const resumed = await this.resume(state, version, rows, await saved);
     let start: Omit<IndexStart, 'ms'>;
     let publish = async (): Promise<void> => {};
     if (resumed.ok) {
@@ -231,13 +231,14 @@ export class AnnIndexes {
     return this.snapshots.read(state.name, state.tableId, state.dimension, this.hnsw);
   }
 
-  private resume(state: State, version: number, rows: readonly VersionedRow[], saved: SnapshotRead): Resumed {
+  private async resume(state: State, version: number, rows: readonly VersionedRow[], saved: SnapshotRead): Promise<Resumed> {
     if (!saved.ok) return saved;
     const plan = planResume(saved.content, version, rows, patchLimit(saved.content.keys.length));
     if (!plan.ok) return plan;
     try {
       const index = ItemIndex.load(state.dimension, this.hnsw, saved.path, plan.rows, version);
-      index.apply(plan.upserts, plan.removals);
+      // Not serving yet, so nothing else writes to it between slices (this process's writes wait in `pending`).
+      await index.applyInSlices(plan.upserts, plan.removals);
       return { ok: true, index, patched: plan.upserts.length + plan.removals.length };
     } catch (e) {
       return { ok: false, reason: `the saved index does not load (${e instanceof Error ? e.message : String(e)})` };

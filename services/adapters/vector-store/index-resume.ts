@@ -11,6 +11,7 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Table } from '@lancedb/lancedb';
+import type { Data, DataType, FixedSizeList, Float32, Utf8, Vector } from 'apache-arrow';
 import type { IndexedRow, ItemIndex } from './item-index.js';
 import type { SnapshotContent } from './index-snapshots.js';
 
@@ -23,7 +24,7 @@ export interface VersionedRow extends IndexedRow {
 export type ResumePlan =
   | {
       readonly ok: true;
-      /** By usearch key, as the saved file numbers them (removed ids hold a stand-in until `removals` is applied). */
+      /** By position, as the saved file numbers them (removed ids hold a stand-in until `removals` is applied). */
       readonly rows: Array<IndexedRow | undefined>;
       readonly upserts: readonly IndexedRow[];
       readonly removals: readonly string[];
@@ -32,19 +33,43 @@ export type ResumePlan =
 
 const WRITTEN_AT = '_row_last_updated_at_version';
 
+const utf8 = new TextDecoder();
+
+function column<T extends DataType>(batch: { getChild(name: string): Vector | null }, name: string): Vector<T> {
+  const found = batch.getChild(name);
+  if (found === null) throw new Error(`the table returned no column "${name}"`);
+  return found as Vector<T>;
+}
+
+/** The strings of a (non-null) Utf8 column, decoded straight from its buffers rather than by a `Vector.get` per row. */
+function stringsOf(col: Vector<Utf8>): string[] {
+  const out: string[] = [];
+  for (const { valueOffsets, values, length } of col.data as Array<Data<Utf8>>) {
+    for (let i = 0; i < length; i++) out.push(utf8.decode(values.subarray(valueOffsets[i], valueOffsets[i + 1])));
+  }
+  return out;
+}
+
+/** Each row of a (non-null) fixed-size float32 list column, copied: Arrow's values are views into the batch buffer. */
+function vectorsOf(col: Vector<FixedSizeList<Float32>>): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (const data of col.data as Array<Data<FixedSizeList<Float32>>>) {
+    const { values } = data.children[0] as Data<Float32>;
+    const d = data.type.listSize;
+    for (let i = 0; i < data.length; i++) out.push(values.slice(i * d, (i + 1) * d));
+  }
+  return out;
+}
+
 /** Every row of the table, a record batch at a time with a yield between batches. */
 export async function readRows(table: Table, withVersions: boolean): Promise<VersionedRow[]> {
   const rows: VersionedRow[] = [];
   for await (const batch of table.query().select(['id', 'vector', 'payload', ...(withVersions ? [WRITTEN_AT] : [])])) {
-    const ids = batch.getChild('id');
-    const vectors = batch.getChild('vector');
-    const payloads = batch.getChild('payload');
-    const written = batch.getChild(WRITTEN_AT);
-    for (let i = 0; i < batch.numRows; i++) {
-      // slice(): Arrow rows are views into the batch buffer.
-      const vector = (vectors?.get(i) as { toArray(): Float32Array } | null)?.toArray().slice() ?? new Float32Array();
-      rows.push({ id: String(ids?.get(i)), vector, payload: String(payloads?.get(i)), writtenAt: Number(written?.get(i) ?? 0) });
-    }
+    const ids = stringsOf(column(batch, 'id'));
+    const vectors = vectorsOf(column(batch, 'vector'));
+    const payloads = stringsOf(column(batch, 'payload'));
+    const written = withVersions ? column<DataType>(batch, WRITTEN_AT) : undefined;
+    for (let i = 0; i < batch.numRows; i++) rows.push({ id: ids[i]!, vector: vectors[i]!, payload: payloads[i]!, writtenAt: Number(written?.get(i) ?? 0) });
     await yieldToLoop();
   }
   return rows;
@@ -59,23 +84,23 @@ export function planResume(saved: SnapshotContent, tableVersion: number, rows: r
   if (tableVersion < saved.version) {
     return { ok: false, reason: `the table is at version ${tableVersion}, before the saved index's ${saved.version} (recreated or restored)` };
   }
-  const keyOf = new Map<string, number>();
-  const slots = saved.keys.map((id, key): IndexedRow | undefined => {
+  const positionOf = new Map<string, number>();
+  const slots = saved.keys.map((id, position): IndexedRow | undefined => {
     if (id === null) return undefined;
-    keyOf.set(id, key);
+    positionOf.set(id, position);
     return { id, vector: new Float32Array(0), payload: 'null' };
   });
   const upserts: IndexedRow[] = [];
   for (const r of rows) {
-    const key = keyOf.get(r.id);
+    const position = positionOf.get(r.id);
     if (r.writtenAt > saved.version) upserts.push(r);
-    else if (key === undefined) return { ok: false, reason: `row "${r.id}", unchanged since version ${r.writtenAt}, is not in the saved index (the file does not describe this table)` };
-    if (key !== undefined) {
-      slots[key] = r;
-      keyOf.delete(r.id);
+    else if (position === undefined) return { ok: false, reason: `row "${r.id}", unchanged since version ${r.writtenAt}, is not in the saved index (the file does not describe this table)` };
+    if (position !== undefined) {
+      slots[position] = r;
+      positionOf.delete(r.id);
     }
   }
-  const removals = [...keyOf.keys()];
+  const removals = [...positionOf.keys()];
   const changed = upserts.length + removals.length;
   if (changed > patchLimit) return { ok: false, reason: `${changed} rows changed since the saved version ${saved.version}, more than a patch takes (${patchLimit})` };
   return { ok: true, rows: slots, upserts, removals };

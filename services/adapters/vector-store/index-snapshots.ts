@@ -7,7 +7,7 @@
  *   name and never modified;
  * - `<collection>.json`: the pointer, which names the current file and says what it holds (format,
  *   table id and version, dimension, metric and HNSW parameters, its length and CRC-32, the id at
- *   each key).
+ *   each position).
  *
  * Several processes (query replicas) may share the directory. A file becomes visible only when the
  * pointer naming it is replaced (temp file + fsync + rename), so a reader sees the old or the new
@@ -22,8 +22,11 @@ import { join } from 'node:path';
 import { checksumInWorker } from './index-workers.js';
 import type { HnswParams } from './item-index.js';
 
-/** Bumped when the pointer or the meaning of a file changes: older files are then rebuilt. */
-const FORMAT = 1;
+/**
+ * Bumped when the pointer or the meaning of a file changes: older files are then rebuilt.
+ * 2: row i is under usearch key `keyAt(i)` (item-index.ts), no longer under key i.
+ */
+const FORMAT = 2;
 const METRIC = 'cos';
 const QUANTIZATION = 'f32';
 const KEEP_UNNAMED_MS = 5 * 60_000;
@@ -36,7 +39,7 @@ export interface SnapshotContent {
   readonly version: number;
   readonly dimension: number;
   readonly hnsw: HnswParams;
-  /** The id at each usearch key, null where a row was removed. */
+  /** The id at each position (usearch key `keyAt(position)`), null where a row was removed. */
   readonly keys: ReadonlyArray<string | null>;
 }
 

@@ -13,11 +13,9 @@ import type { IndexConfig } from 'usearch';
 const BUILD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Index } = require(workerData.usearch);
-const { config, vectors, count, path, threads } = workerData;
+const { config, keys, vectors, path, threads } = workerData;
 const index = new Index(config);
-const keys = new BigUint64Array(count);
-for (let i = 0; i < count; i++) keys[i] = BigInt(i);
-if (count > 0) index.add(keys, vectors, threads);
+if (keys.length > 0) index.add(keys, vectors, threads);
 index.save(path);
 parentPort.postMessage('built');
 `;
@@ -53,10 +51,10 @@ function runWorker<T>(source: string, workerData: unknown, transferList: readonl
   });
 }
 
-/** Builds an index over `count` rows of `vectors` (transferred: unusable here afterwards), keys 0..count-1, and saves it at `path`. */
-export async function buildInWorker(config: IndexConfig, vectors: Float32Array, count: number, path: string): Promise<void> {
+/** Builds an index of the rows of `vectors` under `keys` (both transferred: unusable here afterwards) and saves it at `path`. */
+export async function buildInWorker(config: IndexConfig, keys: BigUint64Array, vectors: Float32Array, path: string): Promise<void> {
   const usearch = createRequire(import.meta.url).resolve('usearch');
-  await runWorker<string>(BUILD_SOURCE, { usearch, config, vectors, count, path, threads: 2 }, [vectors.buffer as ArrayBuffer]);
+  await runWorker<string>(BUILD_SOURCE, { usearch, config, keys, vectors, path, threads: 2 }, [keys.buffer as ArrayBuffer, vectors.buffer as ArrayBuffer]);
 }
 
 /** CRC-32 and length of a file, read in a worker. */

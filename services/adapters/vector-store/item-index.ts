@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Index, MetricKind, ScalarKind, type IndexConfig } from 'usearch';
 import type { Filter, SearchHit } from '../../domain/ports/index.js';
 import { matchesFilter } from '../../domain/filter.js';
+import { fmix32, unfmix32 } from '../../domain/hash.js';
 import { buildInWorker } from './index-workers.js';
 
 /** HNSW parameters (HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH in core/config/vector-store.ts; recall measured in docs/benchmarks.md). */
@@ -42,6 +44,25 @@ export interface AnnQuery {
 
 const OVERFETCH = 2;
 const GROWTH = 4;
+/** Threads inserting a batch of rows (usearch splits the batch between them; the caller's thread is one). */
+const INSERT_THREADS = 2;
+/** Rows per `apply` in `applyInSlices`: ~0.1 s of blocking each at 100k x 256 on 2 threads. */
+const PATCH_SLICE = 256;
+
+/**
+ * The usearch key of the row at `position` in an index's rows: the position mixed (fmix32), not the
+ * position itself. usearch finds keys in a linear-probing table hashed by the key's own bits, so the
+ * keys 0..n-1 would fill one unbroken run of slots, and every remove, and the add that reuses a removed
+ * key, would scan to the end of that run: ~0.3 ms per row at 100k rows, 326 of the 1,147 ms a
+ * 1,000-row patch took (docs/benchmarks.md). Mixed keys leave short runs. Positions stay below 2^32.
+ */
+function keyAt(position: number): bigint {
+  return BigInt(fmix32(position));
+}
+
+function positionOf(key: bigint): number {
+  return unfmix32(Number(key));
+}
 
 export function indexConfig(dimensions: number, p: HnswParams): IndexConfig {
   return {
@@ -60,18 +81,18 @@ export class ItemIndex {
 
   private constructor(
     private readonly index: Index,
-    /** By usearch key; undefined where a row was removed. */
+    /** By position (the usearch key is `keyAt(position)`); undefined where a row was removed. */
     private readonly rows: Array<IndexedRow | undefined>,
     /** The table version the rows were read at (changes after it are applied with `apply`). */
     public version: number,
   ) {
-    rows.forEach((r, key) => r !== undefined && this.byId.set(r.id, key));
+    rows.forEach((r, position) => r !== undefined && this.byId.set(r.id, position));
   }
 
   /**
    * Builds an index over `rows` in a worker thread (the event loop stays free; searches meanwhile
    * use whatever the caller had) and loads it here: the load is the only blocking step (~0.1 s at 100k x 256).
-   * With `savePath` the built file stays there (keys = positions in `rows`), for the caller to publish.
+   * With `savePath` the built file stays there (row i under `keyAt(i)`), for the caller to publish.
    */
   static async build(dimension: number, rows: readonly IndexedRow[], version: number, params: HnswParams = DEFAULT_HNSW, savePath?: string): Promise<ItemIndex> {
     const config = indexConfig(dimension, params);
@@ -79,7 +100,7 @@ export class ItemIndex {
     rows.forEach((r, i) => flat.set(r.vector, i * dimension));
     const path = savePath ?? join(tmpdir(), `item-index-${randomUUID()}.usearch`);
     try {
-      await buildInWorker(config, flat, rows.length, path);
+      await buildInWorker(config, BigUint64Array.from(rows, (_, i) => keyAt(i)), flat, path);
       return ItemIndex.load(dimension, params, path, [...rows], version);
     } finally {
       if (savePath === undefined) await rm(path, { force: true });
@@ -87,7 +108,7 @@ export class ItemIndex {
   }
 
   /**
-   * An index saved at `path` (by `build` or `save`) whose key k holds `rows[k]`. Blocking (~0.1 s at
+   * An index saved at `path` (by `build` or `save`) whose key `keyAt(i)` holds `rows[i]`. Blocking (~0.1 s at
    * 100k x 256). The file must be intact (checked by the caller): usearch trusts it.
    */
   static load(dimension: number, params: HnswParams, path: string, rows: Array<IndexedRow | undefined>, version: number): ItemIndex {
@@ -105,7 +126,7 @@ export class ItemIndex {
     this.index.save(path);
   }
 
-  /** The id at each usearch key (null where removed): with `version`, what a saved file needs to be reloaded. */
+  /** The id at each position (null where removed): with `version`, what a saved file needs to be reloaded. */
   keys(): Array<string | null> {
     return this.rows.map((r) => r?.id ?? null);
   }
@@ -124,26 +145,47 @@ export class ItemIndex {
     return this.byId.keys();
   }
 
-  /** Inserts or replaces rows and removes ids: writes of this process and diffs of other processes' writes. */
+  /**
+   * Removes ids, then inserts or replaces rows (the last of an id wins): writes of this process and
+   * diffs of other processes' writes. One usearch call for the removals and one for the inserts,
+   * on INSERT_THREADS threads; it blocks for the whole batch (~0.3 ms per row at 100k x 256 with
+   * both cores free: an insert is ~0.6 ms of CPU).
+   */
   apply(upserts: readonly IndexedRow[], removals: readonly string[]): void {
+    const removed: number[] = [];
     for (const id of removals) {
-      const key = this.byId.get(id);
-      if (key === undefined) continue;
-      this.index.remove(BigInt(key));
+      const position = this.byId.get(id);
+      if (position === undefined) continue;
+      removed.push(position);
       this.byId.delete(id);
-      this.rows[key] = undefined;
+      this.rows[position] = undefined;
     }
-    for (const r of upserts) {
-      let key = this.byId.get(r.id);
-      if (key === undefined) {
-        key = this.rows.length;
+    const inserted: number[] = [];
+    for (const r of new Map(upserts.map((u) => [u.id, u])).values()) {
+      let position = this.byId.get(r.id);
+      if (position === undefined) {
+        position = this.rows.length;
         this.rows.push(r);
-        this.byId.set(r.id, key);
+        this.byId.set(r.id, position);
       } else {
-        this.index.remove(BigInt(key));
-        this.rows[key] = r;
+        removed.push(position);
+        this.rows[position] = r;
       }
-      this.index.add(BigInt(key), r.vector);
+      inserted.push(position);
+    }
+    if (removed.length > 0) this.index.remove(BigUint64Array.from(removed, keyAt));
+    if (inserted.length > 0) this.index.add(BigUint64Array.from(inserted, keyAt), inserted.map((p) => this.rows[p]!.vector), INSERT_THREADS);
+  }
+
+  /**
+   * `apply` a slice of upserts at a time, yielding to the event loop between slices, for a patch
+   * too large to block it at once. Only for an index nothing else writes to until it returns.
+   */
+  async applyInSlices(upserts: readonly IndexedRow[], removals: readonly string[]): Promise<void> {
+    this.apply([], removals);
+    for (let i = 0; i < upserts.length; i += PATCH_SLICE) {
+      await yieldToLoop();
+      this.apply(upserts.slice(i, i + PATCH_SLICE), []);
     }
   }
 
@@ -168,8 +210,7 @@ export class ItemIndex {
   private collect(keys: BigUint64Array, distances: Float32Array, q: AnnQuery): SearchHit[] {
     const hits: SearchHit[] = [];
     for (let i = 0; i < keys.length && hits.length < q.limit; i++) {
-      const key = Number(keys[i]);
-      const row = this.rows[key];
+      const row = this.rows[positionOf(keys[i]!)];
       if (row === undefined || q.exclude.has(row.id)) continue;
       // Parsed per hit, not cached: callers get their own object, and memory stays one string per row.
       const payload = JSON.parse(row.payload) as Record<string, unknown>;

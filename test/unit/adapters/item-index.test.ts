@@ -1,0 +1,48 @@
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HNSW, ItemIndex, type IndexedRow } from '../../../services/adapters/vector-store/item-index.js';
+import { exactTopIds } from '../../support/math.js';
+import { randomVector, rng } from '../../support/random.js';
+
+const DIM = 8;
+const row = (id: string, seed: number): IndexedRow => ({ id, vector: randomVector(rng(seed), DIM), payload: JSON.stringify({ id }) });
+const ROWS = Array.from({ length: 300 }, (_, i) => row(`r${i}`, 900 + i));
+const query = (vector: Float32Array, limit = 5) => ({ vector, limit, exclude: new Set<string>(), filter: undefined, maxCandidates: 1_000 });
+const ids = (index: ItemIndex, vector: Float32Array, limit = 5) => index.search(query(vector, limit))?.map((h) => h.id);
+
+describe('ItemIndex.apply', () => {
+  it('removes, replaces and inserts a batch of rows, the last row of an id winning, and answers like the rows it now holds', async () => {
+    const index = await ItemIndex.build(DIM, ROWS, 1);
+    const moved = row('r5', 1);
+    const fresh = row('n1', 2);
+    const back = row('r9', 3);
+    index.apply([row('r7', 4), moved, fresh, row('r7', 5), back], ['r9', 'r11', 'absent']);
+
+    const now = [...ROWS.filter((r) => !['r5', 'r7', 'r9', 'r11'].includes(r.id)), moved, fresh, row('r7', 5), back];
+    expect(index.size).toBe(now.length);
+    for (const r of [moved, fresh, row('r7', 5), back]) {
+      expect(index.search(query(r.vector, 1))).toEqual([{ id: r.id, score: expect.closeTo(1, 5), payload: { id: r.id } }]);
+    }
+    for (const r of [ROWS[5]!, ROWS[7]!, ROWS[11]!]) expect(ids(index, r.vector)).toEqual(exactTopIds(now, r.vector, 5));
+    expect(index.row('r11')).toBeUndefined();
+    expect(index.row('r5')).toBe(moved);
+  });
+
+  it('saves the patched index so that loading it with its keys answers the same', async () => {
+    const index = await ItemIndex.build(DIM, ROWS, 1);
+    index.apply([row('r0', 6), row('n2', 7)], ['r1']);
+    const path = join(tmpdir(), `item-index-test-${process.pid}.usearch`);
+    try {
+      index.save(path);
+      const byKey = new Map(ROWS.map((r) => [r.id, r]));
+      for (const r of [row('r0', 6), row('n2', 7)]) byKey.set(r.id, r);
+      const again = ItemIndex.load(DIM, DEFAULT_HNSW, path, index.keys().map((id) => (id === null ? undefined : byKey.get(id))), 2);
+      for (const r of [row('r0', 6), row('n2', 7), ROWS[1]!, ROWS[299]!]) expect(ids(again, r.vector)).toEqual(ids(index, r.vector));
+      expect(again.size).toBe(300);
+    } finally {
+      await rm(path, { force: true });
+    }
+  });
+});
