@@ -10,35 +10,14 @@ import { assertItemVector, l2Norm } from '../vector.js';
 import { BLOCK_ROWS, DotScorer, paddedDimension } from './simd-dot.js';
 import { KthLargest, SortedTop } from './top-k.js';
 import { FourDots, meanPairCosine } from './four-dots.js';
+import type { ApproximateBias, Ranking, RankRequest } from './ranking.js';
 
 export interface CatalogueEntry {
   readonly id: string;
   readonly vector: Float32Array;
 }
 
-/** Where the target fell and what the top of the list was. */
-export interface Ranking {
-  /** 1 + the number of eligible items scoring at least as high as the target (ties count against it). */
-  readonly rank: number;
-  /** The K best eligible items, best first (ties by catalogue order), with their exact scores. */
-  readonly top: Int32Array;
-  readonly topScores: readonly number[];
-  /** The target's exact score. */
-  readonly targetScore: number;
-}
-
-/** Per-request inputs of a ranking. */
-export interface RankRequest {
-  /** The query direction; null ranks by `bias` alone (e.g. popularity). */
-  readonly query: Float32Array | null;
-  /** Index of the item whose rank is wanted. */
-  readonly target: number;
-  /** 1 for items that may not be recommended (seen, disliked); never counted, never in `top`. */
-  readonly excluded: Uint8Array;
-  readonly k: number;
-  /** Added to every item's cosine (float64), or the whole score when `query` is null. */
-  readonly bias?: Float64Array;
-}
+export type { ApproximateBias, Ranking, RankRequest } from './ranking.js';
 
 export class CatalogueIndex {
   readonly ids: readonly string[];
@@ -53,10 +32,11 @@ export class CatalogueIndex {
   private readonly slack: number;
   private candidates: Int32Array = new Int32Array(256);
   private readonly unitQuery: Float32Array;
-  /** The current ranking's query, its 1/‖q‖ and bias (see setQuery). */
+  /** The current ranking's query, its 1/‖q‖ and bias, exact or approximate (see setQuery). */
   private query: Float32Array | null = null;
   private invQ = 0;
   private bias: Float64Array | undefined;
+  private approximateBias: ApproximateBias | undefined;
   /** The last pass's pooled items (`candidates[0 … pooled−1]`) and its K-th best float32 score. */
   private pooled = 0;
   private line = -Infinity;
@@ -130,36 +110,41 @@ export class CatalogueIndex {
    */
   rank(req: RankRequest): Ranking {
     this.setQuery(req);
+    // An item's exact score is within [a − down, a + up] of its pass a (float32 cosine + bias as given).
     const slack = req.query === null ? 0 : this.slack;
+    const up = slack + (this.approximateBias?.above ?? 0);
+    const down = slack + (this.approximateBias?.below ?? 0);
     const targetScore = this.exact(req.target);
     this.approximate(req);
-    this.scorer.sieve(targetScore + slack, targetScore - slack);
-    const above = this.countAbove(req, targetScore, slack);
-    this.pool(req.k, 2 * slack);
-    const { top, topScores } = this.topK(req.k, this.line - 2 * slack);
+    this.scorer.sieve(targetScore + down, targetScore - up);
+    const above = this.countAbove(req, targetScore, up, down);
+    this.pool(req.k, up + down);
+    const { top, topScores } = this.topK(req.k, this.line - (up + down));
     this.query = null;
     this.bias = undefined;
+    this.approximateBias = undefined;
     return { rank: above + 1, targetScore, top, topScores };
   }
 
   /**
-   * How many eligible items other than the target score at least as high as it. Float32 scores
-   * above target + slack are above it for certain (the sieve counted them); those within the slack
-   * are scored exactly (with no slack, bias-only scores, the float32 pass is the score itself and
-   * ties count against).
+   * How many eligible items other than the target score at least as high as it. Items passing
+   * above target + down are above it for certain (the sieve counted them); those in the band
+   * [target − up, target + down] are scored exactly (with no band, bias-only scores, the pass is
+   * the score itself and ties count against).
    */
-  private countAbove(req: RankRequest, target: number, slack: number): number {
+  private countAbove(req: RankRequest, target: number, up: number, down: number): number {
     const { excluded, target: t } = req;
     const [clear, atLeastLo] = this.scorer.counts as unknown as [number, number];
-    const hi = target + slack;
-    const lo = target - slack;
+    const hi = target + down;
+    const lo = target - up;
+    const exactPass = up === 0 && down === 0;
     // Only the target itself within the band: nothing to score exactly.
     const a = this.approx(t);
     if (atLeastLo - clear === 1 && a >= lo && a <= hi) return clear;
     let above = clear;
     for (let i = 0; i < this.size; i++) {
       const b = this.approx(i);
-      if (b >= lo && b <= hi && i !== t && excluded[i] === 0 && (slack === 0 || this.exact(i) >= target)) above++;
+      if (b >= lo && b <= hi && i !== t && excluded[i] === 0 && (exactPass || this.exact(i) >= target)) above++;
     }
     return above;
   }
@@ -204,7 +189,8 @@ export class CatalogueIndex {
   /** Sets what `exact` scores against for this ranking (fields, not a closure: one monomorphic call site). */
   private setQuery(req: RankRequest): void {
     this.query = req.query;
-    this.bias = req.bias;
+    if (req.bias instanceof Float64Array) this.bias = req.bias;
+    else this.approximateBias = req.bias;
     if (req.query === null) {
       if (req.bias === undefined) throw new InterestStreamError('INVALID_INPUT', 'a ranking needs a query vector or a bias');
       return;
@@ -215,13 +201,18 @@ export class CatalogueIndex {
   /** Item i's exact score for the query set by `setQuery`. */
   private exact(i: number): number {
     const q = this.query;
-    const bias = this.bias;
-    if (q === null) return bias![i]!;
+    if (q === null) return this.biasOf(i);
     const d = this.dimension;
     const raw = this.raw;
     let sum = 0;
     for (let j = 0, o = i * d; j < d; j++, o++) sum += raw[o]! * q[j]!;
-    return sum * this.invNorms[i]! * this.invQ + (bias === undefined ? 0 : bias[i]!);
+    return sum * this.invNorms[i]! * this.invQ + this.biasOf(i);
+  }
+
+  /** Item i's exact bias for this ranking (0 without one). */
+  private biasOf(i: number): number {
+    if (this.approximateBias !== undefined) return this.approximateBias.exact(i);
+    return this.bias === undefined ? 0 : this.bias[i]!;
   }
 
   /** Item i's float32 cosine plus its bias, in float64, from the last `approximate`. */
@@ -241,9 +232,10 @@ export class CatalogueIndex {
       for (let j = 0; j < q.length; j++) unit[j] = q[j]! * invQ;
       scorer.score(unit);
     }
-    if (req.bias !== undefined) scorer.offset.set(req.bias);
+    const offset = req.bias instanceof Float64Array ? req.bias : req.bias?.approx;
+    if (offset !== undefined) scorer.offset.set(offset);
     else if (this.biased) scorer.offset.fill(0);
-    this.biased = req.bias !== undefined;
+    this.biased = offset !== undefined;
     scorer.mask.set(req.excluded);
   }
 
@@ -271,17 +263,17 @@ export class CatalogueIndex {
 
   /** Offers the first m items of `four.left` with their exact scores, as `exact` gives them. */
   private offerExact(m: number): void {
-    const { four, sorted, bias } = this;
+    const { four, sorted } = this;
     const { left } = four;
     if (this.query === null) {
-      for (let p = 0; p < m; p++) sorted.offer(left[p]!, bias![left[p]!]!);
+      for (let p = 0; p < m; p++) sorted.offer(left[p]!, this.biasOf(left[p]!));
       return;
     }
     four.yo.fill(0);
     four.run(this.raw, this.query, this.dimension);
     for (let p = 0; p < m; p++) {
       const i = left[p]!;
-      sorted.offer(i, four.out[p]! * this.invNorms[i]! * this.invQ + (bias === undefined ? 0 : bias[i]!));
+      sorted.offer(i, four.out[p]! * this.invNorms[i]! * this.invQ + this.biasOf(i));
     }
   }
 }

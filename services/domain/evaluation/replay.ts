@@ -8,8 +8,9 @@ import { foldEvent, emptyUserState } from '../fold.js';
 import { averageStrategy, trendStrategy, type InterestSnapshot } from '../strategies.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';
 import type { CatalogueIndex } from './catalogue-index.js';
+import type { RankRequest } from './ranking.js';
 import { hitRateOverTime, MetricAccumulator, type MetricSummary } from './metrics.js';
-import { DecayedCounts } from './popularity.js';
+import { DecayedCounts, LogPopularityBias } from './popularity.js';
 import { diversify, diversityPool } from './diverse-ranking.js';
 import { expandGrid, type EvaluationGrid, type Variant } from './variants.js';
 import { Growable } from './growable.js';
@@ -95,8 +96,8 @@ export class PrequentialReplay {
   private readonly items: Float32Array[];
   private readonly popularity: DecayedCounts;
   private readonly exclusions: ExclusionMarks;
-  private readonly logPopularity: Float64Array;
-  private readonly bias: Float64Array;
+  /** Hybrid's popularity term per λ of the grid. */
+  private readonly popularityTerms = new Map<number, LogPopularityBias>();
   private readonly times = new Growable(Float64Array);
   private readonly hits: Array<Growable<Uint8Array>>;
   private readonly usesTrend: boolean;
@@ -117,8 +118,7 @@ export class PrequentialReplay {
     this.items = Array.from({ length: catalogue.size }, (_, i) => catalogue.vectorOf(i));
     this.popularity = new DecayedCounts(catalogue.size, opts.popularHalfLifeMs);
     this.exclusions = new ExclusionMarks(catalogue);
-    this.logPopularity = new Float64Array(catalogue.size);
-    this.bias = new Float64Array(catalogue.size);
+    for (const v of variants) if (v.strategy === 'hybrid' && !this.popularityTerms.has(v.lambda!)) this.popularityTerms.set(v.lambda!, new LogPopularityBias(this.popularity, v.lambda!));
     this.usesTrend = variants.some((v) => v.strategy === 'trend');
   }
 
@@ -162,6 +162,7 @@ export class PrequentialReplay {
       if (event.occurredAt < (this.opts.rankFrom ?? -Infinity)) this.counts.warmUp++;
       else this.score(user, before, index, event.occurredAt);
       this.popularity.record(index, event.weight, event.occurredAt);
+      for (const term of this.popularityTerms.values()) term.recorded(index);
     } else if (event.type === 'DISLIKE') {
       this.counts.dislikes++;
     } else {
@@ -238,21 +239,20 @@ export class PrequentialReplay {
 
   private rankAll(user: UserReplay, before: readonly UserState[], target: number, at: number): void {
     this.times.push(at);
-    if (this.variants.some((v) => v.strategy === 'hybrid')) this.popularity.logCountsAt(at, this.logPopularity);
     this.variants.forEach((v, i) => {
-      const r = this.rankVariant(v, user, before, target);
+      const r = this.rankVariant(v, user, before, target, at);
       const hit = this.accumulators[i]!.add(r.rank, r.top, this.ils(r.top), r.fellBack);
       this.hits[i]!.push(hit ? 1 : 0);
     });
   }
 
-  private rankVariant(v: Variant, user: UserReplay, before: readonly UserState[], target: number): { rank: number; top: Int32Array; fellBack: boolean } {
+  private rankVariant(v: Variant, user: UserReplay, before: readonly UserState[], target: number, at: number): { rank: number; top: Int32Array; fellBack: boolean } {
     const k = this.opts.grid.k;
     const interests = before[v.fold]!.interests;
     if (v.strategy === 'multi' && interests.length > 0) {
       return { ...rankMulti(this.catalogue, { interests, halfLifeMs: v.halfLifeMs!, target, excluded: this.exclusions.marks, k }), fellBack: false };
     }
-    const { query, bias, fellBack } = this.queryOf(v, user, before);
+    const { query, bias, fellBack } = this.queryOf(v, user, before, at);
     if (this.ann !== undefined && query !== null && bias === undefined && !v.diversity) {
       return { ...rankByAnn(this.ann, { query, target, exclude: this.exclusions.ids(), k, depth: this.opts.annDepth ?? DEFAULT_ANN_DEPTH }), fellBack };
     }
@@ -261,7 +261,7 @@ export class PrequentialReplay {
     return { rank: r.rank, top: r.top, fellBack };
   }
 
-  private queryOf(v: Variant, user: UserReplay, before: readonly UserState[]): { query: Float32Array | null; bias?: Float64Array; fellBack: boolean } {
+  private queryOf(v: Variant, user: UserReplay, before: readonly UserState[], at: number): { query: Float32Array | null; bias?: RankRequest['bias']; fellBack: boolean } {
     const ema = before[v.fold]!.vector!;
     switch (v.strategy) {
       case 'ema':
@@ -269,8 +269,7 @@ export class PrequentialReplay {
       case 'popularity':
         return { query: null, bias: this.popularity.raw, fellBack: false };
       case 'hybrid':
-        for (let i = 0; i < this.bias.length; i++) this.bias[i] = v.lambda! * this.logPopularity[i]!;
-        return { query: ema, bias: this.bias, fellBack: false };
+        return { query: ema, bias: this.popularityTerms.get(v.lambda!)!.at(at), fellBack: false };
       case 'average':
       case 'last': {
         const ids = v.strategy === 'last' ? before[0]!.recentViews.slice(-1) : before[0]!.recentViews;
