@@ -26,6 +26,8 @@ export class CatalogueIndex {
   private readonly positions = new Map<string, number>();
   /** The vectors as given, row-major, for exact scores. */
   private readonly raw: Float32Array;
+  /** The same values widened to float64 (exactly): the exact sums read them without a conversion per load. */
+  private readonly wide: Float64Array;
   private readonly invNorms: Float64Array;
   private readonly scorer: DotScorer;
   /** Bound on |float32 pass − exact cosine| for a unit query: (d + 8) units of 2^-22, four times the worst case. */
@@ -67,6 +69,7 @@ export class CatalogueIndex {
       this.invNorms[i] = inv;
       for (let j = 0; j < this.dimension; j++) units[i * width + j] = item.vector[j]! * inv;
     });
+    this.wide = Float64Array.from(this.raw);
     this.scorer = new DotScorer(units, this.size, this.dimension);
     this.slack = (this.dimension + 8) * 2 ** -22;
     this.unitQuery = new Float32Array(this.dimension);
@@ -84,11 +87,11 @@ export class CatalogueIndex {
 
   /** Exact cosine between two catalogue items. */
   itemCosine(a: number, b: number): number {
-    const { raw, dimension } = this;
+    const { wide, dimension } = this;
     const oa = a * dimension;
     const ob = b * dimension;
     let sum = 0;
-    for (let j = 0; j < dimension; j++) sum += raw[oa + j]! * raw[ob + j]!;
+    for (let j = 0; j < dimension; j++) sum += wide[oa + j]! * wide[ob + j]!;
     return sum * this.invNorms[a]! * this.invNorms[b]!;
   }
 
@@ -97,7 +100,7 @@ export class CatalogueIndex {
    * order (0 below two items), every cosine itemCosine's to the last bit (see meanPairCosine).
    */
   meanPairCosine(list: Int32Array): number {
-    return meanPairCosine(this.raw, this.invNorms, this.dimension, list);
+    return meanPairCosine(this.wide, this.invNorms, this.dimension, list);
   }
 
   /**
@@ -134,7 +137,8 @@ export class CatalogueIndex {
    */
   private countAbove(req: RankRequest, target: number, up: number, down: number): number {
     const { excluded, target: t } = req;
-    const [clear, atLeastLo] = this.scorer.counts as unknown as [number, number];
+    const clear = this.scorer.counts[0]!;
+    const atLeastLo = this.scorer.counts[1]!;
     const hi = target + down;
     const lo = target - up;
     const exactPass = up === 0 && down === 0;
@@ -203,9 +207,9 @@ export class CatalogueIndex {
     const q = this.query;
     if (q === null) return this.biasOf(i);
     const d = this.dimension;
-    const raw = this.raw;
+    const wide = this.wide;
     let sum = 0;
-    for (let j = 0, o = i * d; j < d; j++, o++) sum += raw[o]! * q[j]!;
+    for (let j = 0, o = i * d; j < d; j++, o++) sum += wide[o]! * q[j]!;
     return sum * this.invNorms[i]! * this.invQ + this.biasOf(i);
   }
 
@@ -270,7 +274,7 @@ export class CatalogueIndex {
       return;
     }
     four.yo.fill(0);
-    four.run(this.raw, this.query, this.dimension);
+    four.run(this.wide, this.query, this.dimension);
     for (let p = 0; p < m; p++) {
       const i = left[p]!;
       sorted.offer(i, four.out[p]! * this.invNorms[i]! * this.invQ + this.biasOf(i));
