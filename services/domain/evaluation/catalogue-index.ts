@@ -7,7 +7,7 @@
  */
 import { InterestStreamError } from '../errors.js';
 import { assertItemVector, l2Norm } from '../vector.js';
-import { BLOCK_ROWS, DotScorer, paddedDimension } from './simd-dot.js';
+import { DotScorer, paddedDimension } from './simd-dot.js';
 import { KthLargest, SortedTop } from './top-k.js';
 import { FourDots, meanPairCosine } from './four-dots.js';
 import type { ApproximateBias, Ranking, RankRequest } from './ranking.js';
@@ -32,14 +32,13 @@ export class CatalogueIndex {
   private readonly scorer: DotScorer;
   /** Bound on |float32 pass − exact cosine| for a unit query: (d + 8) units of 2^-22, four times the worst case. */
   private readonly slack: number;
-  private candidates: Int32Array = new Int32Array(256);
   private readonly unitQuery: Float32Array;
   /** The current ranking's query, its 1/‖q‖ and bias, exact or approximate (see setQuery). */
   private query: Float32Array | null = null;
   private invQ = 0;
   private bias: Float64Array | undefined;
   private approximateBias: ApproximateBias | undefined;
-  /** The last pass's pooled items (`candidates[0 … pooled−1]`) and its K-th best float32 score. */
+  /** The last pass's pooled items (the scorer's `selected[0 … pooled−1]`) and its K-th best float32 score. */
   private pooled = 0;
   private line = -Infinity;
   private readonly sorted = new SortedTop();
@@ -136,7 +135,7 @@ export class CatalogueIndex {
    * the score itself and ties count against).
    */
   private countAbove(req: RankRequest, target: number, up: number, down: number): number {
-    const { excluded, target: t } = req;
+    const t = req.target;
     const clear = this.scorer.counts[0]!;
     const atLeastLo = this.scorer.counts[1]!;
     const hi = target + down;
@@ -146,48 +145,31 @@ export class CatalogueIndex {
     const a = this.approx(t);
     if (atLeastLo - clear === 1 && a >= lo && a <= hi) return clear;
     let above = clear;
-    for (let i = 0; i < this.size; i++) {
-      const b = this.approx(i);
-      if (b >= lo && b <= hi && i !== t && excluded[i] === 0 && (exactPass || this.exact(i) >= target)) above++;
+    const band = this.scorer.select(lo, hi);
+    const selected = this.scorer.selected;
+    for (let s = 0; s < band; s++) {
+      const i = selected[s]!;
+      if (i !== t && (exactPass || this.exact(i) >= target)) above++;
     }
     return above;
   }
 
   /**
-   * Collects in `candidates` every eligible item that could end in the top K, in catalogue order,
-   * and leaves the K-th best float32 score in `line` (−∞ with fewer than K eligible items): every
-   * eligible item scoring at least the K-th best block maximum less `margin`, from the blocks whose
-   * maximum reaches that.
+   * Collects in the scorer's `selected` every eligible item that could end in the top K, in
+   * catalogue order, and leaves the K-th best float32 score in `line` (−∞ with fewer than K eligible
+   * items): every eligible item scoring at least the K-th best block maximum less `margin`, from the
+   * blocks whose maximum reaches that.
    */
   private pool(k: number, margin: number): void {
-    const { blockMax, mask, out, offset } = this.scorer;
+    const { blockMax, selected } = this.scorer;
     const best = this.best;
     best.reset(k);
     for (let b = 0; b < blockMax.length; b++) best.offer(blockMax[b]!);
     const floor = best.value() - margin;
     best.reset(k);
-    let candidates = this.candidates;
-    let pooled = 0;
-    for (let b = 0; b < blockMax.length; b++) {
-      if (blockMax[b]! < floor) continue;
-      const end = Math.min(this.size, (b + 1) * BLOCK_ROWS);
-      for (let i = b * BLOCK_ROWS; i < end; i++) {
-        const a = out[i]! + offset[i]!; // approx(i)
-        if (a < floor || mask[i] === 1) continue;
-        if (pooled === candidates.length) candidates = this.growCandidates();
-        candidates[pooled++] = i;
-        best.offer(a);
-      }
-    }
-    this.pooled = pooled;
+    this.pooled = this.scorer.select(floor, Infinity);
+    for (let j = 0; j < this.pooled; j++) best.offer(this.approx(selected[j]!));
     this.line = best.value();
-  }
-
-  private growCandidates(): Int32Array {
-    const next = new Int32Array(this.candidates.length * 2);
-    next.set(this.candidates);
-    this.candidates = next;
-    return next;
   }
 
   /** Sets what `exact` scores against for this ranking (fields, not a closure: one monomorphic call site). */
@@ -248,7 +230,7 @@ export class CatalogueIndex {
    * exact scores decide the K (ties: catalogue order, the order the pool is in).
    */
   private topK(k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
-    const pool = this.candidates;
+    const pool = this.scorer.selected;
     this.sorted.reset(k);
     let m = 0;
     for (let j = 0; j < this.pooled; j++) {
