@@ -26,8 +26,6 @@ export class CatalogueIndex {
   private readonly positions = new Map<string, number>();
   /** The vectors as given, row-major, for exact scores. */
   private readonly raw: Float32Array;
-  /** The same values widened to float64 (exactly): the exact sums read them without a conversion per load. */
-  private readonly wide: Float64Array;
   private readonly invNorms: Float64Array;
   private readonly scorer: DotScorer;
   /** Bound on |float32 pass − exact cosine| for a unit query: (d + 8) units of 2^-22, four times the worst case. */
@@ -68,7 +66,6 @@ export class CatalogueIndex {
       this.invNorms[i] = inv;
       for (let j = 0; j < this.dimension; j++) units[i * width + j] = item.vector[j]! * inv;
     });
-    this.wide = Float64Array.from(this.raw);
     this.scorer = new DotScorer(units, this.size, this.dimension);
     this.slack = (this.dimension + 8) * 2 ** -22;
     this.unitQuery = new Float32Array(this.dimension);
@@ -86,11 +83,11 @@ export class CatalogueIndex {
 
   /** Exact cosine between two catalogue items. */
   itemCosine(a: number, b: number): number {
-    const { wide, dimension } = this;
+    const { raw, dimension } = this;
     const oa = a * dimension;
     const ob = b * dimension;
     let sum = 0;
-    for (let j = 0; j < dimension; j++) sum += wide[oa + j]! * wide[ob + j]!;
+    for (let j = 0; j < dimension; j++) sum += raw[oa + j]! * raw[ob + j]!;
     return sum * this.invNorms[a]! * this.invNorms[b]!;
   }
 
@@ -99,7 +96,7 @@ export class CatalogueIndex {
    * order (0 below two items), every cosine itemCosine's to the last bit (see meanPairCosine).
    */
   meanPairCosine(list: Int32Array): number {
-    return meanPairCosine(this.wide, this.invNorms, this.dimension, list);
+    return meanPairCosine(this.raw, this.invNorms, this.dimension, list);
   }
 
   /**
@@ -189,9 +186,9 @@ export class CatalogueIndex {
     const q = this.query;
     if (q === null) return this.biasOf(i);
     const d = this.dimension;
-    const wide = this.wide;
+    const raw = this.raw;
     let sum = 0;
-    for (let j = 0, o = i * d; j < d; j++, o++) sum += wide[o]! * q[j]!;
+    for (let j = 0, o = i * d; j < d; j++, o++) sum += raw[o]! * q[j]!;
     return sum * this.invNorms[i]! * this.invQ + this.biasOf(i);
   }
 
@@ -256,7 +253,7 @@ export class CatalogueIndex {
       return;
     }
     four.yo.fill(0);
-    four.run(this.wide, this.query, this.dimension);
+    four.run(this.raw, this.query, this.dimension);
     for (let p = 0; p < m; p++) {
       const i = left[p]!;
       sorted.offer(i, four.out[p]! * this.invNorms[i]! * this.invQ + this.biasOf(i));

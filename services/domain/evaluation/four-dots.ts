@@ -14,7 +14,7 @@ export class FourDots {
   readonly left = new Int32Array(4);
 
   /** out[m] = Σ_{j<d} x[xo[m] + j] · y[yo[m] + j], j ascending, for m = 0 … 3. */
-  run(x: Float64Array, y: Float32Array, d: number): void {
+  run(x: Float32Array, y: Float32Array, d: number): void {
     const { xo, yo } = this;
     const x0 = xo[0]!;
     const x1 = xo[1]!;
@@ -46,7 +46,7 @@ export class FourDots {
  * cosine is (Σ_j raw[a·d + j] · raw[b·d + j]) · invNorms[a] · invNorms[b]. For each x, four y's at
  * a time share each load of x's component.
  */
-export function meanPairCosine(raw: Float64Array, invNorms: Float64Array, d: number, list: Int32Array): number {
+export function meanPairCosine(raw: Float32Array, invNorms: Float64Array, d: number, list: Int32Array): number {
   const pairs = (list.length * (list.length - 1)) / 2;
   if (pairs === 0) return 0;
   let sum = 0;
