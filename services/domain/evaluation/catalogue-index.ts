@@ -9,7 +9,7 @@ import { InterestStreamError } from '../errors.js';
 import { assertItemVector, l2Norm } from '../vector.js';
 import { DotScorer, paddedDimension } from './simd-dot.js';
 import { KthLargest, SortedTop } from './top-k.js';
-import { FourDots, meanPairCosine } from './four-dots.js';
+import { BATCH, ExactDots } from './exact-dots.js';
 import type { ApproximateBias, Ranking, RankRequest } from './ranking.js';
 
 export interface CatalogueEntry {
@@ -42,8 +42,8 @@ export class CatalogueIndex {
   private readonly sorted = new SortedTop();
   /** The K best block maxima, then the K best pooled float32 scores (see pool). */
   private readonly best = new KthLargest();
-  /** Four exact sums at a time (and the items they belong to, in `four.left`). */
-  private readonly four = new FourDots();
+  /** The exact sums (item · query, item · item), a batch of pairs at a time; its rows are `raw`. */
+  private readonly dots: ExactDots;
   /** True while the scorer's offsets hold a bias rather than zeros. */
   private biased = false;
 
@@ -53,7 +53,8 @@ export class CatalogueIndex {
     this.size = items.length;
     this.dimension = first.vector.length;
     this.ids = items.map((i) => i.id);
-    this.raw = new Float32Array(this.size * this.dimension);
+    this.dots = new ExactDots(this.size, this.dimension);
+    this.raw = this.dots.rows;
     this.invNorms = new Float64Array(this.size);
     const width = paddedDimension(this.dimension);
     const units = new Float32Array(this.size * width);
@@ -96,7 +97,30 @@ export class CatalogueIndex {
    * order (0 below two items), every cosine itemCosine's to the last bit (see meanPairCosine).
    */
   meanPairCosine(list: Int32Array): number {
-    return meanPairCosine(this.raw, this.invNorms, this.dimension, list);
+    const pairs = (list.length * (list.length - 1)) / 2;
+    if (pairs === 0) return 0;
+    const { left, right } = this.dots;
+    let sum = 0;
+    let m = 0;
+    for (let x = 0; x < list.length; x++) {
+      for (let y = x + 1; y < list.length; y++) {
+        left[m] = list[x]!;
+        right[m] = list[y]!;
+        if (++m === BATCH) {
+          sum = this.addCosines(sum, m);
+          m = 0;
+        }
+      }
+    }
+    return (m > 0 ? this.addCosines(sum, m) : sum) / pairs;
+  }
+
+  /** sum + the cosines of the first m pairs of `dots`, added in order. */
+  private addCosines(sum: number, m: number): number {
+    const { left, right, out } = this.dots;
+    this.dots.run(m);
+    for (let p = 0; p < m; p++) sum += out[p]! * this.invNorms[left[p]!]! * this.invNorms[right[p]!]!;
+    return sum;
   }
 
   /**
@@ -179,6 +203,7 @@ export class CatalogueIndex {
       return;
     }
     this.invQ = 1 / l2Norm(req.query);
+    this.dots.setQuery(req.query);
   }
 
   /** Item i's exact score for the query set by `setQuery`. */
@@ -223,19 +248,20 @@ export class CatalogueIndex {
   }
 
   /**
-   * Every pooled item scoring at least `floor` in float32 is scored exactly (four at a time); the
+   * Every pooled item scoring at least `floor` in float32 is scored exactly (a batch at a time); the
    * exact scores decide the K (ties: catalogue order, the order the pool is in).
    */
   private topK(k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
     const pool = this.scorer.selected;
+    const { left, right, queryRow } = this.dots;
     this.sorted.reset(k);
     let m = 0;
     for (let j = 0; j < this.pooled; j++) {
       const i = pool[j]!;
       if (this.approx(i) < floor) continue;
-      this.four.left[m] = i;
-      this.four.xo[m] = i * this.dimension;
-      if (++m === 4) {
+      left[m] = i;
+      right[m] = queryRow;
+      if (++m === BATCH) {
         this.offerExact(m);
         m = 0;
       }
@@ -244,19 +270,18 @@ export class CatalogueIndex {
     return this.sorted.result();
   }
 
-  /** Offers the first m items of `four.left` with their exact scores, as `exact` gives them. */
+  /** Offers the first m items of `dots.left` with their exact scores, as `exact` gives them. */
   private offerExact(m: number): void {
-    const { four, sorted } = this;
-    const { left } = four;
+    const { dots, sorted } = this;
+    const { left, out } = dots;
     if (this.query === null) {
       for (let p = 0; p < m; p++) sorted.offer(left[p]!, this.biasOf(left[p]!));
       return;
     }
-    four.yo.fill(0);
-    four.run(this.raw, this.query, this.dimension);
+    dots.run(m);
     for (let p = 0; p < m; p++) {
       const i = left[p]!;
-      sorted.offer(i, four.out[p]! * this.invNorms[i]! * this.invQ + this.biasOf(i));
+      sorted.offer(i, out[p]! * this.invNorms[i]! * this.invQ + this.biasOf(i));
     }
   }
 }

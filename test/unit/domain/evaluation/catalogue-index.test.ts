@@ -90,6 +90,21 @@ describe('CatalogueIndex.rank with an approximate bias', () => {
   });
 });
 
+describe('CatalogueIndex.meanPairCosine', () => {
+  it('is the mean of itemCosine over every pair x < y, added in that order, to the last bit', () => {
+    const rand = rng(9);
+    const vectors = Array.from({ length: 200 }, () => randomVector(rand, 37));
+    const index = new CatalogueIndex(vectors.map((vector, i) => ({ id: `i${i}`, vector })));
+    // 30 items: 435 pairs, more than one batch of the kernel
+    for (const length of [0, 1, 2, 3, 5, 10, 30]) {
+      const list = Int32Array.from({ length }, () => Math.floor(rand() * vectors.length));
+      let sum = 0;
+      for (let x = 0; x < length; x++) for (let y = x + 1; y < length; y++) sum += index.itemCosine(list[x]!, list[y]!);
+      expect(index.meanPairCosine(list)).toBe(length < 2 ? 0 : sum / ((length * (length - 1)) / 2));
+    }
+  });
+});
+
 describe('SortedTop', () => {
   it('keeps the K best, best first, equal scores in the order they were offered', () => {
     const top = new SortedTop();
