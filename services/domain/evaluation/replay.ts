@@ -140,12 +140,15 @@ export class PrequentialReplay {
     }
     const user = this.user(event.userId);
     const before = user.states;
-    let after: UserState[];
-    let outcome: string;
+    const after = new Array<UserState>(before.length);
+    const input = { event, item: index < 0 ? null : this.items[index]!, watermark };
+    let outcome = '';
     try {
-      const steps = before.map((s, f) => foldEvent(s, { event, item: index < 0 ? null : this.items[index]!, watermark }, this.folds[f]!));
-      after = steps.map((s) => s.state);
-      outcome = steps[0]!.outcome;
+      for (let f = 0; f < before.length; f++) {
+        const step = foldEvent(before[f]!, input, this.folds[f]!);
+        after[f] = step.state;
+        if (f === 0) outcome = step.outcome;
+      }
     } catch (e) {
       if (!(e instanceof InterestStreamError)) throw e;
       this.counts.rejected++;
