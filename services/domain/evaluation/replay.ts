@@ -129,14 +129,11 @@ export class PrequentialReplay {
       this.counts.outOfRange++;
       return;
     }
-    let index = -1;
-    if (event.type === 'VIEW' || event.type === 'DISLIKE') {
-      const i = this.catalogue.indexOf(event.itemId);
-      if (i === undefined) {
-        this.counts.unknownItems++;
-        return;
-      }
-      index = i;
+    // −1: the event names no item (ERASE); undefined: not in the catalogue.
+    const index = event.type === 'VIEW' || event.type === 'DISLIKE' ? this.catalogue.indexOf(event.itemId) : -1;
+    if (index === undefined) {
+      this.counts.unknownItems++;
+      return;
     }
     const user = this.user(event.userId);
     const before = user.states;
