@@ -5,7 +5,7 @@
  */
 import { InterestStreamError } from '../errors.js';
 import { foldEvent, emptyUserState } from '../fold.js';
-import { averageStrategy, trendStrategy, type InterestSnapshot } from '../strategies.js';
+import { averageStrategy } from '../strategies.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';
 import type { CatalogueIndex } from './catalogue-index.js';
 import type { RankRequest } from './ranking.js';
@@ -16,6 +16,7 @@ import { expandGrid, type EvaluationGrid, type Variant } from './variants.js';
 import { Growable } from './growable.js';
 import { rankMulti } from './multi-ranking.js';
 import { ExclusionMarks } from './exclusions.js';
+import { TrendHistory } from './trend-history.js';
 import { DEFAULT_ANN_DEPTH, rankByAnn, type AnnRanker } from './ann-ranking.js';
 
 export interface ReplayEvent {
@@ -82,8 +83,8 @@ export interface ReplayResult {
 
 interface UserReplay {
   states: UserState[];
-  /** Per fold: the snapshots the trend strategy would read (window-end states), newest last, at most 2W. */
-  readonly history: Array<Array<InterestSnapshot & { window: number }>>;
+  /** Per fold: the snapshots the trend strategy would read, and its queries. */
+  readonly trend: TrendHistory;
 }
 
 export class PrequentialReplay {
@@ -156,7 +157,7 @@ export class PrequentialReplay {
       this.counts.repeats++;
       return;
     }
-    if (this.usesTrend) this.closeWindows(user, before, event.occurredAt);
+    if (this.usesTrend) user.trend.closeWindows(before, event.occurredAt);
     if (event.type === 'VIEW') {
       this.counts.views++;
       if (event.occurredAt < (this.opts.rankFrom ?? -Infinity)) this.counts.warmUp++;
@@ -167,7 +168,7 @@ export class PrequentialReplay {
       this.counts.dislikes++;
     } else {
       this.counts.erases++;
-      for (const h of user.history) h.length = 0;
+      user.trend.erase();
     }
   }
 
@@ -193,29 +194,10 @@ export class PrequentialReplay {
     let u = this.users.get(userId);
     if (u === undefined) {
       const empty = emptyUserState(userId);
-      u = { states: this.folds.map(() => empty), history: this.folds.map(() => []) };
+      u = { states: this.folds.map(() => empty), trend: new TrendHistory(this.folds.length, this.opts.snapshotIntervalMs, this.opts.trendWindow) };
       this.users.set(userId, u);
     }
     return u;
-  }
-
-  /**
-   * An event stamped in a later snapshot window than the user's last one closes that window: the
-   * state before the event is the window's snapshot (what ingest records at a window boundary;
-   * SNAPSHOT_LATENESS_MS does not apply to a replay).
-   */
-  private closeWindows(user: UserReplay, before: readonly UserState[], at: number): void {
-    const interval = this.opts.snapshotIntervalMs;
-    before.forEach((s, f) => {
-      const window = Math.floor(s.lastEventAt / interval);
-      if (Math.floor(at / interval) <= window) return;
-      const history = user.history[f]!;
-      if (s.erased) history.length = 0;
-      if (s.vector === null || s.erased) return;
-      if (history.at(-1)?.window === window) history.pop();
-      history.push({ vector: s.vector, takenAt: (window + 1) * interval - 1, window });
-      if (history.length > 2 * this.opts.trendWindow) history.shift();
-    });
   }
 
   private score(user: UserReplay, before: readonly UserState[], target: number, at: number): void {
@@ -280,9 +262,8 @@ export class PrequentialReplay {
         // A user without interests yet: the product answers with ema (insufficient_history).
         return { query: ema, fellBack: true };
       case 'trend': {
-        const history = user.history[v.fold]!;
-        const trend = history.length < 2 ? null : trendStrategy(history, this.opts.trendWindow, v.momentum);
-        return trend === null ? { query: ema, fellBack: true } : { query: trend.vector, fellBack: false };
+        const trend = user.trend.query(v);
+        return trend === null ? { query: ema, fellBack: true } : { query: trend, fellBack: false };
       }
     }
   }
