@@ -6,6 +6,7 @@
 import { InterestStreamError } from '../errors.js';
 import { foldEvent, emptyUserState } from '../fold.js';
 import { averageStrategy } from '../strategies.js';
+import { l2Norm } from '../vector.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';
 import type { CatalogueIndex } from './catalogue-index.js';
 import type { RankRequest } from './ranking.js';
@@ -95,6 +96,8 @@ export class PrequentialReplay {
   private readonly cold: MetricAccumulator;
   private readonly users = new Map<string, UserReplay>();
   private readonly items: Float32Array[];
+  /** Their l2Norm, for average and last (which normalise the same items view after view). */
+  private readonly itemNorms: Float64Array;
   private readonly popularity: DecayedCounts;
   private readonly exclusions: ExclusionMarks;
   /** Hybrid's popularity term per λ of the grid. */
@@ -117,6 +120,7 @@ export class PrequentialReplay {
     this.cold = new MetricAccumulator(k, catalogue.size);
     this.hits = variants.map(() => new Growable(Uint8Array));
     this.items = Array.from({ length: catalogue.size }, (_, i) => catalogue.vectorOf(i));
+    this.itemNorms = variants.some((v) => v.strategy === 'average' || v.strategy === 'last') ? Float64Array.from(this.items, l2Norm) : new Float64Array(0);
     this.popularity = new DecayedCounts(catalogue.size, opts.popularHalfLifeMs);
     this.exclusions = new ExclusionMarks(catalogue);
     for (const v of variants) if (v.strategy === 'hybrid' && !this.popularityTerms.has(v.lambda!)) this.popularityTerms.set(v.lambda!, new LogPopularityBias(this.popularity, v.lambda!));
@@ -255,7 +259,8 @@ export class PrequentialReplay {
       case 'average':
       case 'last': {
         const ids = v.strategy === 'last' ? before[0]!.recentViews.slice(-1) : before[0]!.recentViews;
-        const avg = averageStrategy(ids.map((id) => this.items[this.catalogue.indexOf(id)!]!));
+        const positions = ids.map((id) => this.catalogue.indexOf(id)!);
+        const avg = averageStrategy(positions.map((i) => this.items[i]!), positions.map((i) => this.itemNorms[i]!));
         return avg === null ? { query: ema, fellBack: true } : { query: avg, fellBack: false };
       }
       case 'multi':
