@@ -28,9 +28,10 @@ export interface TrendResult {
  *
  * Each item is normalised before averaging, as the fold does, so that a catalogue vector that
  * happens to be long does not outweigh the others. All-zero items carry no direction and are skipped.
+ * `norms`, when given, must be the vectors' l2Norm.
  */
-export function averageStrategy(vectors: readonly Float32Array[]): Float32Array | null {
-  return normalizedMeanOfUnits(vectors);
+export function averageStrategy(vectors: readonly Float32Array[], norms?: ArrayLike<number>): Float32Array | null {
+  return normalizedMeanOfUnits(vectors, norms);
 }
 
 /** The article's trend: one whole step past the newer half (γ = 1). */

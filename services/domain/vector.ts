@@ -81,13 +81,15 @@ export function meanOf(vectors: readonly Float32Array[]): Float32Array | null {
 /**
  * `normalize(meanOf(units))`, where `units` are the vectors each normalised with `normalize(v, 0)`
  * (those that cannot be are left out): the same float32 values, rounded where those arrays would
- * round them, in one array instead of one per vector and two more.
+ * round them, in one array instead of one per vector and two more. `knownNorms`, when given, are
+ * the vectors' l2Norm (a caller that averages the same vectors again and again keeps them).
  */
-export function normalizedMeanOfUnits(vectors: readonly Float32Array[]): Float32Array | null {
+export function normalizedMeanOfUnits(vectors: readonly Float32Array[], knownNorms?: ArrayLike<number>): Float32Array | null {
   const used: Float32Array[] = [];
   const norms: number[] = [];
-  for (const v of vectors) {
-    const norm = l2Norm(v);
+  for (let k = 0; k < vectors.length; k++) {
+    const v = vectors[k]!;
+    const norm = knownNorms === undefined ? l2Norm(v) : knownNorms[k]!;
     if (!usableNorm(norm, 0)) continue;
     used.push(v);
     norms.push(norm);

@@ -7,38 +7,17 @@
  */
 import { InterestStreamError } from '../errors.js';
 import { assertItemVector, l2Norm } from '../vector.js';
-import { BLOCK_ROWS, DotScorer, paddedDimension } from './simd-dot.js';
+import { DotScorer, paddedDimension } from './simd-dot.js';
 import { KthLargest, SortedTop } from './top-k.js';
-import { FourDots, meanPairCosine } from './four-dots.js';
+import { BATCH, ExactDots } from './exact-dots.js';
+import type { ApproximateBias, Ranking, RankRequest } from './ranking.js';
 
 export interface CatalogueEntry {
   readonly id: string;
   readonly vector: Float32Array;
 }
 
-/** Where the target fell and what the top of the list was. */
-export interface Ranking {
-  /** 1 + the number of eligible items scoring at least as high as the target (ties count against it). */
-  readonly rank: number;
-  /** The K best eligible items, best first (ties by catalogue order), with their exact scores. */
-  readonly top: Int32Array;
-  readonly topScores: readonly number[];
-  /** The target's exact score. */
-  readonly targetScore: number;
-}
-
-/** Per-request inputs of a ranking. */
-export interface RankRequest {
-  /** The query direction; null ranks by `bias` alone (e.g. popularity). */
-  readonly query: Float32Array | null;
-  /** Index of the item whose rank is wanted. */
-  readonly target: number;
-  /** 1 for items that may not be recommended (seen, disliked); never counted, never in `top`. */
-  readonly excluded: Uint8Array;
-  readonly k: number;
-  /** Added to every item's cosine (float64), or the whole score when `query` is null. */
-  readonly bias?: Float64Array;
-}
+export type { ApproximateBias, Ranking, RankRequest } from './ranking.js';
 
 export class CatalogueIndex {
   readonly ids: readonly string[];
@@ -51,20 +30,20 @@ export class CatalogueIndex {
   private readonly scorer: DotScorer;
   /** Bound on |float32 pass − exact cosine| for a unit query: (d + 8) units of 2^-22, four times the worst case. */
   private readonly slack: number;
-  private candidates: Int32Array = new Int32Array(256);
   private readonly unitQuery: Float32Array;
-  /** The current ranking's query, its 1/‖q‖ and bias (see setQuery). */
+  /** The current ranking's query, its 1/‖q‖ and bias, exact or approximate (see setQuery). */
   private query: Float32Array | null = null;
   private invQ = 0;
   private bias: Float64Array | undefined;
-  /** The last pass's pooled items (`candidates[0 … pooled−1]`) and its K-th best float32 score. */
+  private approximateBias: ApproximateBias | undefined;
+  /** The last pass's pooled items (the scorer's `selected[0 … pooled−1]`) and its K-th best float32 score. */
   private pooled = 0;
   private line = -Infinity;
   private readonly sorted = new SortedTop();
   /** The K best block maxima, then the K best pooled float32 scores (see pool). */
   private readonly best = new KthLargest();
-  /** Four exact sums at a time (and the items they belong to, in `four.left`). */
-  private readonly four = new FourDots();
+  /** The exact sums (item · query, item · item), a batch of pairs at a time; its rows are `raw`. */
+  private readonly dots: ExactDots;
   /** True while the scorer's offsets hold a bias rather than zeros. */
   private biased = false;
 
@@ -74,7 +53,8 @@ export class CatalogueIndex {
     this.size = items.length;
     this.dimension = first.vector.length;
     this.ids = items.map((i) => i.id);
-    this.raw = new Float32Array(this.size * this.dimension);
+    this.dots = new ExactDots(this.size, this.dimension);
+    this.raw = this.dots.rows;
     this.invNorms = new Float64Array(this.size);
     const width = paddedDimension(this.dimension);
     const units = new Float32Array(this.size * width);
@@ -117,7 +97,30 @@ export class CatalogueIndex {
    * order (0 below two items), every cosine itemCosine's to the last bit (see meanPairCosine).
    */
   meanPairCosine(list: Int32Array): number {
-    return meanPairCosine(this.raw, this.invNorms, this.dimension, list);
+    const pairs = (list.length * (list.length - 1)) / 2;
+    if (pairs === 0) return 0;
+    const { left, right } = this.dots;
+    let sum = 0;
+    let m = 0;
+    for (let x = 0; x < list.length; x++) {
+      for (let y = x + 1; y < list.length; y++) {
+        left[m] = list[x]!;
+        right[m] = list[y]!;
+        if (++m === BATCH) {
+          sum = this.addCosines(sum, m);
+          m = 0;
+        }
+      }
+    }
+    return (m > 0 ? this.addCosines(sum, m) : sum) / pairs;
+  }
+
+  /** sum + the cosines of the first m pairs of `dots`, added in order. */
+  private addCosines(sum: number, m: number): number {
+    const { left, right, out } = this.dots;
+    this.dots.run(m);
+    for (let p = 0; p < m; p++) sum += out[p]! * this.invNorms[left[p]!]! * this.invNorms[right[p]!]!;
+    return sum;
   }
 
   /**
@@ -130,98 +133,94 @@ export class CatalogueIndex {
    */
   rank(req: RankRequest): Ranking {
     this.setQuery(req);
+    // An item's exact score is within [a − down, a + up] of its pass a (float32 cosine + bias as given).
     const slack = req.query === null ? 0 : this.slack;
+    const up = slack + (this.approximateBias?.above ?? 0);
+    const down = slack + (this.approximateBias?.below ?? 0);
     const targetScore = this.exact(req.target);
     this.approximate(req);
-    this.scorer.sieve(targetScore + slack, targetScore - slack);
-    const above = this.countAbove(req, targetScore, slack);
-    this.pool(req.k, 2 * slack);
-    const { top, topScores } = this.topK(req.k, this.line - 2 * slack);
+    this.scorer.sieve(targetScore + down, targetScore - up);
+    const above = this.countAbove(req, targetScore, up, down);
+    this.pool(req.k, up + down);
+    const { top, topScores } = this.topK(req.k, this.line - (up + down));
     this.query = null;
     this.bias = undefined;
+    this.approximateBias = undefined;
     return { rank: above + 1, targetScore, top, topScores };
   }
 
   /**
-   * How many eligible items other than the target score at least as high as it. Float32 scores
-   * above target + slack are above it for certain (the sieve counted them); those within the slack
-   * are scored exactly (with no slack, bias-only scores, the float32 pass is the score itself and
-   * ties count against).
+   * How many eligible items other than the target score at least as high as it. Items passing
+   * above target + down are above it for certain (the sieve counted them); those in the band
+   * [target − up, target + down] are scored exactly (with no band, bias-only scores, the pass is
+   * the score itself and ties count against).
    */
-  private countAbove(req: RankRequest, target: number, slack: number): number {
-    const { excluded, target: t } = req;
-    const [clear, atLeastLo] = this.scorer.counts as unknown as [number, number];
-    const hi = target + slack;
-    const lo = target - slack;
+  private countAbove(req: RankRequest, target: number, up: number, down: number): number {
+    const t = req.target;
+    const clear = this.scorer.counts[0]!;
+    const atLeastLo = this.scorer.counts[1]!;
+    const hi = target + down;
+    const lo = target - up;
+    const exactPass = up === 0 && down === 0;
     // Only the target itself within the band: nothing to score exactly.
     const a = this.approx(t);
     if (atLeastLo - clear === 1 && a >= lo && a <= hi) return clear;
     let above = clear;
-    for (let i = 0; i < this.size; i++) {
-      const b = this.approx(i);
-      if (b >= lo && b <= hi && i !== t && excluded[i] === 0 && (slack === 0 || this.exact(i) >= target)) above++;
+    const band = this.scorer.select(lo, hi);
+    const selected = this.scorer.selected;
+    for (let s = 0; s < band; s++) {
+      const i = selected[s]!;
+      if (i !== t && (exactPass || this.exact(i) >= target)) above++;
     }
     return above;
   }
 
   /**
-   * Collects in `candidates` every eligible item that could end in the top K, in catalogue order,
-   * and leaves the K-th best float32 score in `line` (−∞ with fewer than K eligible items): every
-   * eligible item scoring at least the K-th best block maximum less `margin`, from the blocks whose
-   * maximum reaches that.
+   * Collects in the scorer's `selected` every eligible item that could end in the top K, in
+   * catalogue order, and leaves the K-th best float32 score in `line` (−∞ with fewer than K eligible
+   * items): every eligible item scoring at least the K-th best block maximum less `margin`, from the
+   * blocks whose maximum reaches that.
    */
   private pool(k: number, margin: number): void {
-    const { blockMax, mask, out, offset } = this.scorer;
+    const { blockMax, selected } = this.scorer;
     const best = this.best;
     best.reset(k);
     for (let b = 0; b < blockMax.length; b++) best.offer(blockMax[b]!);
     const floor = best.value() - margin;
     best.reset(k);
-    let candidates = this.candidates;
-    let pooled = 0;
-    for (let b = 0; b < blockMax.length; b++) {
-      if (blockMax[b]! < floor) continue;
-      const end = Math.min(this.size, (b + 1) * BLOCK_ROWS);
-      for (let i = b * BLOCK_ROWS; i < end; i++) {
-        const a = out[i]! + offset[i]!; // approx(i)
-        if (a < floor || mask[i] === 1) continue;
-        if (pooled === candidates.length) candidates = this.growCandidates();
-        candidates[pooled++] = i;
-        best.offer(a);
-      }
-    }
-    this.pooled = pooled;
+    this.pooled = this.scorer.select(floor, Infinity);
+    for (let j = 0; j < this.pooled; j++) best.offer(this.approx(selected[j]!));
     this.line = best.value();
-  }
-
-  private growCandidates(): Int32Array {
-    const next = new Int32Array(this.candidates.length * 2);
-    next.set(this.candidates);
-    this.candidates = next;
-    return next;
   }
 
   /** Sets what `exact` scores against for this ranking (fields, not a closure: one monomorphic call site). */
   private setQuery(req: RankRequest): void {
     this.query = req.query;
-    this.bias = req.bias;
+    if (req.bias instanceof Float64Array) this.bias = req.bias;
+    else this.approximateBias = req.bias;
     if (req.query === null) {
       if (req.bias === undefined) throw new InterestStreamError('INVALID_INPUT', 'a ranking needs a query vector or a bias');
       return;
     }
     this.invQ = 1 / l2Norm(req.query);
+    this.dots.setQuery(req.query);
   }
 
   /** Item i's exact score for the query set by `setQuery`. */
   private exact(i: number): number {
     const q = this.query;
-    const bias = this.bias;
-    if (q === null) return bias![i]!;
+    if (q === null) return this.biasOf(i);
     const d = this.dimension;
     const raw = this.raw;
     let sum = 0;
     for (let j = 0, o = i * d; j < d; j++, o++) sum += raw[o]! * q[j]!;
-    return sum * this.invNorms[i]! * this.invQ + (bias === undefined ? 0 : bias[i]!);
+    return sum * this.invNorms[i]! * this.invQ + this.biasOf(i);
+  }
+
+  /** Item i's exact bias for this ranking (0 without one). */
+  private biasOf(i: number): number {
+    if (this.approximateBias !== undefined) return this.approximateBias.exact(i);
+    return this.bias === undefined ? 0 : this.bias[i]!;
   }
 
   /** Item i's float32 cosine plus its bias, in float64, from the last `approximate`. */
@@ -241,26 +240,28 @@ export class CatalogueIndex {
       for (let j = 0; j < q.length; j++) unit[j] = q[j]! * invQ;
       scorer.score(unit);
     }
-    if (req.bias !== undefined) scorer.offset.set(req.bias);
+    const offset = req.bias instanceof Float64Array ? req.bias : req.bias?.approx;
+    if (offset !== undefined) scorer.offset.set(offset);
     else if (this.biased) scorer.offset.fill(0);
-    this.biased = req.bias !== undefined;
+    this.biased = offset !== undefined;
     scorer.mask.set(req.excluded);
   }
 
   /**
-   * Every pooled item scoring at least `floor` in float32 is scored exactly (four at a time); the
+   * Every pooled item scoring at least `floor` in float32 is scored exactly (a batch at a time); the
    * exact scores decide the K (ties: catalogue order, the order the pool is in).
    */
   private topK(k: number, floor: number): Pick<Ranking, 'top' | 'topScores'> {
-    const pool = this.candidates;
+    const pool = this.scorer.selected;
+    const { left, right, queryRow } = this.dots;
     this.sorted.reset(k);
     let m = 0;
     for (let j = 0; j < this.pooled; j++) {
       const i = pool[j]!;
       if (this.approx(i) < floor) continue;
-      this.four.left[m] = i;
-      this.four.xo[m] = i * this.dimension;
-      if (++m === 4) {
+      left[m] = i;
+      right[m] = queryRow;
+      if (++m === BATCH) {
         this.offerExact(m);
         m = 0;
       }
@@ -269,19 +270,18 @@ export class CatalogueIndex {
     return this.sorted.result();
   }
 
-  /** Offers the first m items of `four.left` with their exact scores, as `exact` gives them. */
+  /** Offers the first m items of `dots.left` with their exact scores, as `exact` gives them. */
   private offerExact(m: number): void {
-    const { four, sorted, bias } = this;
-    const { left } = four;
+    const { dots, sorted } = this;
+    const { left, out } = dots;
     if (this.query === null) {
-      for (let p = 0; p < m; p++) sorted.offer(left[p]!, bias![left[p]!]!);
+      for (let p = 0; p < m; p++) sorted.offer(left[p]!, this.biasOf(left[p]!));
       return;
     }
-    four.yo.fill(0);
-    four.run(this.raw, this.query, this.dimension);
+    dots.run(m);
     for (let p = 0; p < m; p++) {
       const i = left[p]!;
-      sorted.offer(i, four.out[p]! * this.invNorms[i]! * this.invQ + (bias === undefined ? 0 : bias[i]!));
+      sorted.offer(i, out[p]! * this.invNorms[i]! * this.invQ + this.biasOf(i));
     }
   }
 }

@@ -9,7 +9,9 @@ import type { CatalogueIndex } from './catalogue-index.js';
 export class ExclusionMarks {
   /** 1 for an excluded catalogue position. */
   readonly marks: Uint8Array;
+  /** The positions marked for this ranking: marked[0 … markedCount−1]. */
   private readonly marked: number[] = [];
+  private markedCount = 0;
   private readonly seen: SlotCache;
   private readonly disliked: SlotCache;
   private idSet: Set<string> | undefined;
@@ -33,7 +35,7 @@ export class ExclusionMarks {
       const i = slots[s]!;
       if (i >= 0 && this.marks[i] === 0) {
         this.marks[i] = 1;
-        this.marked.push(i);
+        this.marked[this.markedCount++] = i;
       }
     }
   }
@@ -45,8 +47,8 @@ export class ExclusionMarks {
   }
 
   clear(): void {
-    for (const i of this.marked) this.marks[i] = 0;
-    this.marked.length = 0;
+    for (let m = 0; m < this.markedCount; m++) this.marks[this.marked[m]!] = 0;
+    this.markedCount = 0;
     this.idSet = undefined;
     this.state = undefined;
   }
@@ -73,9 +75,10 @@ class SlotCache {
       return slots;
     }
     if (prev.list === list) return prev.slots;
-    // Into the user's spare array (no allocation once it has grown), then swapped in.
+    // Into the user's spare array (no allocation once it has grown), then swapped in; its length is
+    // only cut when the list got shorter (setting it first would make the array holey).
     const slots = prev.spare;
-    slots.length = list.length;
+    if (slots.length > list.length) slots.length = list.length;
     let j = 0;
     for (let i = 0; i < list.length; i++) {
       const id = list[i]!;

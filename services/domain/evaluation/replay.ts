@@ -5,16 +5,19 @@
  */
 import { InterestStreamError } from '../errors.js';
 import { foldEvent, emptyUserState } from '../fold.js';
-import { averageStrategy, trendStrategy, type InterestSnapshot } from '../strategies.js';
+import { averageStrategy } from '../strategies.js';
+import { l2Norm } from '../vector.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';
 import type { CatalogueIndex } from './catalogue-index.js';
+import type { RankRequest } from './ranking.js';
 import { hitRateOverTime, MetricAccumulator, type MetricSummary } from './metrics.js';
-import { DecayedCounts } from './popularity.js';
+import { DecayedCounts, LogPopularityBias } from './popularity.js';
 import { diversify, diversityPool } from './diverse-ranking.js';
 import { expandGrid, type EvaluationGrid, type Variant } from './variants.js';
 import { Growable } from './growable.js';
 import { rankMulti } from './multi-ranking.js';
 import { ExclusionMarks } from './exclusions.js';
+import { TrendHistory } from './trend-history.js';
 import { DEFAULT_ANN_DEPTH, rankByAnn, type AnnRanker } from './ann-ranking.js';
 
 export interface ReplayEvent {
@@ -81,8 +84,8 @@ export interface ReplayResult {
 
 interface UserReplay {
   states: UserState[];
-  /** Per fold: the snapshots the trend strategy would read (window-end states), newest last, at most 2W. */
-  readonly history: Array<Array<InterestSnapshot & { window: number }>>;
+  /** Per fold: the snapshots the trend strategy would read, and its queries. */
+  readonly trend: TrendHistory;
 }
 
 export class PrequentialReplay {
@@ -93,10 +96,12 @@ export class PrequentialReplay {
   private readonly cold: MetricAccumulator;
   private readonly users = new Map<string, UserReplay>();
   private readonly items: Float32Array[];
+  /** Their l2Norm, for average and last (which normalise the same items view after view). */
+  private readonly itemNorms: Float64Array;
   private readonly popularity: DecayedCounts;
   private readonly exclusions: ExclusionMarks;
-  private readonly logPopularity: Float64Array;
-  private readonly bias: Float64Array;
+  /** Hybrid's popularity term per λ of the grid. */
+  private readonly popularityTerms = new Map<number, LogPopularityBias>();
   private readonly times = new Growable(Float64Array);
   private readonly hits: Array<Growable<Uint8Array>>;
   private readonly usesTrend: boolean;
@@ -115,10 +120,10 @@ export class PrequentialReplay {
     this.cold = new MetricAccumulator(k, catalogue.size);
     this.hits = variants.map(() => new Growable(Uint8Array));
     this.items = Array.from({ length: catalogue.size }, (_, i) => catalogue.vectorOf(i));
+    this.itemNorms = variants.some((v) => v.strategy === 'average' || v.strategy === 'last') ? Float64Array.from(this.items, l2Norm) : new Float64Array(0);
     this.popularity = new DecayedCounts(catalogue.size, opts.popularHalfLifeMs);
     this.exclusions = new ExclusionMarks(catalogue);
-    this.logPopularity = new Float64Array(catalogue.size);
-    this.bias = new Float64Array(catalogue.size);
+    for (const v of variants) if (v.strategy === 'hybrid' && !this.popularityTerms.has(v.lambda!)) this.popularityTerms.set(v.lambda!, new LogPopularityBias(this.popularity, v.lambda!));
     this.usesTrend = variants.some((v) => v.strategy === 'trend');
   }
 
@@ -129,23 +134,23 @@ export class PrequentialReplay {
       this.counts.outOfRange++;
       return;
     }
-    let index = -1;
-    if (event.type === 'VIEW' || event.type === 'DISLIKE') {
-      const i = this.catalogue.indexOf(event.itemId);
-      if (i === undefined) {
-        this.counts.unknownItems++;
-        return;
-      }
-      index = i;
+    // −1: the event names no item (ERASE); undefined: not in the catalogue.
+    const index = event.type === 'VIEW' || event.type === 'DISLIKE' ? this.catalogue.indexOf(event.itemId) : -1;
+    if (index === undefined) {
+      this.counts.unknownItems++;
+      return;
     }
     const user = this.user(event.userId);
     const before = user.states;
-    let after: UserState[];
-    let outcome: string;
+    const after = new Array<UserState>(before.length);
+    const input = { event, item: index < 0 ? null : this.items[index]!, watermark };
+    let outcome = '';
     try {
-      const steps = before.map((s, f) => foldEvent(s, { event, item: index < 0 ? null : this.items[index]!, watermark }, this.folds[f]!));
-      after = steps.map((s) => s.state);
-      outcome = steps[0]!.outcome;
+      for (let f = 0; f < before.length; f++) {
+        const step = foldEvent(before[f]!, input, this.folds[f]!);
+        after[f] = step.state;
+        if (f === 0) outcome = step.outcome;
+      }
     } catch (e) {
       if (!(e instanceof InterestStreamError)) throw e;
       this.counts.rejected++;
@@ -156,17 +161,18 @@ export class PrequentialReplay {
       this.counts.repeats++;
       return;
     }
-    if (this.usesTrend) this.closeWindows(user, before, event.occurredAt);
+    if (this.usesTrend) user.trend.closeWindows(before, event.occurredAt);
     if (event.type === 'VIEW') {
       this.counts.views++;
       if (event.occurredAt < (this.opts.rankFrom ?? -Infinity)) this.counts.warmUp++;
       else this.score(user, before, index, event.occurredAt);
       this.popularity.record(index, event.weight, event.occurredAt);
+      for (const term of this.popularityTerms.values()) term.recorded(index);
     } else if (event.type === 'DISLIKE') {
       this.counts.dislikes++;
     } else {
       this.counts.erases++;
-      for (const h of user.history) h.length = 0;
+      user.trend.erase();
     }
   }
 
@@ -192,29 +198,10 @@ export class PrequentialReplay {
     let u = this.users.get(userId);
     if (u === undefined) {
       const empty = emptyUserState(userId);
-      u = { states: this.folds.map(() => empty), history: this.folds.map(() => []) };
+      u = { states: this.folds.map(() => empty), trend: new TrendHistory(this.folds.length, this.opts.snapshotIntervalMs, this.opts.trendWindow) };
       this.users.set(userId, u);
     }
     return u;
-  }
-
-  /**
-   * An event stamped in a later snapshot window than the user's last one closes that window: the
-   * state before the event is the window's snapshot (what ingest records at a window boundary;
-   * SNAPSHOT_LATENESS_MS does not apply to a replay).
-   */
-  private closeWindows(user: UserReplay, before: readonly UserState[], at: number): void {
-    const interval = this.opts.snapshotIntervalMs;
-    before.forEach((s, f) => {
-      const window = Math.floor(s.lastEventAt / interval);
-      if (Math.floor(at / interval) <= window) return;
-      const history = user.history[f]!;
-      if (s.erased) history.length = 0;
-      if (s.vector === null || s.erased) return;
-      if (history.at(-1)?.window === window) history.pop();
-      history.push({ vector: s.vector, takenAt: (window + 1) * interval - 1, window });
-      if (history.length > 2 * this.opts.trendWindow) history.shift();
-    });
   }
 
   private score(user: UserReplay, before: readonly UserState[], target: number, at: number): void {
@@ -238,21 +225,20 @@ export class PrequentialReplay {
 
   private rankAll(user: UserReplay, before: readonly UserState[], target: number, at: number): void {
     this.times.push(at);
-    if (this.variants.some((v) => v.strategy === 'hybrid')) this.popularity.logCountsAt(at, this.logPopularity);
     this.variants.forEach((v, i) => {
-      const r = this.rankVariant(v, user, before, target);
+      const r = this.rankVariant(v, user, before, target, at);
       const hit = this.accumulators[i]!.add(r.rank, r.top, this.ils(r.top), r.fellBack);
       this.hits[i]!.push(hit ? 1 : 0);
     });
   }
 
-  private rankVariant(v: Variant, user: UserReplay, before: readonly UserState[], target: number): { rank: number; top: Int32Array; fellBack: boolean } {
+  private rankVariant(v: Variant, user: UserReplay, before: readonly UserState[], target: number, at: number): { rank: number; top: Int32Array; fellBack: boolean } {
     const k = this.opts.grid.k;
     const interests = before[v.fold]!.interests;
     if (v.strategy === 'multi' && interests.length > 0) {
       return { ...rankMulti(this.catalogue, { interests, halfLifeMs: v.halfLifeMs!, target, excluded: this.exclusions.marks, k }), fellBack: false };
     }
-    const { query, bias, fellBack } = this.queryOf(v, user, before);
+    const { query, bias, fellBack } = this.queryOf(v, user, before, at);
     if (this.ann !== undefined && query !== null && bias === undefined && !v.diversity) {
       return { ...rankByAnn(this.ann, { query, target, exclude: this.exclusions.ids(), k, depth: this.opts.annDepth ?? DEFAULT_ANN_DEPTH }), fellBack };
     }
@@ -261,7 +247,7 @@ export class PrequentialReplay {
     return { rank: r.rank, top: r.top, fellBack };
   }
 
-  private queryOf(v: Variant, user: UserReplay, before: readonly UserState[]): { query: Float32Array | null; bias?: Float64Array; fellBack: boolean } {
+  private queryOf(v: Variant, user: UserReplay, before: readonly UserState[], at: number): { query: Float32Array | null; bias?: RankRequest['bias']; fellBack: boolean } {
     const ema = before[v.fold]!.vector!;
     switch (v.strategy) {
       case 'ema':
@@ -269,21 +255,20 @@ export class PrequentialReplay {
       case 'popularity':
         return { query: null, bias: this.popularity.raw, fellBack: false };
       case 'hybrid':
-        for (let i = 0; i < this.bias.length; i++) this.bias[i] = v.lambda! * this.logPopularity[i]!;
-        return { query: ema, bias: this.bias, fellBack: false };
+        return { query: ema, bias: this.popularityTerms.get(v.lambda!)!.at(at), fellBack: false };
       case 'average':
       case 'last': {
         const ids = v.strategy === 'last' ? before[0]!.recentViews.slice(-1) : before[0]!.recentViews;
-        const avg = averageStrategy(ids.map((id) => this.items[this.catalogue.indexOf(id)!]!));
+        const positions = ids.map((id) => this.catalogue.indexOf(id)!);
+        const avg = averageStrategy(positions.map((i) => this.items[i]!), positions.map((i) => this.itemNorms[i]!));
         return avg === null ? { query: ema, fellBack: true } : { query: avg, fellBack: false };
       }
       case 'multi':
         // A user without interests yet: the product answers with ema (insufficient_history).
         return { query: ema, fellBack: true };
       case 'trend': {
-        const history = user.history[v.fold]!;
-        const trend = history.length < 2 ? null : trendStrategy(history, this.opts.trendWindow, v.momentum);
-        return trend === null ? { query: ema, fellBack: true } : { query: trend.vector, fellBack: false };
+        const trend = user.trend.query(v);
+        return trend === null ? { query: ema, fellBack: true } : { query: trend, fellBack: false };
       }
     }
   }

@@ -13,6 +13,7 @@
  */
 import { ADD, BLOCK, BR, BR_IF, END, GE_U, I32, LOOP, LT_U, SHL, V128, get, i32, instantiate, memory, moduleBytes, set, simd, tee, type WasmFunction, type WasmMemory } from './wasm-assembler.js';
 import { jsSieve, sieveFunction } from './simd-sieve.js';
+import { jsSelect, selectFunction } from './simd-select.js';
 
 // Locals: 0 matrix, 1 query, 2 out, 3 blocks, 4 rowBytes, 5 outEnd, 6 q, 7 qEnd, 8 splat, 9.. accumulators.
 const V128_LOAD = memory(0x00, 4);
@@ -51,7 +52,7 @@ const body = [
 ];
 
 const scoresFunction: WasmFunction = { name: 'scores', params: [I32, I32, I32, I32, I32], locals: [[3, I32], [1 + ACCUMULATORS, V128]], body };
-const rankingModule = () => moduleBytes([scoresFunction, sieveFunction]);
+const rankingModule = () => moduleBytes([scoresFunction, sieveFunction, selectFunction]);
 
 /** Floats per row in the padded matrix: a multiple of 8 (rows padded with zeros score the same). */
 export function paddedDimension(dimension: number): number {
@@ -76,9 +77,12 @@ export class DotScorer {
   readonly blockMax: Float64Array;
   /** The last sieve's counts: [items above hi, items at or above lo]. */
   readonly counts: Int32Array;
+  /** The rows the last `select` found, in row order (its return value says how many). */
+  readonly selected: Int32Array;
   private readonly query: Float32Array;
   private readonly run: () => void;
   private readonly runSieve: (hi: number, lo: number) => void;
+  private readonly runSelect: (lo: number, hi: number) => number;
 
   /** `rows` is row-major, `count` rows of `paddedDimension(dimension)` floats. */
   constructor(rows: Float32Array, count: number, dimension: number) {
@@ -88,19 +92,26 @@ export class DotScorer {
     const padded = blocks * BLOCK_ROWS;
     const instance = instantiate('ranking', rankingModule);
     if (instance === null) {
-      [this.query, this.out, this.offset, this.mask, this.blockMax, this.counts] = [new Float32Array(width), new Float32Array(padded), new Float64Array(padded), new Uint8Array(padded), new Float64Array(blocks), new Int32Array(2)];
+      [this.query, this.out, this.offset, this.mask, this.blockMax, this.counts, this.selected] = [new Float32Array(width), new Float32Array(padded), new Float64Array(padded), new Uint8Array(padded), new Float64Array(blocks), new Int32Array(2), new Int32Array(padded)];
       this.run = () => jsScores(rows, this.query, this.out, count, width);
       this.runSieve = (hi, lo) => jsSieve(this.out, this.offset, this.mask, this.blockMax, hi, lo, this.counts);
+      this.runSelect = (lo, hi) => jsSelect(this.out, this.offset, this.mask, this.blockMax, lo, hi, this.selected);
     } else {
-      const views = carve(instance.exports.memory as WasmMemory, [[Float32Array, padded * width], [Float32Array, width], [Float32Array, padded], [Float64Array, padded], [Float64Array, blocks], [Int32Array, 2], [Uint8Array, padded]]);
+      const views = carve(instance.exports.memory as WasmMemory, [[Float32Array, padded * width], [Float32Array, width], [Float32Array, padded], [Float64Array, padded], [Float64Array, blocks], [Int32Array, 2], [Int32Array, padded], [Int32Array, 1], [Uint8Array, padded]]);
       const matrix = views[0] as Float32Array;
       interleave(rows, count, width, matrix);
-      [this.query, this.out, this.offset, this.blockMax, this.counts, this.mask] = views.slice(1) as [Float32Array, Float32Array, Float64Array, Float64Array, Int32Array, Uint8Array];
+      let selectedCount: Int32Array;
+      [this.query, this.out, this.offset, this.blockMax, this.counts, this.selected, selectedCount, this.mask] = views.slice(1) as [Float32Array, Float32Array, Float64Array, Float64Array, Int32Array, Int32Array, Int32Array, Uint8Array];
       const scores = instance.exports.scores as (m: number, q: number, o: number, blocks: number, queryBytes: number) => void;
       const sieve = instance.exports.sieve as (o: number, off: number, mask: number, max: number, blocks: number, hi: number, lo: number, result: number) => void;
-      const [m, q, o, off, max, result, mask] = [matrix, this.query, this.out, this.offset, this.blockMax, this.counts, this.mask].map((a) => a.byteOffset) as [number, number, number, number, number, number, number];
+      const select = instance.exports.select as (o: number, off: number, mask: number, max: number, blocks: number, lo: number, hi: number, result: number, countAt: number) => void;
+      const [m, q, o, off, max, result, selected, countAt, mask] = [matrix, this.query, this.out, this.offset, this.blockMax, this.counts, this.selected, selectedCount, this.mask].map((a) => a.byteOffset) as [number, number, number, number, number, number, number, number, number];
       this.run = () => scores(m, q, o, blocks, width * 4);
       this.runSieve = (hi, lo) => sieve(o, off, mask, max, blocks, hi, lo, result);
+      this.runSelect = (lo, hi) => {
+        select(o, off, mask, max, blocks, lo, hi, selected, countAt);
+        return selectedCount[0]!;
+      };
     }
     this.mask.fill(1, count);
   }
@@ -116,6 +127,11 @@ export class DotScorer {
   /** Counts and bounds `out + offset` over the unmasked items; see simd-sieve.ts. */
   sieve(hi: number, lo: number): void {
     this.runSieve(hi, lo);
+  }
+
+  /** After `sieve`: puts in `selected` the unmasked rows with lo ≤ out + offset ≤ hi, in row order, and returns how many; see simd-select.ts. */
+  select(lo: number, hi: number): number {
+    return this.runSelect(lo, hi);
   }
 }
 

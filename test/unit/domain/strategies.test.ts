@@ -35,6 +35,18 @@ describe('averageStrategy', () => {
   });
 });
 
+describe('averageStrategy with the norms given', () => {
+  it('gives the very floats it computes without them (zero vectors still skipped)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.float({ min: -10, max: 10, noNaN: true }), { minLength: 5, maxLength: 5 }), { maxLength: 12 }), (rows) => {
+        const vectors = rows.map((r) => Float32Array.from(r));
+        const norms = vectors.map((v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0))); // l2Norm's sum, in its order
+        expect(averageStrategy(vectors, norms)).toEqual(averageStrategy(vectors));
+      }),
+    );
+  });
+});
+
 describe('trendStrategy', () => {
   it('splits the window by time and extrapolates forward: older half at 10°, newer half at 40°', () => {
     const trend = trendStrategy(drifting, 3)!;

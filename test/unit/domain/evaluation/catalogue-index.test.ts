@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CatalogueIndex } from '../../../../services/domain/evaluation/catalogue-index.js';
+import { CatalogueIndex, type ApproximateBias } from '../../../../services/domain/evaluation/catalogue-index.js';
 import { SortedTop } from '../../../../services/domain/evaluation/top-k.js';
 import { randomVector, rng } from '../../../support/random.js';
 
@@ -54,6 +54,54 @@ describe('CatalogueIndex.rank', () => {
     }
     // 9 items at 3 (8 is excluded), then 7, 14, 21, 35 at 1: item 7 ties with three others
     expect(index.rank({ query: null, bias, target: 7, excluded, k: 3 }).rank).toBe(9 + 4);
+  });
+});
+
+describe('CatalogueIndex.rank with an approximate bias', () => {
+  /** Approximations with approx − below ≤ exact ≤ approx + above, each at a random point of that span (a third at one end). */
+  function approximated(exact: Float64Array, below: number, above: number, rand: () => number): ApproximateBias {
+    const approx = exact.map((b) => {
+      const r = rand();
+      return b + (r < 1 / 6 ? below : r < 1 / 3 ? -above : r < 2 / 3 ? rand() * below : -rand() * above);
+    });
+    return { approx, below, above, exact: (i) => exact[i]! };
+  }
+
+  it('gives the very ranking, top scores included, that the exact bias gives', () => {
+    const rand = rng(61);
+    const d = 24;
+    const distinct = Array.from({ length: 300 }, () => randomVector(rand, d));
+    const vectors = distinct.map((v, i) => (i % 5 === 4 ? distinct[i - 3]! : v));
+    const index = new CatalogueIndex(vectors.map((vector, i) => ({ id: `i${i}`, vector })));
+    for (let round = 0; round < 200; round++) {
+      // few distinct bias values: exact ties between duplicates, and between items of equal bias alone
+      const exact = Float64Array.from(vectors, () => Math.floor(rand() * 4) * 0.05);
+      const [below, above] = [[0.02, 0], [0, 0.02], [0.003, 0.05], [1e-9, 1e-9]][round % 4]!;
+      const excluded = new Uint8Array(vectors.length);
+      for (let e = 0; e < 20; e++) excluded[Math.floor(rand() * vectors.length)] = 1;
+      let target = Math.floor(rand() * vectors.length);
+      while (excluded[target] === 1) target = (target + 1) % vectors.length;
+      const query = round % 3 === 2 ? null : round % 3 === 0 ? vectors[Math.floor(rand() * vectors.length)]! : randomVector(rand, d);
+      const k = 1 + (round % 25);
+      const got = index.rank({ query, bias: approximated(exact, below!, above!, rand), target, excluded, k });
+      expect(got).toEqual(index.rank({ query, bias: exact, target, excluded, k }));
+      expect({ rank: got.rank, top: [...got.top] }).toEqual(bruteForce(vectors, query, exact, target, excluded, k));
+    }
+  });
+});
+
+describe('CatalogueIndex.meanPairCosine', () => {
+  it('is the mean of itemCosine over every pair x < y, added in that order, to the last bit', () => {
+    const rand = rng(9);
+    const vectors = Array.from({ length: 200 }, () => randomVector(rand, 37));
+    const index = new CatalogueIndex(vectors.map((vector, i) => ({ id: `i${i}`, vector })));
+    // 30 items: 435 pairs, more than one batch of the kernel
+    for (const length of [0, 1, 2, 3, 5, 10, 30]) {
+      const list = Int32Array.from({ length }, () => Math.floor(rand() * vectors.length));
+      let sum = 0;
+      for (let x = 0; x < length; x++) for (let y = x + 1; y < length; y++) sum += index.itemCosine(list[x]!, list[y]!);
+      expect(index.meanPairCosine(list)).toBe(length < 2 ? 0 : sum / ((length * (length - 1)) / 2));
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DotScorer, paddedDimension } from '../../../../services/domain/evaluation/simd-dot.js';
+import { jsSelect } from '../../../../services/domain/evaluation/simd-select.js';
 import { rng } from '../../../support/random.js';
 
 describe('SIMD dot products', () => {
@@ -48,6 +49,32 @@ describe('SIMD dot products', () => {
     scorer.sieve(10, 10);
     expect([...scorer.counts]).toEqual([0, 0]);
     expect(scorer.blockMax[1]).toBe(-Infinity);
+  });
+
+  it('selects, after a sieve, the unmasked rows within [lo, hi], in row order, reading only the blocks whose best reaches lo', () => {
+    const n = 70;
+    const d = 4;
+    const matrix = new Float32Array(n * paddedDimension(d));
+    for (let r = 0; r < n; r++) matrix[r * paddedDimension(d)] = r / 64;
+    const scorer = new DotScorer(matrix, n, d);
+    scorer.score([1, 0, 0, 0]);
+    for (let r = 0; r < n; r++) {
+      scorer.offset[r] = r % 3 === 0 ? 0.25 : 0;
+      scorer.mask[r] = r % 5 === 0 ? 1 : 0;
+    }
+    scorer.sieve(Infinity, Infinity);
+    const rows = (count: number) => [...scorer.selected.subarray(0, count)];
+    // a = r/64, plus 0.25 when r % 3 === 0; rows 0, 5, 10, … masked
+    expect(rows(scorer.select(0.5, 0.6))).toEqual([18, 21, 32, 34, 37, 38]);
+    expect(rows(scorer.select(69 / 64 + 0.25, Infinity))).toEqual([69]);
+    expect(rows(scorer.select(-Infinity, Infinity))).toEqual(Array.from({ length: n }, (_, r) => r).filter((r) => r % 5 !== 0));
+    // the block maxima decide which blocks are read: a block whose recorded best is below lo is skipped whole
+    scorer.blockMax[1] = 0;
+    expect(rows(scorer.select(0.5, 0.6))).toEqual([18, 21]);
+    // the JS fallback (no WebAssembly SIMD) selects the same rows
+    const fallback = new Int32Array(96);
+    const count = jsSelect(scorer.out, scorer.offset, scorer.mask, scorer.blockMax, 0.5, 0.6, fallback);
+    expect([...fallback.subarray(0, count)]).toEqual([18, 21]);
   });
 
   it('refuses a matrix of the wrong size', () => {
