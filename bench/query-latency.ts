@@ -172,6 +172,7 @@ async function oneSize(stack: Stack, items: number, o: QueryOptions, store: 'emb
     const window = { fromUs, toUs: monotonicUs() };
     if (store === 'embedded' && items >= LARGE) rows.push(await recallRow(httpPort, variant, catalogue, states));
     await env.stop(query);
+    if (store === 'embedded' && items >= LARGE) rows.push(...(await widerEf(env, httpPort, variant, catalogue, states, o)));
     const summary = profileDir ? summariseProfiles(profileDir, window) : undefined;
     if (summary) log.push(describeProfile(`query service, ${variant}`, summary));
     rows[0] = { ...rows[0]!, details: { importSeconds, indexWaitSeconds, seenPerUser: states[0]!.seen.length, profile: summary } };
@@ -189,6 +190,31 @@ async function oneSize(stack: Stack, items: number, o: QueryOptions, store: 'emb
   } finally {
     await env.close();
   }
+}
+
+/** Search-time ef values the large catalogue is also measured with, on the graph the first start built and saved. */
+const LARGE_WIDER_EF = [256];
+
+/**
+ * The query service started again with a wider HNSW_EF_SEARCH: it loads the saved index (no
+ * rebuild: ef is not part of the graph) and is measured over HTTP, recall included.
+ */
+async function widerEf(env: BenchEnv, httpPort: number, variant: string, catalogue: Catalogue, states: readonly UserState[], o: QueryOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  const users = states.map((s) => s.userId);
+  for (const ef of LARGE_WIDER_EF) {
+    const query = env.spawnCli('query', { env: { HNSW_EF_SEARCH: String(ef) } });
+    try {
+      await waitReady(httpPort);
+      const loadSeconds = await waitForIndex(httpRequest(httpPort), users[0]!, httpPort, true, 600_000);
+      const named = `${variant}, HNSW_EF_SEARCH=${ef} (saved index loaded in ${round(loadSeconds, 1)} s)`;
+      rows.push(...(await measure('HTTP', named, httpRequest(httpPort), users, o, targetsFor(catalogue.size, 'HTTP'))));
+      rows.push(await recallRow(httpPort, named, catalogue, states));
+    } finally {
+      await env.stop(query);
+    }
+  }
+  return rows;
 }
 
 async function recallRow(httpPort: number, variant: string, catalogue: Catalogue, states: readonly UserState[]): Promise<Row> {
