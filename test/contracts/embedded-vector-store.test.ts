@@ -63,6 +63,19 @@ describe('EmbeddedVectorStore across processes and writes', () => {
     await reader.close();
   });
 
+  it('two processes creating the same collections at once both get them (the second uses the first one\'s table)', async () => {
+    const dir = await tempDir();
+    const a = new EmbeddedVectorStore({ directory: dir, logger: silentLogger() });
+    const b = new EmbeddedVectorStore({ directory: dir, logger: silentLogger() });
+    await Promise.all([a.start(), b.start()]);
+    const cols = Array.from({ length: 8 }, () => unique('race'));
+    await Promise.all(cols.flatMap((c) => [a.ensureCollection(c, 3), b.ensureCollection(c, 3)]));
+    await a.upsert(cols[0]!, [point('from-a', 0.5)]);
+    expect((await b.get(cols[0]!, ['from-a'])).get('from-a')?.payload).toEqual({ id: 'from-a' });
+    await expect(b.ensureCollection(cols[1]!, 4)).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' });
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('compacts a table every N writes, so small upserts do not pile up fragments', async () => {
     const dir = await tempDir();
     const store = new EmbeddedVectorStore({ directory: dir, logger: silentLogger(), compactEvery: 10 });

@@ -98,9 +98,14 @@ export class EmbeddedVectorStore implements VectorStore {
     await this.writes.serialised(`ensure:${name}`, async () => {
       let opened = await this.open(name);
       if (opened === undefined) {
-        await this.guard(`create ${name}`, () => this.conn().createEmptyTable(name, tableSchema(dimension), CREATE_OPTIONS));
+        const created = await this.conn()
+          .createEmptyTable(name, tableSchema(dimension), CREATE_OPTIONS)
+          .then(() => undefined, (e: unknown) => e);
         this.tables.delete(name);
         opened = await this.open(name);
+        // Another process made it first: `existOk` then compares schemas, and each process's schema
+        // carries its own table id, so LanceDB refuses ours. Theirs is the table (its dimension is checked below).
+        if (opened === undefined && created !== undefined) throw translate(created, `create ${name}`);
       }
       if (opened !== undefined && opened.dimension !== dimension) {
         throw new InterestStreamError('DIMENSION_MISMATCH', `collection "${name}" exists with dimension ${opened.dimension}, not ${dimension}`, {
