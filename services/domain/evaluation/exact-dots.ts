@@ -9,7 +9,7 @@
  *     out[k] = Σ_j rows[left[k]][j] · rows[right[k]][j], j ascending, in float64, for k < count
  *     (count a multiple of 4; rows of rowBytes bytes, float32)
  */
-import { ADD, BLOCK, BR_IF, END, GE_U, I32, LOOP, LT_U, get, i32, instantiate, moduleBytes, set, tee, type WasmFunction, type WasmMemory } from './wasm-assembler.js';
+import { ADD, BLOCK, BR_IF, END, F64, GE_U, I32, LOOP, LT_U, carve, get, i32, increment, instantiate, moduleBytes, scalarMemory, set, tee, type WasmFunction, type WasmMemory } from './wasm-assembler.js';
 
 /** Pairs per call: the index and result buffers' length. */
 export const BATCH = 256;
@@ -21,15 +21,12 @@ const [LEFT_END, ROW_END] = [6, 7];
 const a = (m: number) => 8 + m;
 const b = (m: number) => 12 + m;
 const s = (m: number) => 16 + m;
-const F64 = 0x7c;
 
-const op = (code: number, align: number, offset = 0) => [code, align, offset];
-const [I32_LOAD, F32_LOAD, F64_STORE] = [(o: number) => op(0x28, 2, o), (o: number) => op(0x2a, 2, o), (o: number) => op(0x39, 3, o)];
+const [I32_LOAD, F32_LOAD, F64_STORE] = [scalarMemory(0x28, 2), scalarMemory(0x2a, 2), scalarMemory(0x39, 3)];
 const [I32_MUL, F64_MUL, F64_ADD, PROMOTE] = [0x6c, 0xa2, 0xa0, 0xbb];
 const F64_ZERO = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
 const lanes = (f: (m: number) => number[]) => Array.from({ length: LANES }, (_, m) => f(m)).flat();
 const rowOf = (list: number, m: number) => [...get(ROWS), ...get(list), ...I32_LOAD(4 * m), ...get(ROW_BYTES), I32_MUL, ADD];
-const bump = (local: number, by: number) => [...get(local), ...i32(by), ADD, ...set(local)];
 
 const body = [
   ...get(LEFT), ...get(COUNT), ...i32(4), I32_MUL, ADD, ...set(LEFT_END),
@@ -40,11 +37,11 @@ const body = [
   ...get(a(0)), ...get(ROW_BYTES), ADD, ...set(ROW_END),
   LOOP, 0x40,
   ...lanes((m) => [...get(s(m)), ...get(a(m)), ...F32_LOAD(0), PROMOTE, ...get(b(m)), ...F32_LOAD(0), PROMOTE, F64_MUL, F64_ADD, ...set(s(m))]),
-  ...lanes((m) => [...bump(a(m), 4), ...bump(b(m), 4)]),
+  ...lanes((m) => [...increment(a(m), 4), ...increment(b(m), 4)]),
   ...get(a(0)), ...get(ROW_END), LT_U, BR_IF, 0,
   END,
   ...lanes((m) => [...get(OUT), ...get(s(m)), ...F64_STORE(8 * m)]),
-  ...bump(OUT, 8 * LANES), ...bump(RIGHT, 4 * LANES),
+  ...increment(OUT, 8 * LANES), ...increment(RIGHT, 4 * LANES),
   ...get(LEFT), ...i32(4 * LANES), ADD, ...tee(LEFT), ...get(LEFT_END), LT_U, BR_IF, 0,
   END,
   END,
@@ -74,15 +71,8 @@ export class ExactDots {
       this.runPairs = (m) => jsPairDots(this.rows, dimension, this.left, this.right, m, this.out);
       return;
     }
-    const memory = instance.exports.memory as WasmMemory;
-    const rowBytes = Math.ceil((floats * 4) / 8) * 8;
-    const bytes = rowBytes + BATCH * (4 + 4 + 8);
-    const pages = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536;
-    if (pages > 0) memory.grow(pages);
-    this.rows = new Float32Array(memory.buffer, 0, floats);
-    this.out = new Float64Array(memory.buffer, rowBytes, BATCH);
-    this.left = new Int32Array(memory.buffer, rowBytes + BATCH * 8, BATCH);
-    this.right = new Int32Array(memory.buffer, rowBytes + BATCH * 12, BATCH);
+    const views = carve(instance.exports.memory as WasmMemory, [[Float32Array, floats], [Float64Array, BATCH], [Int32Array, BATCH], [Int32Array, BATCH]]);
+    [this.rows, this.out, this.left, this.right] = views as [Float32Array, Float64Array, Int32Array, Int32Array];
     const pairDots = instance.exports.pairDots as (rows: number, rowBytes: number, left: number, right: number, count: number, out: number) => void;
     const [left, right, out] = [this.left.byteOffset, this.right.byteOffset, this.out.byteOffset];
     this.runPairs = (m) => pairDots(0, dimension * 4, left, right, Math.ceil(m / LANES) * LANES, out);

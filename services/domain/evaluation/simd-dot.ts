@@ -11,7 +11,7 @@
  * float32 sums are only a fast first pass: `CatalogueIndex` re-scores in float64 every item close
  * enough to matter.
  */
-import { ADD, BLOCK, BR, BR_IF, END, GE_U, I32, LOOP, LT_U, SHL, V128, get, i32, instantiate, memory, moduleBytes, set, simd, tee, type WasmFunction, type WasmMemory } from './wasm-assembler.js';
+import { ADD, BLOCK, BR, BR_IF, END, GE_U, I32, LOOP, LT_U, SHL, V128, get, i32, carve, instantiate, memory, moduleBytes, set, simd, tee, type WasmFunction, type WasmMemory } from './wasm-assembler.js';
 import { jsSieve, sieveFunction } from './simd-sieve.js';
 import { jsSelect, selectFunction } from './simd-select.js';
 
@@ -133,25 +133,6 @@ export class DotScorer {
   select(lo: number, hi: number): number {
     return this.runSelect(lo, hi);
   }
-}
-
-type View = Float32Array | Float64Array | Int32Array | Uint8Array;
-type ViewType = { new (buffer: ArrayBuffer, offset: number, length: number): View; BYTES_PER_ELEMENT: number };
-
-/**
- * Consecutive typed arrays over a WebAssembly memory, grown once beforehand (growing detaches the
- * views already made). Every array starts on an 8-byte boundary.
- */
-function carve(memory: WasmMemory, parts: ReadonlyArray<readonly [ViewType, number]>): View[] {
-  const bytes = parts.map(([type, length]) => Math.ceil((length * type.BYTES_PER_ELEMENT) / 8) * 8);
-  const pages = Math.ceil(bytes.reduce((a, b) => a + b, 0) / 65536) - memory.buffer.byteLength / 65536;
-  if (pages > 0) memory.grow(pages);
-  let at = 0;
-  return parts.map(([type, length], i) => {
-    const view = new type(memory.buffer, at, length);
-    at += bytes[i]!;
-    return view;
-  });
 }
 
 /**

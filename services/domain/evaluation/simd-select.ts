@@ -7,7 +7,7 @@
  * gathers with it the few items that could be in the top K, and those within the error band of the
  * viewed one: a scalar loop here costs less than the same loop over typed arrays in JS.
  */
-import { ADD, BLOCK, BR, BR_IF, END, F64, GE_U, I32, LOOP, LT_U, SHL, get, i32, set, type WasmFunction } from './wasm-assembler.js';
+import { ADD, BLOCK, BR, BR_IF, END, F64, GE_U, I32, LOOP, LT_U, SHL, get, i32, increment, scalarMemory, set, type WasmFunction } from './wasm-assembler.js';
 
 const BLOCK_ROWS = 32;
 
@@ -15,11 +15,9 @@ const [OUT, OFFSET, MASK, BLOCK_MAX, BLOCKS, LO, HI, RESULT, COUNT_AT] = [0, 1, 
 // Locals: 9 end of blockMax, 10 row, 11 end of the block's rows, 12 count, 13 a.
 const [END_AT, ROW, ROW_END, COUNT, A] = [9, 10, 11, 12, 13];
 
-const load = (op: number, align: number) => [op, align, 0];
-const [F32_LOAD, F64_LOAD, I32_LOAD8_U, I32_STORE] = [load(0x2a, 2), load(0x2b, 3), load(0x2d, 0), load(0x36, 2)];
+const [F32_LOAD, F64_LOAD, I32_LOAD8_U, I32_STORE] = [scalarMemory(0x2a, 2)(0), scalarMemory(0x2b, 3)(0), scalarMemory(0x2d, 0)(0), scalarMemory(0x36, 2)(0)];
 const [IF, ELSE, F64_GE, F64_LE, F64_ADD, PROMOTE, EQZ, AND] = [0x04, 0x05, 0x66, 0x65, 0xa0, 0xbb, 0x45, 0x71];
 const address = (base: number, index: number, shift: number) => [...get(base), ...get(index), ...(shift === 0 ? [] : [...i32(shift), SHL]), ADD];
-const increment = (local: number, by: number) => [...get(local), ...i32(by), ADD, ...set(local)];
 
 /** One row: a, the test, and the append. */
 const row = [

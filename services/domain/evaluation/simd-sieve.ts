@@ -8,7 +8,7 @@
  * per item: the count that gives the viewed item's rank, and the bound from which `CatalogueIndex`
  * finds the top K reading only the few blocks that can hold it.
  */
-import { ADD, BLOCK, BR, BR_IF, END, F64, GE_U, I32, LOOP, SHL, V128, f64, get, i32, memory, set, simd, type WasmFunction } from './wasm-assembler.js';
+import { ADD, BLOCK, BR, BR_IF, END, F64, GE_U, I32, LOOP, SHL, V128, f64, get, i32, increment, memory, set, simd, type WasmFunction } from './wasm-assembler.js';
 
 /** Rows per block, as in simd-dot.ts; eight groups of four. */
 const BLOCK_ROWS = 32;
@@ -32,7 +32,6 @@ const [I64X2_SUB, I64X2_EQ, AND, BITSELECT] = [simd(0xd1), simd(0xd6), simd(0x4e
 const [WIDEN_8_16, WIDEN_16_32, WIDEN_LOW_32_64, WIDEN_HIGH_32_64] = [simd(0x89), simd(0xa9), simd(0xc9), simd(0xca)];
 const [F64_MAX, F64_STORE, I32_STORE, I64_ADD, WRAP] = [0xa5, 0x39, 0x36, 0x7c, 0xa7];
 
-const bump = (local: number, bytes: number) => [...get(local), ...i32(bytes), ADD, ...set(local)];
 /** counts += (a OP threshold) for eligible items: a true comparison is −1 in its lane. */
 const count = (local: number, threshold: number, compare: number[]) => [...get(local), ...get(A), ...get(threshold), ...compare, ...get(ELIGIBLE), ...AND, ...I64X2_SUB, ...set(local)];
 const laneSum = (local: number) => [...get(local), ...I64_LANE(0), ...get(local), ...I64_LANE(1), I64_ADD, WRAP];
@@ -68,7 +67,7 @@ const body = [
   ...f64(-Infinity), ...SPLAT_F64, ...set(MAX),
   ...Array.from({ length: GROUPS }, (_, g) => group(g)).flat(),
   ...get(BLOCK_MAX), ...get(MAX), ...F64_LANE(0), ...get(MAX), ...F64_LANE(1), F64_MAX, F64_STORE, 3, 0,
-  ...bump(OUT, BLOCK_ROWS * 4), ...bump(OFFSET, BLOCK_ROWS * 8), ...bump(MASK, BLOCK_ROWS), ...bump(BLOCK_MAX, 8),
+  ...increment(OUT, BLOCK_ROWS * 4), ...increment(OFFSET, BLOCK_ROWS * 8), ...increment(MASK, BLOCK_ROWS), ...increment(BLOCK_MAX, 8),
   BR, 0,
   END,
   END,

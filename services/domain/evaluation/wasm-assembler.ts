@@ -1,6 +1,6 @@
 /**
  * Just enough of the WebAssembly binary format to write the ranking kernels (simd-dot.ts,
- * simd-sieve.ts) byte by byte, with no toolchain: LEB128 numbers, the instructions they use, and a
+ * simd-sieve.ts, simd-select.ts, exact-dots.ts) byte by byte, with no toolchain: LEB128 numbers, the instructions they use, and a
  * module of functions sharing one exported memory.
  */
 
@@ -60,7 +60,11 @@ export const f64 = (x: number) => [0x44, ...new Uint8Array(Float64Array.of(x).bu
 export const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
 /** A SIMD memory instruction with its alignment (log2 bytes) and constant offset. */
 export const memory = (op: number, align: number) => (offset: number) => simd(op, align, ...uleb(offset));
+/** A scalar memory instruction (load or store) with its alignment (log2 bytes) and constant offset. */
+export const scalarMemory = (op: number, align: number) => (offset: number) => [op, align, ...uleb(offset)];
 export const [ADD, SHL, LT_U, GE_U, BLOCK, LOOP, END, BR, BR_IF] = [0x6a, 0x74, 0x49, 0x4f, 0x02, 0x03, 0x0b, 0x0c, 0x0d];
+/** local += by (i32). */
+export const increment = (local: number, by: number) => [...get(local), ...i32(by), ADD, ...set(local)];
 
 /** One exported function: parameter types, extra locals as (count, type) runs, and its body (without the final END). */
 export interface WasmFunction {
@@ -89,6 +93,25 @@ export function moduleBytes(functions: readonly WasmFunction[]): Uint8Array {
 }
 
 const compiled = new Map<string, object | null>();
+
+type View = Float32Array | Float64Array | Int32Array | Uint8Array;
+type ViewType = { new (buffer: ArrayBuffer, offset: number, length: number): View; BYTES_PER_ELEMENT: number };
+
+/**
+ * Consecutive typed arrays over a WebAssembly memory, grown once beforehand (growing detaches the
+ * views already made). Every array starts on an 8-byte boundary.
+ */
+export function carve(memory: WasmMemory, parts: ReadonlyArray<readonly [ViewType, number]>): View[] {
+  const bytes = parts.map(([type, length]) => Math.ceil((length * type.BYTES_PER_ELEMENT) / 8) * 8);
+  const pages = Math.ceil(bytes.reduce((a, b) => a + b, 0) / 65536) - memory.buffer.byteLength / 65536;
+  if (pages > 0) memory.grow(pages);
+  let at = 0;
+  return parts.map(([type, length], i) => {
+    const view = new type(memory.buffer, at, length);
+    at += bytes[i]!;
+    return view;
+  });
+}
 
 /** A fresh instance of the module (compiled once per key), or null where WebAssembly or its SIMD is missing. */
 export function instantiate(key: string, build: () => Uint8Array): WasmInstance | null {
