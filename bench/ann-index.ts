@@ -11,6 +11,7 @@ import { EmbeddedVectorStore } from '../services/adapters/vector-store/embedded-
 import { DEFAULT_HNSW } from '../services/adapters/vector-store/item-index.js';
 import type { Catalogue } from '../services/workload/catalogue.js';
 import type { UserState } from '../services/domain/types.js';
+import { sleep } from './env.js';
 import { latencySummary, round, type Row } from './report.js';
 
 const COLLECTION = 'items';
@@ -54,7 +55,7 @@ async function savedIndexOf(dir: string): Promise<void> {
   const started = performance.now();
   while (!existsSync(path.join(dir, '_ann', `${COLLECTION}.json`))) {
     if (performance.now() - started > 120_000) throw new Error('the built ANN index was not saved within 2 minutes');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

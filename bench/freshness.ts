@@ -56,10 +56,10 @@ export async function pollUntil(httpPort: number, userId: string, expected: numb
   return Number.NaN;
 }
 
-/** Sum and count of one histogram or summary in a Prometheus text page. */
-function sumCount(text: string, name: string): { sum: number; count: number } {
-  const value = (suffix: string) => Number(new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  return { sum: value('sum'), count: value('count') };
+/** The value of one series (name with its labels, as printed) in a Prometheus text page; NaN when absent. */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
 }
 
 /**
@@ -68,16 +68,15 @@ function sumCount(text: string, name: string): { sum: number; count: number } {
  */
 async function ingestBatchSummary(port: number): Promise<string> {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), (e: Error) => `unavailable: ${e.message}`);
-  const batches = sumCount(text, 'interest_stream_ingest_batch_seconds');
-  const sizes = sumCount(text, 'interest_stream_ingest_batch_size');
-  const durable = sumCount(text, 'interest_stream_ingest_durable_write_seconds');
-  const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  const quantile = (q: string) => Number(new RegExp(`^interest_stream_ingest_freshness_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const m = (series: string) => sample(text, `interest_stream_ingest_${series}`);
+  const [batches, seconds, events] = [m('batch_seconds_count'), m('batch_seconds_sum'), m('batch_size_sum')];
+  const [writes, writeSeconds] = [m('durable_write_seconds_count'), m('durable_write_seconds_sum')];
+  const quantile = (q: string) => round(1000 * m(`freshness_seconds{quantile="${q}"}`), 1);
   return [
-    `${batches.count} batches of ${round(sizes.sum / sizes.count, 1)} events on average, ${round((1000 * batches.sum) / batches.count, 1)} ms each (${round(batches.sum, 1)} s busy in all)`,
-    `${durable.count} durable writes of ${round((1000 * durable.sum) / durable.count, 1)} ms on average`,
-    `${counter('interest_stream_ingest_rehydrated_total')} states rehydrated, ${counter('interest_stream_ingest_untrusted_states_total')} untrusted`,
-    `ingest freshness (append to Redis) p50 ${round(1000 * quantile('0.5'), 1)} ms, p99 ${round(1000 * quantile('0.99'), 1)} ms`,
+    `${batches} batches of ${round(events / batches, 1)} events on average, ${round((1000 * seconds) / batches, 1)} ms each (${round(seconds, 1)} s busy in all)`,
+    `${writes} durable writes of ${round((1000 * writeSeconds) / writes, 1)} ms on average`,
+    `${m('rehydrated_total')} states rehydrated, ${m('untrusted_states_total')} untrusted`,
+    `ingest freshness (append to Redis) p50 ${quantile('0.5')} ms, p99 ${quantile('0.99')} ms`,
   ].join('; ');
 }
 
