@@ -10,6 +10,7 @@ import { assertItemVector, l2Norm } from '../vector.js';
 import { DotScorer, paddedDimension } from './simd-dot.js';
 import { KthLargest, SortedTop } from './top-k.js';
 import { BATCH, ExactDots } from './exact-dots.js';
+import { ExactCosines } from './exact-cosines.js';
 import type { ApproximateBias, Ranking, RankRequest } from './ranking.js';
 
 export interface CatalogueEntry {
@@ -44,8 +45,12 @@ export class CatalogueIndex {
   private readonly best = new KthLargest();
   /** The exact sums (item · query, item · item), a batch of pairs at a time; its rows are `raw`. */
   private readonly dots: ExactDots;
+  /** Exact cosines between items, and of an item with a query (intra-list similarity, multi's deep merges). */
+  readonly cosines: ExactCosines;
   /** True while the scorer's offsets hold a bias rather than zeros. */
   private biased = false;
+  /** The last ranking's target, its exact score and error band (for `candidatesAbove`). */
+  private readonly last = { target: -1, score: 0, up: 0, down: 0 };
 
   constructor(items: readonly CatalogueEntry[]) {
     const first = items[0];
@@ -68,6 +73,7 @@ export class CatalogueIndex {
       for (let j = 0; j < this.dimension; j++) units[i * width + j] = item.vector[j]! * inv;
     });
     this.scorer = new DotScorer(units, this.size, this.dimension);
+    this.cosines = new ExactCosines(this.dots, this.invNorms, this.dimension);
     this.slack = (this.dimension + 8) * 2 ** -22;
     this.unitQuery = new Float32Array(this.dimension);
   }
@@ -80,47 +86,6 @@ export class CatalogueIndex {
   /** The item's vector as given (a view; never write to it). */
   vectorOf(index: number): Float32Array {
     return this.raw.subarray(index * this.dimension, (index + 1) * this.dimension);
-  }
-
-  /** Exact cosine between two catalogue items. */
-  itemCosine(a: number, b: number): number {
-    const { raw, dimension } = this;
-    const oa = a * dimension;
-    const ob = b * dimension;
-    let sum = 0;
-    for (let j = 0; j < dimension; j++) sum += raw[oa + j]! * raw[ob + j]!;
-    return sum * this.invNorms[a]! * this.invNorms[b]!;
-  }
-
-  /**
-   * Intra-list similarity: the mean of itemCosine(list[x], list[y]) over every x < y, added in that
-   * order (0 below two items), every cosine itemCosine's to the last bit (see meanPairCosine).
-   */
-  meanPairCosine(list: Int32Array): number {
-    const pairs = (list.length * (list.length - 1)) / 2;
-    if (pairs === 0) return 0;
-    const { left, right } = this.dots;
-    let sum = 0;
-    let m = 0;
-    for (let x = 0; x < list.length; x++) {
-      for (let y = x + 1; y < list.length; y++) {
-        left[m] = list[x]!;
-        right[m] = list[y]!;
-        if (++m === BATCH) {
-          sum = this.addCosines(sum, m);
-          m = 0;
-        }
-      }
-    }
-    return (m > 0 ? this.addCosines(sum, m) : sum) / pairs;
-  }
-
-  /** sum + the cosines of the first m pairs of `dots`, added in order. */
-  private addCosines(sum: number, m: number): number {
-    const { left, right, out } = this.dots;
-    this.dots.run(m);
-    for (let p = 0; p < m; p++) sum += out[p]! * this.invNorms[left[p]!]! * this.invNorms[right[p]!]!;
-    return sum;
   }
 
   /**
@@ -143,10 +108,61 @@ export class CatalogueIndex {
     const above = this.countAbove(req, targetScore, up, down);
     this.pool(req.k, up + down);
     const { top, topScores } = this.topK(req.k, this.line - (up + down));
+    const last = this.last;
+    last.target = req.target;
+    last.score = targetScore;
+    last.up = up;
+    last.down = down;
     this.query = null;
     this.bias = undefined;
     this.approximateBias = undefined;
     return { rank: above + 1, targetScore, top, topScores };
+  }
+
+  /** The last ranking's error band: its exact scores are within [pass − down, pass + up]. */
+  lastBand(): { up: number; down: number } {
+    return this.last;
+  }
+
+  /**
+   * Right after `rank` (before the next one): every eligible item other than the target whose
+   * float32 pass is at least `lo` and reaches the target's exact score less the error band (so, with
+   * lo = −∞, every item ranked above the target and the band's items that may not be), in catalogue
+   * order, with that pass in `approx`; returns how many. Multi's deep merges order the ranking past
+   * its top K from these.
+   */
+  candidatesAbove(ids: Int32Array, approx: Float64Array, lo = -Infinity): { count: number; targetScore: number; up: number; down: number } {
+    const { score, up, down } = this.last;
+    return { count: this.copySelected(Math.max(lo, score - up), Infinity, ids, approx), targetScore: score, up, down };
+  }
+
+  /**
+   * The float32 pass for `query` made again (the same bits `rank` gets), and every eligible item
+   * other than `target` whose pass is in [lo, hi] copied to ids/approx as in `candidatesAbove`.
+   */
+  passBetween(query: Float32Array, excluded: Uint8Array, target: number, lo: number, hi: number, ids: Int32Array, approx: Float64Array): number {
+    const req = { query, excluded, target, k: 0 };
+    this.setQuery(req);
+    this.approximate(req);
+    this.scorer.sieve(hi, lo);
+    this.last.target = target;
+    this.query = null;
+    return this.copySelected(lo, hi, ids, approx);
+  }
+
+  /** Selects the eligible items with lo ≤ pass ≤ hi and copies all but the last ranking's target, with their pass. */
+  private copySelected(lo: number, hi: number, ids: Int32Array, approx: Float64Array): number {
+    const target = this.last.target;
+    const found = this.scorer.select(lo, hi);
+    const selected = this.scorer.selected;
+    let count = 0;
+    for (let s = 0; s < found; s++) {
+      const i = selected[s]!;
+      if (i === target) continue;
+      ids[count] = i;
+      approx[count++] = this.approx(i);
+    }
+    return count;
   }
 
   /**
@@ -210,11 +226,7 @@ export class CatalogueIndex {
   private exact(i: number): number {
     const q = this.query;
     if (q === null) return this.biasOf(i);
-    const d = this.dimension;
-    const raw = this.raw;
-    let sum = 0;
-    for (let j = 0, o = i * d; j < d; j++, o++) sum += raw[o]! * q[j]!;
-    return sum * this.invNorms[i]! * this.invQ + this.biasOf(i);
+    return this.cosines.rowDot(i, q) * this.invNorms[i]! * this.invQ + this.biasOf(i);
   }
 
   /** Item i's exact bias for this ranking (0 without one). */

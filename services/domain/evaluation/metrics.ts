@@ -4,7 +4,7 @@
  * HR@K = share of events with r ≤ K; NDCG@K = mean of 1/log2(r + 1) when r ≤ K, else 0 (the ideal
  * DCG of one relevant item is 1); MRR = mean of 1/r over the full ranking (no cut-off).
  * Coverage@K = distinct items ever shown in a top K / catalogue size. ILS@K (intra-list similarity)
- * = mean over events of the mean pairwise cosine of the top K (CatalogueIndex.meanPairCosine).
+ * = mean over events of the mean pairwise cosine of the top K (ExactCosines.meanPairCosine).
  */
 
 export interface MetricSummary {

@@ -8,6 +8,7 @@
 import { InterestStreamError } from '../errors.js';
 import { importanceShares, interestQuotas, mergeByQuota, type Interest } from '../multi-interest.js';
 import type { CatalogueIndex, Ranking } from './catalogue-index.js';
+import { RankedAbove } from './ranked-above.js';
 
 export interface MultiRankRequest {
   readonly interests: readonly Interest[];
@@ -18,30 +19,108 @@ export interface MultiRankRequest {
 }
 
 /**
- * Exact, and sorting no more of each interest's ranking than the merge can reach before the viewed
- * item is taken: with n interests and the best per-interest rank r, at most K + n·r items are merged
- * by then (K under quotas, then rounds in which the best interest takes one step towards the item
- * each), so no interest's list is read past that depth.
+ * Exact. Each interest's ranking is first read to 2K + 1; with the best per-interest rank r of the
+ * viewed item and n interests, the merge takes at most K + n·r items before it (K under quotas, then
+ * rounds in which the best interest takes one step towards it each). When the first lists reach
+ * that far, they are merged as they are. Otherwise the quota round (its K items come from the first
+ * lists: an interest takes its quota and skips at most K − quota items taken by others) gives the
+ * top K, and the rounds after it read each interest's ranking item by item (`RankedAbove`) until
+ * one reaches the viewed item: every ranking ends at it, so none is read past it.
  */
 export function rankMulti(catalogue: CatalogueIndex, req: MultiRankRequest): { rank: number; top: Int32Array } {
   const { interests, target, excluded, k } = req;
   const shares = importanceShares(interests, req.halfLifeMs);
   const order = shares.map((_, i) => i).sort((a, b) => shares[b]! - shares[a]! || a - b);
   const quotas = interestQuotas(order.map((i) => shares[i]!), k);
-  const rankBy = (i: number, depth: number) => catalogue.rank({ query: interests[i]!.vector, target, excluded, k: depth });
-  const first = order.map((i) => rankBy(i, 2 * k + 1));
-  const depth = k + order.length * Math.min(...first.map((r) => r.rank)) + 1;
-  const lists = order.map((i, j) => {
-    const r = first[j]!;
-    // One more than the depth: the viewed item is among the top and is taken out of it.
-    const need = Math.min(r.rank, depth) + 1;
-    const full = need > r.top.length && r.top.length === 2 * k + 1 ? rankBy(i, need) : r;
-    return { quota: quotas[j]!, hits: withTargetInPlace(full, target) };
+  const work = workFor(catalogue, order.length);
+  let best = Infinity;
+  const first = order.map((i, j) => {
+    const r = catalogue.rank({ query: interests[i]!.vector, target, excluded, k: 2 * k + 1 });
+    best = Math.min(best, r.rank);
+    // A deep merge reads no interest's ranking past K + n·(best rank); the best so far bounds that.
+    if (r.rank > 2 * k) work.lists[j]!.collect(interests[i]!.vector, excluded, r, target, k + order.length * best);
+    return r;
   });
-  const merged = mergeByQuota(lists, depth);
+  const depth = k + order.length * Math.min(...first.map((r) => r.rank)) + 1;
+  const lists = first.map((r, j) => ({ quota: quotas[j]!, hits: withTargetInPlace(r, target) }));
+  // Complete lists (a catalogue of at most 2K + 1 eligible items), or deep enough for the merge.
+  const enough = first.every((r) => r.top.length < 2 * k + 1 || Math.min(r.rank, depth) + 1 <= r.top.length);
+  const merged = mergeByQuota(lists, enough ? depth : k);
   const at = merged.findIndex((m) => m.hit.id === target);
-  if (at < 0) throw new InterestStreamError('INTERNAL', `multi ranking lost the viewed item ${target}`);
-  return { rank: at + 1, top: Int32Array.from(merged.slice(0, k), (m) => m.hit.id) };
+  const top = Int32Array.from(merged.slice(0, k), (m) => m.hit.id);
+  if (at >= 0) return { rank: at + 1, top };
+  if (enough) throw new InterestStreamError('INTERNAL', `multi ranking lost the viewed item ${target}`);
+  const readers = first.map((r, j) => (r.rank > 2 * k ? work.lists[j]! : new ListReader(lists[j]!.hits)));
+  return { rank: work.roundsUntil(readers, top, target) + 1, top };
+}
+
+/** Per catalogue: one `RankedAbove` per interest and the taken marks, reused from ranking to ranking. */
+class DeepMerge {
+  readonly lists: RankedAbove[] = [];
+  private readonly taken: Uint8Array;
+  private readonly takenIds: number[] = [];
+
+  constructor(private readonly catalogue: CatalogueIndex) {
+    this.taken = new Uint8Array(catalogue.size);
+  }
+
+  ensure(n: number): void {
+    while (this.lists.length < n) this.lists.push(new RankedAbove(this.catalogue));
+  }
+
+  /**
+   * After the quota round took `top`: rounds without quotas, each interest (in `readers`' order)
+   * taking its next item not taken yet, until one takes the target. Returns how many items were
+   * taken before it.
+   */
+  roundsUntil(readers: readonly ItemReader[], top: Int32Array, target: number): number {
+    for (const id of top) this.take(id);
+    try {
+      for (;;) {
+        for (const reader of readers) {
+          let id = reader.next();
+          while (id !== target && this.taken[id] === 1) id = reader.next();
+          if (id === target) return this.takenIds.length;
+          if (id < 0) throw new InterestStreamError('INTERNAL', `multi ranking read past the viewed item ${target}`);
+          this.take(id);
+        }
+      }
+    } finally {
+      for (const id of this.takenIds) this.taken[id] = 0;
+      this.takenIds.length = 0;
+    }
+  }
+
+  private take(id: number): void {
+    this.taken[id] = 1;
+    this.takenIds.push(id);
+  }
+}
+
+/** Reads a ranking item by item. */
+interface ItemReader {
+  next(): number;
+}
+
+/** A ranking whose first list reaches the target (placed by withTargetInPlace): read from it; −1 past its end. */
+class ListReader implements ItemReader {
+  private at = 0;
+  constructor(private readonly hits: ReadonlyArray<{ id: number }>) {}
+  next(): number {
+    return this.at < this.hits.length ? this.hits[this.at++]!.id : -1;
+  }
+}
+
+const merges = new WeakMap<CatalogueIndex, DeepMerge>();
+
+function workFor(catalogue: CatalogueIndex, interests: number): DeepMerge {
+  let work = merges.get(catalogue);
+  if (work === undefined) {
+    work = new DeepMerge(catalogue);
+    merges.set(catalogue, work);
+  }
+  work.ensure(interests);
+  return work;
 }
 
 /** The ranking's top with the viewed item moved after every item scoring at least as high (when the top reaches that far). */

@@ -274,7 +274,7 @@ export class PrequentialReplay {
   }
 
   private ils(top: Int32Array): number {
-    return this.catalogue.meanPairCosine(top);
+    return this.catalogue.cosines.meanPairCosine(top);
   }
 }
 

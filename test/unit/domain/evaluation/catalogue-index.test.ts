@@ -2,23 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CatalogueIndex, type ApproximateBias } from '../../../../services/domain/evaluation/catalogue-index.js';
 import { SortedTop } from '../../../../services/domain/evaluation/top-k.js';
 import { randomVector, rng } from '../../../support/random.js';
-
-/** Brute force, float64 over the float32 values: every item's cosine (plus bias), sorted by score then catalogue order. */
-function bruteForce(vectors: Float32Array[], query: Float32Array | null, bias: Float64Array | undefined, target: number, excluded: Uint8Array, k: number) {
-  const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-  const score = (i: number) => {
-    const b = bias?.[i] ?? 0;
-    if (query === null) return b;
-    let dot = 0;
-    for (let j = 0; j < query.length; j++) dot += vectors[i]![j]! * query[j]!;
-    return dot * (1 / norm(vectors[i]!)) * (1 / norm(query)) + b;
-  };
-  const eligible = vectors.map((_, i) => i).filter((i) => excluded[i] === 0);
-  const scores = vectors.map((_, i) => score(i));
-  const order = [...eligible].sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const rank = 1 + eligible.filter((i) => i !== target && scores[i]! >= scores[target]!).length;
-  return { rank, top: order.slice(0, k) };
-}
+import { bruteForceRanking as bruteForce } from '../../../support/brute-force-ranking.js';
 
 describe('CatalogueIndex.rank', () => {
   it('equals a brute-force float64 ranking, ties (duplicate items) counting against the target and ordered by catalogue position', () => {
@@ -37,7 +21,8 @@ describe('CatalogueIndex.rank', () => {
       const query = round % 2 === 0 ? vectors[Math.floor(rand() * vectors.length)]! : randomVector(rand, d);
       const k = 1 + (round % 25);
       const got = index.rank({ query, target, excluded, k });
-      const want = bruteForce(vectors, query, undefined, target, excluded, k);
+      const { rank, top } = bruteForce(vectors, query, undefined, target, excluded, k);
+      const want = { rank, top };
       expect({ rank: got.rank, top: [...got.top] }).toEqual(want);
     }
   });
@@ -50,7 +35,8 @@ describe('CatalogueIndex.rank', () => {
     excluded[8] = 1;
     for (const target of [0, 7, 5]) {
       const got = index.rank({ query: null, bias, target, excluded, k: 6 });
-      expect({ rank: got.rank, top: [...got.top] }).toEqual(bruteForce(vectors, null, bias, target, excluded, 6));
+      const { rank, top } = bruteForce(vectors, null, bias, target, excluded, 6);
+      expect({ rank: got.rank, top: [...got.top] }).toEqual({ rank, top });
     }
     // 9 items at 3 (8 is excluded), then 7, 14, 21, 35 at 1: item 7 ties with three others
     expect(index.rank({ query: null, bias, target: 7, excluded, k: 3 }).rank).toBe(9 + 4);
@@ -85,13 +71,14 @@ describe('CatalogueIndex.rank with an approximate bias', () => {
       const k = 1 + (round % 25);
       const got = index.rank({ query, bias: approximated(exact, below!, above!, rand), target, excluded, k });
       expect(got).toEqual(index.rank({ query, bias: exact, target, excluded, k }));
-      expect({ rank: got.rank, top: [...got.top] }).toEqual(bruteForce(vectors, query, exact, target, excluded, k));
+      const { rank, top } = bruteForce(vectors, query, exact, target, excluded, k);
+      expect({ rank: got.rank, top: [...got.top] }).toEqual({ rank, top });
     }
   });
 });
 
-describe('CatalogueIndex.meanPairCosine', () => {
-  it('is the mean of itemCosine over every pair x < y, added in that order, to the last bit', () => {
+describe('ExactCosines.meanPairCosine', () => {
+  it('is the mean of `between` over every pair x < y, added in that order, to the last bit', () => {
     const rand = rng(9);
     const vectors = Array.from({ length: 200 }, () => randomVector(rand, 37));
     const index = new CatalogueIndex(vectors.map((vector, i) => ({ id: `i${i}`, vector })));
@@ -99,8 +86,8 @@ describe('CatalogueIndex.meanPairCosine', () => {
     for (const length of [0, 1, 2, 3, 5, 10, 30]) {
       const list = Int32Array.from({ length }, () => Math.floor(rand() * vectors.length));
       let sum = 0;
-      for (let x = 0; x < length; x++) for (let y = x + 1; y < length; y++) sum += index.itemCosine(list[x]!, list[y]!);
-      expect(index.meanPairCosine(list)).toBe(length < 2 ? 0 : sum / ((length * (length - 1)) / 2));
+      for (let x = 0; x < length; x++) for (let y = x + 1; y < length; y++) sum += index.cosines.between(list[x]!, list[y]!);
+      expect(index.cosines.meanPairCosine(list)).toBe(length < 2 ? 0 : sum / ((length * (length - 1)) / 2));
     }
   });
 });
