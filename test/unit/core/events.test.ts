@@ -90,6 +90,12 @@ describe('InteractionEvent', () => {
     expectError(() => encodeInteraction({ ...view, ...overrides }), code, message, field);
   });
 
+  it('refuses to publish an id with an unpaired surrogate: on the wire it would be U+FFFD, the id of another user', () => {
+    expectError(() => encodeInteraction({ ...view, userId: 'a\ud800' }), 'INVALID_USER_ID', /userId may not contain an unpaired UTF-16 surrogate/, 'userId');
+    expectError(() => encodeInteraction({ ...view, itemId: '\udfff' }), 'INVALID_ITEM_ID', /itemId may not contain an unpaired UTF-16 surrogate/, 'itemId');
+    expect(decodeInteraction(encodeInteraction({ ...view, userId: 'a\ufffd' })).userId).toBe('a\ufffd');
+  });
+
   it('reports bytes that are not an InteractionEvent as DECODE_FAILED', () => {
     expectError(() => decodeInteraction(Buffer.from('hello')), 'DECODE_FAILED', /bad magic/);
     const item = encodeItemUpsert({ itemId: 'i', vector: null, payload: {} });

@@ -19,13 +19,17 @@ describe('the id rule', () => {
     ['a\u0000', 'may not contain control characters or braces'],
     ['a\u007f', 'may not contain control characters or braces'],
     ['a\u0085', 'may not contain control characters or braces'],
+    // JSON's "\ud800" and "\udc00" would both reach Redis and the wire as U+FFFD: one user for two ids
+    ['a\ud800', 'may not contain an unpaired UTF-16 surrogate (it is not Unicode text)'],
+    ['\udc00b', 'may not contain an unpaired UTF-16 surrogate (it is not Unicode text)'],
+    ['😀\ud83d', 'may not contain an unpaired UTF-16 surrogate (it is not Unicode text)'],
   ])('%j: %s', (id, problem) => {
     expect(idProblem(id)).toBe(problem);
   });
 
   it('is the same rule as the pattern and maxLength the OpenAPI document publishes', () => {
     const re = new RegExp(ID_PATTERN, 'u');
-    for (const id of ['u', '.', '..', '...', '.a', 'a{b', 'a}b', 'a\tb', 'a\u009fb', 'ok-id_1', '😀']) {
+    for (const id of ['u', '.', '..', '...', '.a', 'a{b', 'a}b', 'a\tb', 'a\u009fb', 'ok-id_1', '😀', 'a\ud800', '\udc00', 'a\ufffd']) {
       expect(re.test(id)).toBe(idProblem(id) === undefined);
     }
     expect(MAX_ID_LENGTH).toBe(256);
