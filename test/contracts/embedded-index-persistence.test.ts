@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createRootLogger } from '../../services/core/logger.js';
 import type { SearchHit, VectorPoint } from '../../services/domain/ports/index.js';
 import type { AnnOptions, IndexStart } from '../../services/adapters/vector-store/ann-indexes.js';
 import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
+import { ItemIndex } from '../../services/adapters/vector-store/item-index.js';
 import { eventually } from '../support/eventually.js';
 import { exactTopIds as exactTop } from '../support/math.js';
 import { unique } from '../support/names.js';
@@ -126,6 +127,36 @@ describe('EmbeddedVectorStore starting from a saved ANN index', () => {
       expect(ids(await again.store.search(col, { vector: old, limit: 5 }))).not.toContain(p.id);
     }
     await again.store.close();
+  });
+
+  it('a running store catches up with another process\'s rewrites a slice at a time (never one long stall), each row then found by its new vector', async () => {
+    const { dir, col } = await savedCollection();
+    const running = await started(dir, col, ITEMS.length);
+    const before = running.store.annIndexStatus(col)!.version;
+    const writer = new EmbeddedVectorStore({ directory: dir, logger: createRootLogger({ level: 'silent', name: 'w' }), ann: false });
+    await writer.start();
+    // 667 rows: more than two slices of 256, fewer than a rebuild's 1,000
+    const rewritten = ITEMS.filter((_, i) => i % 3 === 0).map((p) => ({ ...p, vector: p.vector.map((x) => -x), payload: { rank: p.payload.rank, negated: true } }));
+    await writer.upsert(col, rewritten);
+    await writer.close();
+
+    const applied = vi.spyOn(ItemIndex.prototype, 'apply');
+    try {
+      await eventually(async () => {
+        await running.store.search(col, { vector: QUERIES[1]!, limit: 1 });
+        return running.store.annIndexStatus(col)!.version > before;
+      }, { timeoutMs: 20_000 });
+      const sizes = applied.mock.calls.map(([upserts]) => upserts.length);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(rewritten.length);
+      expect(Math.max(...sizes)).toBe(256);
+      expect(running.logs.filter((l) => l.msg === 'ANN index refreshed')).toEqual([expect.objectContaining({ changed: rewritten.length, rebuilt: false })]);
+    } finally {
+      applied.mockRestore();
+    }
+    for (const p of rewritten.filter((_, i) => i % 30 === 0)) {
+      expect(await running.store.search(col, { vector: p.vector, limit: 1 })).toEqual([{ id: p.id, score: expect.closeTo(1, 5), payload: p.payload }]);
+    }
+    await running.store.close();
   });
 
   it('rebuilds, and says why, when the saved file is damaged', async () => {

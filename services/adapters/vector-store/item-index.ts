@@ -179,7 +179,8 @@ export class ItemIndex {
 
   /**
    * `apply` a slice of upserts at a time, yielding to the event loop between slices, for a patch
-   * too large to block it at once. Only for an index nothing else writes to until it returns.
+   * too large to block it at once. A write applied between slices may be overwritten by a later
+   * slice: whoever writes meanwhile must apply its write again afterwards (AnnIndexes' `pending`).
    */
   async applyInSlices(upserts: readonly IndexedRow[], removals: readonly string[]): Promise<void> {
     this.apply([], removals);
