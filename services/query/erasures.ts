@@ -7,9 +7,10 @@ import { InterestStreamError } from '../domain/errors.js';
 import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { eventIdHash } from '../domain/event-id.js';
-import type { ErasurePublisher, Erasures, ErasureStatus, VectorStore } from '../domain/ports/index.js';
+import type { ErasurePublisher, Erasures, ErasureStatus, PurgeOutcome, UserPurge, VectorStore } from '../domain/ports/index.js';
+import type { UserState } from '../domain/types.js';
+import { USER_VERSION, toUserPoint } from '../core/user-record.js';
 import { tombstoneOf } from '../domain/tombstone.js';
-import { purgeGeneration } from '../adapters/redis/redis-user-purge.js';
 import type { GenerationViews } from './generation-views.js';
 
 /** Who asked for an erasure, for the audit log: the API key's id (undefined without keys) and the request id. */
@@ -89,4 +90,22 @@ export async function erasureStatus(erasures: Erasures, erasureId: string): Prom
     throw new InterestStreamError('NOT_FOUND', `erasure "${erasureId}" is unknown (never issued, or its record expired)`, { details: { field: 'erasureId' } });
   }
   return status;
+}
+
+interface GenerationPurgeTarget {
+  readonly purge: UserPurge;
+  readonly vectors: VectorStore;
+  readonly usersCollection: string;
+}
+
+/**
+ * Purges one generation down to the tombstone: Redis (the user's state, claim and history), and the durable record replaced by the
+ * tombstone with a compare-and-set on the position, so a durable write of an older state still
+ * waiting in ingest is refused when it lands (it can never bring the user back).
+ */
+async function purgeGeneration(target: GenerationPurgeTarget, tombstone: UserState): Promise<PurgeOutcome> {
+  const [redis, dimension] = await Promise.all([target.purge.purge(tombstone), target.vectors.collectionDimension(target.usersCollection)]);
+  // No collection: nothing durable of this generation yet.
+  if (dimension !== undefined) await target.vectors.upsertIfNewer(target.usersCollection, [toUserPoint(tombstone, dimension)], USER_VERSION);
+  return redis;
 }

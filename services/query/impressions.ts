@@ -4,7 +4,7 @@
  * a later view of an item can be joined to the answer (and the A/B bucket) that showed it.
  */
 import { randomUUID } from 'node:crypto';
-import type { ImpressionSink } from '../adapters/kafka/impression-publisher.js';
+import type { ImpressionSink } from '../domain/ports/index.js';
 import { QueryUseCases, type QueryDeps, type Recommendations, type RecommendQuery } from './use-cases.js';
 
 export class ImpressionRecordingUseCases extends QueryUseCases {

@@ -4,8 +4,7 @@
  * the topic holds and how many are folded (the page turns their change into events/s), dead letters
  * by reason and the worst ingest process' freshness p99 (both from the ingest processes' ops hash).
  */
-import type { ConsumerLag } from '../adapters/kafka/consumer-lag.js';
-import type { OpsStats } from '../adapters/redis/redis-ops-stats.js';
+import type { ConsumerLag, OpsStats } from '../domain/ports/index.js';
 
 export interface OpsSummary {
   readonly generation: string;

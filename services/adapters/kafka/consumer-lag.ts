@@ -1,12 +1,5 @@
 import type { Admin } from 'kafkajs';
-
-export interface ConsumerLag {
-  /** Messages not yet committed by the group, over all partitions. */
-  readonly total: number;
-  /** End offsets summed over partitions (how far the topic reaches). */
-  readonly end: number;
-  readonly byPartition: ReadonlyArray<{ partition: number; committed: number; end: number; lag: number }>;
-}
+import type { ConsumerLag } from '../../domain/ports/index.js';
 
 /**
  * How far a consumer group is behind a topic, from committed offsets (what survives a restart),

@@ -7,25 +7,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../../core/logger.js';
 import { producerConfig } from './kafka-client.js';
-
-/** One served answer, as written to the topic (docs/api.md, "Impressions"). */
-export interface Impression {
-  readonly impressionId: string;
-  readonly userId: string;
-  /** Epoch milliseconds. */
-  readonly servedAt: number;
-  readonly strategy: string;
-  readonly bucket: string | null;
-  readonly fallback: string | null;
-  /** In the order served. */
-  readonly items: ReadonlyArray<{ readonly id: string; readonly score: number }>;
-}
-
-/** Where impressions go; `record` never throws and never waits. */
-export interface ImpressionSink {
-  record(impression: Impression): void;
-  close(): Promise<void>;
-}
+import type { Impression, ImpressionSink } from '../../domain/ports/index.js';
 
 /** Impressions in flight beyond which new ones are dropped. */
 const MAX_PENDING = 10_000;

@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import type { Summary } from 'prom-client';
-import type { DeadLetter } from '../../domain/ports/index.js';
+import type { DeadLetter, OpsStats } from '../../domain/ports/index.js';
 import type { RedisClient } from './redis-client.js';
 import type { Logger } from '../../core/logger.js';
 
@@ -66,11 +66,6 @@ export class RedisOpsStats {
 }
 
 /** What the ops hash holds, as the query service's /v1/ops/summary shows it. */
-export interface OpsStats {
-  readonly deadLetters: Record<string, number>;
-  /** Highest p99 over live ingest processes; null when none reported in the last 30 s. */
-  readonly freshnessP99Ms: number | null;
-}
 
 /** The reading side (the query service): the ops hash at `key` (RedisKeys.ops()) as of `now`. */
 export async function readOpsStats(redis: RedisClient, key: string, now: number): Promise<OpsStats> {

@@ -2,8 +2,7 @@ import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import { encodeStateBody, formatWatermark } from '../../core/user-state-codec.js';
 import type { UserState } from '../../domain/types.js';
-import type { PurgeOutcome, UserPurge, VectorStore } from '../../domain/ports/index.js';
-import { USER_VERSION, toUserPoint } from '../../core/user-record.js';
+import type { PurgeOutcome, UserPurge } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
 import { LUA_OFFSET_AFTER } from './redis-erasures.js';
 import { historyKey } from './redis-history-store.js';
@@ -65,22 +64,4 @@ export class RedisUserPurge implements UserPurge {
       throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
   }
-}
-
-export interface GenerationPurgeTarget {
-  readonly purge: UserPurge;
-  readonly vectors: VectorStore;
-  readonly usersCollection: string;
-}
-
-/**
- * Purges one generation down to the tombstone: Redis (above), and the durable record replaced by the
- * tombstone with a compare-and-set on the position, so a durable write of an older state still
- * waiting in ingest is refused when it lands (it can never bring the user back).
- */
-export async function purgeGeneration(target: GenerationPurgeTarget, tombstone: UserState): Promise<PurgeOutcome> {
-  const [redis, dimension] = await Promise.all([target.purge.purge(tombstone), target.vectors.collectionDimension(target.usersCollection)]);
-  // No collection: nothing durable of this generation yet.
-  if (dimension !== undefined) await target.vectors.upsertIfNewer(target.usersCollection, [toUserPoint(tombstone, dimension)], USER_VERSION);
-  return redis;
 }

@@ -17,3 +17,5 @@ export type * from './user-keys.js';
 export type * from './generation-stores.js';
 export type * from './generations.js';
 export type * from './history-log.js';
+export type * from './ops.js';
+export type * from './impressions.js';
