@@ -29,17 +29,7 @@ describe('Redis erase markers, erasure records and the purge', () => {
     await cleanUp(redis, root);
   });
 
-  it('moves a marker forward only: a later offset on its partition, or a later time on another', async () => {
-    await erasures.mark({ userId: 'm', watermark: { partition: 1, offset: BIGGER }, at: 5_000 });
-    await erasures.mark({ userId: 'm', watermark: { partition: 1, offset: BIG }, at: 9_000 });
-    expect((await erasures.markers(['m', 'never'])).get('m')).toEqual({ userId: 'm', watermark: { partition: 1, offset: BIGGER }, at: 5_000 });
-    await erasures.mark({ userId: 'm', watermark: { partition: 2, offset: '0' }, at: 4_000 });
-    expect((await erasures.markers(['m'])).get('m')!.watermark).toEqual({ partition: 1, offset: BIGGER });
-    await erasures.mark({ userId: 'm', watermark: { partition: 2, offset: '0' }, at: 6_000 });
-    expect((await erasures.markers(['m'])).get('m')).toEqual({ userId: 'm', watermark: { partition: 2, offset: '0' }, at: 6_000 });
-    expect((await erasures.markers(['never'])).size).toBe(0);
-  });
-
+  // The port's rules (markers, pending → complete) are the Erasures contract (test/contracts/erasures.contract.ts); here what Redis holds.
   it('keeps an erasure pending until complete, then drops the user id; folding an unknown erasure creates nothing', async () => {
     await erasures.request('e-1', 'who', 1_000);
     expect(await erasures.status('e-1')).toEqual({ erasureId: 'e-1', status: 'pending', requestedAt: 1_000, foldedAt: null, completedAt: null });
