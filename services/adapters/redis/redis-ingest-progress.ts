@@ -8,13 +8,15 @@ import { toInterestStreamError } from '../../domain/errors.js';
 import type { RedisKeys } from '../../core/names.js';
 import type { IngestProgress } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
+import { LUA_OFFSET_AFTER } from './redis-erasures.js';
 
 // Only ever raises a partition's value: a replay after a rebalance, or a zombie consumer finishing
-// an old batch, must not move it back (what was folded stays folded).
-const ADVANCE_SCRIPT = `
+// an old batch, must not move it back (what was folded stays folded). Offsets compare as decimal
+// strings (LUA_OFFSET_AFTER): past 2^53 a Lua double cannot tell neighbouring offsets apart.
+const ADVANCE_SCRIPT = `${LUA_OFFSET_AFTER}
 for i = 1, #ARGV, 2 do
-  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '-1')
-  if tonumber(ARGV[i + 1]) > current then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if not current or after(ARGV[i + 1], current) then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
 return 0
 `;
