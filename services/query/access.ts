@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { keyDigest, scopeAllows, type ApiKeySpec, type ApiScope } from '../core/api-keys.js';
 import type { RateDecision, RateLimiter } from '../domain/ports/index.js';
+import type { Logger } from '../core/logger.js';
 
 export type AccessFailure = 'unauthenticated' | 'forbidden' | 'rate_limited' | 'overloaded';
 
@@ -140,6 +141,47 @@ export class TokenBucketLimiter implements RateLimiter {
       return { allowed: true, remaining: Math.floor(b.tokens), retryAfterMs: 0 };
     }
     return { allowed: false, remaining: 0, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) };
+  }
+}
+
+/**
+ * The shared limiter (Redis: one budget across replicas), and this process' own buckets while the
+ * shared one cannot answer: a Redis outage neither fails every request nor lifts the limit — each
+ * replica then charges its own budget (N replicas allow up to N budgets) until Redis answers again.
+ * The switch is logged once each way and reported to `onDegraded` (the query_rate_limiter_degraded
+ * gauge), not once per request.
+ */
+export class LocalFallbackLimiter implements RateLimiter {
+  private readonly local: TokenBucketLimiter;
+  private degraded = false;
+
+  constructor(
+    private readonly shared: RateLimiter,
+    private readonly log: Logger,
+    private readonly onDegraded: (degraded: boolean) => void = () => {},
+    now: () => number = Date.now,
+  ) {
+    this.local = new TokenBucketLimiter(now);
+  }
+
+  async take(bucket: string, perMinute: number): Promise<RateDecision> {
+    let decision: RateDecision;
+    try {
+      decision = await this.shared.take(bucket, perMinute);
+    } catch (e) {
+      this.switchTo(true, e);
+      return this.local.take(bucket, perMinute);
+    }
+    this.switchTo(false);
+    return decision;
+  }
+
+  private switchTo(degraded: boolean, err?: unknown): void {
+    if (this.degraded === degraded) return;
+    this.degraded = degraded;
+    this.onDegraded(degraded);
+    if (degraded) this.log.warn({ err }, 'rate limiter: the shared buckets (Redis) cannot answer; this replica charges its own budget until they can');
+    else this.log.info('rate limiter: the shared buckets (Redis) answer again');
   }
 }
 

@@ -18,7 +18,7 @@ import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-ge
 import { createVectorStore, type VectorStoreHooks } from '../adapters/vector-store/create-vector-store.js';
 import type { VectorStore } from '../domain/ports/index.js';
 import { Closers } from '../core/lifecycle.js';
-import { AccessGuard, InFlightLimit } from './access.js';
+import { AccessGuard, InFlightLimit, LocalFallbackLimiter } from './access.js';
 import { bindGrpc, buildGrpcServer, shutdownGrpc } from './grpc.js';
 import { buildHttpServer, shutdownHttp } from './http.js';
 import { createQueryMetrics, type QueryMetrics } from './metrics.js';
@@ -142,10 +142,10 @@ function readinessOf(c: QueryConnections, registry: RedisGenerationRegistry, con
   );
 }
 
-function accessGuard(redis: RedisClient, config: Config, log: Logger): AccessGuard {
+function accessGuard(redis: RedisClient, config: Config, log: Logger, metrics: QueryMetrics): AccessGuard {
   return new AccessGuard(
     config.apiKeys,
-    new RedisRateLimiter(redis, config.redisPrefix, log),
+    new LocalFallbackLimiter(new RedisRateLimiter(redis, config.redisPrefix), log, (degraded) => metrics.rateLimiterDegraded.set(degraded ? 1 : 0)),
     { perKey: config.rateLimitPerMinute, perAddress: config.rateLimitPerAddressPerMinute, authFailures: config.authFailuresPerMinute },
     new InFlightLimit(config.queryMaxInFlight),
   );
@@ -183,7 +183,7 @@ export async function startQueryService(config: Config, logger: Logger): Promise
     const readiness = readinessOf(c, registry, config, log);
     metrics = createQueryMetrics(async () => (await readiness.check()).ready);
     const useCases = await useCasesFor(c, registry, config, log, metrics, closers);
-    const guard = accessGuard(c.redis, config, log);
+    const guard = accessGuard(c.redis, config, log, metrics);
     const shared = { useCases, guard, metrics, readiness, limits: { maxLimit: config.maxLimit, historySize: config.historySize }, logger: log };
     const ui = { useCases, vectors: c.vectors, itemsCollection: config.itemsCollection, historySize: config.historySize, ops: opsSource(c, registry, config) };
     const http = buildHttpServer({ ...shared, ui, openApi: buildOpenApi(config.maxLimit, config.historySize), trustProxy: config.trustProxy });

@@ -14,6 +14,8 @@ export interface QueryMetrics {
   /** The embedded store's ANN index starts: loaded or patched from the saved index, or built (the log line says why). */
   readonly annIndexStarts: Counter<'outcome'>;
   readonly ready: Gauge;
+  /** 1 while the shared rate limiter (Redis) cannot answer and this replica charges its own budget. */
+  readonly rateLimiterDegraded: Gauge;
 }
 
 const BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -45,6 +47,11 @@ export function createQueryMetrics(isReady: () => Promise<boolean> = async () =>
       name: 'query_ann_index_starts_total',
       help: "Embedded store ANN index starts by outcome: loaded (the saved index), patched (it plus rows changed since), built (no usable saved index; the log says why)",
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    rateLimiterDegraded: new Gauge({
+      name: 'query_rate_limiter_degraded',
+      help: '1 while Redis cannot answer the rate limiter and this replica charges a budget of its own (N replicas then allow up to N budgets)',
       registers: [registry],
     }),
     ready: new Gauge({

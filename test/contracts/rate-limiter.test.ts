@@ -1,5 +1,4 @@
 import { afterAll } from 'vitest';
-import { silentLogger } from '../../services/core/logger.js';
 import { RedisRateLimiter } from '../../services/adapters/redis/redis-rate-limiter.js';
 import { TokenBucketLimiter } from '../../services/query/access.js';
 import { unique } from '../support/names.js';
@@ -12,4 +11,4 @@ const prefix = unique('rl');
 afterAll(() => cleanUp(redis, prefix));
 
 describeRateLimiterContract('in-process token buckets (the fake)', () => new TokenBucketLimiter());
-describeRateLimiterContract('Redis token buckets', () => new RedisRateLimiter(redis, prefix, silentLogger()));
+describeRateLimiterContract('Redis token buckets', () => new RedisRateLimiter(redis, prefix));

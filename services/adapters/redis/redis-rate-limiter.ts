@@ -2,7 +2,7 @@
  * Token buckets in Redis, so every query replica charges the same budget: N replicas behind a load
  * balancer give a client one budget, not N. One script call (one round trip) per request.
  */
-import type { Logger } from '../../core/logger.js';
+import { toInterestStreamError } from '../../domain/errors.js';
 import { rateLimitKey } from '../../core/names.js';
 import type { RateDecision, RateLimiter } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
@@ -42,23 +42,21 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(
     redis: RedisClient,
     private readonly prefix: string,
-    private readonly logger: Logger,
   ) {
     this.redis = defineScripts<RateCommands>(redis, { isTakeToken: { keys: 1, lua: TAKE_SCRIPT } });
   }
 
   /**
-   * Takes one token from `bucket` (capacity `perMinute`, refilled continuously). When Redis cannot
-   * answer, the request is let through and a warning logged: the limiter protects capacity, it is
-   * not the access check, and an outage of Redis must not turn into an outage of every read.
+   * Takes one token from `bucket` (capacity `perMinute`, refilled continuously). Throws
+   * STORE_UNAVAILABLE when Redis cannot answer; the query service then charges a budget of its own
+   * (LocalFallbackLimiter, services/query/access.ts).
    */
   async take(bucket: string, perMinute: number): Promise<RateDecision> {
     try {
       const [allowed, remaining, retryAfterMs] = await this.redis.isTakeToken(rateLimitKey(this.prefix, bucket), perMinute, perMinute / 60_000);
       return { allowed: allowed === 1, remaining, retryAfterMs };
     } catch (e) {
-      this.logger.warn({ err: e }, 'rate limiter unavailable; request let through');
-      return { allowed: true, remaining: 0, retryAfterMs: 0 };
+      throw toInterestStreamError(e, 'STORE_UNAVAILABLE');
     }
   }
 }

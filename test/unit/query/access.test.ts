@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseApiKeyEntry } from '../../../services/core/api-keys.js';
-import { AccessError, AccessGuard, TokenBucketLimiter, InFlightLimit } from '../../../services/query/access.js';
+import { AccessError, AccessGuard, TokenBucketLimiter, InFlightLimit, LocalFallbackLimiter } from '../../../services/query/access.js';
+import { InterestStreamError } from '../../../services/domain/errors.js';
+import type { RateLimiter } from '../../../services/domain/ports/index.js';
+import { createRootLogger } from '../../../services/core/logger.js';
 import { peerAddress } from '../../../services/query/grpc.js';
 
 async function failure(p: Promise<unknown>): Promise<AccessError> {
@@ -22,6 +25,53 @@ describe('TokenBucketLimiter', () => {
     now = 20_000;
     expect((await limiter.take('a', 3)).allowed).toBe(true);
     expect((await limiter.take('a', 3)).allowed).toBe(false);
+  });
+});
+
+describe('LocalFallbackLimiter', () => {
+  /** The shared buckets (Redis), which can go down, and what the fallback logged and reported. */
+  function setup() {
+    let now = 0;
+    const shared = { down: false, taken: 0 };
+    const sharedLimiter: RateLimiter = {
+      take: async () => {
+        if (shared.down) throw new InterestStreamError('STORE_UNAVAILABLE', 'redis down');
+        shared.taken++;
+        return { allowed: true, remaining: 99, retryAfterMs: 0 };
+      },
+    };
+    const logs: Array<{ level: number; msg: string }> = [];
+    const log = createRootLogger({ level: 'info', name: 't' }, { write: (line: string) => void logs.push(JSON.parse(line) as { level: number; msg: string }) });
+    const reported: boolean[] = [];
+    const limiter = new LocalFallbackLimiter(sharedLimiter, log, (d) => reported.push(d), () => now);
+    return { shared, limiter, logs, reported, advance: (ms: number) => (now += ms) };
+  }
+
+  it('answers from the shared buckets while they answer', async () => {
+    const { shared, limiter, reported } = setup();
+    expect(await limiter.take('k', 2)).toEqual({ allowed: true, remaining: 99, retryAfterMs: 0 });
+    expect(shared.taken).toBe(1);
+    expect(reported).toEqual([]);
+  });
+
+  it('keeps limiting, with a budget of its own, while the shared buckets cannot answer — not letting everything through — and logs the switch once each way', async () => {
+    const { shared, limiter, logs, reported, advance } = setup();
+    shared.down = true;
+    expect((await limiter.take('k', 2)).allowed).toBe(true);
+    expect((await limiter.take('k', 2)).allowed).toBe(true);
+    expect(await limiter.take('k', 2)).toEqual({ allowed: false, remaining: 0, retryAfterMs: 30_000 });
+    expect((await limiter.take('other', 2)).allowed).toBe(true);
+    advance(30_000);
+    expect((await limiter.take('k', 2)).allowed).toBe(true);
+    expect(reported).toEqual([true]);
+    shared.down = false;
+    expect(await limiter.take('k', 2)).toEqual({ allowed: true, remaining: 99, retryAfterMs: 0 });
+    expect(await limiter.take('k', 2)).toEqual({ allowed: true, remaining: 99, retryAfterMs: 0 });
+    expect(reported).toEqual([true, false]);
+    expect(logs.map((l) => [l.level, l.msg])).toEqual([
+      [40, 'rate limiter: the shared buckets (Redis) cannot answer; this replica charges its own budget until they can'],
+      [30, 'rate limiter: the shared buckets (Redis) answer again'],
+    ]);
   });
 });
 
