@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readPem } from '../pem.js';
 import { Kafka, Partitioners, logLevel, type ICustomPartitioner, type KafkaConfig, type LogEntry, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { KafkaSecuritySettings, KafkaSettings } from '../../core/config.js';
 import { InterestStreamError } from '../../domain/errors.js';
@@ -83,14 +83,6 @@ function withSessionTimeout(kafka: Kafka, sessionTimeout: number): Kafka {
   const consumer = kafka.consumer.bind(kafka);
   kafka.consumer = (cfg) => consumer({ sessionTimeout, heartbeatInterval, ...cfg });
   return kafka;
-}
-
-function readPem(variable: string, file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InterestStreamError('CONFIG_INVALID', `${variable}=${JSON.stringify(file)}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
 }
 
 /** KAFKA_SSL* and KAFKA_SASL_* as client options; certificate files are read here, once. */

@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import { InterestStreamError } from '../../domain/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { RedisSettings } from '../../core/config.js';
+import { readPem } from '../pem.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -9,18 +10,42 @@ export type RedisClient = Redis | Cluster;
  * One Redis connection (or Cluster client) per process. Keys are hash-tagged per user, so the same
  * code runs on a single node and on Redis Cluster (REDIS_CLUSTER=true, REDIS_URL names a seed node).
  */
-export function createRedisClient(opts: { url: string; cluster: boolean; logger: Logger }): RedisClient {
+export function createRedisClient(opts: { url: string; cluster: boolean; logger: Logger; tlsCa?: string }): RedisClient {
   // No auto-pipelining: commands issued together are pipelined on the socket anyway, and ioredis'
   // auto-pipelining crashed the process on very large batches of script calls (ioredis#1931).
   const common = { lazyConnect: true, maxRetriesPerRequest: 3 } as const;
-  const client: RedisClient = opts.cluster ? new Cluster([opts.url], { redisOptions: common, lazyConnect: true }) : new Redis(opts.url, common);
+  const tls = opts.url.startsWith('rediss://') ? { tls: opts.tlsCa === undefined ? {} : { ca: [opts.tlsCa] } } : {};
+  let client: RedisClient;
+  if (opts.cluster) {
+    const { seed, nodeOptions } = clusterOptions(opts.url);
+    client = new Cluster([seed], { redisOptions: { ...common, ...nodeOptions, ...tls }, lazyConnect: true });
+  } else {
+    client = new Redis(opts.url, { ...common, ...tls });
+  }
   client.on('error', (e: Error) => opts.logger.warn({ err: e }, 'redis connection error'));
   return client;
 }
 
+/**
+ * A Redis Cluster URL as ioredis' Cluster client needs it: the seed node to ask, and the credentials
+ * every node connects with (TLS for `rediss://` goes to every node too). ioredis applies a seed
+ * URL's credentials and scheme to the seed alone: the nodes CLUSTER SLOTS names were reached without
+ * them (NOAUTH, or plain TCP to a TLS port), and the client retried forever.
+ */
+export function clusterOptions(url: string): { seed: { host: string; port: number }; nodeOptions: { username?: string; password?: string } } {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const nodeOptions = {
+    ...(u.username === '' ? {} : { username: decodeURIComponent(u.username) }),
+    ...(u.password === '' ? {} : { password: decodeURIComponent(u.password) }),
+  };
+  return { seed: { host, port: u.port === '' ? 6379 : Number(u.port) }, nodeOptions };
+}
+
 /** The one way processes build their Redis client: REDIS_URL and REDIS_CLUSTER from configuration. */
-export function redisForConfig(config: Pick<RedisSettings, 'redisUrl' | 'redisCluster'>, logger: Logger): RedisClient {
-  return createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger });
+export function redisForConfig(config: Pick<RedisSettings, 'redisUrl' | 'redisCluster' | 'redisTlsCaFile'>, logger: Logger): RedisClient {
+  const tlsCa = config.redisTlsCaFile === undefined ? undefined : readPem('REDIS_TLS_CA_FILE', config.redisTlsCaFile);
+  return createRedisClient({ url: config.redisUrl, cluster: config.redisCluster, logger, ...(tlsCa === undefined ? {} : { tlsCa }) });
 }
 
 /** Connects and checks the server answers, translating failures into a retryable coded error. */

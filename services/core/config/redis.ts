@@ -8,6 +8,11 @@ export interface RedisSettings {
   readonly redisCluster: boolean;
   /** REDIS_PREFIX: root of every Redis key. Default `is`. */
   readonly redisPrefix: string;
+  /**
+   * REDIS_TLS_CA_FILE: PEM file of the CA that signed the Redis server certificates, for `rediss://`
+   * with a private CA (default: Node's public roots). Ignored for `redis://`.
+   */
+  readonly redisTlsCaFile: string | undefined;
 }
 
 export function readRedisSettings(r: Reader): RedisSettings {
@@ -17,5 +22,6 @@ export function readRedisSettings(r: Reader): RedisSettings {
     redisUrl,
     redisCluster: r.bool('REDIS_CLUSTER', false),
     redisPrefix: r.str('REDIS_PREFIX', 'is'),
+    redisTlsCaFile: r.optional('REDIS_TLS_CA_FILE'),
   };
 }

@@ -1,0 +1,86 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * A Redis Cluster of a test's own: three primaries on `ports` (this suite's range, 21000-21999),
+ * with a password and optionally TLS (a self-signed certificate for 127.0.0.1, made with openssl),
+ * for what the shared stack's open cluster cannot show: how the services reach a secured one.
+ */
+export class OwnRedisCluster {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'own-redis-cluster-'));
+  private readonly children: ChildProcess[] = [];
+
+  constructor(
+    readonly ports: readonly number[],
+    readonly password: string,
+    readonly tls: boolean,
+  ) {}
+
+  /** REDIS_URL for the services: the first node, the password in it. */
+  get url(): string {
+    return `${this.tls ? 'rediss' : 'redis'}://:${encodeURIComponent(this.password)}@127.0.0.1:${this.ports[0]}`;
+  }
+
+  /** The CA file to trust (the self-signed certificate itself); undefined without TLS. */
+  get caFile(): string | undefined {
+    return this.tls ? path.join(this.dir, 'cert.pem') : undefined;
+  }
+
+  get ca(): string | undefined {
+    return this.caFile === undefined ? undefined : readFileSync(this.caFile, 'utf8');
+  }
+
+  async start(): Promise<void> {
+    if (this.tls) {
+      await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(this.dir, 'key.pem'), '-out', path.join(this.dir, 'cert.pem')]);
+    }
+    for (const port of this.ports) this.children.push(spawn('redis-server', this.nodeArgs(port), { stdio: 'ignore' }));
+    const cli = [...this.cliAuth(), '--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'];
+    // The nodes take a moment to listen: retry the create until it goes through.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await run('redis-cli', cli);
+        break;
+      } catch (e) {
+        if (attempt >= 50) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      const { stdout } = await run('redis-cli', [...this.cliAuth(), '-p', String(this.ports[0]), 'cluster', 'info']);
+      if (stdout.includes('cluster_state:ok')) return;
+      if (attempt >= 100) throw new Error(`the test cluster did not come up: ${stdout}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private nodeArgs(port: number): string[] {
+    const dir = path.join(this.dir, String(port));
+    mkdirSync(dir);
+    const common = ['--dir', dir, '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--requirepass', this.password, '--masterauth', this.password, '--save', '', '--appendonly', 'no'];
+    if (!this.tls) return [...common, '--port', String(port)];
+    const [cert, key] = [path.join(this.dir, 'cert.pem'), path.join(this.dir, 'key.pem')];
+    return [...common, '--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no'];
+  }
+
+  private cliAuth(): string[] {
+    return ['-a', this.password, '--no-auth-warning', ...(this.tls ? ['--tls', '--cacert', path.join(this.dir, 'cert.pem')] : [])];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return undefined;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        return exited;
+      }),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
