@@ -2,6 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // Three projects: `unit` needs no services; `integration` and `contracts` run against the real
 // Kafka and Redis that the global setup finds in the environment or starts (infra/stack).
+
+// Every test worker drops kafkajs' negative-timeout warning as the services' entry points do
+// (services/core/process-warnings.ts): on Node 24 it otherwise fills the suite's output.
+const setupFiles = ['services/core/process-warnings.ts'];
+
 export default defineConfig({
   test: {
     // `npm run test:coverage` (the unit project only, no services; CI runs it in .ci/steps/node24.sh): line
@@ -25,6 +30,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          setupFiles,
           environment: 'node',
           // Property tests run thousands of cases; on a loaded 2-core machine 5 s is too tight.
           testTimeout: 30_000,
@@ -34,6 +40,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          setupFiles,
           environment: 'node',
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,
@@ -46,6 +53,7 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts'],
+          setupFiles,
           environment: 'node',
           testTimeout: 600_000,
           hookTimeout: 300_000,
@@ -56,6 +64,7 @@ export default defineConfig({
         test: {
           name: 'contracts',
           include: ['test/contracts/**/*.test.ts'],
+          setupFiles,
           environment: 'node',
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 60_000,

@@ -1,3 +1,5 @@
+// First: the global setup probes Kafka with kafkajs, whose negative timeout Node 24 warns about (services/core/process-warnings.ts).
+import '../../services/core/process-warnings.js';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 // The stack scripts are plain JavaScript so that they run before anything is built.
