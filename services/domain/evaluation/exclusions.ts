@@ -3,6 +3,7 @@
  * seen and disliked), as marks over catalogue positions for the exact rankings and as ids for an
  * ANN index.
  */
+import type { StateKeys } from '../recent-ids.js';
 import type { UserState } from '../types.js';
 import type { CatalogueIndex } from './catalogue-index.js';
 
@@ -23,11 +24,15 @@ export class ExclusionMarks {
     this.disliked = new SlotCache(catalogue);
   }
 
-  /** Marks the user's seen and disliked items (those in the catalogue). */
-  mark(state: UserState): void {
+  /**
+   * Marks the user's seen and disliked items (those in the catalogue). `keys`: the fold's keys of the
+   * state's lists, when they are catalogue positions (the replay's StateKeys) and describe this very
+   * state; they are the marks as they stand, with no id looked up or compared.
+   */
+  mark(state: UserState, keys?: StateKeys): void {
     this.state = state;
-    this.markSlots(this.seen.slotsOf(state.userId, state.seen));
-    this.markSlots(this.disliked.slotsOf(state.userId, state.disliked));
+    this.markSlots(keys?.seen.of(state.seen) ?? this.seen.slotsOf(state.userId, state.seen));
+    this.markSlots(keys?.disliked.of(state.disliked) ?? this.disliked.slotsOf(state.userId, state.disliked));
   }
 
   private markSlots(slots: readonly number[]): void {

@@ -5,6 +5,7 @@
  */
 import { InterestStreamError } from '../errors.js';
 import { foldEvent, emptyUserState } from '../fold.js';
+import { StateKeys } from '../recent-ids.js';
 import { averageStrategy } from '../strategies.js';
 import { l2Norm } from '../vector.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';
@@ -84,6 +85,8 @@ export interface ReplayResult {
 
 interface UserReplay {
   states: UserState[];
+  /** Per fold: the keys of its state's id lists, carried from event to event (see foldEvent). */
+  readonly keys: StateKeys[];
   /** Per fold: the snapshots the trend strategy would read, and its queries. */
   readonly trend: TrendHistory;
 }
@@ -105,6 +108,8 @@ export class PrequentialReplay {
   private readonly times = new Growable(Float64Array);
   private readonly hits: Array<Growable<Uint8Array>>;
   private readonly usesTrend: boolean;
+  /** The folds' key of an item id: its catalogue position (−1: not in it), so the keys are the exclusion marks. */
+  private readonly positionOf = (id: string): number => this.catalogue.indexOf(id) ?? -1;
 
   constructor(
     private readonly catalogue: CatalogueIndex,
@@ -141,13 +146,26 @@ export class PrequentialReplay {
       return;
     }
     const user = this.user(event.userId);
+    // A view is ranked against the state before it; its exclusions are read from the fold's keys of
+    // that state (catalogue positions) before the fold edits them in place.
+    const ranked = event.type === 'VIEW' && event.occurredAt >= (this.opts.rankFrom ?? -Infinity);
+    if (ranked) this.exclusions.mark(user.states[0]!, user.keys[0]);
+    try {
+      this.foldAndRank(user, event, index, watermark);
+    } finally {
+      if (ranked) this.exclusions.clear();
+    }
+  }
+
+  /** Folds one event of a known item (or none) into every fold's state, and ranks it when it is a view. */
+  private foldAndRank(user: UserReplay, event: InteractionEvent, index: number, watermark: Watermark): void {
     const before = user.states;
     const after = new Array<UserState>(before.length);
     const input = { event, item: index < 0 ? null : this.items[index]!, watermark };
     let outcome = '';
     try {
       for (let f = 0; f < before.length; f++) {
-        const step = foldEvent(before[f]!, input, this.folds[f]!);
+        const step = foldEvent(before[f]!, input, this.folds[f]!, user.keys[f]);
         after[f] = step.state;
         if (f === 0) outcome = step.outcome;
       }
@@ -198,28 +216,24 @@ export class PrequentialReplay {
     let u = this.users.get(userId);
     if (u === undefined) {
       const empty = emptyUserState(userId);
-      u = { states: this.folds.map(() => empty), trend: new TrendHistory(this.folds.length, this.opts.snapshotIntervalMs, this.opts.trendWindow) };
+      u = { states: this.folds.map(() => empty), keys: this.folds.map(() => new StateKeys(this.positionOf)), trend: new TrendHistory(this.folds.length, this.opts.snapshotIntervalMs, this.opts.trendWindow) };
       this.users.set(userId, u);
     }
     return u;
   }
 
+  /** Ranks a view of `target`; the exclusions of `before[0]` are marked (by `push`). */
   private score(user: UserReplay, before: readonly UserState[], target: number, at: number): void {
     const base = before[0]!;
-    this.exclusions.mark(base);
-    try {
-      if (this.exclusions.marks[target] === 1) {
-        this.counts.excludedTargets++;
-      } else if (base.vector === null) {
-        this.counts.coldStart++;
-        const r = this.catalogue.rank({ query: null, bias: this.popularity.raw, target, excluded: this.exclusions.marks, k: this.opts.grid.k });
-        this.cold.add(r.rank, r.top, this.ils(r.top), false);
-      } else {
-        this.counts.scored++;
-        this.rankAll(user, before, target, at);
-      }
-    } finally {
-      this.exclusions.clear();
+    if (this.exclusions.marks[target] === 1) {
+      this.counts.excludedTargets++;
+    } else if (base.vector === null) {
+      this.counts.coldStart++;
+      const r = this.catalogue.rank({ query: null, bias: this.popularity.raw, target, excluded: this.exclusions.marks, k: this.opts.grid.k });
+      this.cold.add(r.rank, r.top, this.ils(r.top), false);
+    } else {
+      this.counts.scored++;
+      this.rankAll(user, before, target, at);
     }
   }
 
