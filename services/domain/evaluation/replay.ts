@@ -21,6 +21,9 @@ import { ExclusionMarks } from './exclusions.js';
 import { TrendHistory } from './trend-history.js';
 import { DEFAULT_ANN_DEPTH, rankByAnn, type AnnRanker } from './ann-ranking.js';
 
+/** last's queries kept at most (10,000 × 256 dimensions × 4 bytes: 10 MB). */
+const LAST_QUERIES = 10_000;
+
 export interface ReplayEvent {
   readonly event: InteractionEvent;
   /** The event's log position (partition, offset); a file's events are partition 0, offset = line number. */
@@ -108,6 +111,8 @@ export class PrequentialReplay {
   private readonly times = new Growable(Float64Array);
   private readonly hits: Array<Growable<Uint8Array>>;
   private readonly usesTrend: boolean;
+  /** last's query per catalogue position of the last viewed item (see lastQuery). */
+  private readonly lastQueries = new Map<number, Float32Array | null>();
   /** The folds' key of an item id: its catalogue position (−1: not in it), so the keys are the exclusion marks. */
   private readonly positionOf = (id: string): number => this.catalogue.indexOf(id) ?? -1;
 
@@ -272,9 +277,7 @@ export class PrequentialReplay {
         return { query: ema, bias: this.popularityTerms.get(v.lambda!)!.at(at), fellBack: false };
       case 'average':
       case 'last': {
-        const ids = v.strategy === 'last' ? before[0]!.recentViews.slice(-1) : before[0]!.recentViews;
-        const positions = ids.map((id) => this.catalogue.indexOf(id)!);
-        const avg = averageStrategy(positions.map((i) => this.items[i]!), positions.map((i) => this.itemNorms[i]!));
+        const avg = v.strategy === 'last' ? this.lastQuery(before[0]!.recentViews) : this.averageOf(before[0]!.recentViews);
         return avg === null ? { query: ema, fellBack: true } : { query: avg, fellBack: false };
       }
       case 'multi':
@@ -285,6 +288,29 @@ export class PrequentialReplay {
         return trend === null ? { query: ema, fellBack: true } : { query: trend, fellBack: false };
       }
     }
+  }
+
+  private averageOf(ids: readonly string[]): Float32Array | null {
+    const positions = ids.map((id) => this.catalogue.indexOf(id)!);
+    return averageStrategy(positions.map((i) => this.items[i]!), positions.map((i) => this.itemNorms[i]!));
+  }
+
+  /**
+   * last's query: the average of one item, so a function of that item alone; kept per item (the
+   * queries are read, never written) instead of a new off-heap vector per ranking. At most
+   * LAST_QUERIES of them, forgotten all at once when full.
+   */
+  private lastQuery(recentViews: readonly string[]): Float32Array | null {
+    const id = recentViews.at(-1);
+    if (id === undefined) return null;
+    const position = this.catalogue.indexOf(id)!;
+    let query = this.lastQueries.get(position);
+    if (query === undefined) {
+      if (this.lastQueries.size >= LAST_QUERIES) this.lastQueries.clear();
+      query = this.averageOf([id]);
+      this.lastQueries.set(position, query);
+    }
+    return query;
   }
 
   private ils(top: Int32Array): number {
