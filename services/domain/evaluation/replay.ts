@@ -6,8 +6,6 @@
 import { InterestStreamError } from '../errors.js';
 import { foldEvent, emptyUserState } from '../fold.js';
 import { StateKeys } from '../recent-ids.js';
-import { averageStrategy } from '../strategies.js';
-import { l2Norm } from '../vector.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';
 import type { CatalogueIndex } from './catalogue-index.js';
 import type { RankRequest } from './ranking.js';
@@ -19,10 +17,8 @@ import { Growable } from './growable.js';
 import { rankMulti } from './multi-ranking.js';
 import { ExclusionMarks } from './exclusions.js';
 import { TrendHistory } from './trend-history.js';
+import { RecentViewQueries } from './recent-view-queries.js';
 import { DEFAULT_ANN_DEPTH, rankByAnn, type AnnRanker } from './ann-ranking.js';
-
-/** last's queries kept at most (10,000 × 256 dimensions × 4 bytes: 10 MB). */
-const LAST_QUERIES = 10_000;
 
 export interface ReplayEvent {
   readonly event: InteractionEvent;
@@ -102,8 +98,8 @@ export class PrequentialReplay {
   private readonly cold: MetricAccumulator;
   private readonly users = new Map<string, UserReplay>();
   private readonly items: Float32Array[];
-  /** Their l2Norm, for average and last (which normalise the same items view after view). */
-  private readonly itemNorms: Float64Array;
+  /** average's and last's queries (none without those strategies). */
+  private readonly recentViewQueries: RecentViewQueries | undefined;
   private readonly popularity: DecayedCounts;
   private readonly exclusions: ExclusionMarks;
   /** Hybrid's popularity term per λ of the grid. */
@@ -111,8 +107,6 @@ export class PrequentialReplay {
   private readonly times = new Growable(Float64Array);
   private readonly hits: Array<Growable<Uint8Array>>;
   private readonly usesTrend: boolean;
-  /** last's query per catalogue position of the last viewed item (see lastQuery). */
-  private readonly lastQueries = new Map<number, Float32Array | null>();
   /** The folds' key of an item id: its catalogue position (−1: not in it), so the keys are the exclusion marks. */
   private readonly positionOf = (id: string): number => this.catalogue.indexOf(id) ?? -1;
 
@@ -130,7 +124,7 @@ export class PrequentialReplay {
     this.cold = new MetricAccumulator(k, catalogue.size);
     this.hits = variants.map(() => new Growable(Uint8Array));
     this.items = Array.from({ length: catalogue.size }, (_, i) => catalogue.vectorOf(i));
-    this.itemNorms = variants.some((v) => v.strategy === 'average' || v.strategy === 'last') ? Float64Array.from(this.items, l2Norm) : new Float64Array(0);
+    this.recentViewQueries = variants.some((v) => v.strategy === 'average' || v.strategy === 'last') ? new RecentViewQueries(catalogue, this.items) : undefined;
     this.popularity = new DecayedCounts(catalogue.size, opts.popularHalfLifeMs);
     this.exclusions = new ExclusionMarks(catalogue);
     for (const v of variants) if (v.strategy === 'hybrid' && !this.popularityTerms.has(v.lambda!)) this.popularityTerms.set(v.lambda!, new LogPopularityBias(this.popularity, v.lambda!));
@@ -277,7 +271,8 @@ export class PrequentialReplay {
         return { query: ema, bias: this.popularityTerms.get(v.lambda!)!.at(at), fellBack: false };
       case 'average':
       case 'last': {
-        const avg = v.strategy === 'last' ? this.lastQuery(before[0]!.recentViews) : this.averageOf(before[0]!.recentViews);
+        const queries = this.recentViewQueries!;
+        const avg = v.strategy === 'last' ? queries.last(before[0]!.recentViews) : queries.average(before[0]!.recentViews);
         return avg === null ? { query: ema, fellBack: true } : { query: avg, fellBack: false };
       }
       case 'multi':
@@ -288,29 +283,6 @@ export class PrequentialReplay {
         return trend === null ? { query: ema, fellBack: true } : { query: trend, fellBack: false };
       }
     }
-  }
-
-  private averageOf(ids: readonly string[]): Float32Array | null {
-    const positions = ids.map((id) => this.catalogue.indexOf(id)!);
-    return averageStrategy(positions.map((i) => this.items[i]!), positions.map((i) => this.itemNorms[i]!));
-  }
-
-  /**
-   * last's query: the average of one item, so a function of that item alone; kept per item (the
-   * queries are read, never written) instead of a new off-heap vector per ranking. At most
-   * LAST_QUERIES of them, forgotten all at once when full.
-   */
-  private lastQuery(recentViews: readonly string[]): Float32Array | null {
-    const id = recentViews.at(-1);
-    if (id === undefined) return null;
-    const position = this.catalogue.indexOf(id)!;
-    let query = this.lastQueries.get(position);
-    if (query === undefined) {
-      if (this.lastQueries.size >= LAST_QUERIES) this.lastQueries.clear();
-      query = this.averageOf([id]);
-      this.lastQueries.set(position, query);
-    }
-    return query;
   }
 
   private ils(top: Int32Array): number {
