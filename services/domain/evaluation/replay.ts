@@ -107,8 +107,9 @@ export class PrequentialReplay {
   private readonly times = new Growable(Float64Array);
   private readonly hits: Array<Growable<Uint8Array>>;
   private readonly usesTrend: boolean;
-  /** The folds' key of an item id: its catalogue position (−1: not in it), so the keys are the exclusion marks. */
-  private readonly positionOf = (id: string): number => this.catalogue.indexOf(id) ?? -1;
+  /** The folds' key of an item id: its catalogue position (−1: not in it), so the keys are the exclusion marks; `push` already has the event's. */
+  private readonly positionOf = (id: string): number => (id === this.eventItem.id ? this.eventItem.index : (this.catalogue.indexOf(id) ?? -1));
+  private readonly eventItem = { id: '', index: -1 };
 
   constructor(
     private readonly catalogue: CatalogueIndex,
@@ -144,6 +145,8 @@ export class PrequentialReplay {
       this.counts.unknownItems++;
       return;
     }
+    this.eventItem.id = event.itemId;
+    this.eventItem.index = index;
     const user = this.user(event.userId);
     // A view is ranked against the state before it; its exclusions are read from the fold's keys of
     // that state (catalogue positions) before the fold edits them in place.
