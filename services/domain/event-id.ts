@@ -18,20 +18,20 @@ const PRIME_LO = 0x1b3;
  * exactly as `Buffer.from(eventId, 'utf8')` encodes them.
  */
 export function eventIdHash(eventId: string): string {
-  return isAscii(eventId) ? fnv1a64(eventId.length, (i) => eventId.charCodeAt(i)) : fnv1a64(utf8Encode(eventId), (i) => bytes[i]!);
+  return fnv1a64(eventId.length, (i) => eventId.charCodeAt(i), 0x80) ?? fnv1a64(utf8Encode(eventId), (i) => bytes[i]!, 0x100)!;
 }
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
-}
-
-/** FNV-1a 64 of `length` bytes, the i-th being `byteAt(i)`, as 16 hex digits. */
-function fnv1a64(length: number, byteAt: (i: number) => number): string {
+/**
+ * FNV-1a 64 of `length` bytes, the i-th being `byteAt(i)`, as 16 hex digits; null as soon as a byte
+ * is `limit` or more (a code unit that is not its own UTF-8 byte).
+ */
+function fnv1a64(length: number, byteAt: (i: number) => number, limit: number): string | null {
   let hi = OFFSET_HI;
   let lo = OFFSET_LO;
   for (let i = 0; i < length; i++) {
-    lo = (lo ^ byteAt(i)) >>> 0;
+    const byte = byteAt(i);
+    if (byte >= limit) return null;
+    lo = (lo ^ byte) >>> 0;
     // lo · 0x1b3 in 16-bit halves, all small integers: its bits above 32 carry into the high half,
     // and the prime's 2^40 term shifts the low half 8 bits into the high half.
     const low16 = (lo & 0xffff) * PRIME_LO;
