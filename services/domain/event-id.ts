@@ -8,26 +8,36 @@
 const OFFSET_HI = 0xcbf29ce4;
 const OFFSET_LO = 0x84222325;
 const PRIME_LO = 0x1b3;
-const TWO_POW_32 = 0x1_0000_0000;
 
 /**
  * 64-bit FNV-1a hash of the UTF-8 bytes of `eventId`, as 16 lowercase hex digits.
  *
- * Runs on every ingested event, so it encodes UTF-8 on the fly into a reused buffer and multiplies
- * with two 32-bit halves instead of BigInt. Lone surrogates hash as U+FFFD, exactly as
- * `Buffer.from(eventId, 'utf8')` encodes them.
+ * Runs on every ingested event, so it multiplies with two 32-bit halves instead of BigInt, and reads
+ * an ASCII id (nearly every id: UUIDs, counters), whose UTF-8 bytes are its own code units, straight
+ * from the string; any other is encoded first into a reused buffer. Lone surrogates hash as U+FFFD,
+ * exactly as `Buffer.from(eventId, 'utf8')` encodes them.
  */
 export function eventIdHash(eventId: string): string {
-  const length = utf8Encode(eventId);
+  return fnv1a64(eventId.length, (i) => eventId.charCodeAt(i), 0x80) ?? fnv1a64(utf8Encode(eventId), (i) => bytes[i]!, 0x100)!;
+}
+
+/**
+ * FNV-1a 64 of `length` bytes, the i-th being `byteAt(i)`, as 16 hex digits; null as soon as a byte
+ * is `limit` or more (a code unit that is not its own UTF-8 byte).
+ */
+function fnv1a64(length: number, byteAt: (i: number) => number, limit: number): string | null {
   let hi = OFFSET_HI;
   let lo = OFFSET_LO;
   for (let i = 0; i < length; i++) {
-    lo = (lo ^ bytes[i]!) >>> 0;
-    // lo * 0x1b3 < 2^41 is exact in a double; its bits above 32 carry into the high half, and the
-    // prime's 2^40 term shifts the low half 8 bits into the high half.
-    const low = lo * PRIME_LO;
-    hi = (Math.imul(hi, PRIME_LO) + (lo << 8) + Math.floor(low / TWO_POW_32)) >>> 0;
-    lo = low >>> 0;
+    const byte = byteAt(i);
+    if (byte >= limit) return null;
+    lo = (lo ^ byte) >>> 0;
+    // lo · 0x1b3 in 16-bit halves, all small integers: its bits above 32 carry into the high half,
+    // and the prime's 2^40 term shifts the low half 8 bits into the high half.
+    const low16 = (lo & 0xffff) * PRIME_LO;
+    const high16 = (lo >>> 16) * PRIME_LO + (low16 >>> 16);
+    hi = (Math.imul(hi, PRIME_LO) + (lo << 8) + (high16 >>> 16)) >>> 0;
+    lo = (((high16 & 0xffff) << 16) | (low16 & 0xffff)) >>> 0;
   }
   return hex16(hi, lo);
 }

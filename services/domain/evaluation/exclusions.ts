@@ -3,14 +3,15 @@
  * seen and disliked), as marks over catalogue positions for the exact rankings and as ids for an
  * ANN index.
  */
+import type { StateKeys } from '../recent-ids.js';
 import type { UserState } from '../types.js';
 import type { CatalogueIndex } from './catalogue-index.js';
 
 export class ExclusionMarks {
   /** 1 for an excluded catalogue position. */
   readonly marks: Uint8Array;
-  /** The positions marked for this ranking: marked[0 … markedCount−1]. */
-  private readonly marked: number[] = [];
+  /** The positions marked for this ranking: marked[0 … markedCount−1] (distinct, so at most the catalogue's size). */
+  private readonly marked: Int32Array;
   private markedCount = 0;
   private readonly seen: SlotCache;
   private readonly disliked: SlotCache;
@@ -19,25 +20,35 @@ export class ExclusionMarks {
 
   constructor(private readonly catalogue: CatalogueIndex) {
     this.marks = new Uint8Array(catalogue.size);
+    this.marked = new Int32Array(catalogue.size);
     this.seen = new SlotCache(catalogue);
     this.disliked = new SlotCache(catalogue);
   }
 
-  /** Marks the user's seen and disliked items (those in the catalogue). */
-  mark(state: UserState): void {
+  /**
+   * Marks the user's seen and disliked items (those in the catalogue). `keys`: the fold's keys of the
+   * state's lists, when they are catalogue positions (the replay's StateKeys) and describe this very
+   * state; they are the marks as they stand, with no id looked up or compared.
+   */
+  mark(state: UserState, keys?: StateKeys): void {
     this.state = state;
-    this.markSlots(this.seen.slotsOf(state.userId, state.seen));
-    this.markSlots(this.disliked.slotsOf(state.userId, state.disliked));
+    this.markSlots(keys?.seen.of(state.seen) ?? this.seen.slotsOf(state.userId, state.seen));
+    this.markSlots(keys?.disliked.of(state.disliked) ?? this.disliked.slotsOf(state.userId, state.disliked));
   }
 
+  /** In locals: the loop runs once per excluded item of every ranking. */
   private markSlots(slots: readonly number[]): void {
+    const marks = this.marks;
+    const marked = this.marked;
+    let count = this.markedCount;
     for (let s = 0; s < slots.length; s++) {
       const i = slots[s]!;
-      if (i >= 0 && this.marks[i] === 0) {
-        this.marks[i] = 1;
-        this.marked[this.markedCount++] = i;
+      if (i >= 0 && marks[i] === 0) {
+        marks[i] = 1;
+        marked[count++] = i;
       }
     }
+    this.markedCount = count;
   }
 
   /** The excluded ids, built on first use. */
@@ -47,7 +58,9 @@ export class ExclusionMarks {
   }
 
   clear(): void {
-    for (let m = 0; m < this.markedCount; m++) this.marks[this.marked[m]!] = 0;
+    const marks = this.marks;
+    const marked = this.marked;
+    for (let m = 0; m < this.markedCount; m++) marks[marked[m]!] = 0;
     this.markedCount = 0;
     this.idSet = undefined;
     this.state = undefined;

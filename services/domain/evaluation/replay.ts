@@ -5,8 +5,7 @@
  */
 import { InterestStreamError } from '../errors.js';
 import { foldEvent, emptyUserState } from '../fold.js';
-import { averageStrategy } from '../strategies.js';
-import { l2Norm } from '../vector.js';
+import { StateKeys } from '../recent-ids.js';
 import type { FoldParams, InteractionEvent, UserState, Watermark } from '../types.js';
 import type { CatalogueIndex } from './catalogue-index.js';
 import type { RankRequest } from './ranking.js';
@@ -18,6 +17,7 @@ import { Growable } from './growable.js';
 import { rankMulti } from './multi-ranking.js';
 import { ExclusionMarks } from './exclusions.js';
 import { TrendHistory } from './trend-history.js';
+import { RecentViewQueries } from './recent-view-queries.js';
 import { DEFAULT_ANN_DEPTH, rankByAnn, type AnnRanker } from './ann-ranking.js';
 
 export interface ReplayEvent {
@@ -84,6 +84,8 @@ export interface ReplayResult {
 
 interface UserReplay {
   states: UserState[];
+  /** Per fold: the keys of its state's id lists, carried from event to event (see foldEvent). */
+  readonly keys: StateKeys[];
   /** Per fold: the snapshots the trend strategy would read, and its queries. */
   readonly trend: TrendHistory;
 }
@@ -96,8 +98,8 @@ export class PrequentialReplay {
   private readonly cold: MetricAccumulator;
   private readonly users = new Map<string, UserReplay>();
   private readonly items: Float32Array[];
-  /** Their l2Norm, for average and last (which normalise the same items view after view). */
-  private readonly itemNorms: Float64Array;
+  /** average's and last's queries (none without those strategies). */
+  private readonly recentViewQueries: RecentViewQueries | undefined;
   private readonly popularity: DecayedCounts;
   private readonly exclusions: ExclusionMarks;
   /** Hybrid's popularity term per λ of the grid. */
@@ -105,6 +107,9 @@ export class PrequentialReplay {
   private readonly times = new Growable(Float64Array);
   private readonly hits: Array<Growable<Uint8Array>>;
   private readonly usesTrend: boolean;
+  /** The folds' key of an item id: its catalogue position (−1: not in it), so the keys are the exclusion marks; `push` already has the event's. */
+  private readonly positionOf = (id: string): number => (id === this.eventItem.id ? this.eventItem.index : (this.catalogue.indexOf(id) ?? -1));
+  private readonly eventItem = { id: '', index: -1 };
 
   constructor(
     private readonly catalogue: CatalogueIndex,
@@ -120,7 +125,7 @@ export class PrequentialReplay {
     this.cold = new MetricAccumulator(k, catalogue.size);
     this.hits = variants.map(() => new Growable(Uint8Array));
     this.items = Array.from({ length: catalogue.size }, (_, i) => catalogue.vectorOf(i));
-    this.itemNorms = variants.some((v) => v.strategy === 'average' || v.strategy === 'last') ? Float64Array.from(this.items, l2Norm) : new Float64Array(0);
+    this.recentViewQueries = variants.some((v) => v.strategy === 'average' || v.strategy === 'last') ? new RecentViewQueries(catalogue, this.items) : undefined;
     this.popularity = new DecayedCounts(catalogue.size, opts.popularHalfLifeMs);
     this.exclusions = new ExclusionMarks(catalogue);
     for (const v of variants) if (v.strategy === 'hybrid' && !this.popularityTerms.has(v.lambda!)) this.popularityTerms.set(v.lambda!, new LogPopularityBias(this.popularity, v.lambda!));
@@ -140,14 +145,29 @@ export class PrequentialReplay {
       this.counts.unknownItems++;
       return;
     }
+    this.eventItem.id = event.itemId;
+    this.eventItem.index = index;
     const user = this.user(event.userId);
+    // A view is ranked against the state before it; its exclusions are read from the fold's keys of
+    // that state (catalogue positions) before the fold edits them in place.
+    const ranked = event.type === 'VIEW' && event.occurredAt >= (this.opts.rankFrom ?? -Infinity);
+    if (ranked) this.exclusions.mark(user.states[0]!, user.keys[0]);
+    try {
+      this.foldAndRank(user, event, index, watermark);
+    } finally {
+      if (ranked) this.exclusions.clear();
+    }
+  }
+
+  /** Folds one event of a known item (or none) into every fold's state, and ranks it when it is a view. */
+  private foldAndRank(user: UserReplay, event: InteractionEvent, index: number, watermark: Watermark): void {
     const before = user.states;
     const after = new Array<UserState>(before.length);
     const input = { event, item: index < 0 ? null : this.items[index]!, watermark };
     let outcome = '';
     try {
       for (let f = 0; f < before.length; f++) {
-        const step = foldEvent(before[f]!, input, this.folds[f]!);
+        const step = foldEvent(before[f]!, input, this.folds[f]!, user.keys[f]);
         after[f] = step.state;
         if (f === 0) outcome = step.outcome;
       }
@@ -198,28 +218,24 @@ export class PrequentialReplay {
     let u = this.users.get(userId);
     if (u === undefined) {
       const empty = emptyUserState(userId);
-      u = { states: this.folds.map(() => empty), trend: new TrendHistory(this.folds.length, this.opts.snapshotIntervalMs, this.opts.trendWindow) };
+      u = { states: this.folds.map(() => empty), keys: this.folds.map(() => new StateKeys(this.positionOf)), trend: new TrendHistory(this.folds.length, this.opts.snapshotIntervalMs, this.opts.trendWindow) };
       this.users.set(userId, u);
     }
     return u;
   }
 
+  /** Ranks a view of `target`; the exclusions of `before[0]` are marked (by `push`). */
   private score(user: UserReplay, before: readonly UserState[], target: number, at: number): void {
     const base = before[0]!;
-    this.exclusions.mark(base);
-    try {
-      if (this.exclusions.marks[target] === 1) {
-        this.counts.excludedTargets++;
-      } else if (base.vector === null) {
-        this.counts.coldStart++;
-        const r = this.catalogue.rank({ query: null, bias: this.popularity.raw, target, excluded: this.exclusions.marks, k: this.opts.grid.k });
-        this.cold.add(r.rank, r.top, this.ils(r.top), false);
-      } else {
-        this.counts.scored++;
-        this.rankAll(user, before, target, at);
-      }
-    } finally {
-      this.exclusions.clear();
+    if (this.exclusions.marks[target] === 1) {
+      this.counts.excludedTargets++;
+    } else if (base.vector === null) {
+      this.counts.coldStart++;
+      const r = this.catalogue.rank({ query: null, bias: this.popularity.raw, target, excluded: this.exclusions.marks, k: this.opts.grid.k });
+      this.cold.add(r.rank, r.top, this.ils(r.top), false);
+    } else {
+      this.counts.scored++;
+      this.rankAll(user, before, target, at);
     }
   }
 
@@ -258,9 +274,8 @@ export class PrequentialReplay {
         return { query: ema, bias: this.popularityTerms.get(v.lambda!)!.at(at), fellBack: false };
       case 'average':
       case 'last': {
-        const ids = v.strategy === 'last' ? before[0]!.recentViews.slice(-1) : before[0]!.recentViews;
-        const positions = ids.map((id) => this.catalogue.indexOf(id)!);
-        const avg = averageStrategy(positions.map((i) => this.items[i]!), positions.map((i) => this.itemNorms[i]!));
+        const queries = this.recentViewQueries!;
+        const avg = v.strategy === 'last' ? queries.last(before[0]!.recentViews) : queries.average(before[0]!.recentViews);
         return avg === null ? { query: ema, fellBack: true } : { query: avg, fellBack: false };
       }
       case 'multi':

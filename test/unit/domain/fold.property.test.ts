@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { emptyUserState, foldEvent, foldEvents, type FoldInput } from '../../../services/domain/fold.js';
+import { idKey, StateKeys } from '../../../services/domain/recent-ids.js';
 import type { FoldParams, UserState } from '../../../services/domain/types.js';
 import { l2Norm } from '../../../services/domain/vector.js';
 
@@ -146,6 +147,29 @@ describe('fold properties', () => {
         const oneByOne = foldEach(mixed.slice(half), params, start);
         expect(batch.state).toEqual(oneByOne.at(-1) ?? start);
         expect(start).toEqual(before);
+      }),
+    );
+  });
+  it('gives the same states with StateKeys carried from event to event, whatever the keys collide on, past dropped results and a state made elsewhere', () => {
+    const itemKeys = [idKey, () => 0, (id: string) => id.length % 3];
+    fc.assert(
+      fc.property(scenarioArb, paramsArb(fc.integer({ min: 1, max: 8 })), fc.nat(), fc.nat({ max: itemKeys.length - 1 }), (scenario, params, cut, k) => {
+        const inputs = inputsOf(scenario);
+        const from = cut % inputs.length;
+        const mixed = [...inputs, ...onPartition(inputs, 1).slice(from), ...onPartition(inputs, 2)];
+        const plain = foldEach(mixed, params);
+        const keys = new StateKeys(itemKeys[k]);
+        let state = emptyUserState(USER);
+        mixed.forEach((input, i) => {
+          // The same lists as other arrays: the keys describe none of them and are rebuilt.
+          if (i === from) state = structuredClone(state);
+          // A fold whose result is dropped (rejected for its weight, or a duplicate or stale), as when
+          // the replay's next fold variant throws: the keys it edited describe no state that is kept.
+          const dropped = { ...input, event: { ...input.event, type: 'VIEW' as const, weight: i % 2 }, item: input.item ?? scenario.pool[0]! };
+          expect(() => foldEvent(state, dropped, params, keys)).not.toThrow(TypeError);
+          state = foldEvent(state, input, params, keys).state;
+          expect(state).toEqual(plain[i]);
+        });
       }),
     );
   });

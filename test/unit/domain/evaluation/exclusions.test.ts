@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CatalogueIndex } from '../../../../services/domain/evaluation/catalogue-index.js';
 import { ExclusionMarks } from '../../../../services/domain/evaluation/exclusions.js';
-import { emptyUserState } from '../../../../services/domain/fold.js';
+import { emptyUserState, foldEvent } from '../../../../services/domain/fold.js';
+import { StateKeys } from '../../../../services/domain/recent-ids.js';
+import type { UserState } from '../../../../services/domain/types.js';
 import { rng } from '../../../support/random.js';
 
 describe('ExclusionMarks', () => {
@@ -24,6 +26,27 @@ describe('ExclusionMarks', () => {
       expect([...marks.marks]).toEqual(want);
       marks.clear();
       expect(marks.marks.every((m) => m === 0)).toBe(true);
+    }
+  });
+  it('marks the same from the fold\'s keys of catalogue positions as from the lists, and from the lists when the keys describe another state', () => {
+    const rand = rng(5);
+    const catalogue = new CatalogueIndex(Array.from({ length: 30 }, (_, i) => ({ id: `i${i}`, vector: new Float32Array([1, i + 1]) })));
+    const marks = new ExclusionMarks(catalogue);
+    const keys = new StateKeys((id) => catalogue.indexOf(id) ?? -1);
+    const params = { alpha: 0.2, beta: 0.5, recentViews: 3, seenCap: 8, dislikedCap: 4, dedupeWindow: 20, dimension: 2 };
+    const want = (state: UserState) => Array.from({ length: 30 }, (_, i) => (state.seen.includes(`i${i}`) || state.disliked.includes(`i${i}`) ? 1 : 0));
+    let state = emptyUserState('u');
+    for (let step = 0; step < 200; step++) {
+      const item = Math.floor(rand() * 12);
+      const event = { eventId: `e${step}`, userId: 'u', itemId: `i${item}`, type: rand() < 0.2 ? ('DISLIKE' as const) : ('VIEW' as const), occurredAt: step, weight: 1 };
+      const next = foldEvent(state, { event, item: catalogue.vectorOf(item), watermark: { partition: 0, offset: String(step) } }, params, keys).state;
+      // Before the next fold the keys are `next`'s; `state` is marked from its lists.
+      for (const s of [next, state]) {
+        marks.mark(s, keys);
+        expect([...marks.marks]).toEqual(want(s));
+        marks.clear();
+      }
+      state = next;
     }
   });
 });
