@@ -57,6 +57,8 @@ export class IngestHarness {
       ...vectorStoreEnv(id, this.dir),
       TOPIC_PARTITIONS: String(opts.partitions ?? 3),
       METRICS_PORT: '0',
+      // Several snapshotter processes run on one host in the crash and cluster tests.
+      SNAPSHOTTER_METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
       UNKNOWN_ITEM_RETRIES: '1',
       UNKNOWN_ITEM_RETRY_MS: '50',
