@@ -66,6 +66,9 @@ async function connectAll(config: ConnectSettings, logger: Logger, closers: Clos
   await admin.connect();
   try {
     await ensureTopic(admin, config.historyTopic, config.topicPartitions, HISTORY_TOPIC_CONFIG);
+    // The history fold's dead letters go here. Ingest creates it too, but without it (a snapshotter
+    // started before any ingest) one undecodable record stalled the fold, retrying the send forever.
+    await ensureTopic(admin, dlqTopic(config.historyTopic), config.topicPartitions);
     const policy = await cleanupPolicy(admin, config.historyTopic);
     if (!isCompacted(policy)) {
       logger.warn({ topic: config.historyTopic, cleanupPolicy: policy ?? null }, 'the history topic is not compacted: erasures cannot remove snapshots from it (set cleanup.policy=compact, docs/privacy.md)');
