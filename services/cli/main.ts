@@ -30,7 +30,8 @@ Commands:
   ingest [--generation <name>] [--from earliest|<ISO time>]
                                  fold interaction events into user interest vectors
   snapshotter                    snapshot changed users' interest every SNAPSHOT_INTERVAL_MS and
-                                 fold the history topic (trend strategy)
+                                 fold the history topic (trend strategy); /metrics on
+                                 SNAPSHOTTER_METRICS_PORT (default 9465)
   query                          serve recommendations over HTTP (QUERY_HTTP_PORT, default 8080)
                                  and gRPC (QUERY_GRPC_PORT, default 50051)
   items import <file.jsonl>      import a catalogue ({"id","vector":[...],"payload":{...}} per line)

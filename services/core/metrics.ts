@@ -11,8 +11,8 @@ export function gauge<L extends string = string>(name: string, help: string, lab
   return (registers) => new Gauge<L>({ name, help, labelNames, registers });
 }
 
-export function histogram<L extends string = string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Define<Histogram<L>> {
-  return (registers) => new Histogram<L>({ name, help, buckets, labelNames, registers });
+export function histogram(name: string, help: string, buckets: number[]): Define<Histogram> {
+  return (registers) => new Histogram({ name, help, buckets, registers });
 }
 
 /** A process' registry: each service gets its own (several share a process in tests and the demo), with Node's default metrics unless turned off. */
