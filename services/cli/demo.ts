@@ -13,7 +13,7 @@ import { connectRedis, redisForConfig } from '../adapters/redis/redis-client.js'
 import { deleteByPrefix } from '../adapters/redis/redis-keyspace.js';
 import { startIngest } from '../ingest/ingest-service.js';
 import { startQueryService } from '../query/main.js';
-import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
+import { startSnapshotterProcess } from '../snapshotter/main.js';
 import { createActivity, type Activity, type GeneratedEvent } from '../workload/activity.js';
 import { createCatalogue, itemJson, type Catalogue } from '../workload/catalogue.js';
 import { importCatalogueFile, openInteractionPublisher, type CatalogueSettings } from './connections.js';
@@ -60,9 +60,7 @@ export async function runDemo(base: Config, logger: Logger, opts: DemoOptions): 
   await closers.starting(async () => {
     const ingest = await startIngest(config, logger);
     closers.add(() => ingest.close());
-    const fold = await startHistoryFold(config, logger);
-    closers.add(() => fold.close());
-    const snapshotter = await startSnapshotter(config, logger);
+    const snapshotter = await startSnapshotterProcess(config, logger);
     closers.add(() => snapshotter.close());
     const query = await startQueryService(config, logger);
     closers.add(() => query.close());
@@ -121,6 +119,7 @@ export function demoConfig(base: Config, ns: string, windowMs: number): Config {
     // holds only their digests, so it reads its own answers with a read key of its own.
     ...(base.apiKeys.length > 0 ? { API_KEYS: `${DEMO_KEY_ID}:read:${DEMO_KEY}` } : {}),
     METRICS_PORT: '0',
+    SNAPSHOTTER_METRICS_PORT: '0',
     LOG_LEVEL: base.logLevel,
   });
   const apiKeys = base.apiKeys.length > 0 ? [...base.apiKeys, ...demo.apiKeys] : [];

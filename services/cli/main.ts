@@ -10,9 +10,9 @@ import { loadConfig, type Config } from '../core/config.js';
 import { startTracing } from '../core/tracing.js';
 import { isInterestStreamError } from '../domain/errors.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
-import { Closers, SignalTrap } from '../core/lifecycle.js';
+import { SignalTrap } from '../core/lifecycle.js';
 import { startQueryService } from '../query/main.js';
-import { startHistoryFold, startSnapshotter } from '../snapshotter/main.js';
+import { startSnapshotterProcess } from '../snapshotter/main.js';
 import { publishEvents } from './events-publish.js';
 import { importCatalogueFile, openInteractionPublisher } from './connections.js';
 import { afterCtrlC, demoLogFile, runDemo } from './demo.js';
@@ -30,7 +30,8 @@ Commands:
   ingest [--generation <name>] [--from earliest|<ISO time>]
                                  fold interaction events into user interest vectors
   snapshotter                    snapshot changed users' interest every SNAPSHOT_INTERVAL_MS and
-                                 fold the history topic (trend strategy)
+                                 fold the history topic (trend strategy); /metrics on
+                                 SNAPSHOTTER_METRICS_PORT (default 9465)
   query                          serve recommendations over HTTP (QUERY_HTTP_PORT, default 8080)
                                  and gRPC (QUERY_GRPC_PORT, default 50051)
   items import <file.jsonl>      import a catalogue ({"id","vector":[...],"payload":{...}} per line)
@@ -70,14 +71,8 @@ const commands: Record<string, Command> = {
   'user show': (args, config, logger) => runUserShow(args, config, logger),
   snapshotter: async (_args, config, logger, shutdown) => {
     // One process takes its share of snapshot shards and folds the history topic.
-    const closers = new Closers(logger);
-    await closers.starting(async () => {
-      const fold = await startHistoryFold(config, logger);
-      closers.add(() => fold.close());
-      const snapshotter = await startSnapshotter(config, logger);
-      closers.add(() => snapshotter.close());
-    });
-    shutdown.serve(() => closers.close(), config.shutdownGraceMs);
+    const snapshotter = await startSnapshotterProcess(config, logger);
+    shutdown.serve(() => snapshotter.close(), config.shutdownGraceMs);
     return 'serve';
   },
   query: async (_args, config, logger, shutdown) => {

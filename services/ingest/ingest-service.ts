@@ -1,5 +1,4 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { Server } from 'node:http';
 import type { Config, FoldSettings, TopicSettings } from '../core/config.js';
 import { loadSchema } from '../core/avro/schemas.js';
 import { interactionCodec } from '../core/events.js';
@@ -33,7 +32,8 @@ import { ItemsConsumer } from './items-consumer.js';
 import { InteractionsConsumer } from './interactions-consumer.js';
 import { corruptStateReporter } from './stored-states.js';
 import { ParkingLot } from './parked-events.js';
-import { createIngestMetrics, serveMetrics, type IngestMetrics } from './metrics.js';
+import { createIngestMetrics, type IngestMetrics } from './metrics.js';
+import { serveMetrics } from '../core/metrics-server.js';
 import { StateTrust } from './state-trust.js';
 import { RedisOpsStats } from '../adapters/redis/redis-ops-stats.js';
 import type { UserState } from '../domain/types.js';
@@ -204,8 +204,8 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
     await producer.connect();
     closers.add(() => producer.disconnect());
     const metrics = createIngestMetrics();
-    const { server, port } = await serveMetrics(metrics.registry, config.metricsPort, () => running);
-    closers.add(() => closeServer(server));
+    const { port, close } = await serveMetrics(metrics.registry, config.metricsPort, () => running);
+    closers.add(close);
     const ops = new RedisOpsStats(stores.redis, stores.keys.ops(), metrics.freshness, log);
     const parts: ProcessorParts = {
       ...{ config, stores, producer, maxMessageBytes, metrics, ops, log },
@@ -273,8 +273,4 @@ async function waitForCatalogue(store: VectorStore, collection: string, log: Log
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
 }

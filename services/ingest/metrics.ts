@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
+import { Summary, type Counter, type Gauge, type Histogram, type Registry } from 'prom-client';
+import { counter, defineAll, gauge, histogram, processRegistry, type Define } from '../core/metrics.js';
 
 /** What operators watch on an ingest process (served on /metrics in Prometheus text format). */
 export interface IngestMetrics {
@@ -27,21 +26,6 @@ export interface IngestMetrics {
   readonly freshness: Summary;
   readonly misrouted: Counter;
   readonly shredded: Counter;
-}
-
-/** Builds one metric in the given registries. */
-type Define<M> = (registers: Registry[]) => M;
-
-function counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Define<Counter<L>> {
-  return (registers) => new Counter<L>({ name, help, labelNames, registers });
-}
-
-function gauge<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Define<Gauge<L>> {
-  return (registers) => new Gauge<L>({ name, help, labelNames, registers });
-}
-
-function histogram(name: string, help: string, buckets: number[]): Define<Histogram> {
-  return (registers) => new Histogram({ name, help, buckets, registers });
 }
 
 /** Every ingest metric, registered in this order (the order /metrics lists them in). */
@@ -102,39 +86,6 @@ const DEFINITIONS: { [K in Exclude<keyof IngestMetrics, 'registry'>]: Define<Ing
 };
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
-  const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'interest_stream_' });
-  const registers = [registry];
-  const metrics = Object.entries(DEFINITIONS).map(([key, define]) => [key, (define as Define<unknown>)(registers)]);
-  return { registry, ...Object.fromEntries(metrics) } as IngestMetrics;
-}
-
-/** A tiny HTTP server for /metrics and /healthz; port 0 picks a free one. */
-export async function serveMetrics(registry: Registry, port: number, healthy: () => boolean): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(text);
-        },
-        (e: Error) => {
-          res.writeHead(500);
-          res.end(e.message);
-        },
-      );
-    } else if (req.url === '/healthz') {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok }));
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '0.0.0.0', () => resolve());
-  });
-  return { server, port: (server.address() as AddressInfo).port };
+  const registry = processRegistry(opts);
+  return { registry, ...defineAll<Omit<IngestMetrics, 'registry'>>(registry, DEFINITIONS) };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { DeadLetter, HistoryStore } from '../domain/ports/index.js';
 import { BatchConsumer, type KafkaConnection } from '../adapters/kafka/batch-consumer.js';
 import type { ConsumedRecord, RecordBatch } from '../domain/log-records.js';
+import type { HistoryFoldMetrics } from './metrics.js';
 
 /** One history-topic record as the fold sees it. */
 export type HistoryChange =
@@ -22,7 +23,11 @@ export interface HistoryFoldOptions {
   readonly history: HistoryStore;
   readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
   readonly logger: Logger;
+  readonly metrics: HistoryFoldMetrics;
 }
+
+/** The `kind` label of a folded record: its change, or `other_generation` for another generation's snapshot (skipped). */
+type FoldedKind = HistoryChange['kind'] | 'other_generation';
 
 /**
  * Folds the history topic into the HistoryStore: a snapshot is appended (idempotent per (userId,
@@ -48,12 +53,18 @@ export class HistoryFold {
   }
 
   private async handleBatch(batch: RecordBatch, consumer: BatchConsumer): Promise<void> {
+    const { metrics } = this.opts;
+    metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, batch.lag);
+    const stopTimer = metrics.batchSeconds.startTimer();
     const dead: DeadLetter[] = [];
+    const kinds = new Map<FoldedKind, number>();
     const byUser = new Map<string, HistoryChange[]>();
     for (const m of batch.records) {
       const change = this.decode(m, dead);
       if (change === null) continue;
-      if (change.kind === 'compaction') continue;
+      const kind = change === 'other_generation' ? change : change.kind;
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      if (change === 'other_generation' || change.kind === 'compaction') continue;
       const userId = change.kind === 'erase' ? change.userId : change.snapshot.userId;
       const list = byUser.get(userId);
       if (list) list.push(change);
@@ -63,14 +74,18 @@ export class HistoryFold {
     await this.opts.deadLetter(dead);
     const next = (BigInt(batch.lastOffset) + 1n).toString();
     await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    // Counted once committed: a batch that fails is fetched and folded again.
+    for (const [kind, count] of kinds) metrics.records.inc({ kind }, count);
+    for (const letter of dead) metrics.deadLetters.inc({ reason: letter.error.code });
+    stopTimer();
   }
 
-  /** The change a record carries; null for another generation's snapshot or an undecodable record (dead-lettered). */
-  private decode(m: ConsumedRecord, dead: DeadLetter[]): HistoryChange | null {
+  /** The change a record carries; `other_generation` for another generation's snapshot; null for an undecodable record (dead-lettered). */
+  private decode(m: ConsumedRecord, dead: DeadLetter[]): HistoryChange | 'other_generation' | null {
     const { topic, partition } = m;
     try {
       const change = toHistoryChange(m.key, m.value);
-      if (change.kind === 'snapshot' && change.snapshot.generation !== this.opts.generation) return null;
+      if (change.kind === 'snapshot' && change.snapshot.generation !== this.opts.generation) return 'other_generation';
       return change;
     } catch (e) {
       if (isInterestStreamError(e) && e.retryable) throw e;

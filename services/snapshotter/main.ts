@@ -3,6 +3,7 @@ import '../core/process-warnings.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { Config, GenerationSettings, KafkaSettings, RedisSettings, TopicSettings } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { RedisKeys, dlqTopic, historyFoldGroupId, snapshotTransactionalId } from '../core/names.js';
@@ -20,6 +21,9 @@ import { RedisShardLeases } from '../adapters/redis/redis-shard-leases.js';
 import { Snapshotter } from './snapshotter.js';
 import { KafkaHistoryLog } from '../adapters/kafka/kafka-history-log.js';
 import { Closers } from '../core/lifecycle.js';
+import { processRegistry } from '../core/metrics.js';
+import { serveMetrics } from '../core/metrics-server.js';
+import { createHistoryFoldMetrics, createSnapshotterMetrics, type HistoryFoldMetrics, type SnapshotterMetrics } from './metrics.js';
 
 /** Users per Kafka transaction in a snapshot run. */
 export const SNAPSHOT_BATCH_SIZE = 200;
@@ -34,6 +38,16 @@ export interface SnapshotterHandle {
 export interface HistoryFoldHandle {
   /** Finishes the batch in flight, commits, and closes everything. Idempotent. */
   close(): Promise<void>;
+}
+
+export interface SnapshotterProcessHandle extends SnapshotterHandle {
+  /** The port /metrics and /healthz listen on (SNAPSHOTTER_METRICS_PORT, or the one picked for 0). */
+  readonly metricsPort: number;
+}
+
+/** Metrics nobody serves: for a snapshotter or fold started on its own (tests); the process serves its own. */
+function unserved(): Registry {
+  return processRegistry({ defaultMetrics: false });
 }
 
 /** Runs `start` with a stack to register closers on; closes them in reverse order on failure or close(). */
@@ -52,6 +66,9 @@ async function connectAll(config: ConnectSettings, logger: Logger, closers: Clos
   await admin.connect();
   try {
     await ensureTopic(admin, config.historyTopic, config.topicPartitions, HISTORY_TOPIC_CONFIG);
+    // The history fold's dead letters go here. Ingest creates it too, but without it (a snapshotter
+    // started before any ingest) one undecodable record stalled the fold, retrying the send forever.
+    await ensureTopic(admin, dlqTopic(config.historyTopic), config.topicPartitions);
     const policy = await cleanupPolicy(admin, config.historyTopic);
     if (!isCompacted(policy)) {
       logger.warn({ topic: config.historyTopic, cleanupPolicy: policy ?? null }, 'the history topic is not compacted: erasures cannot remove snapshots from it (set cleanup.policy=compact, docs/privacy.md)');
@@ -69,7 +86,7 @@ async function connectAll(config: ConnectSettings, logger: Logger, closers: Clos
  * The snapshotter composition root: every SNAPSHOT_INTERVAL_MS window, snapshots the users ingest
  * marked dirty into the history topic (docs/history.md). Any number of instances may run.
  */
-export async function startSnapshotter(config: Config, logger: Logger): Promise<SnapshotterHandle> {
+export async function startSnapshotter(config: Config, logger: Logger, metrics: SnapshotterMetrics = createSnapshotterMetrics(unserved())): Promise<SnapshotterHandle> {
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const log = logger.child({ component: 'snapshotter', generation: config.generation, instanceId });
   const close = await composed(log, async (closers) => {
@@ -91,6 +108,7 @@ export async function startSnapshotter(config: Config, logger: Logger): Promise<
         batchSize: SNAPSHOT_BATCH_SIZE,
         now: Date.now,
         logger: log,
+        metrics,
       },
     });
     snapshotter.start();
@@ -104,7 +122,7 @@ export async function startSnapshotter(config: Config, logger: Logger): Promise<
  * The history fold composition root: consumer group `<CONSUMER_GROUP>-history.<generation>` over
  * the history topic, keeping each user's last HISTORY_SIZE snapshots in Redis.
  */
-export async function startHistoryFold(config: Config, logger: Logger): Promise<HistoryFoldHandle> {
+export async function startHistoryFold(config: Config, logger: Logger, metrics: HistoryFoldMetrics = createHistoryFoldMetrics(unserved())): Promise<HistoryFoldHandle> {
   const log = logger.child({ component: 'history-fold', generation: config.generation });
   const close = await composed(log, async (closers) => {
     const { kafka, redis, keys } = await connectAll(config, logger, closers);
@@ -120,10 +138,42 @@ export async function startHistoryFold(config: Config, logger: Logger): Promise<
       history: new RedisHistoryStore(redis, keys, config.historySize),
       deadLetter: (letters) => deadLetters.send(letters),
       logger: log,
+      metrics,
     });
     closers.add(() => fold.close());
     await fold.start();
     log.info({ topic: config.historyTopic, dlq: dlqTopic(config.historyTopic), historySize: config.historySize }, 'history fold running');
   });
   return { close };
+}
+
+/**
+ * The `snapshotter` process: the history fold (unless `fold` is false) and a snapshotter, both
+ * counting into one registry served on SNAPSHOTTER_METRICS_PORT (/metrics; /healthz answers 200
+ * from the moment both run until close).
+ */
+export async function startSnapshotterProcess(config: Config, logger: Logger, opts: { fold?: boolean } = {}): Promise<SnapshotterProcessHandle> {
+  const closers = new Closers(logger);
+  let running = false;
+  const started = await closers.starting(async () => {
+    const registry = processRegistry();
+    const server = await serveMetrics(registry, config.snapshotterMetricsPort, () => running);
+    closers.add(server.close);
+    if (opts.fold !== false) {
+      const fold = await startHistoryFold(config, logger, createHistoryFoldMetrics(registry));
+      closers.add(() => fold.close());
+    }
+    const snapshotter = await startSnapshotter(config, logger, createSnapshotterMetrics(registry));
+    closers.add(() => snapshotter.close());
+    logger.info({ metricsPort: server.port }, 'snapshotter metrics on /metrics');
+    return { instanceId: snapshotter.instanceId, metricsPort: server.port };
+  });
+  running = true;
+  return {
+    ...started,
+    close: () => {
+      running = false;
+      return closers.close();
+    },
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../core/config.js';
 import { createRootLogger } from '../core/logger.js';
-import { startHistoryFold, startSnapshotter } from './main.js';
+import { startSnapshotterProcess } from './main.js';
 import { Closers, SignalTrap } from '../core/lifecycle.js';
 
 const config = loadConfig(process.env);
@@ -13,11 +13,7 @@ const logger = createRootLogger({ level: config.logLevel, name: 'interest-stream
 const trap = SignalTrap.install(logger);
 const closers = new Closers(logger);
 await closers.starting(async () => {
-  const snapshotter = await startSnapshotter(config, logger);
+  const snapshotter = await startSnapshotterProcess(config, logger, { fold: process.argv.includes('--with-fold') });
   closers.add(() => snapshotter.close());
-  if (process.argv.includes('--with-fold')) {
-    const fold = await startHistoryFold(config, logger);
-    closers.add(() => fold.close());
-  }
 });
 trap.serve(() => closers.close(), config.shutdownGraceMs);

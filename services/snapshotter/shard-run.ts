@@ -2,7 +2,8 @@ import { pass } from '../core/gates.js';
 import type { Logger } from '../core/logger.js';
 import { formatWatermark } from '../core/user-state-codec.js';
 import type { Claim, DirtyEntry, DirtyUsers, ShardHistoryWriter, ShardLeases, SnapshotClaims, UserStateStore } from '../domain/ports/index.js';
-import { frameRecord, historyMessage, recordFor, unframeRecords, windowOf } from '../core/history-records.js';
+import { frameRecord, historyMessage, recordFor, unframeRecords, windowOf, type HistoryRecord } from '../core/history-records.js';
+import type { SnapshotterMetrics } from './metrics.js';
 
 export interface ShardRunDeps {
   readonly dirty: DirtyUsers;
@@ -18,6 +19,7 @@ export interface ShardRunDeps {
   readonly batchSize: number;
   readonly now: () => number;
   readonly logger: Logger;
+  readonly metrics: SnapshotterMetrics;
 }
 
 export interface ShardRunTally {
@@ -81,10 +83,31 @@ async function snapshotChunk(deps: ShardRunDeps, writer: ShardHistoryWriter, sha
     tally.sent += records.length;
     tally.unchanged += outcomes.filter((o) => o.claim.status === 'unchanged').length;
     tally.deferred += outcomes.filter((o) => o.claim.status === 'done' || o.claim.status === 'open').length;
+    countChunk(deps.metrics, outcomes, records);
     await deps.dirty.clear(shard, outcomes.filter(covered).map((o) => o.entry));
     todo = outcomes.filter((o) => o.claim.status === 'moved').map((o) => o.entry);
   }
-  if (todo.length > 0) deps.logger.warn({ shard, users: todo.length }, 'user states kept moving during the snapshot; they stay dirty');
+  if (todo.length > 0) {
+    deps.metrics.users.inc({ outcome: 'kept_moving' }, todo.length);
+    deps.logger.warn({ shard, users: todo.length }, 'user states kept moving during the snapshot; they stay dirty');
+  }
+}
+
+/** The `outcome` label of each claim status; a moved state is read again, and counted only if it keeps moving. */
+const OUTCOME_LABELS: Record<Exclude<Outcome['claim']['status'], 'moved'>, string> = {
+  send: 'snapshotted',
+  unchanged: 'unchanged',
+  open: 'window_open',
+  done: 'already_snapshotted',
+  skip: 'nothing_to_snapshot',
+};
+
+/** Counts a committed chunk: each user's outcome, and the records by kind. */
+function countChunk(metrics: SnapshotterMetrics, outcomes: readonly Outcome[], records: readonly HistoryRecord[]): void {
+  for (const { claim } of outcomes) if (claim.status !== 'moved') metrics.users.inc({ outcome: OUTCOME_LABELS[claim.status] });
+  const erases = records.filter((r) => r.value === null).length;
+  if (records.length > erases) metrics.records.inc({ kind: 'snapshot' }, records.length - erases);
+  if (erases > 0) metrics.records.inc({ kind: 'erase' }, erases);
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Logger } from '../core/logger.js';
+import { toInterestStreamError } from '../domain/errors.js';
 import type { HistoryLog } from '../domain/ports/index.js';
 import { runShard, type ShardRunDeps, type ShardRunEnd, type ShardRunTally } from './shard-run.js';
+import type { ShardRunLabel } from './metrics.js';
 
 export interface SnapshotterOptions {
   /** Where snapshots go: one fenced, transactional writer per leased shard. */
@@ -31,8 +33,15 @@ export class Snapshotter {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private closed: Promise<void> | undefined;
+  /** Each shard's last completed window as last read (-1: none yet), with this instance's completions since. */
+  private readonly done: number[];
+  /** The backlog gauge counts from here at most: a shard never completed has not been due since 1970. */
+  private readonly startedAt: number;
 
-  constructor(private readonly opts: SnapshotterOptions) {}
+  constructor(private readonly opts: SnapshotterOptions) {
+    this.done = Array<number>(opts.shards).fill(-1);
+    this.startedAt = opts.run.now();
+  }
 
   /** How often the scheduler looks for work: a quarter window, at most a second. */
   get tickMs(): number {
@@ -53,27 +62,64 @@ export class Snapshotter {
     return this.closed;
   }
 
-  /** One pass over every shard for the current window. */
+  /** One pass over every shard for the current window; the backlog gauge is set after it, even when it fails. */
   async pass(): Promise<PassSummary> {
+    try {
+      return await this.visitShards();
+    } finally {
+      this.reportBacklog();
+    }
+  }
+
+  private async visitShards(): Promise<PassSummary> {
     const { run, shards, intervalMs, latenessMs } = this.opts;
     const window = Math.floor((run.now() - latenessMs) / intervalMs);
     const done = await run.leases.doneWindows(shards);
+    this.done.splice(0, shards, ...done);
     const summary = { window, shards: 0, sent: 0, unchanged: 0, deferred: 0 };
     const offset = Math.floor(Math.random() * shards);
     for (let i = 0; i < shards && !this.closing; i++) {
       const shard = (offset + i) % shards;
       if (done[shard]! >= window || !(await run.leases.acquire(shard))) continue;
+      run.metrics.leasesHeld.inc();
       try {
         const { end, tally } = await this.runLeased(shard, window);
         summary.sent += tally.sent;
         summary.unchanged += tally.unchanged;
         summary.deferred += tally.deferred;
-        if (end === 'complete') summary.shards++;
+        if (end === 'complete') {
+          summary.shards++;
+          this.done[shard] = window;
+        }
       } finally {
-        await run.leases.release(shard).catch((e: Error) => this.opts.logger.warn({ shard, err: e }, 'could not release a shard lease; it expires'));
+        await this.release(shard);
       }
     }
     return summary;
+  }
+
+  private async release(shard: number): Promise<void> {
+    const { leases, metrics } = this.opts.run;
+    try {
+      await leases.release(shard);
+    } catch (e) {
+      metrics.errors.inc({ stage: 'lease_release', code: toInterestStreamError(e).code });
+      this.opts.logger.warn({ shard, err: e }, 'could not release a shard lease; it expires');
+    } finally {
+      metrics.leasesHeld.dec();
+    }
+  }
+
+  /**
+   * Sets the backlog gauge: how long the oldest window some shard has not completed has been due (a
+   * shard done for window d is due again once window d closes plus the lateness). It keeps growing
+   * while passes fail, so it is what shows that snapshots have stopped.
+   */
+  private reportBacklog(): void {
+    const { run, intervalMs, latenessMs } = this.opts;
+    const now = run.now();
+    const dueSince = Math.min(...this.done.map((d) => Math.max((d + 1) * intervalMs + latenessMs, this.startedAt)));
+    run.metrics.backlogSeconds.set(Math.max(0, now - dueSince) / 1000);
   }
 
   private async runLoop(): Promise<void> {
@@ -84,6 +130,7 @@ export class Snapshotter {
         if (s.sent > 0 || s.shards > 0) log.debug(s, 'snapshot pass');
         if (s.sent > 0) log.info({ window: s.window, sent: s.sent, shards: s.shards }, 'interest snapshots sent');
       } catch (e) {
+        this.opts.run.metrics.errors.inc({ stage: 'pass', code: toInterestStreamError(e).code });
         log.warn({ err: e }, 'snapshot pass failed; retrying next tick');
       }
       await new Promise<void>((resolve) => {
@@ -96,11 +143,26 @@ export class Snapshotter {
     }
   }
 
+  /** Runs the leased shard, timed and counted by how it ended. */
+  private async runLeased(shard: number, window: number): Promise<{ end: ShardRunEnd; tally: ShardRunTally }> {
+    const { metrics } = this.opts.run;
+    const stopTimer = metrics.shardRunSeconds.startTimer();
+    let end: ShardRunLabel = 'failed';
+    try {
+      const result = await this.runWithWriter(shard, window);
+      end = result.end === 'lease-lost' ? 'lease_lost' : result.end;
+      return result;
+    } finally {
+      metrics.shardRuns.inc({ end });
+      stopTimer();
+    }
+  }
+
   /**
    * A fresh writer per lease: opening it fences the shard's earlier writers (HistoryLog), so only
    * the current holder can commit snapshots for the shard.
    */
-  private async runLeased(shard: number, window: number): Promise<{ end: ShardRunEnd; tally: ShardRunTally }> {
+  private async runWithWriter(shard: number, window: number): Promise<{ end: ShardRunEnd; tally: ShardRunTally }> {
     const writer = await this.opts.history.openShard(shard);
     try {
       const result = await runShard(this.opts.run, writer, shard, window, () => this.closing);

@@ -6,6 +6,7 @@ import { loadConfig } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { startIngest, type IngestHandle } from '../../services/ingest/ingest-service.js';
 import { startQueryService, type RunningQueryService } from '../../services/query/main.js';
+import { startSnapshotterProcess, type SnapshotterProcessHandle } from '../../services/snapshotter/main.js';
 import { eventually } from '../support/eventually.js';
 import { IngestHarness } from '../support/ingest-harness.js';
 
@@ -42,31 +43,37 @@ describe('dashboards and alert rules', () => {
   const h = new IngestHarness({ kafkaBrokers: inject('kafkaBrokers'), redisUrl: inject('redisUrl'), partitions: 1 });
   let ingest: IngestHandle;
   let query: RunningQueryService;
+  let snapshotter: SnapshotterProcessHandle;
 
   beforeAll(async () => {
     await h.start();
     await h.importItems(new Map([['a', new Float32Array([1, 0])], ['b', new Float32Array([0, 1])]]));
     ingest = await startIngest(h.config, silentLogger());
     query = await startQueryService(loadConfig({ ...h.env, QUERY_HTTP_PORT: '0', QUERY_GRPC_PORT: '0' }), silentLogger());
+    snapshotter = await startSnapshotterProcess(h.config, silentLogger());
   });
   afterAll(async () => {
+    await snapshotter?.close();
     await query?.close();
     await ingest?.close();
     await h.close();
   });
 
-  it('alert on lag growth, DLQ rate, freshness p99, 5xx rate and readiness', () => {
+  it('alert on lag growth, DLQ rate, freshness p99, stalled snapshots, history fold lag and dead letters, 5xx rate and readiness', () => {
     expect(alertRules().map((r) => r.alert)).toEqual([
       'InterestStreamConsumerLagGrowing',
       'InterestStreamDeadLetterRate',
       'InterestStreamFreshnessP99High',
+      'InterestStreamSnapshotsStalled',
+      'InterestStreamHistoryFoldLagGrowing',
+      'InterestStreamHistoryDeadLetters',
       'InterestStreamQuery5xxRate',
       'InterestStreamQueryNotReady',
       'InterestStreamTargetDown',
     ]);
   });
 
-  it('use only metrics that the ingest and query services expose on /metrics', async () => {
+  it('use only metrics that the ingest, snapshotter and query processes expose on /metrics', async () => {
     await h.publisher.publish([
       { userId: 'u1', itemId: 'a', type: 'VIEW' },
       { userId: 'u2', itemId: 'not-in-catalogue', type: 'VIEW' },
@@ -87,7 +94,8 @@ describe('dashboards and alert rules', () => {
     expect(queryText).toContain('query_ready 1');
     expect(queryText).toMatch(/^query_http_requests_total\{method="GET",route="\/v1\/users\/:userId\/recommendations",status="200"\} 1$/m);
 
-    const exposed = new Set([...exposedNames(ingestText), ...exposedNames(queryText)]);
+    const snapshotterText = await (await fetch(`http://127.0.0.1:${snapshotter.metricsPort}/metrics`)).text();
+    const exposed = new Set([...exposedNames(ingestText), ...exposedNames(queryText), ...exposedNames(snapshotterText)]);
     const used = new Set([...dashboardExprs(), ...alertRules().map((r) => r.expr)].flatMap(metricNames));
     expect(used.size).toBeGreaterThan(10);
     expect([...used].filter((name) => !exposed.has(name))).toEqual([]);

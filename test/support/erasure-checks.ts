@@ -3,6 +3,7 @@
  * of one user (their id, vectors, item ids, event-id hashes) searched in those bytes.
  */
 import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { readTopicToEnd, type TopicMessage } from '../../services/adapters/kafka/topic-reader.js';
 import type { RedisClient } from '../../services/adapters/redis/redis-client.js';
 import { eventIdHash } from '../../services/domain/event-id.js';
@@ -10,6 +11,7 @@ import { setGate, type GateName } from '../../services/core/gates.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { RedisKeys } from '../../services/core/names.js';
 import { waitForCatchUp } from '../../services/adapters/kafka/consumer-lag.js';
+import { createHistoryFoldMetrics } from '../../services/snapshotter/metrics.js';
 import { RedisHistoryStore } from '../../services/adapters/redis/redis-history-store.js';
 import { HistoryFold } from '../../services/snapshotter/history-fold.js';
 import type { IngestHarness } from './ingest-harness.js';
@@ -113,7 +115,10 @@ export function compacted(messages: readonly TopicMessage[]): Map<string, TopicM
 export async function rebuildHistory(h: IngestHarness, name: string): Promise<RedisHistoryStore> {
   const store = new RedisHistoryStore(h.redis, new RedisKeys(h.config.redisPrefix, name), h.config.historySize);
   const groupId = `${h.config.consumerGroup}-${name}`;
-  const fold = new HistoryFold({ kafka: h.kafka, topic: h.config.historyTopic, groupId, generation: h.config.generation, history: store, deadLetter: async () => {}, logger: silentLogger() });
+  const fold = new HistoryFold({
+    ...{ kafka: h.kafka, topic: h.config.historyTopic, groupId, generation: h.config.generation, history: store },
+    ...{ deadLetter: async () => {}, logger: silentLogger(), metrics: createHistoryFoldMetrics(new Registry()) },
+  });
   await fold.start();
   try {
     await waitForCatchUp(h.admin, groupId, h.config.historyTopic, { timeoutMs: 30_000 });

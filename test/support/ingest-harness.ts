@@ -57,6 +57,8 @@ export class IngestHarness {
       ...vectorStoreEnv(id, this.dir),
       TOPIC_PARTITIONS: String(opts.partitions ?? 3),
       METRICS_PORT: '0',
+      // Several snapshotter processes run on one host in the crash and cluster tests.
+      SNAPSHOTTER_METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
       UNKNOWN_ITEM_RETRIES: '1',
       UNKNOWN_ITEM_RETRY_MS: '50',
@@ -157,9 +159,10 @@ export class IngestHarness {
     for (const c of [...this.children]) await this.kill(c);
     await this.publisher.close();
     await deleteKeys(this.redis, `${this.config.redisPrefix}:*`);
-    await this.admin
-      .deleteTopics({ topics: [this.config.interactionsTopic, `${this.config.interactionsTopic}.dlq`, this.config.itemsTopic, `${this.config.itemsTopic}.dlq`, this.config.historyTopic] })
-      .catch(() => {});
+    // Only those that exist: kafkajs retries the deletion of a missing topic for ~10 s (a test without ingest never creates the DLQs).
+    const existing = new Set(await this.admin.listTopics().catch(() => []));
+    const own = [this.config.interactionsTopic, `${this.config.interactionsTopic}.dlq`, this.config.itemsTopic, `${this.config.itemsTopic}.dlq`, this.config.historyTopic];
+    await this.admin.deleteTopics({ topics: own.filter((t) => existing.has(t)) }).catch(() => {});
     await this.admin.disconnect();
     await this.redis.quit();
     // A shared Qdrant keeps what is not dropped (the embedded store's directory goes below).

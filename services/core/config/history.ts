@@ -25,6 +25,12 @@ export interface HistorySettings {
    * shard resumes on another instance this long after the last renewal. Default 30000.
    */
   readonly snapshotLeaseMs: number;
+  /**
+   * SNAPSHOTTER_METRICS_PORT: port of the `snapshotter` process' /metrics and /healthz, for the
+   * snapshotter's and the history fold's metrics (docs/deployment.md, Monitoring); 0 picks a free
+   * port. Default 9465, beside ingest's 9464, so both run on one host.
+   */
+  readonly snapshotterMetricsPort: number;
 }
 
 export function readHistorySettings(r: Reader): HistorySettings {
@@ -39,5 +45,6 @@ export function readHistorySettings(r: Reader): HistorySettings {
     snapshotLatenessMs: Math.min(r.int('SNAPSHOT_LATENESS_MS', 60_000, 0), snapshotIntervalMs - 1),
     dirtyShards: r.int('DIRTY_SHARDS', 16, 1, 4096),
     snapshotLeaseMs: r.int('SNAPSHOT_LEASE_MS', 30_000, 100),
+    snapshotterMetricsPort: r.int('SNAPSHOTTER_METRICS_PORT', 9465, 0, 65_535),
   };
 }

@@ -58,7 +58,7 @@ describe('configuration read in sections', () => {
   it('lets a section be read alone, collecting its problems on the shared reader', () => {
     const r = new Reader({ REDIS_URL: 'rediss://cache:6380', REDIS_CLUSTER: 'maybe', SNAPSHOT_INTERVAL_MS: '1000', SNAPSHOT_LATENESS_MS: '5000' });
     expect(readRedisSettings(r)).toEqual({ redisUrl: 'rediss://cache:6380', redisCluster: false, redisPrefix: 'is' });
-    expect(readHistorySettings(r)).toEqual({ trendWindow: 3, historySize: 20, snapshotIntervalMs: 1000, snapshotLatenessMs: 999, dirtyShards: 16, snapshotLeaseMs: 30_000 });
+    expect(readHistorySettings(r)).toEqual({ trendWindow: 3, historySize: 20, snapshotIntervalMs: 1000, snapshotLatenessMs: 999, dirtyShards: 16, snapshotLeaseMs: 30_000, snapshotterMetricsPort: 9465 });
     expect(r.problems).toEqual(['REDIS_CLUSTER="maybe": must be true or false']);
   });
 

@@ -3,6 +3,7 @@
  * the history log per pass, what stays dirty, and what a failed transaction or a second instance
  * changes. The same fakes pass the Redis adapters' contract suites (test/contracts).
  */
+import { Registry, type Counter, type Gauge } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../services/core/logger.js';
 import { decodeSnapshot } from '../../../services/core/events.js';
@@ -14,6 +15,7 @@ import { InMemoryLeaseTable, InMemoryShardLeases } from '../../../services/adapt
 import { InMemorySnapshotClaims } from '../../../services/adapters/memory/memory-snapshot-claims.js';
 import { InMemoryUserStateStore } from '../../../services/adapters/memory/memory-user-state-store.js';
 import { Snapshotter } from '../../../services/snapshotter/snapshotter.js';
+import { createSnapshotterMetrics, type SnapshotterMetrics } from '../../../services/snapshotter/metrics.js';
 
 const INTERVAL = 1000;
 const SHARDS = 4;
@@ -61,7 +63,7 @@ function world(now: { t: number }) {
   const table = new InMemoryLeaseTable(() => now.t);
   const history = new RecordingHistoryLog();
   let offset = 0;
-  const snapshotter = (token: string) =>
+  const snapshotter = (token: string, metrics: SnapshotterMetrics = createSnapshotterMetrics(new Registry())) =>
     new Snapshotter({
       history,
       shards: SHARDS,
@@ -79,6 +81,7 @@ function world(now: { t: number }) {
         batchSize: 2,
         now: () => now.t,
         logger: silentLogger(),
+        metrics,
       },
     });
   /** One more event for the user at `at` (as ingest writes it), marked dirty. */
@@ -151,5 +154,71 @@ describe('Snapshotter on in-memory ports', () => {
     now.t = 12_000;
     expect(await s.pass()).toMatchObject({ window: 12, sent: 1, unchanged: 1 });
     expect(w.history.snapshots()).toEqual(['a@10', 'a@11', 'b@10']);
+  });
+});
+
+/** A metric's values keyed by their label values joined with commas ('' for a metric without labels). */
+async function values(metric: Counter<string> | Gauge<string>): Promise<Record<string, number>> {
+  const { values } = await metric.get();
+  return Object.fromEntries(values.map((v) => [Object.values(v.labels).join(','), v.value]));
+}
+
+describe('Snapshotter metrics', () => {
+  it('count each dirty user by outcome, the records sent, and every shard run by how it ended', async () => {
+    const now = { t: 12_500 };
+    const w = world(now);
+    for (const id of ['a', 'b', 'c', 'd', 'e']) await w.event(id, 10_200);
+    await w.event('late', 12_100);
+    const metrics = createSnapshotterMetrics(new Registry());
+    const s = w.snapshotter('one', metrics);
+
+    await s.pass();
+    expect(await values(metrics.users)).toEqual({ snapshotted: 5, window_open: 1 });
+    expect(await values(metrics.records)).toEqual({ snapshot: 5 });
+    expect(await values(metrics.shardRuns)).toEqual({ complete: SHARDS });
+    expect((await metrics.shardRunSeconds.get()).values.find((v) => v.metricName === 'interest_stream_snapshotter_shard_run_seconds_count')?.value).toBe(SHARDS);
+    expect(await values(metrics.leasesHeld)).toEqual({ '': 0 });
+
+    // The late user's window closes; 'a' is marked again without a change.
+    await w.dirty.mark([{ userId: 'a', watermark: (await w.states.getMany(['a'])).get('a')!.watermark }]);
+    now.t = 13_000;
+    await s.pass();
+    expect(await values(metrics.users)).toEqual({ snapshotted: 6, window_open: 1, unchanged: 1 });
+    expect(await values(metrics.records)).toEqual({ snapshot: 6 });
+    expect(await values(metrics.shardRuns)).toEqual({ complete: 2 * SHARDS });
+  });
+
+  it('count a shard run whose transaction aborts as failed and give its lease back', async () => {
+    const now = { t: 12_500 };
+    const w = world(now);
+    await w.event('a', 10_200);
+    w.history.failNext = 1;
+    const metrics = createSnapshotterMetrics(new Registry());
+    await expect(w.snapshotter('one', metrics).pass()).rejects.toThrow('transaction aborted');
+    expect((await values(metrics.shardRuns)).failed).toBe(1);
+    expect(await values(metrics.records)).toEqual({});
+    expect(await values(metrics.users)).toEqual({});
+    expect(await values(metrics.leasesHeld)).toEqual({ '': 0 });
+  });
+
+  it('report as backlog how long the oldest closed window a shard has not completed has been due, also while passes fail', async () => {
+    const now = { t: 12_500 };
+    const w = world(now);
+    await w.event('a', 10_200);
+    const metrics = createSnapshotterMetrics(new Registry());
+    const s = w.snapshotter('one', metrics);
+    await s.pass();
+    expect(await values(metrics.backlogSeconds)).toEqual({ '': 0 });
+
+    // Window 12 closed at 13 s; at 14.3 s the shard of 'a' (changed in window 12) fails, so it stays due since 13 s.
+    await w.event('a', 12_600);
+    now.t = 14_300;
+    w.history.failNext = 1;
+    await expect(s.pass()).rejects.toThrow('transaction aborted');
+    expect(await values(metrics.backlogSeconds)).toEqual({ '': 1.3 });
+
+    now.t = 14_500;
+    expect(await s.pass()).toMatchObject({ window: 14, sent: 1 });
+    expect(await values(metrics.backlogSeconds)).toEqual({ '': 0 });
   });
 });
