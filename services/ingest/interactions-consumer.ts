@@ -22,6 +22,7 @@ export type InteractionsConsumerSettings = Pick<
   | 'generation'
   | 'interactionsTopic'
   | 'ingestFetchWaitMs'
+  | 'kafkaSessionTimeoutMs'
   | 'ingestPartitionsConcurrently'
   | 'ingestMaxPendingUsers'
   | 'ingestMaxPendingBytes'
@@ -103,6 +104,7 @@ export class InteractionsConsumer {
       topic: config.interactionsTopic,
       maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
       maxWaitTimeInMs: config.ingestFetchWaitMs,
+      sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       partitionsConcurrently: config.ingestPartitionsConcurrently,
       commits: 'manual',
       onAssigned: () => {

@@ -11,7 +11,7 @@ import { BatchConsumer, type KafkaConnection } from '../adapters/kafka/batch-con
 import type { RecordBatch } from '../domain/log-records.js';
 
 /** What the items consumer reads of the configuration. */
-export type ItemsConsumerSettings = Pick<Config, 'consumerGroup' | 'generation' | 'itemsTopic' | 'itemsCollection'>;
+export type ItemsConsumerSettings = Pick<Config, 'consumerGroup' | 'generation' | 'itemsTopic' | 'itemsCollection' | 'kafkaSessionTimeoutMs'>;
 
 /**
  * Applies live catalogue updates from the `items` topic to the items collection (upsert, or delete
@@ -37,7 +37,7 @@ export class ItemsConsumer {
   async start(): Promise<void> {
     const { kafka, config, logger } = this.deps;
     const groupId = consumerGroupId(`${config.consumerGroup}-items`, config.generation);
-    this.consumer = new BatchConsumer(kafka, { groupId, topic: config.itemsTopic, maxWaitTimeInMs: 500, commits: 'auto', logger });
+    this.consumer = new BatchConsumer(kafka, { groupId, topic: config.itemsTopic, maxWaitTimeInMs: 500, sessionTimeoutMs: config.kafkaSessionTimeoutMs, commits: 'auto', logger });
     await this.consumer.start((batch) => this.apply(batch));
   }
 

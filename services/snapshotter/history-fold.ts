@@ -24,6 +24,8 @@ export interface HistoryFoldOptions {
   readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
   readonly logger: Logger;
   readonly metrics: HistoryFoldMetrics;
+  /** KAFKA_SESSION_TIMEOUT_MS (BatchConsumerOptions.sessionTimeoutMs). */
+  readonly sessionTimeoutMs?: number;
 }
 
 /** The `kind` label of a folded record: its change, or `other_generation` for another generation's snapshot (skipped). */
@@ -41,8 +43,8 @@ export class HistoryFold {
   constructor(private readonly opts: HistoryFoldOptions) {}
 
   async start(): Promise<void> {
-    const { kafka, groupId, topic, logger } = this.opts;
-    const consumer = new BatchConsumer(kafka, { groupId, topic, maxWaitTimeInMs: 500, commits: 'manual', logger });
+    const { kafka, groupId, topic, logger, sessionTimeoutMs } = this.opts;
+    const consumer = new BatchConsumer(kafka, { groupId, topic, maxWaitTimeInMs: 500, commits: 'manual', logger, ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }) });
     this.consumer = consumer;
     await consumer.start((batch) => this.handleBatch(batch, consumer));
   }

@@ -139,6 +139,7 @@ export async function startHistoryFold(config: Config, logger: Logger, metrics: 
       deadLetter: (letters) => deadLetters.send(letters),
       logger: log,
       metrics,
+      sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     });
     closers.add(() => fold.close());
     await fold.start();

@@ -20,6 +20,12 @@ export interface BatchConsumerOptions {
   /** Bytes fetched per partition at most; kafkajs' default (1 MiB) when absent. */
   readonly maxBytesPerPartition?: number;
   /**
+   * The group session timeout (KAFKA_SESSION_TIMEOUT_MS): how long a member that stops heartbeating
+   * (SIGSTOP, a network partition) keeps its partitions; heartbeats go at a third of it, at most
+   * every 3 s. kafkajs' default (30 s) when absent.
+   */
+  readonly sessionTimeoutMs?: number;
+  /**
    * `manual`: offsets are committed only through `commit`/`commitOwned`, when the use case says its
    * work is safe. `auto`: kafkajs commits each batch once the handler has returned.
    */
@@ -60,8 +66,13 @@ export class BatchConsumer {
   async start(handle: BatchHandler, from: 'earliest' | Date = 'earliest'): Promise<void> {
     // Closed before it started (a start-up that failed elsewhere): it must not join the group now.
     if (this.stopping) return;
-    const { groupId, topic, maxWaitTimeInMs, maxBytesPerPartition } = this.opts;
-    const config: ConsumerConfig = { groupId, maxWaitTimeInMs, ...(maxBytesPerPartition !== undefined ? { maxBytesPerPartition } : {}) };
+    const { groupId, topic, maxWaitTimeInMs, maxBytesPerPartition, sessionTimeoutMs } = this.opts;
+    const config: ConsumerConfig = {
+      groupId,
+      maxWaitTimeInMs,
+      ...(maxBytesPerPartition !== undefined ? { maxBytesPerPartition } : {}),
+      ...(sessionTimeoutMs !== undefined ? { sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)) } : {}),
+    };
     const consumer = this.kafka.consumer(config);
     this.consumer = consumer;
     this.ownership = new PartitionOwnership(consumer, this.opts.onAssigned);

@@ -70,19 +70,7 @@ export const userKeyPartitioner: ICustomPartitioner = () => {
 
 /** The one way services build their Kafka client: brokers, client id and security from configuration. */
 export function kafkaForConfig(config: KafkaSettings, logger: Logger, clientId: string = config.kafkaClientId): Kafka {
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId, logger, security: kafkaSecurity(config) });
-  return withSessionTimeout(kafka, config.kafkaSessionTimeoutMs);
-}
-
-/**
- * Every consumer this client makes gets KAFKA_SESSION_TIMEOUT_MS (and heartbeats often enough for
- * it) unless its caller sets its own: one setting for the ingest, items and history consumers alike.
- */
-function withSessionTimeout(kafka: Kafka, sessionTimeout: number): Kafka {
-  const heartbeatInterval = Math.min(3_000, Math.floor(sessionTimeout / 3));
-  const consumer = kafka.consumer.bind(kafka);
-  kafka.consumer = (cfg) => consumer({ sessionTimeout, heartbeatInterval, ...cfg });
-  return kafka;
+  return createKafka({ brokers: config.kafkaBrokers, clientId, logger, security: kafkaSecurity(config) });
 }
 
 /** KAFKA_SSL* and KAFKA_SASL_* as client options; certificate files are read here, once. */

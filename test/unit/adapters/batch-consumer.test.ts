@@ -91,10 +91,17 @@ function fakeKafka() {
     commitOffsets: async (o: Array<{ partition: number; offset: string }>) => void calls.push(`commit ${o.map((x) => `${x.partition}@${x.offset}`).join(',')}`),
     disconnect: async () => void calls.push('disconnect'),
   };
-  const kafka = { consumer: () => consumer, admin: () => ({}) } as unknown as KafkaConnection;
+  const configs: unknown[] = [];
+  const kafka = {
+    consumer: (config: unknown) => {
+      configs.push(config);
+      return consumer;
+    },
+    admin: () => ({}),
+  } as unknown as KafkaConnection;
   const deliver = (b: ReturnType<typeof kafkaBatch>) => eachBatch!(payload(b).payload as unknown as EachBatchPayload);
   const join = (assignment: Record<string, number[]>) => emitter.emit('join', { payload: { memberAssignment: assignment } });
-  return { kafka, calls, deliver, join };
+  return { kafka, calls, deliver, join, configs };
 }
 
 const options = { groupId: 'g', topic: 'interactions', maxWaitTimeInMs: 100, logger: silentLogger() } as const;
@@ -106,6 +113,17 @@ describe('BatchConsumer', () => {
       await new BatchConsumer(kafka, { ...options, commits }).start(async () => {});
       expect(calls).toEqual(['connect', 'subscribe interactions true', `run autoCommit=${commits === 'auto'}`]);
     }
+  });
+
+  it('joins with the session timeout it is given (KAFKA_SESSION_TIMEOUT_MS), heartbeating at a third of it, at most every 3 s; kafkajs\' defaults without one', async () => {
+    const joined = async (sessionTimeoutMs?: number) => {
+      const { kafka, configs } = fakeKafka();
+      await new BatchConsumer(kafka, { ...options, commits: 'manual', ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }) }).start(async () => {});
+      return configs;
+    };
+    expect(await joined(10_000)).toEqual([{ groupId: 'g', maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 3_000 }]);
+    expect(await joined(6_000)).toEqual([{ groupId: 'g', maxWaitTimeInMs: 100, sessionTimeout: 6_000, heartbeatInterval: 2_000 }]);
+    expect(await joined()).toEqual([{ groupId: 'g', maxWaitTimeInMs: 100 }]);
   });
 
   it('pauses and resumes its topic, and never resumes once closing', async () => {
