@@ -11,14 +11,14 @@ import { DotScorer, paddedDimension } from './simd-dot.js';
 import { KthLargest, SortedTop } from './top-k.js';
 import { BATCH, ExactDots } from './exact-dots.js';
 import { ExactCosines } from './exact-cosines.js';
-import type { ApproximateBias, Ranking, RankRequest } from './ranking.js';
+import type { ApproximateBias, CandidateBuffer, Ranking, RankRequest } from './ranking.js';
 
 export interface CatalogueEntry {
   readonly id: string;
   readonly vector: Float32Array;
 }
 
-export type { ApproximateBias, Ranking, RankRequest } from './ranking.js';
+export type { ApproximateBias, CandidateBuffer, Ranking, RankRequest } from './ranking.js';
 
 export class CatalogueIndex {
   readonly ids: readonly string[];
@@ -125,42 +125,42 @@ export class CatalogueIndex {
   }
 
   /**
-   * Right after `rank` (before the next one): every eligible item other than the target whose
-   * float32 pass is at least `lo` and reaches the target's exact score less the error band (so, with
-   * lo = −∞, every item ranked above the target and the band's items that may not be), in catalogue
-   * order, with that pass in `approx`; returns how many. Multi's deep merges order the ranking past
-   * its top K from these.
+   * Right after `rank` (before the next one): every eligible item but the target whose float32 pass
+   * is at least `lo` and the target's exact score less the band (with lo = −∞: every item ranked
+   * above the target, and the band's), in catalogue order with that pass; multi's deep merges.
    */
-  candidatesAbove(ids: Int32Array, approx: Float64Array, lo = -Infinity): { count: number; targetScore: number; up: number; down: number } {
+  candidatesAbove(into: CandidateBuffer, lo = -Infinity): { count: number; targetScore: number; up: number; down: number } {
     const { score, up, down } = this.last;
-    return { count: this.copySelected(Math.max(lo, score - up), Infinity, ids, approx), targetScore: score, up, down };
+    return { count: this.copySelected(Math.max(lo, score - up), Infinity, into, 0), targetScore: score, up, down };
   }
 
   /**
    * The float32 pass for `query` made again (the same bits `rank` gets), and every eligible item
    * other than `target` whose pass is in [lo, hi] copied to ids/approx as in `candidatesAbove`.
    */
-  passBetween(query: Float32Array, excluded: Uint8Array, target: number, lo: number, hi: number, ids: Int32Array, approx: Float64Array): number {
+  passBetween(query: Float32Array, excluded: Uint8Array, target: number, lo: number, hi: number, into: CandidateBuffer, at: number): number {
     const req = { query, excluded, target, k: 0 };
     this.setQuery(req);
     this.approximate(req);
     this.scorer.sieve(hi, lo);
     this.last.target = target;
     this.query = null;
-    return this.copySelected(lo, hi, ids, approx);
+    return this.copySelected(lo, hi, into, at);
   }
 
-  /** Selects the eligible items with lo ≤ pass ≤ hi and copies all but the last ranking's target, with their pass. */
-  private copySelected(lo: number, hi: number, ids: Int32Array, approx: Float64Array): number {
+  /** Selects the eligible items with lo ≤ pass ≤ hi and copies all but the last ranking's target, with their pass, into `into` from `at`. */
+  private copySelected(lo: number, hi: number, into: CandidateBuffer, at: number): number {
     const target = this.last.target;
     const found = this.scorer.select(lo, hi);
+    into.reserve(at + found);
+    const { ids, approx } = into;
     const selected = this.scorer.selected;
     let count = 0;
     for (let s = 0; s < found; s++) {
       const i = selected[s]!;
       if (i === target) continue;
-      ids[count] = i;
-      approx[count++] = this.approx(i);
+      ids[at + count] = i;
+      approx[at + count++] = this.approx(i);
     }
     return count;
   }

@@ -13,21 +13,24 @@
  */
 import { InterestStreamError } from '../errors.js';
 import { l2Norm } from '../vector.js';
-import type { CatalogueIndex, Ranking } from './catalogue-index.js';
+import type { CandidateBuffer, CatalogueIndex, Ranking } from './catalogue-index.js';
 
 /** Buckets up to this size are insertion-sorted; larger ones (a skewed spread) sort by comparator. */
 const INSERTION_UP_TO = 24;
 
-/** A growable pair of parallel arrays: item positions and their float32 pass. */
-class Scored {
+/** A growable pair of parallel arrays: item positions and their float32 pass (what they hold is kept when they grow). */
+class Scored implements CandidateBuffer {
   ids = new Int32Array(0);
   approx = new Float64Array(0);
   count = 0;
 
   reserve(size: number): void {
     if (this.ids.length >= size) return;
-    this.ids = new Int32Array(size);
-    this.approx = new Float64Array(size);
+    const capacity = Math.max(size, 2 * this.ids.length);
+    const [ids, approx] = [new Int32Array(capacity), new Float64Array(capacity)];
+    ids.set(this.ids);
+    approx.set(this.approx);
+    [this.ids, this.approx] = [ids, approx];
   }
 }
 
@@ -70,11 +73,9 @@ export class RankedAbove {
    */
   collect(query: Float32Array, excluded: Uint8Array, ranking: Ranking, target: number, likelyRead: number): void {
     const { items } = this;
-    for (const buffer of [items, this.scratch]) buffer.reserve(this.catalogue.size);
-    if (this.bucketOf.length < this.catalogue.size) this.bucketOf = new Int32Array(this.catalogue.size);
     const band = this.catalogue.lastBand();
     this.theta = lineFor(ranking, likelyRead, band.up + band.down);
-    const found = this.catalogue.candidatesAbove(items.ids, items.approx, this.theta);
+    const found = this.catalogue.candidatesAbove(items, this.theta);
     items.count = found.count;
     this.coldPending = this.theta > found.targetScore - found.up;
     this.excluded = excluded;
@@ -133,7 +134,7 @@ export class RankedAbove {
   private warmUp(): void {
     const { items, theta } = this;
     const from = items.count;
-    const found = this.catalogue.passBetween(this.query, this.excluded, this.target, this.targetScore - this.up, theta, items.ids.subarray(from), items.approx.subarray(from));
+    const found = this.catalogue.passBetween(this.query, this.excluded, this.target, this.targetScore - this.up, theta, items, from);
     // The pass is inclusive at theta, where the first collection already took the items.
     let to = from;
     for (let c = from; c < from + found; c++) {
@@ -200,6 +201,8 @@ export class RankedAbove {
     const scale = hi > lo ? n / (hi - lo) : 0;
     const first = this.buckets;
     if (this.bucketStart.length < first + n + 1) this.bucketStart = growInt32(this.bucketStart, 2 * (first + n + 1));
+    this.scratch.reserve(count);
+    if (this.bucketOf.length < count) this.bucketOf = new Int32Array(Math.max(count, 2 * this.bucketOf.length));
     const start = this.bucketStart;
     const bucketOf = this.bucketOf;
     start.fill(0, first + 1, first + n + 1);

@@ -36,3 +36,10 @@ export interface ApproximateBias {
   readonly above: number;
   exact(item: number): number;
 }
+
+/** Where `CatalogueIndex.candidatesAbove` copies: item positions and their float32 pass, grown on demand (what it holds is kept). */
+export interface CandidateBuffer {
+  reserve(size: number): void;
+  readonly ids: Int32Array;
+  readonly approx: Float64Array;
+}
