@@ -23,6 +23,13 @@ function unshiftXor(h: number, shift: number): number {
   return x;
 }
 
+/** 32-bit FNV-1a over a string's UTF-16 code units, as a signed 32-bit integer (`>>> 0` for unsigned). */
+export function fnv1a32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
 /** The dirty-users shard of a user: FNV-1a over the UTF-8 bytes, cheap, stable across processes and languages. */
 export function shardOfUser(userId: string, shards: number): number {
   let h = 0x811c9dc5;

@@ -1,4 +1,5 @@
 /** Capped, ordered id lists for the fold: recently seen and disliked items, and the event-id de-duplication window. */
+import { fnv1a32 } from './hash.js';
 
 /**
  * Lookups in one batch after which indexing a list pays off. Scanning 1,000 flat 16-character
@@ -15,9 +16,7 @@ const INDEX_AFTER = 16;
  * key that matches has its string compared.
  */
 export function idKey(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  return h & 0x3fffffff;
+  return fnv1a32(id) & 0x3fffffff;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { InterestStreamError } from '../domain/errors.js';
 import { categoryName, itemTitle, themeOf } from './names.js';
-import { fmix32 } from '../domain/hash.js';
+import { fmix32, fnv1a32 } from '../domain/hash.js';
 
 /** A small seeded PRNG (mulberry32) with gaussian draws; one instance per independent stream. */
 export class SeededRandom {
@@ -57,8 +57,7 @@ export class SeededRandom {
 export { fmix32 };
 
 function mixSeed(seed: number, stream: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < stream.length; i++) h = Math.imul(h ^ stream.charCodeAt(i), 0x01000193);
+  const h = fnv1a32(stream);
   const high = Math.floor(seed / 4294967296) >>> 0;
   return fmix32((seed >>> 0) ^ fmix32(high ^ h));
 }

@@ -3,6 +3,7 @@ import { InterestStreamError, toInterestStreamError } from '../../domain/errors.
 import type { RedisKeys } from '../../core/names.js';
 import { FORGET_BELOW, clampViewTime, coalesce, decayedScore, parseStoredScore, rankByScore } from '../../domain/popularity-math.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
+import { fnv1a32 } from '../../domain/hash.js';
 
 /** The pure rules the adapter applies, where its importers (and older tests) found them. */
 export { coalesce, FORGET_BELOW } from '../../domain/popularity-math.js';
@@ -232,9 +233,7 @@ export function shardRows(flat: readonly string[]): ShardRows {
 
 /** The shard an item's count lives in (FNV-1a of its id): fixed for a given shard count. */
 export function popularityShard(itemId: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < itemId.length; i++) h = Math.imul(h ^ itemId.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % shards;
+  return (fnv1a32(itemId) >>> 0) % shards;
 }
 
 /**
