@@ -119,8 +119,8 @@ export class CatalogueIndex {
     return { rank: above + 1, targetScore, top, topScores };
   }
 
-  /** The last ranking's error band: its exact scores are within [pass − down, pass + up]. */
-  lastBand(): { up: number; down: number } {
+  /** The last ranking's target, its exact score, and its error band: exact scores are within [pass − down, pass + up]. */
+  lastRanking(): Readonly<{ target: number; score: number; up: number; down: number }> {
     return this.last;
   }
 
@@ -129,9 +129,9 @@ export class CatalogueIndex {
    * is at least `lo` and the target's exact score less the band (with lo = −∞: every item ranked
    * above the target, and the band's), in catalogue order with that pass; multi's deep merges.
    */
-  candidatesAbove(into: CandidateBuffer, lo = -Infinity): { count: number; targetScore: number; up: number; down: number } {
-    const { score, up, down } = this.last;
-    return { count: this.copySelected(Math.max(lo, score - up), Infinity, into, 0), targetScore: score, up, down };
+  candidatesAbove(into: CandidateBuffer, lo = -Infinity): number {
+    const { target, score, up } = this.last;
+    return this.copySelected(Math.max(lo, score - up), Infinity, target, into, 0);
   }
 
   /**
@@ -143,14 +143,12 @@ export class CatalogueIndex {
     this.setQuery(req);
     this.approximate(req);
     this.scorer.sieve(hi, lo);
-    this.last.target = target;
     this.query = null;
-    return this.copySelected(lo, hi, into, at);
+    return this.copySelected(lo, hi, target, into, at);
   }
 
-  /** Selects the eligible items with lo ≤ pass ≤ hi and copies all but the last ranking's target, with their pass, into `into` from `at`. */
-  private copySelected(lo: number, hi: number, into: CandidateBuffer, at: number): number {
-    const target = this.last.target;
+  /** Selects the eligible items with lo ≤ pass ≤ hi and copies all but `skip`, with their pass, into `into` from `at`. */
+  private copySelected(lo: number, hi: number, skip: number, into: CandidateBuffer, at: number): number {
     const found = this.scorer.select(lo, hi);
     into.reserve(at + found);
     const { ids, approx } = into;
@@ -158,7 +156,7 @@ export class CatalogueIndex {
     let count = 0;
     for (let s = 0; s < found; s++) {
       const i = selected[s]!;
-      if (i === target) continue;
+      if (i === skip) continue;
       ids[at + count] = i;
       approx[at + count++] = this.approx(i);
     }

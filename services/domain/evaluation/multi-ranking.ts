@@ -38,10 +38,10 @@ export function rankMulti(catalogue: CatalogueIndex, req: MultiRankRequest): { r
     const r = catalogue.rank({ query: interests[i]!.vector, target, excluded, k: 2 * k + 1 });
     best = Math.min(best, r.rank);
     // A deep merge reads no interest's ranking past K + n·(best rank); the best so far bounds that.
-    if (r.rank > 2 * k) work.lists[j]!.collect(interests[i]!.vector, excluded, r, target, k + order.length * best);
+    if (r.rank > 2 * k) work.lists[j]!.collect(interests[i]!.vector, excluded, r, k + order.length * best);
     return r;
   });
-  const depth = k + order.length * Math.min(...first.map((r) => r.rank)) + 1;
+  const depth = k + order.length * best + 1;
   const lists = first.map((r, j) => ({ quota: quotas[j]!, hits: withTargetInPlace(r, target) }));
   // Complete lists (a catalogue of at most 2K + 1 eligible items), or deep enough for the merge.
   const enough = first.every((r) => r.top.length < 2 * k + 1 || Math.min(r.rank, depth) + 1 <= r.top.length);

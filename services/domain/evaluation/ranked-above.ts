@@ -71,18 +71,17 @@ export class RankedAbove {
    * Takes the candidates of the ranking `rank` just made for `query` (call right after it). `likelyRead`
    * is a guess of how far the merge will read (any value is correct; a good one saves work).
    */
-  collect(query: Float32Array, excluded: Uint8Array, ranking: Ranking, target: number, likelyRead: number): void {
+  collect(query: Float32Array, excluded: Uint8Array, ranking: Ranking, likelyRead: number): void {
     const { items } = this;
-    const band = this.catalogue.lastBand();
-    this.theta = lineFor(ranking, likelyRead, band.up + band.down);
-    const found = this.catalogue.candidatesAbove(items, this.theta);
-    items.count = found.count;
-    this.coldPending = this.theta > found.targetScore - found.up;
+    const last = this.catalogue.lastRanking();
+    this.theta = lineFor(ranking, likelyRead, last.up + last.down);
+    items.count = this.catalogue.candidatesAbove(items, this.theta);
+    this.coldPending = this.theta > last.score - last.up;
     this.excluded = excluded;
-    this.target = target;
-    this.targetScore = found.targetScore;
-    this.up = found.up;
-    this.down = found.down;
+    this.target = last.target;
+    this.targetScore = last.score;
+    this.up = last.up;
+    this.down = last.down;
     this.expectedAbove = ranking.rank - 1;
     this.query = query;
     this.invQ = 1 / l2Norm(query);
@@ -90,8 +89,8 @@ export class RankedAbove {
     this.sortedBuckets = 0;
     this.bucketStart[0] = 0;
     // Every candidate scores at most the best exact score plus `down`.
-    const hi = (ranking.topScores[0] ?? found.targetScore) + found.down;
-    this.distribute(0, items.count, Math.max(this.theta, found.targetScore - found.up), hi);
+    const hi = (ranking.topScores[0] ?? this.targetScore) + this.down;
+    this.distribute(0, items.count, Math.max(this.theta, this.targetScore - this.up), hi);
     this.at = 0;
     this.runLength = 0;
     this.runAt = 0;

@@ -40,7 +40,7 @@ describe('RankedAbove', () => {
       // 0 and 3: the first collection takes only the top and the rest comes from a second pass
       for (const likelyRead of [0, 3, 40, 1_000]) {
         const ranking = index.rank({ query, target, excluded, k: 21 });
-        list.collect(query, excluded, ranking, target, likelyRead);
+        list.collect(query, excluded, ranking, likelyRead);
         expect(readAll(list)).toEqual([...want, target]);
       }
     }
