@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { eventually } from './eventually.js';
+import { killAndWait } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -41,22 +43,9 @@ export class OwnRedisCluster {
     }
     for (const port of this.ports) this.children.push(spawn('redis-server', this.nodeArgs(port), { stdio: 'ignore' }));
     const cli = [...this.cliAuth(), '--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'];
-    // The nodes take a moment to listen: retry the create until it goes through.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await run('redis-cli', cli);
-        break;
-      } catch (e) {
-        if (attempt >= 50) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    for (let attempt = 0; ; attempt++) {
-      const { stdout } = await run('redis-cli', [...this.cliAuth(), '-p', String(this.ports[0]), 'cluster', 'info']);
-      if (stdout.includes('cluster_state:ok')) return;
-      if (attempt >= 100) throw new Error(`the test cluster did not come up: ${stdout}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The nodes take a moment to listen: the create is retried until it goes through.
+    await eventually(() => run('redis-cli', cli), { timeoutMs: 10_000, intervalMs: 100 });
+    await eventually(async () => (await run('redis-cli', [...this.cliAuth(), '-p', String(this.ports[0]), 'cluster', 'info'])).stdout.includes('cluster_state:ok'), { timeoutMs: 10_000, intervalMs: 100 });
   }
 
   private nodeArgs(port: number): string[] {
@@ -73,14 +62,7 @@ export class OwnRedisCluster {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.children.map((child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return undefined;
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        return exited;
-      }),
-    );
+    await Promise.all(this.children.map((child) => killAndWait(child)));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

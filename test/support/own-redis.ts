@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { eventually } from './eventually.js';
+import { killAndWait } from './processes.js';
 
 /**
  * A redis-server of a test's own (on a fixed port of this suite's range, 21000-21999), for tests
@@ -41,11 +42,7 @@ export class OwnRedis {
 
   /** SIGKILL: whatever was not yet fsynced to the AOF (up to a second of writes) is lost. */
   async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    await killAndWait(this.child);
   }
 
   async close(): Promise<void> {

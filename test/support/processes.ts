@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
+/** Sends `signal` (default SIGKILL) to a child still running and waits until it has exited. */
+export async function killAndWait(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
 export interface Finished {
   readonly code: number | null;
   readonly stdout: string;

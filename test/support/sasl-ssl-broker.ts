@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eventually } from './eventually.js';
+import { killAndWait } from './processes.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const LIBS = path.join(ROOT, 'infra', 'kafka', '.cache', 'libs');
@@ -105,12 +106,7 @@ export class SaslSslBroker {
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await killAndWait(this.child);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
