@@ -5,15 +5,12 @@
 import { loadConfig } from '../core/config.js';
 import { createRootLogger } from '../core/logger.js';
 import { startSnapshotterProcess } from './main.js';
-import { Closers, SignalTrap } from '../core/lifecycle.js';
+import { SignalTrap } from '../core/lifecycle.js';
 
 const config = loadConfig(process.env);
 const logger = createRootLogger({ level: config.logLevel, name: 'interest-stream snapshotter' });
 // Installed first: a signal during start-up closes what has started once it can.
 const trap = SignalTrap.install(logger);
-const closers = new Closers(logger);
-await closers.starting(async () => {
-  const snapshotter = await startSnapshotterProcess(config, logger, { fold: process.argv.includes('--with-fold') });
-  closers.add(() => snapshotter.close());
-});
-trap.serve(() => closers.close(), config.shutdownGraceMs);
+// startSnapshotterProcess closes what it started if its start-up fails.
+const snapshotter = await startSnapshotterProcess(config, logger, { fold: process.argv.includes('--with-fold') });
+trap.serve(() => snapshotter.close(), config.shutdownGraceMs);
