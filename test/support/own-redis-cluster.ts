@@ -43,9 +43,22 @@ export class OwnRedisCluster {
     }
     for (const port of this.ports) this.children.push(spawn('redis-server', this.nodeArgs(port), { stdio: 'ignore' }));
     const cli = [...this.cliAuth(), '--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'];
-    // The nodes take a moment to listen: the create is retried until it goes through.
-    await eventually(() => run('redis-cli', cli), { timeoutMs: 10_000, intervalMs: 100 });
-    await eventually(async () => (await run('redis-cli', [...this.cliAuth(), '-p', String(this.ports[0]), 'cluster', 'info'])).stdout.includes('cluster_state:ok'), { timeoutMs: 10_000, intervalMs: 100 });
+    // The nodes take a moment to listen, and `--cluster create` can wait for the join without end on
+    // a loaded machine: each attempt is cut at 15 s, and the cluster's own state says when it is up
+    // (once the slots are assigned and the nodes have met, the join completes without redis-cli).
+    await eventually(
+      async () => {
+        if (await this.up()) return true;
+        await run('redis-cli', cli, { timeout: 15_000 }).catch(() => undefined);
+        return this.up();
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+  }
+
+  private async up(): Promise<boolean> {
+    const info = await run('redis-cli', [...this.cliAuth(), '-p', String(this.ports[0]), 'cluster', 'info'], { timeout: 5_000 }).catch(() => ({ stdout: '' }));
+    return info.stdout.includes('cluster_state:ok');
   }
 
   private nodeArgs(port: number): string[] {
