@@ -80,8 +80,8 @@ const ids = (hits: SearchHit[]) => hits.map((h) => h.id);
 /**
  * What an HNSW answer can promise about `points`: `k` of them (none removed, none at an old vector),
  * each with its exact cosine, best first, holding all but one of the exact top k. Not the exact top k
- * itself: a graph built on 2 threads leaves a few rows that no search reaches (1 to 7 of these 2,000
- * in 30 builds, whatever the ef), and which ones differs from build to build.
+ * itself: the search is approximate (the CI run of c4c617b missed one of the top 5), and a graph built
+ * on 2 threads is not the same from build to build.
  */
 function expectAnnTop(hits: SearchHit[], points: readonly VectorPoint[], q: Float32Array, k: number): void {
   const byId = new Map(points.map((p) => [p.id, p]));
@@ -103,6 +103,11 @@ describe('EmbeddedVectorStore starting from a saved ANN index', () => {
     expect(again.store.annIndexStatus(col)?.start?.outcome).toBe('loaded');
     expect(await answersOf(again.store, col)).toEqual(answers);
     expect(again.logs.find((l) => l.msg === 'ANN index loaded')).toBeDefined();
+    // The rows the graph does not lead to were saved with it: each item is still found by its own vector.
+    expect(again.store.annIndexStatus(col)?.unreachable).toBe(JSON.parse(await readFile(pointerOf(dir, col), 'utf8')).unreachable.length);
+    const lost: string[] = [];
+    for (const p of ITEMS) if ((await again.store.search(col, { vector: p.vector, limit: 1 }))[0]?.id !== p.id) lost.push(p.id);
+    expect(lost).toEqual([]);
     await again.store.close();
   });
 

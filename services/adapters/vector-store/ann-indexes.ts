@@ -133,10 +133,10 @@ export class AnnIndexes {
   }
 
   /** The index serving `name`: its rows, the table version it is up to date with and how it started; undefined while searches are exact. */
-  status(name: string): { rows: number; version: number; start: IndexStart | undefined } | undefined {
+  status(name: string): { rows: number; version: number; unreachable: number; start: IndexStart | undefined } | undefined {
     const state = this.states.get(name);
     const index = state?.index;
-    return index === undefined || index.size < this.threshold ? undefined : { rows: index.size, version: index.version, start: state?.start };
+    return index === undefined || index.size < this.threshold ? undefined : { rows: index.size, version: index.version, unreachable: index.unreachableCount, start: state?.start };
   }
 
   /** Forgets a dropped collection's index. */
@@ -223,7 +223,7 @@ export class AnnIndexes {
     }
     state.start = { ...start, ms: Math.round(performance.now() - started) };
     const quiet = start.outcome !== 'built' || resumed.ok || /^no saved index|saving indexes is off/.test(start.reason ?? '');
-    this.log[quiet ? 'info' : 'warn']({ ...state.start, version, rows: rows.length }, `ANN index ${start.outcome}${start.reason === undefined ? '' : `: ${start.reason}`}`);
+    this.log[quiet ? 'info' : 'warn']({ ...state.start, version, rows: rows.length, unreachable: state.index?.unreachableCount }, `ANN index ${start.outcome}${start.reason === undefined ? '' : `: ${start.reason}`}`);
     this.options.onStart?.(state.start);
     await publish();
   }
@@ -239,7 +239,7 @@ export class AnnIndexes {
     const plan = planResume(saved.content, version, rows, patchLimit(saved.content.keys.length));
     if (!plan.ok) return plan;
     try {
-      const index = ItemIndex.load(state.dimension, this.hnsw, saved.path, plan.rows, version);
+      const index = ItemIndex.load(state.dimension, this.hnsw, saved.path, plan.rows, version, saved.content.unreachable);
       // Not serving yet, so nothing else writes to it between slices (this process's writes wait in `pending`).
       await index.applyInSlices(plan.upserts, plan.removals);
       return { ok: true, index, patched: plan.upserts.length + plan.removals.length };
@@ -255,7 +255,7 @@ export class AnnIndexes {
     const path = await snapshots?.newFile(state.name);
     const index = await ItemIndex.build(state.dimension, rows, version, this.hnsw, path);
     if (snapshots === undefined || path === undefined || tableId === undefined) return { index, publish: async () => {} };
-    const content = { tableId, version, dimension: state.dimension, hnsw: this.hnsw, keys: rows.map((r) => r.id) };
+    const content = { tableId, version, dimension: state.dimension, hnsw: this.hnsw, keys: rows.map((r) => r.id), unreachable: index.unreachablePositions() };
     return { index, publish: () => this.publish(state, () => snapshots.publish(state.name, path, content)) };
   }
 
@@ -282,7 +282,7 @@ export class AnnIndexes {
     if (last !== undefined && Date.now() - last < this.saveEveryMs) return;
     const path = await snapshots.newFile(state.name);
     index.save(path);
-    const content = { tableId, version: index.version, dimension: state.dimension, hnsw: this.hnsw, keys: index.keys() };
+    const content = { tableId, version: index.version, dimension: state.dimension, hnsw: this.hnsw, keys: index.keys(), unreachable: index.unreachablePositions() };
     state.changedSinceSave = 0;
     await this.publish(state, () => snapshots.publish(state.name, path, content));
   }

@@ -226,11 +226,12 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   /**
-   * The in-memory ANN index answering searches of `collection` (rows, table version it reflects, how
-   * it started: loaded, patched or built), or undefined while they are exact. An index is loaded or
-   * built in the background after the first search.
+   * The in-memory ANN index answering searches of `collection` (rows, table version it reflects, rows
+   * no search reaches and so scored exactly by every search, how it started: loaded, patched or
+   * built), or undefined while they are exact. An index is loaded or built in the background after
+   * the first search.
    */
-  annIndexStatus(collection: string): { rows: number; version: number; start: IndexStart | undefined } | undefined {
+  annIndexStatus(collection: string): { rows: number; version: number; unreachable: number; start: IndexStart | undefined } | undefined {
     return this.ann?.status(collection);
   }
 

@@ -41,6 +41,8 @@ export interface SnapshotContent {
   readonly hnsw: HnswParams;
   /** The id at each position (usearch key `keyAt(position)`), null where a row was removed. */
   readonly keys: ReadonlyArray<string | null>;
+  /** Positions of the rows no search reaches (ItemIndex scores them exactly); absent in files saved before it was kept. */
+  readonly unreachable?: readonly number[];
 }
 
 interface Pointer extends SnapshotContent {
@@ -70,6 +72,7 @@ function mismatch(p: Pointer, tableId: string, dimension: number, hnsw: HnswPara
     return `saved with other parameters (${p.metric}/${p.quantization}, ${JSON.stringify(p.hnsw)}; now ${METRIC}/${QUANTIZATION}, ${JSON.stringify(hnsw)})`;
   }
   if (!Array.isArray(p.keys) || !Number.isSafeInteger(p.version) || typeof p.file !== 'string' || !/^[\w-]+\.usearch$/.test(p.file)) return 'the pointer is malformed';
+  if (p.unreachable !== undefined && !(Array.isArray(p.unreachable) && p.unreachable.every((u) => Number.isSafeInteger(u) && u >= 0 && u < p.keys.length))) return 'the pointer is malformed';
   return undefined;
 }
 
