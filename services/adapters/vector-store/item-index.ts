@@ -12,7 +12,7 @@ import { Index, MetricKind, ScalarKind, type IndexConfig } from 'usearch';
 import type { Filter, SearchHit } from '../../domain/ports/index.js';
 import { matchesFilter } from '../../domain/filter.js';
 import { fmix32, unfmix32 } from '../../domain/hash.js';
-import { cosine } from '../../domain/vector.js';
+import { missingSelves, SELF_CHECK_K, UnreachableRows } from './unreachable-rows.js';
 import { buildInWorker } from './index-workers.js';
 
 /** HNSW parameters (HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH in core/config/vector-store.ts; recall measured in docs/benchmarks.md). */
@@ -23,9 +23,11 @@ export interface HnswParams {
   readonly expansionAdd: number;
   /** Candidate list size while searching (ef); a search for k > ef uses k. */
   readonly expansionSearch: number;
+  /** Find the rows no search reaches, to score them exactly (HNSW_REACH_CHECK); default true. */
+  readonly reachCheck?: boolean;
 }
 
-export const DEFAULT_HNSW: HnswParams = { connectivity: 16, expansionAdd: 64, expansionSearch: 128 };
+export const DEFAULT_HNSW: HnswParams = { connectivity: 16, expansionAdd: 64, expansionSearch: 128, reachCheck: true };
 
 /** One row of a collection as the index keeps it: the payload stays JSON text until a search needs it. */
 export interface IndexedRow {
@@ -49,23 +51,6 @@ const GROWTH = 4;
 const INSERT_THREADS = 2;
 /** Rows per `apply` in `applyInSlices`: ~0.1 s of blocking each at 100k x 256 on 2 threads. */
 const PATCH_SLICE = 256;
-/** A row counts as reachable when a search for its own vector returns it among this many (exact duplicates tie with it). */
-const SELF_CHECK_K = 16;
-
-/**
- * Which of the rows `keys[i]` (vector `vectors[i]`) a search for their own vector does not return
- * among the first `k`: the graph does not lead to them. The build worker (index-workers.ts) runs
- * the same check over every row.
- */
-export function missingSelves(index: Index, keys: BigUint64Array, vectors: readonly Float32Array[], k: number, threads: number): number[] {
-  const missing: number[] = [];
-  vectors.forEach((v, i) => {
-    const found = index.search(v, k, threads).keys;
-    if (!found.includes(keys[i]!)) missing.push(i);
-  });
-  return missing;
-}
-
 /**
  * The usearch key of the row at `position` in an index's rows: the position mixed (fmix32), not the
  * position itself. usearch finds keys in a linear-probing table hashed by the key's own bits, so the
@@ -95,12 +80,8 @@ export function indexConfig(dimensions: number, p: HnswParams): IndexConfig {
 
 export class ItemIndex {
   private readonly byId = new Map<string, number>();
-  /**
-   * Positions of rows that a search for their own vector does not find: an HNSW graph leaves a few
-   * rows no search reaches (0.1-0.3 % here, whatever the ef). Every search scores them exactly and
-   * merges them in, so no item drops out of the recommendations for good.
-   */
-  private readonly unreachable: Set<number>;
+  /** The rows no search reaches, scored apart on every search (unreachable-rows.ts). */
+  private readonly unreachable: UnreachableRows;
 
   private constructor(
     private readonly index: Index,
@@ -109,9 +90,11 @@ export class ItemIndex {
     /** The table version the rows were read at (changes after it are applied with `apply`). */
     public version: number,
     unreachable: readonly number[],
+    /** Whether `apply` checks the rows it inserts (HnswParams.reachCheck). */
+    private readonly reachCheck: boolean,
   ) {
     rows.forEach((r, position) => r !== undefined && this.byId.set(r.id, position));
-    this.unreachable = new Set(unreachable.filter((p) => rows[p] !== undefined));
+    this.unreachable = new UnreachableRows(rows, unreachable);
   }
 
   /**
@@ -125,7 +108,7 @@ export class ItemIndex {
     rows.forEach((r, i) => flat.set(r.vector, i * dimension));
     const path = savePath ?? join(tmpdir(), `item-index-${randomUUID()}.usearch`);
     try {
-      const unreachable = await buildInWorker(config, BigUint64Array.from(rows, (_, i) => keyAt(i)), flat, path, SELF_CHECK_K);
+      const unreachable = await buildInWorker(config, BigUint64Array.from(rows, (_, i) => keyAt(i)), flat, path, params.reachCheck === false ? 0 : SELF_CHECK_K);
       return ItemIndex.load(dimension, params, path, [...rows], version, unreachable);
     } finally {
       if (savePath === undefined) await rm(path, { force: true });
@@ -144,7 +127,7 @@ export class ItemIndex {
     if (index.dimensions() !== dimension || index.size() !== live) {
       throw new Error(`index file ${path} holds ${index.size()} vectors of dimension ${index.dimensions()}, expected ${live} of ${dimension}`);
     }
-    return new ItemIndex(index, rows, version, unreachable);
+    return new ItemIndex(index, rows, version, unreachable, params.reachCheck !== false);
   }
 
   /** Writes the index to `path` (blocking: ~0.1-0.3 s at 100k x 256); `keys()` maps its keys to ids. */
@@ -154,7 +137,7 @@ export class ItemIndex {
 
   /** The positions of the rows no search reaches, scored exactly by every search (saved with the file). */
   unreachablePositions(): number[] {
-    return [...this.unreachable].sort((a, b) => a - b);
+    return this.unreachable.positions();
   }
 
   /** The id at each position (null where removed): with `version`, what a saved file needs to be reloaded. */
@@ -197,6 +180,8 @@ export class ItemIndex {
       this.rows[position] = undefined;
       this.unreachable.delete(position);
     }
+    // Removed or replaced rows: the unreachable rows' scorer is made again at the next search.
+    this.unreachable.changed();
     const inserted: number[] = [];
     for (const r of new Map(upserts.map((u) => [u.id, u])).values()) {
       let position = this.byId.get(r.id);
@@ -215,6 +200,7 @@ export class ItemIndex {
     const keys = BigUint64Array.from(inserted, keyAt);
     const vectors = inserted.map((p) => this.rows[p]!.vector);
     this.index.add(keys, vectors, INSERT_THREADS);
+    if (!this.reachCheck) return;
     // Each inserted row looked up by its own vector; a row the graph does not lead to is scored exactly.
     const missing = new Set(missingSelves(this.index, keys, vectors, SELF_CHECK_K, INSERT_THREADS));
     inserted.forEach((p, i) => (missing.has(i) ? this.unreachable.add(p) : this.unreachable.delete(p)));
@@ -247,28 +233,8 @@ export class ItemIndex {
       if (wanted > q.maxCandidates && wanted > q.limit + q.exclude.size) return undefined;
       const found = this.index.search(q.vector, wanted, 1);
       const hits = this.collect(found.keys, found.distances, q);
-      if (hits.length >= q.limit || wanted >= size || found.keys.length < wanted) return this.withUnreachable(hits, q);
+      if (hits.length >= q.limit || wanted >= size || found.keys.length < wanted) return this.unreachable.merge(hits, q);
     }
-  }
-
-  /**
-   * The best `limit` of the graph's hits and the unreachable rows scored exactly (those the query may
-   * have); a row's payload is parsed only when its score could place it.
-   */
-  private withUnreachable(hits: SearchHit[], q: AnnQuery): SearchHit[] {
-    let out = hits.slice(0, q.limit);
-    if (this.unreachable.size === 0) return out;
-    const seen = new Set(out.map((h) => h.id));
-    for (const position of this.unreachable) {
-      const row = this.rows[position]!;
-      if (seen.has(row.id) || q.exclude.has(row.id)) continue;
-      const score = cosine(q.vector, row.vector);
-      if (out.length >= q.limit && score <= out[out.length - 1]!.score) continue;
-      const payload = JSON.parse(row.payload) as Record<string, unknown>;
-      if (q.filter !== undefined && !matchesFilter(payload, q.filter)) continue;
-      out = [...out, { id: row.id, score, payload }].sort((a, b) => b.score - a.score).slice(0, q.limit);
-    }
-    return out;
   }
 
   private collect(keys: BigUint64Array, distances: Float32Array, q: AnnQuery): SearchHit[] {

@@ -52,9 +52,11 @@ export interface VectorStoreSettings extends QdrantSettings {
    * list size per search (ef; a search needing more candidates uses that many), higher is more
    * recall for more time; changing it keeps the saved index. HNSW_M: graph degree;
    * HNSW_EF_CONSTRUCTION: candidate list while inserting; changing either rebuilds the index on the
-   * next start. Defaults 128, 16, 64 (docs/benchmarks.md, "Query").
+   * next start. Defaults 128, 16, 64 (docs/benchmarks.md, "Query"). HNSW_REACH_CHECK (default true):
+   * after a build, look every row up by its own vector and score the few the graph does not lead to
+   * exactly on every search (docs/design.md, "Known limits"; ~+50 % build time at 20k x 64).
    */
-  readonly hnsw: { readonly expansionSearch: number; readonly connectivity: number; readonly expansionAdd: number };
+  readonly hnsw: { readonly expansionSearch: number; readonly connectivity: number; readonly expansionAdd: number; readonly reachCheck: boolean };
   /**
    * EMBEDDED_COMPACT_EVERY: the embedded store compacts a table after this many writes of one
    * process. Each write adds a fragment, and every lookup by id scans each fragment: ingest's
@@ -77,6 +79,7 @@ export function readVectorStoreSettings(r: Reader): VectorStoreSettings {
       expansionSearch: r.int('HNSW_EF_SEARCH', 128, 1, 10_000),
       connectivity: r.int('HNSW_M', 16, 2, 256),
       expansionAdd: r.int('HNSW_EF_CONSTRUCTION', 64, 1, 10_000),
+      reachCheck: r.bool('HNSW_REACH_CHECK', true),
     },
     ...readQdrantSettings(r),
   };

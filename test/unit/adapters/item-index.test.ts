@@ -68,4 +68,12 @@ describe('ItemIndex.apply', () => {
       await rm(path, { force: true });
     }
   });
+
+  it('checks nothing with HNSW_REACH_CHECK=false: no row is flagged, after a build or a patch', async () => {
+    const rows = Array.from({ length: 2_000 }, (_, i) => ({ id: `w${i}`, vector: randomVector(rng(7_000 + i), 32), payload: '{}' }));
+    const index = await ItemIndex.build(32, rows, 1, { ...DEFAULT_HNSW, reachCheck: false });
+    index.apply(Array.from({ length: 300 }, (_, i) => ({ id: `n${i}`, vector: randomVector(rng(90_000 + i), 32), payload: '{}' })), []);
+    expect(index.unreachableCount).toBe(0);
+    expect(index.size).toBe(2_300);
+  });
 });

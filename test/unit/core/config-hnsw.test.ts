@@ -7,12 +7,13 @@ describe('HNSW settings of the embedded store', () => {
     expect(loadConfig({}).hnsw).toEqual(DEFAULT_HNSW);
   });
 
-  it('come from HNSW_EF_SEARCH, HNSW_M and HNSW_EF_CONSTRUCTION', () => {
-    expect(loadConfig({ HNSW_EF_SEARCH: '256', HNSW_M: '24', HNSW_EF_CONSTRUCTION: '200' }).hnsw).toEqual({ expansionSearch: 256, connectivity: 24, expansionAdd: 200 });
+  it('come from HNSW_EF_SEARCH, HNSW_M, HNSW_EF_CONSTRUCTION and HNSW_REACH_CHECK', () => {
+    expect(loadConfig({ HNSW_EF_SEARCH: '256', HNSW_M: '24', HNSW_EF_CONSTRUCTION: '200', HNSW_REACH_CHECK: 'false' }).hnsw).toEqual({ expansionSearch: 256, connectivity: 24, expansionAdd: 200, reachCheck: false });
   });
 
   it('name a bad value', () => {
     expect(() => loadConfig({ HNSW_EF_SEARCH: '0' })).toThrow(/HNSW_EF_SEARCH/);
     expect(() => loadConfig({ HNSW_M: 'many' })).toThrow(/HNSW_M/);
+    expect(() => loadConfig({ HNSW_REACH_CHECK: 'sometimes' })).toThrow(/HNSW_REACH_CHECK/);
   });
 });
