@@ -12,8 +12,8 @@ import type { IndexConfig } from 'usearch';
 
 // After the build and save, every row is looked up by its own vector (4,096 at a time) in a view of
 // the saved file searched with ef = k, and the rows not among the first k are looked up again with
-// the index's own ef: those still missing are the rows the graph does not lead to (item-index.ts,
-// missingSelves: the same check). At 20k x 64 the narrow pass costs 0.33 of the build and flags
+// the index's own ef: those still missing are the rows the graph does not lead to (unreachable-rows.ts).
+// At 20k x 64 the narrow pass costs 0.33 of the build and flags
 // 310 rows, the second pass leaves 26; one pass at ef 128 would cost 2.26 of the build.
 const BUILD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

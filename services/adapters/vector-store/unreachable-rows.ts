@@ -6,29 +6,17 @@
  * once in float32 (WebAssembly SIMD, a few µs for hundreds), then exactly, with the payload parsed,
  * only those whose float32 score could place them.
  */
-import type { Index } from 'usearch';
 import type { SearchHit } from '../../domain/ports/index.js';
 import { matchesFilter } from '../../domain/filter.js';
 import { cosine, l2Norm } from '../../domain/vector.js';
 import { DotScorer, paddedDimension } from '../../domain/evaluation/simd-dot.js';
 import type { AnnQuery, IndexedRow } from './item-index.js';
 
-/** A row counts as reachable when a search for its own vector returns it among this many (exact duplicates tie with it). */
-export const SELF_CHECK_K = 16;
-
 /**
- * Which of the rows `keys[i]` (vector `vectors[i]`) a search for their own vector does not return
- * among the first `k`: the graph does not lead to them. The build worker (index-workers.ts) runs
- * the same check over every row.
+ * A row counts as reachable when a search for its own vector returns it among this many (exact
+ * duplicates tie with it). The build worker (index-workers.ts) checks every row after a build.
  */
-export function missingSelves(index: Index, keys: BigUint64Array, vectors: readonly Float32Array[], k: number, threads: number): number[] {
-  const missing: number[] = [];
-  vectors.forEach((v, i) => {
-    const found = index.search(v, k, threads).keys;
-    if (!found.includes(keys[i]!)) missing.push(i);
-  });
-  return missing;
-}
+export const SELF_CHECK_K = 16;
 
 export class UnreachableRows {
   private readonly set: Set<number>;

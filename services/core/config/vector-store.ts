@@ -54,7 +54,7 @@ export interface VectorStoreSettings extends QdrantSettings {
    * HNSW_EF_CONSTRUCTION: candidate list while inserting; changing either rebuilds the index on the
    * next start. Defaults 128, 16, 64 (docs/benchmarks.md, "Query"). HNSW_REACH_CHECK (default true):
    * after a build, look every row up by its own vector and score the few the graph does not lead to
-   * exactly on every search (docs/design.md, "Known limits"; ~+50 % build time at 20k x 64).
+   * apart on every search (docs/design.md, "Known limits"; builds take ×1.7-1.85 as long at 20k).
    */
   readonly hnsw: { readonly expansionSearch: number; readonly connectivity: number; readonly expansionAdd: number; readonly reachCheck: boolean };
   /**
