@@ -30,7 +30,7 @@ describe('ItemIndex.apply', () => {
     expect(index.row('r5')).toBe(moved);
   });
 
-  it('saves the patched index so that loading it with its keys answers the same', async () => {
+  it('saves the patched index so that loading it with its keys and unreachable rows answers the same', async () => {
     const index = await ItemIndex.build(DIM, ROWS, 1);
     index.apply([row('r0', 6), row('n2', 7)], ['r1']);
     const path = join(tmpdir(), `item-index-test-${process.pid}.usearch`);
@@ -38,7 +38,8 @@ describe('ItemIndex.apply', () => {
       index.save(path);
       const byKey = new Map(ROWS.map((r) => [r.id, r]));
       for (const r of [row('r0', 6), row('n2', 7)]) byKey.set(r.id, r);
-      const again = ItemIndex.load(DIM, DEFAULT_HNSW, path, index.keys().map((id) => (id === null ? undefined : byKey.get(id))), 2);
+      // As a restart loads it: the keys and the rows no search reaches, both saved in the pointer.
+      const again = ItemIndex.load(DIM, DEFAULT_HNSW, path, index.keys().map((id) => (id === null ? undefined : byKey.get(id))), 2, index.unreachablePositions());
       for (const r of [row('r0', 6), row('n2', 7), ROWS[1]!, ROWS[299]!]) expect(ids(again, r.vector)).toEqual(ids(index, r.vector));
       expect(again.size).toBe(300);
     } finally {
