@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createCatalogue } from '../services/workload/catalogue.js';
 import { ItemIndex, type IndexedRow } from '../services/adapters/vector-store/item-index.js';
+import { cosine } from '../test/support/math.js';
 import { rng } from '../test/support/random.js';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '20000' }, dimension: { type: 'string', default: '64' }, queries: { type: 'string', default: '500' }, baseline: { type: 'string' } } });
@@ -26,16 +27,6 @@ async function baselineBuilder(root: string): Promise<Builder> {
   const url = pathToFileURL(path.resolve(root, 'services/adapters/vector-store/item-index.ts')).href;
   const { ItemIndex: Baseline } = (await import(url)) as { ItemIndex: { build: Builder } };
   return (dimension, rows, version) => Baseline.build(dimension, rows, version);
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let [ab, aa, bb] = [0, 0, 0];
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 const rows: IndexedRow[] = [...createCatalogue({ items: n, dimension: d, clusters: 8, seed: 7 }).items()].map((i) => ({ id: i.id, vector: i.vector, payload: '{}' }));

@@ -178,8 +178,6 @@ export class ItemIndex {
       this.rows[position] = undefined;
       this.unreachable.delete(position);
     }
-    // Removed or replaced rows: the unreachable rows' scorer is made again at the next search.
-    this.unreachable.changed();
     const inserted: number[] = [];
     for (const r of new Map(upserts.map((u) => [u.id, u])).values()) {
       let position = this.byId.get(r.id);
@@ -190,6 +188,7 @@ export class ItemIndex {
       } else {
         removed.push(position);
         this.rows[position] = r;
+        this.unreachable.rewritten(position);
       }
       inserted.push(position);
     }

@@ -8,8 +8,8 @@
  */
 import type { SearchHit } from '../../domain/ports/index.js';
 import { matchesFilter } from '../../domain/filter.js';
-import { cosine, l2Norm } from '../../domain/vector.js';
-import { DotScorer, paddedDimension } from '../../domain/evaluation/simd-dot.js';
+import { cosine, normalize } from '../../domain/vector.js';
+import { DotScorer, paddedDimension, unitScoreError } from '../../domain/evaluation/simd-dot.js';
 import type { AnnQuery, IndexedRow } from './item-index.js';
 
 /**
@@ -41,15 +41,16 @@ export class UnreachableRows {
 
   add(position: number): void {
     this.set.add(position);
+    this.scoring = undefined;
   }
 
   delete(position: number): void {
-    this.set.delete(position);
+    if (this.set.delete(position)) this.scoring = undefined;
   }
 
-  /** After rows changed (added, removed, replaced): the scorer is made again at the next search. */
-  changed(): void {
-    this.scoring = undefined;
+  /** The row at `position` got a new vector: if it is one of these, the scorer is made again at the next search. */
+  rewritten(position: number): void {
+    if (this.set.has(position)) this.scoring = undefined;
   }
 
   /** The best `limit` of the graph's `hits` and of these rows that the query may have. */
@@ -57,8 +58,9 @@ export class UnreachableRows {
     let out = hits.slice(0, q.limit);
     if (this.set.size === 0) return out;
     const { scorer, positions, slack } = this.scorer(q.vector.length);
-    const norm = l2Norm(q.vector);
-    const approx = scorer.score(q.vector.map((x) => x / norm));
+    const unit = normalize(q.vector, 0);
+    if (unit === null) return out;
+    const approx = scorer.score(unit);
     const seen = new Set(out.map((h) => h.id));
     positions.forEach((position, j) => {
       const row = this.rows[position]!;
@@ -76,14 +78,9 @@ export class UnreachableRows {
       const positions = [...this.set];
       const width = paddedDimension(d);
       const units = new Float32Array(positions.length * width);
-      positions.forEach((p, j) => {
-        const v = this.rows[p]!.vector;
-        const norm = l2Norm(v);
-        for (let i = 0; i < d; i++) units[j * width + i] = v[i]! / norm;
-      });
-      // Float32 sums of d products of unit vectors are within (d + 8)·2^-22 of the cosine
-      // (CatalogueIndex's bound); usearch's own float32 score as much again.
-      this.scoring = { scorer: new DotScorer(units, positions.length, d), positions, slack: 2 * (d + 8) * 2 ** -22 };
+      positions.forEach((p, j) => normalize(this.rows[p]!.vector, 0, units.subarray(j * width, j * width + d)));
+      // The float32 pass's own error, and usearch's float32 score's as much again.
+      this.scoring = { scorer: new DotScorer(units, positions.length, d), positions, slack: 2 * unitScoreError(d) };
     }
     return this.scoring;
   }

@@ -7,7 +7,7 @@
  */
 import { InterestStreamError } from '../errors.js';
 import { assertItemVector, l2Norm } from '../vector.js';
-import { DotScorer, paddedDimension } from './simd-dot.js';
+import { DotScorer, paddedDimension, unitScoreError } from './simd-dot.js';
 import { KthLargest, SortedTop } from './top-k.js';
 import { BATCH, ExactDots } from './exact-dots.js';
 import { ExactCosines } from './exact-cosines.js';
@@ -29,7 +29,7 @@ export class CatalogueIndex {
   private readonly raw: Float32Array;
   private readonly invNorms: Float64Array;
   private readonly scorer: DotScorer;
-  /** Bound on |float32 pass − exact cosine| for a unit query: (d + 8) units of 2^-22, four times the worst case. */
+  /** Bound on |float32 pass − exact cosine| for a unit query (unitScoreError). */
   private readonly slack: number;
   private readonly unitQuery: Float32Array;
   /** The current ranking's query, its 1/‖q‖ and bias, exact or approximate (see setQuery). */
@@ -74,7 +74,7 @@ export class CatalogueIndex {
     });
     this.scorer = new DotScorer(units, this.size, this.dimension);
     this.cosines = new ExactCosines(this.dots, this.invNorms, this.dimension);
-    this.slack = (this.dimension + 8) * 2 ** -22;
+    this.slack = unitScoreError(this.dimension);
     this.unitQuery = new Float32Array(this.dimension);
   }
 

@@ -54,6 +54,14 @@ const body = [
 const scoresFunction: WasmFunction = { name: 'scores', params: [I32, I32, I32, I32, I32], locals: [[3, I32], [1 + ACCUMULATORS, V128]], body };
 const rankingModule = () => moduleBytes([scoresFunction, sieveFunction, selectFunction]);
 
+/**
+ * Bound on |`DotScorer.score` − exact cosine| for unit rows and a unit query: (d + 8) units of
+ * 2^-22, four times the worst case of d float32 products summed.
+ */
+export function unitScoreError(dimension: number): number {
+  return (dimension + 8) * 2 ** -22;
+}
+
 /** Floats per row in the padded matrix: a multiple of 8 (rows padded with zeros score the same). */
 export function paddedDimension(dimension: number): number {
   return Math.ceil(dimension / 8) * 8;

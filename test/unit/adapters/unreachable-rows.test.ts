@@ -37,8 +37,8 @@ describe('UnreachableRows.merge', () => {
     const rows = new UnreachableRows(live, [3]);
     expect(rows.merge([], query()).map((h) => h.id)).toEqual(['d']);
     live[3] = row('d', [1, 0.05, 0], 'rock');
+    rows.rewritten(3);
     rows.add(0);
-    rows.changed();
     const merged = rows.merge([], query());
     expect(merged.map((h) => h.id)).toEqual(['d', 'a']);
     expect(merged[0]!.score).toBeCloseTo(1, 6);
