@@ -3,15 +3,17 @@
  * every item for every scored event and strategy, and plain JS loops over Float32Arrays reach about a
  * fifth of the 20,000 rankings per second that a 2,000-item catalogue needs.
  *
- * The module (assembled byte by byte by wasm-assembler.ts) has two functions:
+ * The module (assembled byte by byte by wasm-assembler.ts) has these functions:
  *   scores(matrix, query, out, blocks, queryBytes) — out[r] = Σ_j matrix[r][j] · query[j] in float32,
- * summed in component order, over a blocked matrix (see `interleave`): each query component is
+ * summed in component order (each step a fused multiply-add where relaxed SIMD is on, see
+ * `DotKernel`), over a blocked matrix (see `interleave`): each query component is
  * loaded once per block and multiplies BLOCK_ROWS rows in eight f32x4 accumulators, with no
- * per-row horizontal sum; and `sieve` (simd-sieve.ts), which counts and bounds those scores. The
+ * per-row horizontal sum; `sieve` (simd-sieve.ts), which counts and bounds those scores; and
+ * `select` (simd-select.ts), which gathers the rows within a band of them. The
  * float32 sums are only a fast first pass: `CatalogueIndex` re-scores in float64 every item close
  * enough to matter.
  */
-import { ADD, BLOCK, BR, BR_IF, END, GE_U, I32, LOOP, LT_U, SHL, V128, get, i32, carve, instantiate, memory, moduleBytes, set, simd, tee, type WasmFunction, type WasmMemory } from './wasm-assembler.js';
+import { ADD, BLOCK, BR, BR_IF, END, GE_U, I32, LOOP, LT_U, SHL, V128, get, i32, carve, instantiate, memory, moduleBytes, set, simd, tee, type WasmFunction, type WasmInstance, type WasmMemory } from './wasm-assembler.js';
 import { jsSieve, sieveFunction } from './simd-sieve.js';
 import { jsSelect, selectFunction } from './simd-select.js';
 
@@ -21,6 +23,8 @@ const V128_STORE = memory(0x0b, 4);
 const LOAD32_SPLAT = simd(0x09, 2, 0);
 const F32X4_MUL = simd(0xe6);
 const F32X4_ADD = simd(0xe4);
+/** Relaxed SIMD's f32x4.relaxed_madd(a, b, c) = a·b + c, fused where the CPU has FMA (one rounding instead of two). */
+const F32X4_RELAXED_MADD = simd(0x105);
 const ZERO = simd(0x0c, ...new Array<number>(16).fill(0));
 
 /** Rows per block: one f32x4 accumulator per four rows, eight accumulators. */
@@ -30,7 +34,13 @@ const SPLAT = 8;
 const acc = (a: number) => 9 + a;
 const each = (f: (a: number) => number[]) => Array.from({ length: ACCUMULATORS }, (_, a) => f(a)).flat();
 
-const body = [
+/** acc_a += rows[4a..4a+3][j] · q[j]: a multiply and an add, or one relaxed multiply-add. */
+const multiplyAdd = (fused: boolean) => (a: number) =>
+  fused
+    ? [...get(0), ...V128_LOAD(16 * a), ...get(SPLAT), ...get(acc(a)), ...F32X4_RELAXED_MADD, ...set(acc(a))]
+    : [...get(acc(a)), ...get(0), ...V128_LOAD(16 * a), ...get(SPLAT), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(a))];
+
+const body = (fused: boolean) => [
   ...get(2), ...get(3), ...i32(Math.log2(BLOCK_ROWS * 4)), SHL, ADD, ...set(5),
   BLOCK, 0x40,
   LOOP, 0x40,
@@ -40,7 +50,7 @@ const body = [
   LOOP, 0x40,
   // one query component against the same component of BLOCK_ROWS rows: acc_a += rows[4a..4a+3][j] * q[j]
   ...get(6), ...LOAD32_SPLAT, ...set(SPLAT),
-  ...each((a) => [...get(acc(a)), ...get(0), ...V128_LOAD(16 * a), ...get(SPLAT), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(a))]),
+  ...each(multiplyAdd(fused)),
   ...get(0), ...i32(BLOCK_ROWS * 4), ADD, ...set(0),
   ...get(6), ...i32(4), ADD, ...tee(6), ...get(7), LT_U, BR_IF, 0,
   END,
@@ -51,12 +61,32 @@ const body = [
   END,
 ];
 
-const scoresFunction: WasmFunction = { name: 'scores', params: [I32, I32, I32, I32, I32], locals: [[3, I32], [1 + ACCUMULATORS, V128]], body };
-const rankingModule = () => moduleBytes([scoresFunction, sieveFunction, selectFunction]);
+const scoresFunction = (fused: boolean): WasmFunction => ({ name: 'scores', params: [I32, I32, I32, I32, I32], locals: [[3, I32], [1 + ACCUMULATORS, V128]], body: body(fused) });
+const rankingModule = (fused: boolean) => () => moduleBytes([scoresFunction(fused), sieveFunction, selectFunction]);
+
+/**
+ * Which arithmetic `DotScorer.score` runs: `fused` (relaxed SIMD's multiply-add, on by default from
+ * Node 22; ×1.32 per pass of 2,000 × 64 against `mul-add` on Node 24 here, ×1.09 at d = 256 where
+ * the matrix no longer fits the cache: bench/dot-kernel.ts, docs/benchmarks.md),
+ * `mul-add` (plain SIMD, Node 20), or `js` where WebAssembly SIMD is missing. All three stay within
+ * `unitScoreError`, which is what the rankings rely on; the float32 scores may differ in their last
+ * bits between them, the rankings built on them do not.
+ */
+export type DotKernel = 'fused' | 'mul-add' | 'js';
+
+function instantiateRanking(prefer: DotKernel | undefined): { instance: WasmInstance | null; kernel: DotKernel } {
+  if (prefer !== 'mul-add' && prefer !== 'js') {
+    const instance = instantiate('ranking-fused', rankingModule(true));
+    if (instance !== null) return { instance, kernel: 'fused' };
+  }
+  const instance = prefer === 'js' ? null : instantiate('ranking', rankingModule(false));
+  return { instance, kernel: instance === null ? 'js' : 'mul-add' };
+}
 
 /**
  * Bound on |`DotScorer.score` − exact cosine| for unit rows and a unit query: (d + 8) units of
- * 2^-22, four times the worst case of d float32 products summed.
+ * 2^-22, four times the worst case of d float32 products summed (a fused multiply-add rounds once
+ * per step instead of twice, so it stays within the same bound).
  */
 export function unitScoreError(dimension: number): number {
   return (dimension + 8) * 2 ** -22;
@@ -87,18 +117,24 @@ export class DotScorer {
   readonly counts: Int32Array;
   /** The rows the last `select` found, in row order (its return value says how many). */
   readonly selected: Int32Array;
+  /** The arithmetic in use (see `DotKernel`). */
+  readonly kernel: DotKernel;
   private readonly query: Float32Array;
   private readonly run: () => void;
   private readonly runSieve: (hi: number, lo: number) => void;
   private readonly runSelect: (lo: number, hi: number) => number;
 
-  /** `rows` is row-major, `count` rows of `paddedDimension(dimension)` floats. */
-  constructor(rows: Float32Array, count: number, dimension: number) {
+  /**
+   * `rows` is row-major, `count` rows of `paddedDimension(dimension)` floats. `prefer` names a
+   * kernel to use instead of the fastest one available (tests and benchmarks compare them).
+   */
+  constructor(rows: Float32Array, count: number, dimension: number, prefer?: DotKernel) {
     const width = paddedDimension(dimension);
     if (rows.length !== count * width) throw new RangeError(`matrix has ${rows.length} floats, expected ${count} × ${width}`);
     const blocks = Math.ceil(count / BLOCK_ROWS);
     const padded = blocks * BLOCK_ROWS;
-    const instance = instantiate('ranking', rankingModule);
+    const { instance, kernel } = instantiateRanking(prefer);
+    this.kernel = kernel;
     if (instance === null) {
       [this.query, this.out, this.offset, this.mask, this.blockMax, this.counts, this.selected] = [new Float32Array(width), new Float32Array(padded), new Float64Array(padded), new Uint8Array(padded), new Float64Array(blocks), new Int32Array(2), new Int32Array(padded)];
       this.run = () => jsScores(rows, this.query, this.out, count, width);

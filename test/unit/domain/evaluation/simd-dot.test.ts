@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { DotScorer, paddedDimension } from '../../../../services/domain/evaluation/simd-dot.js';
+import { DotScorer, paddedDimension, type DotKernel } from '../../../../services/domain/evaluation/simd-dot.js';
 import { jsSelect } from '../../../../services/domain/evaluation/simd-select.js';
 import { rng } from '../../../support/random.js';
 
+/** The kernels this Node can run: relaxed SIMD's fused multiply-add is on by default from Node 22 (V8 11.4+). */
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const kernels: DotKernel[] = nodeMajor >= 22 ? ['fused', 'mul-add', 'js'] : ['mul-add', 'js'];
+
 describe('SIMD dot products', () => {
-  it.each([3, 8, 64, 100])('scores every row within the error bound the ranking relies on (d=%i)', (d) => {
+  it('uses the fused multiply-add where relaxed SIMD is on (Node 22 and later), plain SIMD before', () => {
+    expect(new DotScorer(new Float32Array(8), 1, 8).kernel).toBe(nodeMajor >= 22 ? 'fused' : 'mul-add');
+    expect(new DotScorer(new Float32Array(8), 1, 8, 'mul-add').kernel).toBe('mul-add');
+    expect(new DotScorer(new Float32Array(8), 1, 8, 'js').kernel).toBe('js');
+  });
+
+  it.each(kernels.flatMap((kernel) => [3, 8, 64, 100].map((d) => [kernel, d] as const)))('%s: scores every row within the error bound the ranking relies on (d=%i)', (kernel, d) => {
     const rand = rng(d);
     const n = 500;
     const width = paddedDimension(d);
@@ -16,7 +26,9 @@ describe('SIMD dot products', () => {
     const matrix = new Float32Array(n * width);
     rows.forEach((r, i) => matrix.set(r, i * width));
     const q = Float32Array.from(unit(Array.from({ length: d }, () => rand() - 0.5)));
-    const out = new DotScorer(matrix, n, d).score(q);
+    const scorer = new DotScorer(matrix, n, d, kernel);
+    expect(scorer.kernel).toBe(kernel);
+    const out = scorer.score(q);
     const bound = (d + 8) * 2 ** -22;
     let worst = 0;
     rows.forEach((_, i) => {
