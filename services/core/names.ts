@@ -35,6 +35,9 @@ export const ITEMS_COLLECTION = 'items';
 /** The generation registry and active pointer, kept durably beside Redis (vector-store-generations.ts). */
 export const GENERATIONS_COLLECTION = 'generations';
 
+/** The erase markers, kept durably beside Redis (vector-store-erase-markers.ts); shared by generations. */
+export const ERASE_MARKERS_COLLECTION = 'erase_markers';
+
 /**
  * The history-topic key of a user's snapshot of `window`: one of `slots` keys per user and
  * generation (`<userId>{<generation>:<window mod slots>}`; ids never contain braces). The topic is
@@ -137,6 +140,11 @@ export class RedisKeys {
    */
   static eraseMarker(root: string, userId: string): string {
     return `${root}:erased:{${userId}}`;
+  }
+
+  /** Set once every marker Redis held was copied into the durable mirror (RedisErasures.syncMirror). */
+  static eraseMarkersMirrored(root: string): string {
+    return `${root}:erase-markers-mirrored`;
   }
 
   /** The status record of one erasure (`GET /v1/erasures/{id}`); its own slot, expires (ERASURE_RECORD_TTL_MS). */

@@ -13,6 +13,7 @@ import { connectRedis, redisForConfig, type RedisClient } from '../adapters/redi
 import { Closers } from '../core/lifecycle.js';
 import { RedisDirtyUsers } from '../adapters/redis/redis-dirty-users.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
+import { VectorStoreEraseMarkers } from '../adapters/vector-store/vector-store-erase-markers.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { RedisPopularityStore } from '../adapters/redis/redis-popularity-store.js';
 import { foldLegacyPopularityKey } from '../adapters/redis/popularity-legacy-key.js';
@@ -213,8 +214,10 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       items: itemVectors(config, stores.store, log),
       trust: new StateTrust(() => redisNodeIdentity(stores.redis)),
       parking: new ParkingLot(config.unknownItemParkMs),
-      erasures: new RedisErasures(stores.redis, config.redisPrefix, config.erasureRecordTtlMs),
+      erasures: new RedisErasures(stores.redis, config.redisPrefix, config.erasureRecordTtlMs, new VectorStoreEraseMarkers(stores.store)),
     };
+    const mirrored = await parts.erasures.syncMirror();
+    if (mirrored > 0) log.info({ markers: mirrored }, 'erase markers copied into the durable store');
     closers.add(ops.start());
     await startConsumers(parts, kafka, closers, opts.from ?? 'earliest');
     log.info({ topic: config.interactionsTopic, dimension: stores.dimension, metricsPort: port }, 'ingest running');

@@ -46,7 +46,10 @@ export async function loadUserStates(src: StateSources, userIds: readonly string
   }
   if (doubtful.length > 0) {
     const unflushed = src.unflushed?.(doubtful) ?? new Map<string, UserState>();
-    const durable = decodeDurablePoints(await src.store.get(src.usersCollection, doubtful), src.onCorruptState);
+    // The erase markers are needed only for users no store knows, but are asked for beside the
+    // durable read rather than after it: their durable copy is a second read (RedisErasures).
+    const [points, markers] = await Promise.all([src.store.get(src.usersCollection, doubtful), src.markers?.(doubtful)]);
+    const durable = decodeDurablePoints(points, src.onCorruptState);
     let rehydrated = 0;
     const unknown: string[] = [];
     for (const id of doubtful) {
@@ -58,7 +61,10 @@ export async function loadUserStates(src: StateSources, userIds: readonly string
     }
     // A user this generation has never seen may have been erased before it began (a replay): they
     // start as their tombstone, so the events before the erasure are stale and never fold.
-    if (unknown.length > 0 && src.markers) for (const [id, tombstone] of await src.markers(unknown)) states.set(id, tombstone);
+    for (const id of unknown) {
+      const tombstone = markers?.get(id);
+      if (tombstone !== undefined) states.set(id, tombstone);
+    }
     src.metrics.untrustedStates.inc(doubtful.filter((id) => hot.has(id)).length);
     src.metrics.rehydrated.inc(rehydrated);
   }

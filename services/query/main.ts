@@ -14,6 +14,7 @@ import { connectRedis, redisForConfig, type RedisClient } from '../adapters/redi
 import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
 import { RedisErasures } from '../adapters/redis/redis-erasures.js';
 import { RedisGenerationRegistry } from '../adapters/redis/redis-generation-registry.js';
+import { VectorStoreEraseMarkers } from '../adapters/vector-store/vector-store-erase-markers.js';
 import { VectorStoreGenerations } from '../adapters/vector-store/vector-store-generations.js';
 import { createVectorStore, type VectorStoreHooks } from '../adapters/vector-store/create-vector-store.js';
 import type { VectorStore } from '../domain/ports/index.js';
@@ -117,7 +118,7 @@ async function useCasesFor(c: QueryConnections, registry: RedisGenerationRegistr
     vectors: c.vectors,
     publisher: c.publisher,
     forgetKeys: keyForgetter(config, c.userKeys),
-    erasures: new RedisErasures(c.redis, config.redisPrefix, config.erasureRecordTtlMs),
+    erasures: new RedisErasures(c.redis, config.redisPrefix, config.erasureRecordTtlMs, new VectorStoreEraseMarkers(c.vectors)),
     trendWindow: config.trendWindow,
     logger: log,
     readYourWrites: { topic: config.interactionsTopic, waitMs: config.afterWaitMs },

@@ -1,4 +1,4 @@
-import { describe, expect, inject, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runGeneration } from '../../services/cli/generation-command.js';
 import { loadConfig } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
@@ -12,9 +12,8 @@ import path from 'node:path';
 import { RedisGenerationRegistry } from '../../services/adapters/redis/redis-generation-registry.js';
 import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
 import { VectorStoreGenerations } from '../../services/adapters/vector-store/vector-store-generations.js';
-import { IngestHarness } from '../support/ingest-harness.js';
+import { harnessOnOwnRedis } from '../support/ingest-harness.js';
 import { unique } from '../support/names.js';
-import { OwnRedis } from '../support/own-redis.js';
 import { maxAbsDiff } from '../support/reference-fold.js';
 import { workload } from '../support/workload.js';
 import { testRedis } from '../support/test-redis.js';
@@ -22,14 +21,8 @@ import { testRedis } from '../support/test-redis.js';
 /** FLUSHALL on our own redis-server (persistence lost): the active generation must come back, never a cold start. */
 describe('generation registry survives a Redis flush', () => {
   it('after activate g2, drop g1 and FLUSHALL, queries answer from g2 and the registry is back in Redis', async () => {
-    const redis = new OwnRedis(21002);
-    onTestFinished(() => redis.close());
-    await redis.start();
+    const { h } = await harnessOnOwnRedis(21002);
     const w = workload({ seed: 8, items: 40, users: 20, events: 400, dimension: 8 });
-    const h = new IngestHarness({ kafkaBrokers: inject('kafkaBrokers'), redisUrl: redis.url });
-    onTestFinished(() => h.close());
-    h.redis.on('error', () => {});
-    await h.start();
     await h.importItems(w.items);
     await h.publisher.publish(w.events);
     const configFor = (generation: string) => loadConfig({ ...h.env, GENERATION: generation, QUERY_HTTP_PORT: '0', QUERY_GRPC_PORT: '0', SHUTDOWN_GRACE_MS: '2000' });

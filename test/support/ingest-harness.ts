@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, inject, onTestFinished } from 'vitest';
 import { startIngest, type IngestHandle } from '../../services/ingest/ingest-service.js';
 import { loadConfig, type Config } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
@@ -19,6 +19,7 @@ import { createVectorStore } from '../../services/adapters/vector-store/create-v
 import type { AliasingVectorStore } from '../../services/domain/ports/index.js';
 import { normalize } from '../../services/domain/vector.js';
 import { eventually } from './eventually.js';
+import { OwnRedis } from './own-redis.js';
 import { unique } from './names.js';
 import { vectorStoreEnv } from './vector-store-env.js';
 import { deleteKeys, redisEnv } from './test-redis.js';
@@ -198,4 +199,20 @@ export function ingestSuite(items: ReadonlyMap<string, Float32Array>, opts: { pa
     await suite.h.close();
   });
   return suite;
+}
+
+/**
+ * Inside a test: a redis-server of the test's own on `port` (OwnRedis: for tests that kill or flush
+ * it) and a harness on it, both closed when the test finishes.
+ */
+export async function harnessOnOwnRedis(port: number): Promise<{ redis: OwnRedis; h: IngestHarness }> {
+  const redis = new OwnRedis(port);
+  onTestFinished(() => redis.close());
+  await redis.start();
+  const h = new IngestHarness({ kafkaBrokers: inject('kafkaBrokers'), redisUrl: redis.url });
+  onTestFinished(() => h.close());
+  // The test stops Redis under the harness's client on purpose.
+  h.redis.on('error', () => {});
+  await h.start();
+  return { redis, h };
 }

@@ -3,6 +3,8 @@ import { RedisKeys } from '../../core/names.js';
 import { formatWatermark, parseWatermark } from '../../core/user-state-codec.js';
 import type { EraseMarker, Erasures, ErasureStatus } from '../../domain/ports/index.js';
 import { type RedisClient, defineScripts } from './redis-client.js';
+import { keysByPrefix } from './redis-keyspace.js';
+import type { EraseMarkersMirror } from '../vector-store/vector-store-erase-markers.js';
 
 /**
  * Lua: is offset string a after b? Offsets are decimal strings up to 2^63, beyond a Lua double's
@@ -62,6 +64,12 @@ export class RedisErasures implements Erasures {
     private readonly root: string,
     /** Life of an erasure record (config ERASURE_RECORD_TTL_MS); markers never expire. */
     private readonly ttlMs: number,
+    /**
+     * The markers' durable copy: written before Redis, and read for the users Redis has no marker
+     * for (a marker found only there is put back into Redis). Without it, a Redis that lost its
+     * data forgets who was erased.
+     */
+    private readonly mirror?: EraseMarkersMirror,
   ) {
     this.redis = defineScripts<ErasureCommands>(redis, {
       isMarkErased: { keys: 1, lua: MARK_SCRIPT },
@@ -99,13 +107,50 @@ export class RedisErasures implements Erasures {
     return { erasureId, status: completedAt === null ? 'pending' : 'complete', requestedAt: Number(h.requestedAt), foldedAt: num(h.foldedAt), completedAt };
   }
 
-  /** Sets (or moves forward) the user's erase marker. */
+  /** Sets (or moves forward) the user's erase marker: in the durable mirror first, so it is never behind Redis. */
   async mark(m: EraseMarker): Promise<void> {
-    await this.call(() => this.redis.isMarkErased(RedisKeys.eraseMarker(this.root, m.userId), formatWatermark(m.watermark), String(m.at)));
+    await this.mirror?.put([m]);
+    await this.markInRedis(m);
   }
 
-  /** The users' erase markers, by user id; users never erased are absent. */
+  /**
+   * The users' erase markers, by user id; users never erased are absent. Users Redis has none for
+   * are looked up in the mirror, and what it holds is put back into Redis.
+   */
   async markers(userIds: readonly string[]): Promise<Map<string, EraseMarker>> {
+    const out = await this.markersInRedis(userIds);
+    const missing = userIds.filter((id) => !out.has(id));
+    if (this.mirror === undefined || missing.length === 0) return out;
+    for (const [id, m] of await this.mirror.get(missing)) {
+      await this.markInRedis(m);
+      out.set(id, m);
+    }
+    return out;
+  }
+
+  /**
+   * Gives the mirror every marker Redis holds that it may not (markers set before the mirror
+   * existed), once: a flag under the root records that it was done. SCAN on every primary.
+   * Returns how many markers were copied (0 when already done or without a mirror).
+   */
+  async syncMirror(): Promise<number> {
+    const mirror = this.mirror;
+    if (mirror === undefined) return 0;
+    const flag = RedisKeys.eraseMarkersMirrored(this.root);
+    if ((await this.call(() => this.redis.exists(flag))) === 1) return 0;
+    const prefix = RedisKeys.eraseMarker(this.root, '').slice(0, -1); // "<root>:erased:{"
+    const ids = (await this.call(() => keysByPrefix(this.redis, prefix))).map((k) => k.slice(prefix.length, -1));
+    let copied = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      const found = await this.markersInRedis(ids.slice(i, i + 500));
+      await mirror.put([...found.values()]);
+      copied += found.size;
+    }
+    await this.call(() => this.redis.set(flag, String(Date.now())));
+    return copied;
+  }
+
+  private async markersInRedis(userIds: readonly string[]): Promise<Map<string, EraseMarker>> {
     const rows = await this.call(() => Promise.all(userIds.map((id) => this.redis.hmget(RedisKeys.eraseMarker(this.root, id), 'w', 't'))));
     const out = new Map<string, EraseMarker>();
     rows.forEach(([w, t], i) => {
@@ -113,6 +158,10 @@ export class RedisErasures implements Erasures {
       if (watermark !== null && t) out.set(userIds[i]!, { userId: userIds[i]!, watermark, at: Number(t) });
     });
     return out;
+  }
+
+  private async markInRedis(m: EraseMarker): Promise<void> {
+    await this.call(() => this.redis.isMarkErased(RedisKeys.eraseMarker(this.root, m.userId), formatWatermark(m.watermark), String(m.at)));
   }
 
   private async call<T>(f: () => Promise<T>): Promise<T> {

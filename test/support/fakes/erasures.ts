@@ -2,6 +2,7 @@ import { InterestStreamError } from '../../../services/domain/errors.js';
 import { compareWatermark } from '../../../services/domain/fold.js';
 import type { EraseMarker, ErasurePublisher, Erasures, ErasureStatus, HistoryStore, PurgeOutcome, UserPurge, UserStateStore } from '../../../services/domain/ports/index.js';
 import type { InteractionEvent, UserState, Watermark } from '../../../services/domain/types.js';
+import { supersedes } from '../../../services/domain/tombstone.js';
 
 /**
  * Erasure records and erase markers in maps, with RedisErasures' rules (a marker moves forward only on
@@ -39,9 +40,7 @@ export class MemoryErasures implements Erasures {
   }
 
   async mark(m: EraseMarker): Promise<void> {
-    const cur = this.marks.get(m.userId);
-    const later = cur === undefined || (cur.watermark.partition === m.watermark.partition ? compareWatermark(m.watermark, cur.watermark) === 1 : m.at > cur.at);
-    if (later) this.marks.set(m.userId, m);
+    if (supersedes(m, this.marks.get(m.userId))) this.marks.set(m.userId, m);
   }
 
   async markers(userIds: readonly string[]): Promise<Map<string, EraseMarker>> {
