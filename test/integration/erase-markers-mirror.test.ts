@@ -7,18 +7,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisErasures } from '../../services/adapters/redis/redis-erasures.js';
-import { EmbeddedVectorStore } from '../../services/adapters/vector-store/embedded-vector-store.js';
+import { createVectorStore } from '../../services/adapters/vector-store/create-vector-store.js';
 import { VectorStoreEraseMarkers } from '../../services/adapters/vector-store/vector-store-erase-markers.js';
+import { loadConfig } from '../../services/core/config.js';
 import { silentLogger } from '../../services/core/logger.js';
 import { RedisKeys } from '../../services/core/names.js';
 import { unique } from '../support/names.js';
 import { cleanUp, testRedis } from '../support/test-redis.js';
+import { vectorStoreEnv } from '../support/vector-store-env.js';
 
 describe('erase markers kept durably beside Redis', () => {
   const redis = testRedis();
   const dir = mkdtempSync(path.join(tmpdir(), 'erase-mirror-'));
-  const store = new EmbeddedVectorStore({ directory: dir, logger: silentLogger() });
   const root = unique('erase-mirror');
+  // The embedded store, or Qdrant under `npm run test:qdrant`.
+  const store = createVectorStore(loadConfig(vectorStoreEnv(root, dir)), silentLogger());
 
   beforeAll(() => store.start());
   afterAll(async () => {
