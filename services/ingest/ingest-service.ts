@@ -214,7 +214,10 @@ export async function startIngest(config: Config, logger: Logger, opts: IngestOp
       items: itemVectors(config, stores.store, log),
       trust: new StateTrust(() => redisNodeIdentity(stores.redis)),
       parking: new ParkingLot(config.unknownItemParkMs),
-      erasures: new RedisErasures(stores.redis, config.redisPrefix, config.erasureRecordTtlMs, new VectorStoreEraseMarkers(stores.store)),
+      erasures: new RedisErasures(stores.redis, config.redisPrefix, config.erasureRecordTtlMs, new VectorStoreEraseMarkers(stores.store), (restored) => {
+        metrics.restoredEraseMarkers.inc(restored.length);
+        log.warn({ markers: restored.length }, 'erase markers missing from Redis were restored from the durable store: Redis lost data');
+      }),
     };
     const mirrored = await parts.erasures.syncMirror();
     if (mirrored > 0) log.info({ markers: mirrored }, 'erase markers copied into the durable store');

@@ -26,6 +26,7 @@ export interface IngestMetrics {
   readonly freshness: Summary;
   readonly misrouted: Counter;
   readonly shredded: Counter;
+  readonly restoredEraseMarkers: Counter;
 }
 
 /** Every ingest metric, registered in this order (the order /metrics lists them in). */
@@ -79,6 +80,10 @@ const DEFINITIONS: { [K in Exclude<keyof IngestMetrics, 'registry'>]: Define<Ing
     'User states the durable store kept a newer record for (a paused or partition-less consumer writing late)',
   ),
   droppedCommits: counter('interest_stream_ingest_dropped_commits_total', 'Offset commits dropped because the partition was no longer assigned to this process'),
+  restoredEraseMarkers: counter(
+    'interest_stream_ingest_erase_markers_restored_total',
+    'Erase markers Redis no longer held, read from the durable store and put back (Redis lost data: a restart without persistence, a failover)',
+  ),
   untrustedStates: counter(
     'interest_stream_ingest_untrusted_states_total',
     'Redis states this process had not written or verified since it connected to that Redis node, checked against the durable store',

@@ -63,6 +63,8 @@ describe('an erasure survives Redis losing its data', () => {
     const replay = await startIngest(configFor('g2'), silentLogger());
     try {
       await caughtUp('g2');
+      // What an operator sees: one marker Redis had lost, put back.
+      expect((await replay.metrics.restoredEraseMarkers.get()).values[0]?.value).toBe(1);
     } finally {
       await replay.close();
     }

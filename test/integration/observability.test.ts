@@ -59,13 +59,14 @@ describe('dashboards and alert rules', () => {
     await h.close();
   });
 
-  it('alert on lag growth, DLQ rate, freshness p99, stalled snapshots, history fold lag and dead letters, 5xx rate and readiness', () => {
+  it('alert on lag growth, DLQ rate, freshness p99, stalled snapshots, history fold lag, erase markers Redis lost, dead letters, 5xx rate and readiness', () => {
     expect(alertRules().map((r) => r.alert)).toEqual([
       'InterestStreamConsumerLagGrowing',
       'InterestStreamDeadLetterRate',
       'InterestStreamFreshnessP99High',
       'InterestStreamSnapshotsStalled',
       'InterestStreamHistoryFoldLagGrowing',
+      'InterestStreamRedisLostEraseMarkers',
       'InterestStreamHistoryDeadLetters',
       'InterestStreamQuery5xxRate',
       'InterestStreamQueryNotReady',

@@ -70,6 +70,8 @@ export class RedisErasures implements Erasures {
      * data forgets who was erased.
      */
     private readonly mirror?: EraseMarkersMirror,
+    /** Told of the markers found only in the mirror and put back into Redis (Redis had lost them). */
+    private readonly onRestored?: (markers: readonly EraseMarker[]) => void,
   ) {
     this.redis = defineScripts<ErasureCommands>(redis, {
       isMarkErased: { keys: 1, lua: MARK_SCRIPT },
@@ -121,10 +123,12 @@ export class RedisErasures implements Erasures {
     const out = await this.markersInRedis(userIds);
     const missing = userIds.filter((id) => !out.has(id));
     if (this.mirror === undefined || missing.length === 0) return out;
-    for (const [id, m] of await this.mirror.get(missing)) {
+    const restored = [...(await this.mirror.get(missing)).values()];
+    for (const m of restored) {
       await this.markInRedis(m);
-      out.set(id, m);
+      out.set(m.userId, m);
     }
+    if (restored.length > 0) this.onRestored?.(restored);
     return out;
   }
 
