@@ -30,6 +30,8 @@ export class OwnRedis {
 
   private async writable(): Promise<boolean> {
     const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Refused while the server starts: connect() rejects with it; the event would only add a log line.
+    probe.on('error', () => {});
     try {
       await probe.connect();
       return (await probe.set('own-redis:ready', '1')) === 'OK';
