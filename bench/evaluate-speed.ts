@@ -4,6 +4,7 @@
  *
  *   node --import tsx bench/evaluate-speed.ts [--items 2000] [--dimension 64] [--events 20000]
  *     [--users 500] [--strategy ema,average,last,trend,hybrid,multi] [--ann] [--baseline DIR] [--chunk 500]
+ *     [--baseline-first --copy DIR]
  *
  * CPU time (process.cpuUsage), not wall time: on a shared machine the wall clock also counts other
  * processes. With --baseline DIR (another checkout's root, e.g. `git worktree add /tmp/base main`,
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     chunk: { type: 'string', default: '500' },
     users: { type: 'string', default: '500' },
+    'baseline-first': { type: 'boolean', default: false },
+    copy: { type: 'string' },
   },
 });
 
@@ -78,8 +81,7 @@ function makeSide(label: string, impl: Implementation, entries: readonly Catalog
  * Feeds every side the same events, a chunk at a time in turn, timing each side's CPU. The side that
  * goes first alternates from chunk to chunk: the second finds the chunk's events already in cache,
  * which gave it ×1.05–1.10 in A/A runs (one tree against a copy of itself) when the order was fixed.
- * "This tree" (imported statically) still comes out ahead in A/A runs: ×1.01–1.08 on Node 20, up to
- * ×1.17 on Node 24 for average. Read a ratio next to an A/A run (`--baseline` a copy of this tree).
+ * The order the trees' code was loaded in is the other bias (see `implementations`).
  */
 function feed(sides: Side[], events: readonly ReplayEvent[], chunk: number): void {
   for (let from = 0, turn = 0; from < events.length; from += chunk, turn++) {
@@ -100,8 +102,20 @@ const events: ReplayEvent[] = [...createActivity(catalogue, { users: Number(valu
   event,
   watermark: { partition: 0, offset: String(i) },
 }));
-const current: Implementation = { Index: CatalogueIndex, Replay: PrequentialReplay };
-const baseline = values.baseline === undefined ? undefined : await baselineImplementation(values.baseline);
+// Which tree's code is loaded first matters: in A/A runs (this tree against a copy of itself) the
+// tree loaded first ran 5-13 % faster, whichever it was. By default this tree is loaded first (it is
+// imported above). --baseline-first loads the baseline first and this tree from a copy of its own
+// made beforehand (--copy DIR: e.g. `mkdir DIR && cp -r services DIR/`, node_modules linked). Run
+// both orders and take the geometric mean of the two ratios (docs/benchmarks.md).
+async function implementations(): Promise<{ current: Implementation; baseline: Implementation | undefined }> {
+  const own: Implementation = { Index: CatalogueIndex, Replay: PrequentialReplay };
+  if (values.baseline === undefined) return { current: own, baseline: undefined };
+  if (!values['baseline-first']) return { current: own, baseline: await baselineImplementation(values.baseline) };
+  if (values.copy === undefined) throw new Error('--baseline-first needs --copy DIR, a copy of this tree loaded after the baseline');
+  const baseline = await baselineImplementation(values.baseline);
+  return { current: await baselineImplementation(values.copy), baseline };
+}
+const { current, baseline } = await implementations();
 const buildStart = performance.now();
 const ann = values.ann ? await buildAnnRanker(new CatalogueIndex(entries)) : undefined;
 if (ann !== undefined) console.log(`HNSW index of ${items} items built in ${((performance.now() - buildStart) / 1000).toFixed(2)} s wall`);
