@@ -16,7 +16,10 @@ export interface StateSources {
   readonly trust?: StateTrust;
   /** Undecodable durable states are reported here and the user starts afresh; absent, they throw. */
   readonly onCorruptState?: CorruptStateReport;
-  /** Tombstones from erase markers, for users no store of this generation knows (docs/privacy.md). */
+  /**
+   * Tombstones from erase markers (docs/privacy.md). Asked for every user Redis cannot vouch for,
+   * beside the durable read; used for those no store of this generation knows.
+   */
   readonly markers?: (userIds: readonly string[]) => Promise<Map<string, UserState>>;
 }
 

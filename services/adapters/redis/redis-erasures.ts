@@ -124,10 +124,8 @@ export class RedisErasures implements Erasures {
     const missing = userIds.filter((id) => !out.has(id));
     if (this.mirror === undefined || missing.length === 0) return out;
     const restored = [...(await this.mirror.get(missing)).values()];
-    for (const m of restored) {
-      await this.markInRedis(m);
-      out.set(m.userId, m);
-    }
+    await Promise.all(restored.map((m) => this.markInRedis(m)));
+    for (const m of restored) out.set(m.userId, m);
     if (restored.length > 0) this.onRestored?.(restored);
     return out;
   }

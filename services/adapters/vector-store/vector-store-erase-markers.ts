@@ -2,6 +2,7 @@ import { ERASE_MARKERS_COLLECTION } from '../../core/names.js';
 import { formatWatermark, parseWatermark } from '../../core/user-state-codec.js';
 import type { EraseMarker, VectorStore } from '../../domain/ports/index.js';
 import { supersedes } from '../../domain/tombstone.js';
+import { PLACEHOLDER_VECTOR, recordCollection } from './record-collection.js';
 
 /** The durable side of the erase markers (RedisErasures mirrors into it, and reads it for what Redis lost). */
 export interface EraseMarkersMirror {
@@ -10,8 +11,6 @@ export interface EraseMarkersMirror {
   /** The markers held for these users; users never erased are absent. */
   get(userIds: readonly string[]): Promise<Map<string, EraseMarker>>;
 }
-
-const PLACEHOLDER = Float32Array.of(1);
 
 /**
  * Erase markers as a small collection of the vector store (dimension 1, one point per erased user:
@@ -24,9 +23,11 @@ const PLACEHOLDER = Float32Array.of(1);
  * sees them as doubles.
  */
 export class VectorStoreEraseMarkers implements EraseMarkersMirror {
-  private ready: Promise<void> | undefined;
+  private readonly ensure: () => Promise<void>;
 
-  constructor(private readonly store: VectorStore) {}
+  constructor(private readonly store: VectorStore) {
+    this.ensure = recordCollection(store, ERASE_MARKERS_COLLECTION);
+  }
 
   async put(markers: readonly EraseMarker[]): Promise<void> {
     if (markers.length === 0) return;
@@ -36,7 +37,7 @@ export class VectorStoreEraseMarkers implements EraseMarkersMirror {
     if (latest.size === 0) return;
     const points = [...latest.values()].map((m) => ({
       id: m.userId,
-      vector: PLACEHOLDER,
+      vector: PLACEHOLDER_VECTOR,
       payload: { w: formatWatermark(m.watermark), at: m.at, partition: m.watermark.partition, offset: Number(m.watermark.offset) },
     }));
     await this.store.upsertIfNewer(ERASE_MARKERS_COLLECTION, points, { stream: 'partition', position: 'offset' });
@@ -54,12 +55,4 @@ export class VectorStoreEraseMarkers implements EraseMarkersMirror {
     return out;
   }
 
-  /** Created on first use by whichever process gets there first (creating an existing collection is a no-op). */
-  private ensure(): Promise<void> {
-    this.ready ??= this.store.ensureCollection(ERASE_MARKERS_COLLECTION, 1).catch((e: unknown) => {
-      this.ready = undefined;
-      throw e;
-    });
-    return this.ready;
-  }
 }

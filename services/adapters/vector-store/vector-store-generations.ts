@@ -1,6 +1,7 @@
 import { isInterestStreamError } from '../../domain/errors.js';
 import { GENERATIONS_COLLECTION } from '../../core/names.js';
 import type { VectorStore } from '../../domain/ports/index.js';
+import { PLACEHOLDER_VECTOR, recordCollection } from './record-collection.js';
 
 /** The durable side of the generation registry (RedisGenerationRegistry mirrors into it). */
 export interface GenerationsMirror {
@@ -15,29 +16,29 @@ export interface GenerationsMirror {
 
 /** Point id of the active pointer; generation names never contain '~' (names.ts). */
 const ACTIVE_ID = '~active';
-const PLACEHOLDER = Float32Array.of(1);
-
 /**
  * The registry and the active pointer as a tiny collection of the vector store (dimension 1, one
  * point per generation plus one for the pointer), so a Redis flushed without persistence can be
  * restored from it instead of every user being served a cold start.
  */
 export class VectorStoreGenerations implements GenerationsMirror {
-  private ready: Promise<void> | undefined;
+  private readonly ensure: () => Promise<void>;
 
-  constructor(private readonly store: VectorStore) {}
+  constructor(private readonly store: VectorStore) {
+    this.ensure = recordCollection(store, GENERATIONS_COLLECTION);
+  }
 
   async all(): Promise<Map<string, string>> {
     const points = await this.read(async () => {
       const n = await this.store.count(GENERATIONS_COLLECTION);
       // The collection is tiny; a search with an unreachable limit lists it without a scan API.
-      return n === 0 ? [] : this.store.search(GENERATIONS_COLLECTION, { vector: PLACEHOLDER, limit: n, excludeIds: [ACTIVE_ID] });
+      return n === 0 ? [] : this.store.search(GENERATIONS_COLLECTION, { vector: PLACEHOLDER_VECTOR, limit: n, excludeIds: [ACTIVE_ID] });
     });
     return new Map((points ?? []).map((p) => [p.id, String(p.payload.description)]));
   }
 
   async put(name: string, description: string): Promise<void> {
-    await this.write([{ id: name, vector: PLACEHOLDER, payload: { description } }]);
+    await this.write([{ id: name, vector: PLACEHOLDER_VECTOR, payload: { description } }]);
   }
 
   async remove(name: string): Promise<void> {
@@ -52,16 +53,9 @@ export class VectorStoreGenerations implements GenerationsMirror {
   }
 
   async setActive(name: string): Promise<void> {
-    await this.write([{ id: ACTIVE_ID, vector: PLACEHOLDER, payload: { name } }]);
+    await this.write([{ id: ACTIVE_ID, vector: PLACEHOLDER_VECTOR, payload: { name } }]);
   }
 
-  private ensure(): Promise<void> {
-    this.ready ??= this.store.ensureCollection(GENERATIONS_COLLECTION, 1).catch((e: unknown) => {
-      this.ready = undefined;
-      throw e;
-    });
-    return this.ready;
-  }
 
   private async write(points: Parameters<VectorStore['upsert']>[1]): Promise<void> {
     await this.ensure();

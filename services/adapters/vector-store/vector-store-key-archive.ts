@@ -1,11 +1,10 @@
 import type { KeyArchive, KeyRef, VectorStore } from '../../domain/ports/index.js';
 import type { UserKey } from '../../domain/shred/envelope.js';
 import { pickKeys } from '../../domain/shred/user-keys.js';
+import { PLACEHOLDER_VECTOR, recordCollection } from './record-collection.js';
 
 /** The durable collection of crypto-shredding keys: shared by every generation, never aliased. */
 export const USER_KEYS_COLLECTION = 'user_keys';
-
-const PLACEHOLDER = new Float32Array([1]);
 
 /**
  * The KeyArchive in the vector store (embedded LanceDB or Qdrant): one point per pseudonym, its
@@ -14,9 +13,11 @@ const PLACEHOLDER = new Float32Array([1]);
  * (RedisUserKeyStore).
  */
 export class VectorStoreKeyArchive implements KeyArchive {
-  private ready: Promise<void> | undefined;
+  private readonly ensure: () => Promise<void>;
 
-  constructor(private readonly store: VectorStore) {}
+  constructor(private readonly store: VectorStore) {
+    this.ensure = recordCollection(store, USER_KEYS_COLLECTION);
+  }
 
   async put(entries: ReadonlyArray<{ readonly pseudonym: string; readonly key: UserKey }>): Promise<void> {
     if (entries.length === 0) return;
@@ -57,15 +58,8 @@ export class VectorStoreKeyArchive implements KeyArchive {
 
   private async write(held: ReadonlyMap<string, ReadonlyMap<string, UserKey>>): Promise<void> {
     if (held.size === 0) return;
-    const points = [...held].map(([id, keys]) => ({ id, vector: PLACEHOLDER, payload: { keys: Object.fromEntries([...keys].map(([keyId, k]) => [keyId, k.material.toString('base64')])) } }));
+    const points = [...held].map(([id, keys]) => ({ id, vector: PLACEHOLDER_VECTOR, payload: { keys: Object.fromEntries([...keys].map(([keyId, k]) => [keyId, k.material.toString('base64')])) } }));
     await this.store.upsert(USER_KEYS_COLLECTION, points);
   }
 
-  private ensure(): Promise<void> {
-    this.ready ??= this.store.ensureCollection(USER_KEYS_COLLECTION, 1).catch((e: unknown) => {
-      this.ready = undefined;
-      throw e;
-    });
-    return this.ready;
-  }
 }
